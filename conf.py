@@ -1,0 +1,81 @@
+"""Sphinx configuration for the blog: settings only.
+
+Every behaviour lives in a module of the local extension package ``blogext``
+(one module per feature); this file only switches features on and sets them.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # makes the local ``blogext`` package importable
+
+# -- Site ---------------------------------------------------------------------
+project = "Shruti Turner"
+author = "Shruti Turner"
+copyright = "2023-2026, Shruti Turner"
+language = "en"
+
+extensions = [
+    "myst_parser",
+    "ablog",
+    "blogext.siteurl",
+    "blogext.postmeta",
+]
+
+root_doc = "index"
+include_patterns = ["index.md", "about.md", "posts/**"]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+
+# The published URL. READTHEDOCS_CANONICAL_URL, then BLOG_BASE_URL, override it
+# (see blogext/siteurl.py); feeds, canonical links and the sitemap use it.
+html_baseurl = "https://shrutiturner.github.io/"
+
+# -- MyST -------------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline"]
+myst_heading_anchors = 3
+
+# -- ABlog ------------------------------------------------------------------------
+blog_title = "Shruti Turner"
+blog_path = "blog"
+blog_post_pattern = ["posts/*/*"]
+blog_authors = {"shruti": ("Shruti Turner", "about")}
+blog_default_author = "shruti"
+blog_feed_archives = True
+blog_feed_fulltext = True
+blog_feed_subtitle = "Notes from a machine-learning engineer: MLOps, Git and the craft of shipping models."
+blog_feed_length = 20
+post_date_format = "%d %B %Y"
+post_date_format_short = "%d %b %Y"
+post_auto_excerpt = 1
+post_show_prev_next = True
+fontawesome_included = True  # the theme ships Font Awesome; also keeps no-change rebuilds incremental
+
+# -- Reading time -------------------------------------------------------------------
+blog_words_per_minute = 230
+
+# -- HTML theme -----------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = "Shruti Turner"
+html_show_sourcelink = False
+html_copy_source = False
+html_last_updated_fmt = None
+html_theme_options = {
+    "navbar_start": ["navbar-logo"],
+    "navbar_center": ["blog-nav.html"],
+    "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    "navbar_persistent": ["search-button"],
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_center": [],
+    "footer_end": [],
+    "show_prev_next": False,
+    "navigation_with_keys": False,
+}
+html_sidebars = {
+    "index": [],
+    "about": [],
+    "blog": [],
+    "blog/**": [],
+    "posts/**": ["ablog/postcard.html", "ablog/recentposts.html"],
+}
