@@ -58,6 +58,7 @@ blog_words_per_minute = 230
 html_theme = "pydata_sphinx_theme"
 html_title = "Shruti Turner"
 html_show_sourcelink = False
+html_use_index = False
 html_copy_source = False
 html_last_updated_fmt = None
 html_theme_options = {

@@ -1,0 +1,140 @@
+"""Shared fixtures: real Sphinx builds of the real site and of small test sites.
+
+- ``site``: the real blog, built once per test session the way ``nox -s build``
+  builds it (dirhtml, ``-W --keep-going -n``), in a temporary folder.
+- ``build_root("name")``: a small test site from ``tests/roots/test-<name>/``,
+  copied to a temporary folder and built strictly; gives a :class:`BuiltSite`.
+
+Both run ``sphinx-build`` in a subprocess, so ABlog's global state
+(``Blog._dict``) can never leak from one build into the next. Tests that build
+in-process (``sphinx.testing``) get it cleared by the autouse fixture below.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from lxml import etree
+
+REPO = Path(__file__).resolve().parent.parent
+ROOTS = Path(__file__).resolve().parent / "roots"
+STRICT = ["-W", "--keep-going", "-n"]
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+pytest_plugins = ("sphinx.testing.fixtures",)
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """Where ``@pytest.mark.sphinx(testroot=...)`` finds its ``test-*`` roots."""
+    return ROOTS
+
+
+@pytest.fixture(autouse=True)
+def _reset_ablog():
+    """ABlog keeps its posts in a class attribute; clear it around every test."""
+    from ablog.blog import Blog
+
+    Blog._dict.clear()
+    yield
+    Blog._dict.clear()
+
+
+@dataclass
+class BuiltSite:
+    """The output of one ``sphinx-build`` run."""
+
+    srcdir: Path
+    outdir: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    _soups: dict[str, BeautifulSoup] = field(default_factory=dict, repr=False)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
+
+    def path(self, url_path: str) -> Path:
+        """The file a URL path such as ``posts/2023/x/`` is served from."""
+        target = self.outdir / url_path.lstrip("/")
+        return target / "index.html" if url_path.endswith("/") or not url_path else target
+
+    def html(self, url_path: str) -> BeautifulSoup:
+        if url_path not in self._soups:
+            self._soups[url_path] = BeautifulSoup(self.path(url_path).read_text("utf-8"), "html.parser")
+        return self._soups[url_path]
+
+    def feed(self, url_path: str) -> etree._Element:
+        return etree.parse(str(self.outdir / url_path)).getroot()
+
+    def files(self, pattern: str = "**/*") -> list[Path]:
+        return sorted(p for p in self.outdir.glob(pattern) if p.is_file())
+
+
+def run_sphinx(
+    srcdir: Path, outdir: Path, *args: str, env: dict[str, str] | None = None, builder: str = "dirhtml"
+) -> BuiltSite:
+    """Run ``sphinx-build`` strictly, as the nox build session does."""
+    cmd = [sys.executable, "-m", "sphinx", "-b", builder, *STRICT, "-d", str(outdir.with_name(outdir.name + ".doctrees")),
+           *args, str(srcdir), str(outdir)]
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    for name in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL"):
+        if env is None or name not in env:
+            full_env.pop(name, None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, check=False)
+    return BuiltSite(srcdir, outdir, proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_site(dest: Path) -> Path:
+    """Copy the real site's sources (not builds, caches or tests) to *dest*."""
+    ignore = shutil.ignore_patterns("_build", ".nox", ".git", "tests", "node_modules", ".venv", "__pycache__",
+                                    ".pytest_cache", ".ruff_cache", "screenshots")
+    shutil.copytree(REPO, dest, ignore=ignore)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> BuiltSite:
+    """The real blog, built once, strictly. Fails the tests that use it if the build warns."""
+    work = tmp_path_factory.mktemp("site")
+    built = run_sphinx(REPO, work / "html")
+    assert built.returncode == 0, built.stderr
+    assert built.warnings == [], "\n".join(built.warnings)
+    return built
+
+
+@pytest.fixture
+def build_root(tmp_path) -> Callable[..., BuiltSite]:
+    """Build ``tests/roots/test-<name>`` in a temporary copy; asserts nothing about success."""
+
+    def _build(name: str, *args: str, env: dict[str, str] | None = None, builder: str = "dirhtml") -> BuiltSite:
+        src = tmp_path / f"src-{name}"
+        if not src.exists():
+            shutil.copytree(ROOTS / f"test-{name}", src)
+        return run_sphinx(src, tmp_path / f"out-{name}-{builder}", *args, env=env, builder=builder)
+
+    return _build
+
+
+def assert_clean(built: BuiltSite) -> BuiltSite:
+    """A build that succeeded with zero warnings."""
+    assert built.returncode == 0, built.stderr
+    assert built.warnings == [], "\n".join(built.warnings)
+    return built
+
+
+def feed_entries(feed: etree._Element) -> list[etree._Element]:
+    return feed.findall(f"{ATOM}entry")
+
+
+def entry_titles(feed: etree._Element) -> list[str]:
+    return [e.findtext(f"{ATOM}title") for e in feed_entries(feed)]
