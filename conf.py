@@ -20,6 +20,8 @@ extensions = [
     "ablog",
     "blogext.siteurl",
     "blogext.postmeta",
+    "blogext.sessions",
+    "sphinx_copybutton",
 ]
 
 root_doc = "index"
@@ -34,6 +36,10 @@ html_baseurl = "https://shrutiturner.github.io/"
 # -- MyST -------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline"]
 myst_heading_anchors = 3
+
+# -- Copy button: copies only the commands of a console session, without "$ " ----------
+copybutton_prompt_text = "$ "
+copybutton_only_copy_prompt_lines = True
 
 # -- ABlog ------------------------------------------------------------------------
 blog_title = "Shruti Turner"

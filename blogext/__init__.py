@@ -6,4 +6,6 @@ dotted name (for example ``"blogext.postmeta"``):
 - :mod:`blogext.siteurl`: the published base URL, taken from the environment.
 - :mod:`blogext.postmeta`: the header under a post's title (date, reading time,
   category, tags).
+- :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
+  tutorials' console blocks against real Git; on the site, their markers are hidden.
 """
