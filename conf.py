@@ -20,12 +20,26 @@ extensions = [
     "ablog",
     "blogext.siteurl",
     "blogext.postmeta",
+    "blogext.frontmatter",
+    "blogext.drafts",
     "blogext.sessions",
     "sphinx_copybutton",
+    "blogext.feeds",
+    "sphinxext.opengraph",
+    "sphinx_sitemap",
+    "notfound.extension",
+    "blogext.findability",
+    "blogext.cards",
+    "blogext.lightpages",
+    "blogext.series",
+    "blogext.parallel",
+    "blogext.freshness",
+    "blogext.archives",
+    "blogext.leanenv",
 ]
 
 root_doc = "index"
-include_patterns = ["index.md", "about.md", "posts/**"]
+include_patterns = ["index.md", "about.md", "posts/**", "series/**"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 
@@ -48,14 +62,18 @@ blog_post_pattern = ["posts/*/*"]
 blog_authors = {"shruti": ("Shruti Turner", "about")}
 blog_default_author = "shruti"
 blog_feed_archives = True
-blog_feed_fulltext = True
 blog_feed_subtitle = "Notes from a machine-learning engineer: MLOps, Git and the craft of shipping models."
-blog_feed_length = 20
 post_date_format = "%d %B %Y"
 post_date_format_short = "%d %b %Y"
 post_auto_excerpt = 1
 post_show_prev_next = True
 fontawesome_included = True  # the theme ships Font Awesome; also keeps no-change rebuilds incremental
+
+# -- Feeds (blogext.feeds; see README, "Feeds") -------------------------------------
+blog_timezone = "Europe/London"  # posts' dates and times are London times
+blog_feed_tag_authority = "shrutiturner.github.io"  # entry ids: tag:shrutiturner.github.io,2023:<docname>
+blog_feed_tag_date = "2023"  # never change these two: feed readers know posts by their ids
+blog_feed_site_length = 20  # the newest 20 posts; tag, category and other archive feeds list all
 
 # -- Reading time -------------------------------------------------------------------
 blog_words_per_minute = 230
@@ -72,10 +90,13 @@ html_theme_options = {
     "navbar_center": ["blog-nav.html"],
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
     "navbar_persistent": ["search-button"],
-    "secondary_sidebar_items": ["page-toc"],
+    "secondary_sidebar_items": {"posts/**": ["page-toc", "ablog/recentposts.html"]},
+    "article_header_start": [],
+    "pygments_light_style": "a11y-high-contrast-light",
+    "pygments_dark_style": "a11y-high-contrast-dark",
     "footer_start": ["copyright"],
     "footer_center": [],
-    "footer_end": [],
+    "footer_end": ["subscribe.html"],
     "show_prev_next": False,
     "navigation_with_keys": False,
 }
@@ -84,5 +105,23 @@ html_sidebars = {
     "about": [],
     "blog": [],
     "blog/**": [],
-    "posts/**": ["ablog/postcard.html", "ablog/recentposts.html"],
+    "posts/**": [],
+    "series": [],
+    "series/**": [],
 }
+
+# -- Look, findability and sharing (blogext.cards, blogext.findability) --------------
+html_css_files = ["blog.css"]
+html_context = {"default_mode": "auto"}  # light or dark as the reader's system says, until they choose
+html_favicon = "_static/favicon.svg"
+blog_author_bios = {
+    "shruti": "Machine-learning engineer, formerly in aerospace and biomedical engineering. "
+    "I write about MLOps, Git and shipping models.",
+}
+ogp_image = "_static/social-card.png"  # the default link-preview image, 1200 x 630
+ogp_image_alt = "Shruti Turner: notes from a machine-learning engineer"
+ogp_social_cards = {"enable": False}
+ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
+sitemap_url_scheme = "{link}"  # no language or version prefix: one language, one version
+notfound_template = "404.html"
+notfound_context = {"title": "Page not found"}

@@ -1,0 +1,333 @@
+"""Generate a synthetic blog of N posts, and its plain-Sphinx twin.
+
+The blog tree gets the real site's ``conf.py``, ``blogext/``, ``_templates/``,
+``_static/`` and home/About pages, so building it measures the real machinery.
+The plain tree has the same posts, the same theme and the same settings, but no
+ABlog and no ``blogext``: the baseline every blog timing is compared with.
+
+Posts are deterministic for a given N: front matter (date, tags, category,
+description, author, some in a series with a part number), a title, an excerpt
+paragraph, sections with prose, lists, a code block, an image and links to
+earlier posts. Usable as a script::
+
+    python bench/generate.py 100 DEST      # DEST/blog and DEST/plain
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import shutil
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+#: What of the real site a synthetic blog takes over unchanged.
+SITE_FILES = ("conf.py", "index.md")
+SITE_DIRS = ("blogext", "_templates", "_static")
+
+FIRST_DATE = dt.date(2016, 1, 4)
+DAYS_BETWEEN_POSTS = 3
+N_IMAGES = 4
+
+TAGS = [
+    "Python",
+    "Git",
+    "MLOps",
+    "Docker",
+    "Kubernetes",
+    "Testing",
+    "CI",
+    "Data Science",
+    "Pandas",
+    "NumPy",
+    "PyTorch",
+    "scikit-learn",
+    "Feature Stores",
+    "Monitoring",
+    "Airflow",
+    "SQL",
+    "Cloud",
+    "AWS",
+    "Azure",
+    "Career",
+    "Mentoring",
+    "Packaging",
+    "Type Hints",
+    "Performance",
+    "Linux",
+    "Shell",
+    "Notebooks",
+    "Experiment Tracking",
+    "Model Serving",
+    "Security",
+    "Documentation",
+    "Version Control",
+    "APIs",
+    "Data Quality",
+    "Statistics",
+    "Visualisation",
+    "Refactoring",
+    "Code Review",
+    "Interviews",
+    "Teaching",
+]
+CATEGORIES = ["Tutorials", "Career", "MLOps", "Tooling", "Notes", "Opinion", "Data", "Reviews"]
+SERIES = [f"series-{i:02d}" for i in range(1, 41)]
+WORDS = (
+    "model data pipeline feature training deploy registry container version commit branch merge review "
+    "test fixture coverage metric drift latency batch stream schema table query index cache cluster node "
+    "service endpoint request response token secret config environment package dependency release tag "
+    "notebook experiment baseline gradient loss epoch tensor vector matrix sample split label bias "
+    "variance engineer team project sprint ticket incident alert dashboard log trace budget cost quality "
+    "the a of to and in for with on is that it as we this you can be from by at not are but or when then "
+    "which will more also how why what each every some most first last next good simple small large fast"
+).split()
+TITLE_WORDS = (
+    "Shipping Models Faster Honest Testing Pipelines Practical Guide Notes Lessons Learned Taming Drift "
+    "Reproducible Experiments Clean Data Versioning Everything Small Steps Debugging Training Serving "
+    "Scaling Inference Friendly Packaging Better Reviews Monitoring Production Surviving Incidents"
+).split()
+
+
+@dataclass(frozen=True)
+class Post:
+    """One synthetic post: where it goes and what it says."""
+
+    index: int
+    date: dt.date
+    slug: str
+    title: str
+    tags: tuple[str, ...]
+    category: str
+    series: str | None
+    part: int | None
+
+    @property
+    def path(self) -> str:
+        return f"posts/{self.date.year}/{self.slug}.md"
+
+
+def plan_posts(n: int, seed: int = 7) -> list[Post]:
+    """The N posts of a synthetic blog, oldest first; the same N always gives the same posts."""
+    rng = random.Random(seed)
+    posts = []
+    series_left: list[tuple[str, int]] = []  # (series slug, next part) still being written
+    next_series = 0
+    for i in range(n):
+        date = FIRST_DATE + dt.timedelta(days=i * DAYS_BETWEEN_POSTS)
+        title = " ".join(rng.sample(TITLE_WORDS, 3)) + f" {i + 1}"
+        series = part = None
+        # About one post in five belongs to a series of four parts.
+        if series_left and rng.random() < 0.5:
+            series, part = series_left.pop(0)
+            if part < 4:
+                series_left.append((series, part + 1))
+        elif rng.random() < 0.08 and next_series < len(SERIES):
+            series, part = SERIES[next_series], 1
+            next_series += 1
+            series_left.append((series, 2))
+        posts.append(
+            Post(
+                index=i,
+                date=date,
+                slug=f"post-{i + 1:04d}",
+                title=title,
+                tags=tuple(rng.sample(TAGS, rng.randint(2, 5))),
+                category=rng.choice(CATEGORIES),
+                series=series,
+                part=part,
+            )
+        )
+    return posts
+
+
+def _sentence(rng: random.Random, low: int = 8, high: int = 18) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
+    return " ".join(words).capitalize() + "."
+
+
+def _paragraph(rng: random.Random, sentences: int = 4) -> str:
+    return " ".join(_sentence(rng) for _ in range(sentences))
+
+
+def post_source(post: Post, earlier: list[Post], *, extra_front_matter: str = "", body_note: str = "") -> str:
+    """The Markdown source of *post*; *earlier* are posts it may link to."""
+    rng = random.Random(post.index * 7919 + 1)
+    tags = ", ".join(post.tags)
+    front = [
+        "---",
+        f"date: {post.date.isoformat()}",
+        f"tags: [{tags}]",
+        f"category: {post.category}",
+        f"description: {_sentence(rng, 8, 14)}",
+        "author: shruti",
+    ]
+    if post.series:
+        front += [f"series: {post.series}", f"part: {post.part}"]
+    front += [line for line in extra_front_matter.splitlines() if line]
+    front.append("---")
+    excerpt = (
+        f"{_paragraph(rng, 3)} It uses `{rng.choice(WORDS)}_{rng.choice(WORDS)}()` and *{rng.choice(WORDS)}*."
+    )
+    lines = [*front, "", f"# {post.title}", "", excerpt, ""]
+    for section in range(3):
+        lines += [f"## {' '.join(rng.sample(TITLE_WORDS, 2))} {section + 1}", ""]
+        lines += [_paragraph(rng, rng.randint(3, 6)), ""]
+        if section == 0:
+            lines += [f"- {_sentence(rng, 4, 9)}" for _ in range(4)] + [""]
+            lines += ["```python", f"def {rng.choice(WORDS)}_step(batch, config):"]
+            lines += [f"    {rng.choice(WORDS)} = batch[{j}] * config.{rng.choice(WORDS)}" for j in range(6)]
+            lines += ["    return batch", "```", ""]
+        if section == 1:
+            image = post.index % N_IMAGES
+            lines += [f"![Diagram {image}](../../images/diagram-{image}.png)", ""]
+            if earlier:
+                other = earlier[rng.randrange(len(earlier))]
+                lines += [
+                    f"This follows on from [an earlier post](../{other.date.year}/{other.slug}.md).",
+                    "",
+                ]
+        lines += [_paragraph(rng, rng.randint(2, 5)), ""]
+    if body_note:
+        lines += [body_note, ""]
+    return "\n".join(lines)
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A valid, tiny, single-colour PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes(rgb) * width
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def write_posts(root: Path, posts: list[Post], *, plain: bool) -> None:
+    """Write the posts (and their images) under *root*; the plain twin marks them orphan, as ABlog does."""
+    images = root / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    for i in range(N_IMAGES):
+        (images / f"diagram-{i}.png").write_bytes(_png(64, 32, (40 * i, 120, 200 - 30 * i)))
+    for post in posts:
+        target = root / post.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        extra = "orphan: true" if plain else ""
+        target.write_text(post_source(post, posts[: post.index], extra_front_matter=extra), encoding="utf-8")
+
+
+PLAIN_CONF = '''"""Plain-Sphinx twin of the synthetic blog: the blog's own conf.py without the blog machinery.
+
+The same theme, theme options, styles and extensions, less ABlog, blogext and the
+site's own templates (which draw blog furniture): where the blog puts one of those,
+the twin has the theme's default.
+"""
+
+from pathlib import Path
+
+_here = Path(__file__).parent
+exec(compile((_here / "blog_conf.py").read_text(encoding="utf-8"), "blog_conf.py", "exec"))
+
+_own = {p.relative_to(_here / "_templates").as_posix() for p in (_here / "_templates").rglob("*.html")}
+
+
+def _keep(value):
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [item for item in value if item not in _own and not item.startswith("ablog/")]
+    if isinstance(value, dict):
+        return {key: _keep(item) for key, item in value.items()}
+    return value
+
+
+extensions = [e for e in extensions if e.split(".")[0] not in ("ablog", "blogext")]
+templates_path = []
+html_theme_options = _keep(html_theme_options)
+html_sidebars = _keep(html_sidebars)
+for _name in ("notfound_template", "notfound_context"):
+    globals().pop(_name, None)
+'''
+
+
+def plain_index(posts: list[Post]) -> str:
+    """The plain twin's home page: links to the ten latest posts, where the blog's home page lists them."""
+    latest = [f"- [{p.title}]({p.path})" for p in sorted(posts, key=lambda p: p.date, reverse=True)[:10]]
+    return "\n".join(
+        ["# Home", "", "## Latest posts", "", *latest, "", "```{toctree}", ":hidden:", "", "about", "```", ""]
+    )
+
+
+ABOUT = """# About
+
+A synthetic blog for measuring build times: every post, tag and series here is made up.
+
+This page stands in for the real About page, which links to the real posts.
+"""
+
+
+def write_series_pages(root: Path, posts: list[Post], *, plain: bool) -> None:
+    """One page per series used by *posts*, ``series/<slug>.md``, as the series feature expects."""
+    for slug in sorted({p.series for p in posts if p.series}):
+        rng = random.Random(slug)
+        target = root / "series" / f"{slug}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        front = "---\norphan: true\n---\n\n" if plain else ""
+        title = " ".join(rng.sample(TITLE_WORDS, 3))
+        target.write_text(
+            f"{front}# {title}\n\n{_paragraph(rng, 2)}\n\n{_paragraph(rng, 3)}\n", encoding="utf-8"
+        )
+
+
+def generate(n: int, dest: Path, site: Path = REPO) -> tuple[Path, Path]:
+    """Write ``dest/blog`` (the machinery of *site*) and ``dest/plain`` (plain Sphinx) with N posts."""
+    posts = plan_posts(n)
+    with_series = "blogext.series" in (site / "conf.py").read_text(encoding="utf-8")
+    blog, plain = dest / "blog", dest / "plain"
+    for tree in (blog, plain):
+        shutil.rmtree(tree, ignore_errors=True)
+        tree.mkdir(parents=True)
+        for name in SITE_DIRS:
+            if (site / name).is_dir():
+                shutil.copytree(site / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+        for name in SITE_FILES:
+            shutil.copy2(site / name, tree / name)
+        (tree / "about.md").write_text(ABOUT, encoding="utf-8")
+    write_posts(blog, posts, plain=False)
+    write_posts(plain, posts, plain=True)
+    if with_series:  # the site has the series feature: each series gets its page
+        write_series_pages(blog, posts, plain=False)
+        write_series_pages(plain, posts, plain=True)
+    (plain / "conf.py").rename(plain / "blog_conf.py")
+    (plain / "conf.py").write_text(PLAIN_CONF, encoding="utf-8")
+    shutil.rmtree(plain / "blogext")
+    (plain / "index.md").write_text(plain_index(posts), encoding="utf-8")
+    return blog, plain
+
+
+def new_post(n: int, *, plain: bool = False) -> tuple[str, str]:
+    """A post to add to an N-post blog: its path and source, newer than every other post."""
+    posts = plan_posts(n + 1)
+    post = posts[-1]
+    return post.path, post_source(post, posts[:-1], extra_front_matter="orphan: true" if plain else "")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, help="number of posts")
+    parser.add_argument("dest", type=Path, help="folder to write blog/ and plain/ into")
+    parser.add_argument("--site", type=Path, default=REPO, help="the site whose conf.py and blogext to use")
+    args = parser.parse_args(argv)
+    blog, plain = generate(args.n, args.dest, args.site)
+    print(f"{args.n} posts: {blog} and {plain}")
+
+
+if __name__ == "__main__":
+    main()

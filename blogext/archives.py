@@ -1,0 +1,217 @@
+"""Archive pages written only when what they show has changed.
+
+ABlog generates its archive pages (all posts, each tag, category, author and
+year, and the catalog pages listing those) on every build, incremental or not,
+and each one renders every post it lists: with a few hundred posts, a build
+with nothing changed spends most of its time rewriting identical archives.
+
+This module takes over ABlog's ``html-collect-pages`` listener. It still lets
+ABlog decide which pages exist and with what context, but before handing a
+page to Sphinx it computes a *fingerprint* of everything the page is made
+from, and skips the page when its output file is the one written with that
+fingerprint. The fingerprint covers:
+
+- the build: Sphinx's hash of the HTML settings, the newest template, the
+  extensions' environment versions, and the static files;
+- the blog: every post as other pages show it (title, date, tags, category,
+  author, ...) and its front matter (not myst-parser's word counts and heading
+  positions, which any edit changes), and the title of every document;
+- the page: its template and context (the collection or catalog, with the
+  posts it lists), and when each of those posts was last read, so any change
+  to a post's source rewrites every archive that lists it.
+
+Fingerprints are kept in the doctree folder, one file per builder, with the
+size and modification time of each page written. A page that ABlog no longer
+generates (the last post with a tag lost it), or that another feature stopped
+from being written (``blog/drafts`` outside the preview), is deleted from the
+output, as a clean build would not have it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import ablog
+import ablog.post
+from ablog.blog import Blog, Catalog, Collection, Post
+from sphinx.application import Sphinx
+
+from blogext.freshness import post_views, remove_page
+
+#: Bump when the fingerprint changes meaning, so old records are ignored.
+RECORD_VERSION = 1
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """*value* as plain, comparable data: ABlog's objects by what a template can show of them."""
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    if isinstance(value, Post):
+        return ("post", value.docname, value.section)
+    if isinstance(value, Collection):
+        return ("collection", value.docname, str(value), value.href, [_plain(p) for p in value])
+    if isinstance(value, Catalog):
+        return ("catalog", value.docname, str(value), [_plain(c) for c in value])
+    if depth < 4 and isinstance(value, list | tuple):
+        return [_plain(v, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, dict):
+        return sorted((str(k), _plain(v, depth + 1)) for k, v in value.items())
+    return type(value).__name__
+
+
+def _posts_shown(context: dict[str, Any]) -> set[str]:
+    shown: set[str] = set()
+    for value in context.values():
+        if isinstance(value, Collection):
+            shown.update(p.docname for p in value)
+        elif isinstance(value, Catalog):
+            shown.update(p.docname for coll in value for p in coll)
+    return shown
+
+
+def _static_files(app: Sphinx) -> list[tuple[str, int, int]]:
+    found = []
+    for entry in app.config.html_static_path:
+        root = Path(app.confdir, entry)
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    stat = path.stat()
+                    found.append((path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns))
+    return found
+
+
+#: Metadata that is not front matter but counts of the text (myst-parser's), which any edit changes.
+_COUNTED = ("wordcount", "myst_slugs")
+
+
+def _front_matter(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((str(k), str(v)) for k, v in metadata.items() if k not in _COUNTED)
+
+
+def site_fingerprint(app: Sphinx) -> str:
+    """What every archive page depends on: the build's settings and templates, and the blog as a whole."""
+    builder, env = app.builder, app.env
+    build_info = getattr(builder, "build_info", None)
+    templates = getattr(builder, "templates", None)
+    views = post_views(env)
+    posts = sorted({docname for docname, _order in views})
+    return _digest(
+        (
+            builder.name,
+            getattr(build_info, "config_hash", ""),
+            getattr(build_info, "tags_hash", ""),
+            templates.newest_template_mtime() if templates is not None else 0,
+            sorted((str(k), str(v)) for k, v in (env.version or {}).items()),
+            _static_files(app),
+            sorted(views.items()),
+            [(d, _front_matter(env.metadata.get(d, {}))) for d in posts],
+            sorted((d, t.astext()) for d, t in env.titles.items()),
+            sorted((d, tuple(i)) for d, i in env.toctree_includes.items()),
+        )
+    )
+
+
+def page_fingerprint(app: Sphinx, site: str, pagename: str, context: dict[str, Any], template: str) -> str:
+    """What the archive page *pagename* is made from (see the module's docstring)."""
+    read_at = app.env.all_docs
+    shown = sorted((d, read_at.get(d)) for d in _posts_shown(context))
+    return _digest((site, pagename, template, _plain(context), shown))
+
+
+# -- The record of pages written ----------------------------------------------------------
+
+
+def _record_file(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / f"blogext-archives-{app.builder.name}.json"
+
+
+def _load_record(app: Sphinx) -> dict[str, dict[str, Any]]:
+    try:
+        record = json.loads(_record_file(app).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if record.get("version") != RECORD_VERSION or record.get("outdir") != str(app.outdir):
+        return {}
+    return record.get("pages", {})
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+class _Build:
+    """This build's view of the record: pages kept as they are, and pages handed to Sphinx."""
+
+    def __init__(self, app: Sphinx) -> None:
+        self.old = _load_record(app)
+        self.kept: dict[str, dict[str, Any]] = {}
+        self.written: dict[str, tuple[str, list[int] | None]] = {}
+
+
+def archive_pages(app: Sphinx):
+    """ABlog's archive pages, less those whose output is already what they would be (html-collect-pages)."""
+    if not ablog.builder_support(app):
+        return
+    blog = Blog(app)
+    if not blog:
+        ablog.post.register_posts(app)
+    state = app.builder.blog_archives = _Build(app)
+    site = site_fingerprint(app)
+    for pagename, context, template in ablog.post.generate_archive_pages(app):
+        fingerprint = page_fingerprint(app, site, pagename, context, template)
+        old = state.old.get(pagename)
+        outfile = str(app.builder.get_outfilename(pagename))
+        if old and old["fingerprint"] == fingerprint and old["file"] == _stat(outfile):
+            state.kept[pagename] = old
+            continue
+        state.written[pagename] = (fingerprint, _stat(outfile))
+        yield pagename, context, template
+
+
+def _on_finished(app: Sphinx, exception: Exception | None) -> None:
+    state = getattr(app.builder, "blog_archives", None)
+    if state is None or exception is not None:
+        return
+    pages = dict(state.kept)
+    outdir = Path(app.outdir)
+    for pagename, (fingerprint, before) in state.written.items():
+        after = _stat(str(app.builder.get_outfilename(pagename)))
+        if after is None:
+            continue
+        if after == before:  # handed to Sphinx but not written (another feature stopped it): stale
+            remove_page(outdir, app.builder.get_target_uri(pagename))
+            continue
+        pages[pagename] = {"fingerprint": fingerprint, "file": after}
+    for gone in sorted(state.old.keys() - pages.keys() - state.written.keys()):
+        remove_page(outdir, app.builder.get_target_uri(gone))
+    record = {"version": RECORD_VERSION, "outdir": str(app.outdir), "pages": pages}
+    _record_file(app).write_text(json.dumps(record, sort_keys=True), "utf-8")
+
+
+def _take_over_from_ablog(app: Sphinx) -> None:
+    for listener in list(app.events.listeners.get("html-collect-pages", [])):
+        if listener.handler is ablog.post.generate_archive_pages:
+            app.disconnect(listener.id)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("ablog")
+    app.setup_extension("blogext.freshness")
+    _take_over_from_ablog(app)
+    app.connect("html-collect-pages", archive_pages)
+    # Before blogext.freshness completes the sitemap (400), so a deleted page leaves it too.
+    app.connect("build-finished", _on_finished, priority=350)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,179 @@
+"""Post cards: the readable summaries of posts on the home page and in the archives.
+
+A card shows a post's title (linked), date, reading time, category, excerpt and
+tags. The same card is used everywhere:
+
+- in a page, with the ``postcards`` directive, which takes the arguments and
+  options of ABlog's ``postlist`` (number of posts, ``:tags:``, ``:category:``,
+  ...) and is a ``postlist`` to everything that looks for one::
+
+      ```{postcards} 10
+      ```
+
+- in templates, with ``post_cards(posts, level)`` (the archive pages use it),
+  and ``post_authors(post)`` for the author card at the end of a post.
+
+The card markup keeps ABlog's class names (``postlist``, ``ablog-post``,
+``ablog-post-title``, ``ablog-post-excerpt``) next to its own ``post-card*``
+ones, so styles and tests written for ABlog's lists keep working.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+from ablog.blog import Blog, revise_pending_xrefs
+from ablog.post import PostList, PostListDirective, register_posts
+from docutils import nodes
+from markupsafe import Markup
+from sphinx.application import Sphinx
+
+
+class PostCardsDirective(PostListDirective):
+    """``postcards``: ABlog's ``postlist``, shown as cards."""
+
+    def run(self) -> list[nodes.Node]:
+        [node] = super().run()
+        node["cards"] = True
+        return [node]
+
+
+def _blog(app: Sphinx) -> Blog:
+    blog = Blog(app)
+    if not blog:
+        register_posts(app)
+    return blog
+
+
+def _link(app: Sphinx, fromdoc: str, todoc: str, text: str, classes: list[str]) -> nodes.reference:
+    ref = nodes.reference("", text, internal=True, refuri=app.builder.get_relative_uri(fromdoc, todoc))
+    ref["classes"] = classes
+    return ref
+
+
+def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
+    """One card for *post*, with links relative to *fromdoc* and its title as an ``<h{level}>``."""
+    item = nodes.list_item(classes=["ablog-post", "post-card"])
+    url = html.escape(app.builder.get_relative_uri(fromdoc, post.docname))
+    level = min(max(level, 2), 6)
+    item += nodes.raw(
+        "",
+        f'<h{level} class="ablog-post-title post-card-title"><a href="{url}">{html.escape(str(post.title))}</a>'
+        f"</h{level}>",
+        format="html",
+    )
+    meta = nodes.paragraph(classes=["post-card-meta"])
+    if post.date:
+        iso, shown = post.date.strftime("%Y-%m-%d"), post.date.strftime(app.config.post_date_format)
+        meta += nodes.raw("", f'<time class="post-date" datetime="{iso}">{shown}</time>', format="html")
+    minutes = getattr(app.env, "blog_reading_minutes", {}).get(post.docname)
+    if minutes:
+        meta += nodes.inline("", f"{minutes} min read", classes=["post-reading-time"])
+    for coll in post.category or []:
+        cat = nodes.inline("", "", classes=["post-category"])
+        cat += nodes.Text("in ")
+        cat += _link(app, fromdoc, coll.docname, str(coll), ["post-category-link"])
+        meta += cat
+    item += meta
+    if post.excerpt:
+        excerpt = nodes.container(classes=["ablog-post-excerpt", "post-card-excerpt"])
+        for node in post.excerpt:
+            excerpt += node.deepcopy()
+        revise_pending_xrefs(excerpt, fromdoc)
+        app.env.resolve_references(excerpt, fromdoc, app.builder)
+        item += excerpt
+    if post.tags:
+        tags = nodes.bullet_list(classes=["post-tags"])
+        for coll in post.tags:
+            tag = nodes.list_item()
+            tag += nodes.paragraph("", "", _link(app, fromdoc, coll.docname, str(coll), ["post-tag"]))
+            tags += tag
+        item += tags
+    return item
+
+
+def card_list(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> nodes.bullet_list:
+    """A list of cards for *posts*."""
+    cards = nodes.bullet_list(classes=["postlist", "post-cards"])
+    for post in posts:
+        cards += card(app, post, fromdoc, level)
+    return cards
+
+
+def _selected_posts(blog: Blog, node: PostList, docname: str) -> list:
+    """The posts a ``postcards`` node asks for, newest first, as ``postlist`` selects them."""
+    collections = [
+        blog.catalogs[kind].collections[name]
+        for kind in ("tags", "author", "category", "location", "language")
+        for name in node[kind]
+        if name in blog.catalogs[kind].collections
+    ]
+    if collections:
+        chosen = set(blog.posts)
+        for coll in collections:
+            chosen &= set(coll)
+        posts = sorted(chosen, reverse=True)[: node["length"]]
+    else:
+        posts = list(blog.recent(node["length"], docname))
+    if node["sort"]:
+        posts.sort()
+    return posts
+
+
+def _heading_level(node: nodes.Node) -> int:
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth += isinstance(parent, nodes.section)
+        parent = parent.parent
+    return depth + 1
+
+
+def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    cards = [node for node in doctree.findall(PostList) if node.get("cards")]
+    if not cards:
+        return
+    blog = _blog(app)
+    for node in cards:
+        node.replace_self(card_list(app, _selected_posts(blog, node, docname), docname, _heading_level(node)))
+
+
+def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
+    """Each author of *post*: name, key, bio (``blog_author_bios``), and the docname or URL of their page."""
+    by_name = {name: (key, link) for key, (name, link) in app.config.blog_authors.items()}
+    found = []
+    for coll in post.author or []:
+        key, link = by_name.get(str(coll), (None, None))
+        found.append({
+            "name": str(coll),
+            "key": key,
+            "bio": app.config.blog_author_bios.get(key) if key else None,
+            "link": link,
+            "archive": coll.docname,
+        })
+    return found
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if app.builder.format != "html":
+        return
+
+    def post_cards(posts: Iterable, level: int = 2) -> Markup:
+        return Markup(app.builder.render_partial(card_list(app, posts, pagename, level))["fragment"])
+
+    def post_authors(post) -> list[dict[str, str | None]]:
+        return authors_of(app, post)
+
+    context["post_cards"] = post_cards
+    context["post_authors"] = post_authors
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("ablog")
+    app.add_config_value("blog_author_bios", {}, "html", types=[dict])
+    app.add_directive("postcards", PostCardsDirective)
+    # Before ABlog's own postlist handler (500), which would render the node as a plain list.
+    app.connect("doctree-resolved", _on_doctree_resolved, priority=400)
+    app.connect("html-page-context", _on_page_context)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,690 @@
+"""Atom feeds that subscribers can trust: the site feed, one per tag, category,
+author and year, and any feed another feature asks for.
+
+This module replaces ABlog's feed writer (it disconnects ABlog's listener, so
+ABlog writes no feed, while its ``blog_baseurl`` stays set for everything else).
+
+Other features add feeds through the ``blog-collect-feeds`` event: it is emitted
+once per build, when writing starts, and each handler returns a list of
+:class:`FeedSpec`. Posts that are not published (ABlog's future-dated posts,
+and :func:`blogext.drafts.unpublished`) are dropped from every feed here, so no
+handler can leak one.
+
+How a build makes the feeds:
+
+1. ``write-started``: the feeds are collected (the site's own, then the
+   handlers'), so every page written afterwards can link its feed in ``<head>``
+   and in the footer's subscribe link.
+2. ``doctree-resolved`` (in the main process, also with ``-j N``): each post
+   the builder writes is rendered once more, without its title and header, into
+   HTML whose links are absolute. That HTML is kept in a cache in the doctree
+   folder, because an incremental build writes only the changed posts (the
+   environment is saved before writing, so it cannot hold this; the feeds keep
+   nothing else, and read front matter from the environment, so there is no
+   state to purge or merge).
+3. ``html-collect-pages``: each entry is made once from the cache and copied
+   into every feed that lists it; a feed file is written only when its bytes
+   change, and feeds the site no longer has are removed.
+
+Templates get ``blog_feed_links``: the feeds of the page (the site feed
+first), each a dict with ``title``, ``label``, ``href`` (relative) and ``url``
+(absolute); ``_templates/subscribe.html`` shows them in the footer.
+
+Entry ids are tag URIs (RFC 4151): ``tag:<authority>,<date>:<docname>``, from
+``blog_feed_tag_authority`` and ``blog_feed_tag_date``; they depend on neither
+the builder nor the base URL.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import ablog
+import ablog.post
+import lxml.html
+from ablog.blog import Blog, Post, slugify
+from ablog.post import register_posts
+from docutils import nodes
+from docutils.utils import new_document
+from lxml import etree
+from lxml.builder import ElementMaker
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.config import Config
+from sphinx.errors import ConfigError, ExtensionError
+from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
+
+from blogext import drafts, frontmatter
+
+logger = logging.getLogger(__name__)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ATOM = ElementMaker(namespace=ATOM_NS, nsmap={None: ATOM_NS})
+FEED_FILE = "atom.xml"
+ATOM_TYPE = "application/atom+xml"
+
+#: Entry content is rendered with links absolute against this stand-in origin
+#: (``.invalid`` is reserved, RFC 2606), which becomes the base URL when a feed
+#: is written; so the cache does not depend on the base URL.
+PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
+#: Bump when the cached rendering changes, to drop caches of older versions.
+CACHE_VERSION = 1
+#: Classes of blocks that are page furniture, not content (postmeta's header).
+FURNITURE_CLASSES = {"post-meta"}
+#: Elements a feed reader cannot use, or that need the site's scripts.
+DROPPED_ELEMENTS = {
+    "script",
+    "style",
+    "object",
+    "embed",
+    "form",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "template",
+}
+URL_ATTRIBUTES = ("href", "src", "poster", "cite")
+
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@(?P<domain>[^@\s]+)$")
+_STRAIGHT_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_TAG_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One Atom feed the site publishes.
+
+    ``key`` is its stable identity ("site", "tag:git", "series:git-guides"),
+    part of the feed's ``<id>``; ``path`` its output path, relative to the site
+    root ("series/git-guides/atom.xml"); ``docnames`` its posts, in any order;
+    ``page`` the docname of the HTML page it belongs to (``None``: the blog's
+    post list); ``limit`` the most entries it lists, newest first (``None``: all).
+    """
+
+    key: str
+    path: str
+    title: str
+    docnames: tuple[str, ...]
+    page: str | None
+    limit: int | None = None
+
+
+@dataclass
+class _Build:
+    """What this build knows about its feeds (lives on the builder, for one build)."""
+
+    specs: list[FeedSpec] = field(default_factory=list)
+    #: Docname of a page -> its own feeds (a tag's, a series'), linked after the site feed.
+    page_feeds: dict[str, list[FeedSpec]] = field(default_factory=dict)
+    site: FeedSpec | None = None
+    #: Feed key -> how the subscribe link names it ("posts tagged Git").
+    labels: dict[str, str] = field(default_factory=dict)
+    #: Rendered posts and feed fingerprints, kept between builds (see _load_cache).
+    cache: dict[str, Any] = field(default_factory=dict)
+    cache_text: str = ""
+
+
+# -- configuration -----------------------------------------------------------------
+
+
+def _check_config(app: Sphinx, config: Config) -> None:
+    """Fail early, naming the setting, on a configuration the feeds cannot use."""
+    try:
+        ZoneInfo(config.blog_timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(
+            f"conf.py: blog_timezone = {config.blog_timezone!r} is not a time zone "
+            "(expected an IANA name such as 'Europe/London' or 'UTC')"
+        ) from None
+    authority = config.blog_feed_tag_authority
+    email = _EMAIL.match(authority or "")
+    if not authority or not _DNS_NAME.match(email["domain"] if email else authority):
+        raise ConfigError(
+            f"conf.py: blog_feed_tag_authority = {authority!r} is not a domain name or email address "
+            "(expected the domain the blog is published under, such as 'example.org'; "
+            "it is part of every feed entry's id, so it must never change)"
+        )
+    tag_date = config.blog_feed_tag_date
+    if not isinstance(tag_date, str) or not _TAG_DATE.match(tag_date):
+        raise ConfigError(
+            f"conf.py: blog_feed_tag_date = {tag_date!r} is not a date "
+            "(expected YYYY, YYYY-MM or YYYY-MM-DD: a day on which blog_feed_tag_authority was yours)"
+        )
+    for name, optional in (("blog_feed_site_length", False), ("blog_feed_archive_length", True)):
+        value = getattr(config, name)
+        if isinstance(value, str) and value.strip().isdigit():  # given on the command line (-D)
+            value = int(value)
+            setattr(config, name, value)
+        if (value is None and not optional) or (value is not None and (type(value) is not int or value < 1)):
+            raise ConfigError(
+                f"conf.py: {name} = {value!r} is not a number of entries "
+                f"(expected a whole number of at least 1{' or None for all posts' if optional else ''})"
+            )
+
+
+def tag_uri(config: Config, specific: str) -> str:
+    """A tag URI (RFC 4151) for *specific* under the configured tagging entity."""
+    safe = quote(specific, safe="/:@!$&'()*+,;=-._~")
+    return f"tag:{config.blog_feed_tag_authority.lower()},{config.blog_feed_tag_date}:{safe}"
+
+
+def entry_id(config: Config, docname: str) -> str:
+    """The id of a post's feed entry: depends only on the tagging entity and the docname."""
+    return tag_uri(config, docname)
+
+
+def feed_id(config: Config, key: str) -> str:
+    """The id of a feed: one per feed key, so per-tag feeds never share the site feed's id."""
+    return tag_uri(config, f"feed:{key}")
+
+
+# -- times -------------------------------------------------------------------------
+
+
+def localize(moment: datetime | date, tz: ZoneInfo) -> datetime:
+    """*moment* in *tz*: a naive time is read as a time in *tz*, an aware one converted."""
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=tz)
+    return moment.astimezone(tz)
+
+
+def rfc3339(moment: datetime) -> str:
+    """An RFC 3339 timestamp with an explicit offset (never ``Z``-less and naive)."""
+    return moment.replace(microsecond=0).isoformat()
+
+
+# -- front matter --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """What the feeds read from a post's front matter."""
+
+    authors: tuple[str, ...]  #: keys of ``blog_authors`` (empty: ABlog's default author)
+    updated: datetime | None
+    description: str | None
+
+
+def read_front_matter(app: Sphinx, docname: str) -> FrontMatter:
+    """The post's authors, update date and description.
+
+    From :mod:`blogext.frontmatter` when it has checked the post, else from
+    ``env.metadata``, where myst-parser keeps every value as text: a list as
+    JSON, with curly quotes in bibliographic fields such as ``author``.
+    """
+    checked = frontmatter.front_matter(app.env, docname)
+    if checked is not None:
+        return FrontMatter(tuple(checked.author), checked.updated, checked.description)
+    meta = app.env.metadata.get(docname, {})
+    return FrontMatter(
+        _author_keys(meta.get("author")),
+        _parse_updated(meta.get("updated"), docname),
+        str(meta["description"]) if meta.get("description") else None,
+    )
+
+
+def _author_keys(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    text = str(value).translate(_STRAIGHT_QUOTES).strip()
+    if text.startswith("["):
+        try:
+            return tuple(str(key).strip() for key in json.loads(text))
+        except ValueError:
+            text = text.strip("[]")
+    return tuple(key.strip().strip("\"'") for key in text.split(",") if key.strip())
+
+
+def _parse_updated(value: Any, docname: str) -> datetime | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        logger.warning(
+            "front matter 'updated: %s' is not a date (expected YYYY-MM-DD, optionally with a time); "
+            "the feeds ignore it",
+            value,
+            type="blogext",
+            subtype="feeds",
+            location=docname,
+        )
+        return None
+
+
+def _authors(app: Sphinx, keys: tuple[str, ...], post: Post) -> list[tuple[str, str | None]]:
+    """Every author of a post as (name, link): the front matter's, else ABlog's default."""
+    keys = keys or tuple(coll.label for coll in post.author or [])
+    known = app.config.blog_authors
+    return [(known[key][0], known[key][1]) if key in known else (key, None) for key in keys]
+
+
+# -- specs ---------------------------------------------------------------------------
+
+
+def _published_posts(app: Sphinx) -> dict[str, Post]:
+    """Docname -> post, for every published post (never a draft or a scheduled one)."""
+    blog = Blog(app)
+    if not blog:
+        register_posts(app)
+    hidden = drafts.unpublished(app.env)
+    posts: dict[str, Post] = {}
+    for post in blog.posts:
+        if post.published and post.docname not in hidden and post.docname not in posts:
+            posts[post.docname] = post
+    return posts
+
+
+def _site_specs(app: Sphinx, posts: dict[str, Post], labels: dict[str, str]) -> list[FeedSpec]:
+    blog = Blog(app)
+    config = app.config
+    specs = [
+        FeedSpec(
+            key="site",
+            path=posixpath.join(blog.blog_path, FEED_FILE),
+            title=blog.blog_title,
+            docnames=tuple(posts),
+            page=blog.posts.docname,
+            limit=config.blog_feed_site_length,
+        )
+    ]
+    labels["site"] = "all posts"
+    if not blog.blog_feed_archives:
+        return specs
+    for kind, header, catalog in (
+        ("tag", "Posts tagged", blog.tags),
+        ("category", "Posts in", blog.category),
+        ("author", "Posts by", blog.author),
+        ("year", "Posts from", blog.archive),
+        ("location", "Posts from", blog.location),
+        ("language", "Posts in", blog.language),
+    ):
+        for coll in catalog:
+            docnames = tuple(dict.fromkeys(p.docname for p in coll if p.docname in posts))
+            if not docnames:
+                continue
+            key = f"{kind}:{posixpath.basename(coll.path) or slugify(coll.name)}"
+            labels[key] = f"{header.lower()} {coll}"
+            specs.append(
+                FeedSpec(
+                    key=key,
+                    path=posixpath.join(coll.path, FEED_FILE),
+                    title=f"{blog.blog_title}: {header} {coll}",
+                    docnames=docnames,
+                    page=coll.docname,
+                    limit=config.blog_feed_archive_length,
+                )
+            )
+    return specs
+
+
+def _check_spec(spec: Any, seen_keys: set[str], seen_paths: set[str]) -> FeedSpec:
+    if not isinstance(spec, FeedSpec):
+        raise ExtensionError(
+            f"a blog-collect-feeds handler returned {spec!r} (expected a blogext.feeds.FeedSpec)"
+        )
+    path = spec.path
+    if not path.endswith(".xml") or path.startswith("/") or ".." in path.split("/") or "\\" in path:
+        raise ExtensionError(
+            f"feed {spec.key!r}: path {path!r} is not a site-relative path to an .xml file "
+            "(expected something like 'series/git-guides/atom.xml')"
+        )
+    if spec.key in seen_keys:
+        raise ExtensionError(f"feed {spec.key!r} is defined twice (expected one FeedSpec per key)")
+    if path in seen_paths:
+        raise ExtensionError(f"feed {spec.key!r}: path {path!r} is already another feed's path")
+    if spec.limit is not None and (type(spec.limit) is not int or spec.limit < 1):
+        raise ExtensionError(
+            f"feed {spec.key!r}: limit {spec.limit!r} is not a whole number of at least 1 or None"
+        )
+    seen_keys.add(spec.key)
+    seen_paths.add(path)
+    return spec
+
+
+def _on_write_started(app: Sphinx, builder: Builder) -> None:
+    """Collect every feed of this build, before any page that links one is written."""
+    if not ablog.builder_support(app):
+        return
+    cache, text = _load_cache(app)
+    state = _Build(cache=cache, cache_text=text)
+    builder.blog_feeds = state
+    posts = _published_posts(app)
+    specs = _site_specs(app, posts, state.labels)
+    for result in app.events.emit("blog-collect-feeds"):
+        specs.extend(result or [])
+    keys: set[str] = set()
+    paths: set[str] = set()
+    for spec in specs:
+        spec = _check_spec(spec, keys, paths)
+        kept = tuple(dict.fromkeys(d for d in spec.docnames if d in posts))
+        if not kept:
+            continue  # a feed of drafts only is not published
+        spec = FeedSpec(spec.key, spec.path, spec.title, kept, spec.page, spec.limit)
+        state.specs.append(spec)
+        if spec.key == "site":
+            state.site = spec
+        elif spec.page is not None:
+            state.page_feeds.setdefault(spec.page, []).append(spec)
+
+
+def _state(app: Sphinx) -> _Build | None:
+    return getattr(app.builder, "blog_feeds", None)
+
+
+# -- discovery -------------------------------------------------------------------------
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Link the site feed, and the page's own feed, in ``<head>`` and for the footer."""
+    state = _state(app)
+    if state is None:
+        return
+    feeds = ([state.site] if state.site else []) + state.page_feeds.get(pagename, [])
+    base = app.config.html_baseurl
+    pathto = context["pathto"]
+    links = [
+        {
+            "title": spec.title,
+            "label": state.labels.get(spec.key, spec.title),
+            "href": pathto(spec.path, 1),
+            "url": urljoin(base, spec.path),
+        }
+        for spec in feeds
+    ]
+    # ABlog's own autodiscovery link names a single feed; these replace it.
+    context["feed_path"] = None
+    context["archive_feed"] = bool(state.page_feeds.get(pagename))
+    context["blog_feed_links"] = links
+    tags = "".join(
+        f'\n<link rel="alternate" type="{ATOM_TYPE}" title="{_attr(x["title"])}" href="{_attr(x["href"])}">'
+        for x in links
+    )
+    context["metatags"] = context.get("metatags", "") + tags + "\n"
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# -- entry content ---------------------------------------------------------------------
+
+
+def _cache_file(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.json"
+
+
+def _load_cache(app: Sphinx) -> tuple[dict[str, Any], str]:
+    """The cache of the last build with this builder into this folder, and its text."""
+    empty = {"version": CACHE_VERSION, "outdir": str(app.outdir), "content": {}, "fingerprints": {}}
+    try:
+        text = _cache_file(app).read_text("utf-8")
+        cache = json.loads(text)
+    except (OSError, ValueError):
+        return empty, ""
+    if cache.get("version") != CACHE_VERSION or cache.get("outdir") != str(app.outdir):
+        return empty, ""
+    return cache, text
+
+
+def _save_cache(app: Sphinx, state: _Build) -> None:
+    text = json.dumps(state.cache, sort_keys=True)
+    if text != state.cache_text:
+        _cache_file(app).write_text(text, "utf-8")
+
+
+def render_content(app: Sphinx, docname: str, doctree: nodes.document) -> str:
+    """The post's body as reader-safe HTML with absolute links (against the placeholder origin)."""
+    builder = app.builder
+    document = new_document("", doctree.settings)
+    document.extend(child.deepcopy() for child in doctree.children)
+    section = next(iter(document.findall(nodes.section)), None)
+    title = section.next_node(nodes.title) if section is not None else None
+    if title is not None and title.parent is section:
+        section.remove(title)
+    for node in list(document.findall(nodes.Element)):
+        if FURNITURE_CLASSES.intersection(node.get("classes", [])) and node.parent is not None:
+            node.parent.remove(node)
+
+    saved = {
+        name: getattr(builder, name, None)
+        for name in ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
+    }
+    try:
+        target = builder.get_target_uri(docname)
+        builder.imgpath = relative_uri(target, "_images")
+        builder.dlpath = relative_uri(target, "_downloads")
+        builder.current_docname = docname
+        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
+        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
+        builder.post_process_images(document)
+        document.settings = builder.docsettings
+        visitor = builder.create_translator(document, builder)
+        document.walkabout(visitor)
+        html = "".join(visitor.fragment)
+    finally:
+        for name, value in saved.items():
+            setattr(builder, name, value)
+    return clean_html(html, urljoin(PLACEHOLDER_ORIGIN, builder.get_target_uri(docname)))
+
+
+def clean_html(html: str, page_url: str) -> str:
+    """Drop what a reader cannot use (scripts, permalinks, forms) and make every link absolute."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in DROPPED_ELEMENTS or "headerlink" in (element.get("class") or "").split():
+            element.drop_tree()
+            continue
+        if element.tag == "noscript":  # a reader runs no script: show what is there for that case
+            element.drop_tag()
+        for name in list(element.attrib):
+            if name.startswith("on"):
+                del element.attrib[name]
+        for name in URL_ATTRIBUTES:
+            value = element.get(name)
+            if value is None:
+                continue
+            if value.strip().lower().startswith("javascript:"):
+                del element.attrib[name]
+            else:
+                element.set(name, urljoin(page_url, value))
+        if element.get("srcset"):
+            element.set(
+                "srcset",
+                ", ".join(
+                    " ".join([urljoin(page_url, part.split()[0]), *part.split()[1:]])
+                    for part in element.get("srcset").split(",")
+                    if part.strip()
+                ),
+            )
+    out = lxml.html.tostring(root, encoding="unicode")
+    return out[len("<div>") : -len("</div>")].strip() + "\n"
+
+
+def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Render each post the builder writes, once, for every feed that lists it."""
+    state = _state(app)
+    if state is None or docname not in getattr(app.env, "ablog_posts", {}):
+        return
+    state.cache["content"][docname] = render_content(app, docname, doctree)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    element: etree._Element
+    published: datetime
+    updated: datetime
+    #: Hash of everything the entry's bytes depend on.
+    fingerprint: str
+
+
+def _make_entry(app: Sphinx, post: Post, content: str, base: str, tz: ZoneInfo) -> _Entry:
+    config = app.config
+    docname = post.docname
+    url = urljoin(base, app.builder.get_target_uri(docname))
+    front = read_front_matter(app, docname)
+    published = localize(post.date, tz)
+    updated = max(
+        [published, localize(post.update or post.date, tz)]
+        + ([localize(front.updated, tz)] if front.updated else [])
+    )
+    entry = ATOM.entry(
+        ATOM.id(entry_id(config, docname)),
+        ATOM.title(post.title, type="text"),
+        ATOM.link(rel="alternate", type="text/html", href=url),
+        ATOM.published(rfc3339(published)),
+        ATOM.updated(rfc3339(updated)),
+    )
+    for name, link in _authors(app, front.authors, post):
+        author = ATOM.author(ATOM.name(name))
+        if link:
+            href = urljoin(base, app.builder.get_target_uri(link)) if link in app.env.all_docs else link
+            if urlsplit(href).scheme in ("http", "https"):
+                author.append(ATOM.uri(href))
+        entry.append(author)
+    blog = Blog(app)
+    for scheme_path, colls in ((blog.tags.path, post.tags), (blog.category.path, post.category)):
+        for coll in sorted(colls or [], key=lambda c: str(c)):
+            entry.append(
+                ATOM.category(term=str(coll), label=str(coll), scheme=urljoin(base, scheme_path + "/"))
+            )
+    excerpt = "\n\n".join(p.astext() for p in post.excerpt or []).strip()
+    entry.append(ATOM.summary(front.description or excerpt or post.title, type="text"))
+    head = etree.tostring(entry)
+    body = content.replace(f'"{PLACEHOLDER_ORIGIN}', f'"{base}')
+    entry.append(ATOM.content(body, type="html"))
+    fingerprint = hashlib.sha256(head + b"\0" + body.encode("utf-8")).hexdigest()
+    return _Entry(entry, published, updated, fingerprint)
+
+
+def _feed_head(
+    app: Sphinx, spec: FeedSpec, entries: dict[str, _Entry], base: str
+) -> tuple[etree._Element, list[str]]:
+    """The feed without its entries, and the docnames of its entries, newest first."""
+    config = app.config
+    blog = Blog(app)
+    chosen = sorted(spec.docnames, key=lambda d: (entries[d].published, d), reverse=True)[: spec.limit]
+    page_url = urljoin(base, app.builder.get_target_uri(spec.page or blog.posts.docname))
+    feed = ATOM.feed(
+        ATOM.id(feed_id(config, spec.key)),
+        ATOM.title(spec.title, type="text"),
+    )
+    if blog.blog_feed_subtitle:
+        feed.append(ATOM.subtitle(blog.blog_feed_subtitle, type="text"))
+    feed.append(ATOM.link(rel="self", type=ATOM_TYPE, href=urljoin(base, spec.path)))
+    feed.append(ATOM.link(rel="alternate", type="text/html", href=page_url))
+    feed.append(ATOM.updated(rfc3339(max(entries[d].updated for d in chosen))))
+    feed.append(ATOM.author(ATOM.name(config.author or blog.blog_title)))
+    if config.copyright:
+        feed.append(ATOM.rights(f"© {config.copyright}", type="text"))
+    if config.language:
+        feed.set(XML_LANG, config.language)
+    return feed, chosen
+
+
+def _write_feeds(app: Sphinx):
+    """Write every collected feed (html-collect-pages: after all pages are written)."""
+    state = _state(app)
+    if state is None:
+        return []
+    posts = _published_posts(app)
+    needed = sorted({d for spec in state.specs for d in spec.docnames})
+    content = state.cache["content"]
+    for docname in needed:
+        if docname not in content:  # not written in this build, and not cached: render it now
+            app.env.get_and_resolve_doctree(docname, app.builder)
+    base = app.config.html_baseurl or Blog(app).blog_baseurl
+    tz = ZoneInfo(app.config.blog_timezone)
+    entries = {d: _make_entry(app, posts[d], content[d], base, tz) for d in needed}
+    outdir = Path(app.outdir)
+    old_prints = state.cache.get("fingerprints", {})
+    prints: dict[str, str] = {}
+    for spec in state.specs:
+        feed, chosen = _feed_head(app, spec, entries, base)
+        digest = hashlib.sha256(etree.tostring(feed))
+        for docname in chosen:
+            digest.update(entries[docname].fingerprint.encode())
+        prints[spec.path] = digest.hexdigest()
+        target = outdir / spec.path
+        if old_prints.get(spec.path) == prints[spec.path] and target.is_file():
+            continue  # the same feed as last time: not even serialized
+        for docname in chosen:
+            feed.append(copy.deepcopy(entries[docname].element))
+        data = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    for stale in set(old_prints) - set(prints):
+        (outdir / stale).unlink(missing_ok=True)
+    state.cache["content"] = {d: content[d] for d in sorted(content) if d in app.env.all_docs}
+    state.cache["fingerprints"] = prints
+    _save_cache(app, state)
+    return []
+
+
+def _disconnect_ablog_feeds(app: Sphinx) -> None:
+    for listener in list(app.events.listeners.get("html-collect-pages", [])):
+        if listener.handler is ablog.post.generate_atom_feeds:
+            app.disconnect(listener.id)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("ablog")
+    _disconnect_ablog_feeds(app)
+    app.add_event("blog-collect-feeds")
+    app.add_config_value(
+        "blog_timezone", "UTC", "", types=[str], description="IANA time zone of posts' dates and times"
+    )
+    app.add_config_value(
+        "blog_feed_tag_authority",
+        "",
+        "",
+        types=[str],
+        description="domain (or email) of the feeds' tag: URI ids",
+    )
+    app.add_config_value(
+        "blog_feed_tag_date",
+        "",
+        "",
+        types=[str],
+        description="date (YYYY[-MM[-DD]]) of the feeds' tag: URI ids",
+    )
+    app.add_config_value(
+        "blog_feed_site_length", 20, "", types=[int], description="most entries in the site feed"
+    )
+    app.add_config_value(
+        "blog_feed_archive_length",
+        None,
+        "",
+        types=[int, type(None)],
+        description="most entries in a tag, category, author or year feed (None: all)",
+    )
+    # Before blogext.drafts (450) reads blog_timezone to know what day it is.
+    app.connect("config-inited", _check_config, priority=300)
+    app.connect("write-started", _on_write_started)
+    app.connect("doctree-resolved", _on_doctree_resolved, priority=900)
+    # Before the theme (500) checks which footer templates render empty; ABlog then keeps feed_path.
+    app.connect("html-page-context", _on_page_context, priority=450)
+    app.connect("html-collect-pages", _write_feeds)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

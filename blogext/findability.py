@@ -1,0 +1,245 @@
+"""Findability: what search engines and link previews read from every page.
+
+The well-kept extensions do the heavy lifting (``sphinxext.opengraph`` for Open
+Graph tags, ``sphinx_sitemap`` for ``sitemap.xml``, ``notfound.extension`` for
+the 404 page); this module feeds them what they cannot know by themselves:
+
+- the published base URL (from :mod:`blogext.siteurl`) becomes ``ogp_site_url``
+  and its path becomes ``notfound_urls_prefix``, so link previews name the real
+  host and the 404 page's links work at any URL depth, under a project path
+  such as ``/blog/`` too;
+- every page gets one ``<meta name="description">``: the post's front-matter
+  ``description``, else its excerpt, else the page's first paragraph; archive
+  pages, which have no source, get one made from their title, and their Open
+  Graph tags too;
+- posts are Open Graph ``article`` pages with their publication date;
+- pages nobody should land on from a search engine (404, search, drafts) say
+  ``noindex`` and stay out of the sitemap, as do posts the preview build shows
+  but that are not published (:func:`blogext.drafts.unpublished`);
+- ``robots.txt`` names the sitemap by its absolute URL;
+- the 404 page is written to ``404.html`` at the root of the site, where
+  GitHub Pages and Read the Docs look for it (the dirhtml builder would put it
+  in ``404/index.html``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+from blogext.drafts import unpublished
+
+logger = logging.getLogger(__name__)
+
+#: Longest meta description, in characters; search engines cut longer ones.
+DESCRIPTION_LENGTH = 160
+_SPACE = re.compile(r"\s+")
+#: What each of ABlog's index pages lists, by the last part of its docname.
+CATALOG_KINDS = {"tag": "tag", "category": "category", "archive": "year", "author": "author"}
+#: ABlog titles the index of years "All posts", like the list of all posts; this is its title here.
+ARCHIVE_TITLE = "Archive"
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """*text* on one line, cut at a word boundary to at most *limit* characters."""
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-–—")
+    return cut + "…"
+
+
+def urls_prefix(base_url: str) -> str:
+    """The path of *base_url*, as an absolute path ending in ``/`` (what ``notfound_urls_prefix`` wants)."""
+    path = urlsplit(base_url).path or "/"
+    return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+
+def _first_paragraph(doctree: nodes.document) -> str:
+    for para in doctree.findall(nodes.paragraph):
+        if any(isinstance(p, nodes.Element) and "post-meta" in p.get("classes", []) for p in _ancestors(para)):
+            continue
+        text = para.astext().strip()
+        if text:
+            return text
+    return ""
+
+
+def _ancestors(node: nodes.Node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def _blog(app: Sphinx):
+    from ablog.blog import Blog
+
+    blog = Blog(app)
+    return blog if blog else None
+
+
+def _post(app: Sphinx, pagename: str):
+    blog = _blog(app)
+    return blog.posts[pagename] if blog is not None and pagename in blog.posts else None
+
+
+def describe(app: Sphinx, pagename: str, context: dict[str, Any], doctree: nodes.document | None) -> str:
+    """The meta description of *pagename*."""
+    meta = context.get("meta") or {}
+    if isinstance(meta.get("description"), str) and meta["description"].strip():
+        return shorten(meta["description"])
+    post = _post(app, pagename)
+    if post is not None and post.excerpt:
+        return shorten(" ".join(node.astext() for node in post.excerpt))
+    if doctree is not None:
+        text = _first_paragraph(doctree)
+        if text:
+            return shorten(text)
+    title = re.sub(r"<[^>]+>", "", context.get("title") or "").strip()
+    site = app.config.project
+    if pagename == app.config.notfound_pagename:
+        return f"There is no page at this address on {site}'s blog."
+    catalog = context.get("catalog")
+    if catalog is not None:
+        kind = CATALOG_KINDS.get(pagename.rstrip("/").rsplit("/", 1)[-1], "group")
+        return shorten(f"Every {kind} on {site}'s blog, with its posts, newest first.")
+    collection = context.get("collection")
+    if collection is not None and title:
+        count = len(collection)
+        return shorten(f"{title}: {count} post{'s' if count != 1 else ''} on {site}'s blog.")
+    if title:
+        return shorten(f"{title}, on {site}'s blog.")
+    return shorten(f"{site}'s blog.")
+
+
+def _tag(attr: str, name: str, content: str) -> str:
+    return f'<meta {attr}="{html.escape(name)}" content="{html.escape(content)}" />'
+
+
+def _set_urls(app: Sphinx, config: Config) -> None:
+    base = config.html_baseurl
+    if not base:
+        return
+    config.ogp_site_url = base
+    config.notfound_urls_prefix = urls_prefix(base)
+
+
+def _sitemap_link(docname: str) -> str:
+    """The link sphinx-sitemap records for *docname* in a dirhtml build."""
+    if docname == "index":
+        return ""
+    return docname[: -len("index")] if docname.endswith("/index") else docname + "/"
+
+
+def _keep_out_of_sitemap(app: Sphinx, env: BuildEnvironment) -> None:
+    excludes = list(app.config.sitemap_excludes)
+    for docname in [*app.config.blog_noindex_pages, *unpublished(env)]:
+        for link in (_sitemap_link(docname), docname + ".html"):
+            if link not in excludes:
+                excludes.append(link)
+    app.config.sitemap_excludes = excludes
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if app.builder.format != "html":
+        return
+    blog = _blog(app)
+    if blog is not None and blog.archive and pagename == blog.archive.docname:
+        context["title"] = ARCHIVE_TITLE
+    description = describe(app, pagename, context, doctree)
+    extra = [_tag("name", "description", description)]
+    hidden = pagename in app.config.blog_noindex_pages or pagename in unpublished(app.env)
+    if hidden:
+        extra.append(_tag("name", "robots", "noindex"))
+    # A copy: opengraph edits the dict it is given, and context["meta"] is the env's own.
+    meta = dict(context.get("meta") or {})
+    meta["og:description"] = description
+    post = _post(app, pagename)
+    if post is not None and post.date:
+        meta["og:type"] = "article"
+        extra.append(_tag("property", "article:published_time", post.date.strftime("%Y-%m-%d")))
+    context["meta"] = meta
+    if doctree is None and pagename != app.config.notfound_pagename:
+        # Archive pages have no doctree, so opengraph skips them: give them the same tags.
+        extra += _open_graph_without_doctree(app, pagename, context, description)
+    context["metatags"] = context.get("metatags", "") + "\n".join(extra) + "\n"
+    if pagename == app.config.notfound_pagename:
+        context["pageurl"] = None  # the 404 page has no canonical address
+        context["pathto"] = _root_aware(context["pathto"], app.config.notfound_urls_prefix or "/")
+
+
+def _root_aware(pathto, prefix: str):
+    """notfound's ``pathto`` turns the home page of a dirhtml site (URI ``""``) into ``#``: make it the root."""
+
+    def wrapped(otheruri: str, resource: bool = False, *args, **kwargs) -> str:
+        uri = pathto(otheruri, resource, *args, **kwargs)
+        return prefix if uri == "#" and not resource else uri
+
+    return wrapped
+
+
+def _open_graph_without_doctree(app: Sphinx, pagename: str, context: dict[str, Any], description: str) -> list[str]:
+    config = app.config
+    site_url = config.ogp_site_url or config.html_baseurl
+    title = re.sub(r"<[^>]+>", "", context.get("title") or config.project)
+    tags = [
+        _tag("property", "og:title", title),
+        _tag("property", "og:type", "website"),
+        _tag("property", "og:url", urljoin(site_url, app.builder.get_target_uri(pagename))),
+        _tag("property", "og:site_name", config.ogp_site_name or config.project),
+        _tag("property", "og:description", description),
+    ]
+    if config.ogp_image:
+        tags.append(_tag("property", "og:image", urljoin(site_url, config.ogp_image)))
+        tags.append(_tag("property", "og:image:alt", config.ogp_image_alt or config.project))
+    tags.extend(config.ogp_custom_meta_tags)
+    return tags
+
+
+def _move_404_to_root(app: Sphinx, exception: Exception | None) -> None:
+    """The dirhtml builder writes ``404/index.html``; static hosts serve ``/404.html``."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    written = outdir / app.builder.get_outfilename(app.config.notfound_pagename)
+    target = outdir / f"{app.config.notfound_pagename}.html"
+    if written != target and written.is_file():
+        written.replace(target)
+        if not any(written.parent.iterdir()):
+            written.parent.rmdir()
+
+
+def _write_robots(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    sitemap = urljoin(app.config.html_baseurl, app.config.sitemap_filename)
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n"
+    target = Path(app.outdir) / "robots.txt"
+    if not target.is_file() or target.read_text("utf-8") != text:
+        target.write_text(text, "utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.siteurl")
+    app.setup_extension("sphinxext.opengraph")
+    app.setup_extension("sphinx_sitemap")
+    app.setup_extension("notfound.extension")
+    app.add_config_value("blog_noindex_pages", ["search", "404", "blog/drafts"], "html", types=[list, tuple])
+    # After blogext.siteurl (priority 100) has settled the base URL.
+    app.connect("config-inited", _set_urls, priority=150)
+    app.connect("env-updated", _keep_out_of_sitemap)
+    # Before opengraph (500), which keeps a meta description that is already there.
+    app.connect("html-page-context", _on_page_context, priority=450)
+    app.connect("build-finished", _move_404_to_root)
+    app.connect("build-finished", _write_robots)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

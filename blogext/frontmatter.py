@@ -1,0 +1,631 @@
+"""Every post is checked before Sphinx reads it, and its tags are made canonical.
+
+When the configuration is ready (``config-inited``), every post (each Markdown
+file matched by ABlog's ``blog_post_pattern``) is read once: its YAML front
+matter with PyYAML, its body with MyST's own Markdown parser. Each problem is
+one line naming the file, the field, the bad value and what was expected::
+
+    posts/2024/x.md: date '2024-13-01' is not a valid date (expected YYYY-MM-DD)
+
+and any problem stops the build with :class:`FrontMatterError` (with or
+without ``-W``), before a page is written. Checked:
+
+- the front matter is YAML and a mapping; every key is known (a typo gets a
+  suggestion); every value has the right type (see :data:`KNOWN_KEYS`);
+- the post has a title, a single ``# `` heading;
+- two posts never share a URL, not even one that differs only in case, spaces
+  or punctuation (servers and file systems that ignore case would mix them up);
+- every local image and every link to a local file points to a file that exists.
+
+Tags (and categories) that differ only in case, spacing or punctuation, such
+as ``Machine Learning``, ``machine-learning`` and ``machine learning``, are one
+tag: a transform rewrites each post's front matter before ABlog reads it
+(ABlog's ``CheckFrontMatter`` runs at priority 800), so ABlog sees one name,
+the one used first (by the post's date, then its path) among the posts built.
+
+Other features read a post's checked front matter with :func:`front_matter`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import json
+import os
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+from ablog.blog import slugify
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import SphinxError
+from sphinx.transforms import SphinxTransform
+from sphinx.util.matching import Matcher
+
+#: The front-matter keys a post may use, each with what its value must be.
+KNOWN_KEYS: dict[str, str] = {
+    "date": "YYYY-MM-DD, optionally followed by a time HH:MM; without it the post is a draft",
+    "updated": "YYYY-MM-DD: the day the post was last changed",
+    "draft": "true or false",
+    "tags": "a list of tag names",
+    "category": "one category name",
+    "description": "one sentence for search results and link previews",
+    "series": "the slug of a series, such as git-guides",
+    "part": "the post's place in its series: 1, 2, 3, ...",
+    "author": "a key of blog_authors in conf.py, or a list of them",
+}
+
+#: What a message says is expected, for each key.
+EXPECTED: dict[str, str] = {
+    "date": "YYYY-MM-DD",
+    "updated": "YYYY-MM-DD",
+    "draft": "true or false",
+    "tags": "a list of names, such as [Git, Python]",
+    "category": "a name",
+    "description": "a sentence",
+    "series": "a slug, such as 'git-guides'",
+    "part": "1, 2, 3, ...",
+    "author": "a key of blog_authors in conf.py, or a list of them",
+}
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+#: Directives whose content is not Markdown (so is not searched for links).
+_LITERAL_DIRECTIVES = {
+    "code",
+    "code-block",
+    "sourcecode",
+    "code-cell",
+    "literalinclude",
+    "math",
+    "raw",
+    "csv-table",
+    "mermaid",
+    "graphviz",
+    "include",
+    "eval-rst",
+    "parsed-literal",
+}
+_IMAGE_DIRECTIVES = {"image", "figure"}
+
+
+class FrontMatterError(SphinxError):
+    """One or more posts are not fit to build: each line of the message is one problem."""
+
+    category = "Post check failed"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image in a post's body that points to a local file."""
+
+    kind: str  #: "link" or "image"
+    target: str  #: as written in the post
+    line: int  #: 1-based line in the file
+    path: str | None  #: the file it resolves to, relative to the source folder (None when outside it)
+
+
+@dataclass(frozen=True)
+class PostFrontMatter:
+    """A post's checked front matter (absent keys are None or empty)."""
+
+    path: str  #: the source file, relative to the source folder, such as ``posts/2024/x.md``
+    docname: str
+    title: str
+    date: datetime | None = None
+    updated: datetime | None = None
+    draft: bool = False
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+    description: str | None = None
+    series: str | None = None
+    part: int | None = None
+    author: tuple[str, ...] = ()
+    links: tuple[Link, ...] = field(default=(), repr=False)
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but dates stay text, so an impossible date is our error, not a YAML crash."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _show(value: Any) -> str:
+    """*value* as the author wrote it, for messages: strings quoted, YAML words for the rest."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def label_key(name: str) -> str:
+    """The identity of a tag or category name: case, spacing and punctuation do not count.
+
+    Never finer than ABlog's own ``slugify`` (which makes the archive's URL), so
+    two names with one URL are always one label.
+    """
+    return re.sub(r"[-_]+", "-", slugify(name)).strip("-")
+
+
+def url_key(docname: str) -> str:
+    """A post's URL, for telling collisions: ``x/index`` is ``x``; case and punctuation do not count."""
+    parts = docname.split("/")
+    if parts[-1] == "index" and len(parts) > 1:
+        parts.pop()
+    return "/".join(
+        re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", p).casefold()).strip("-") for p in parts
+    )
+
+
+# -- Reading one post ------------------------------------------------------------------
+
+
+def split_front_matter(text: str) -> tuple[str | None, int]:
+    """The YAML between the opening and closing ``---`` lines (None without front matter), and the
+    0-based index of the closing line (-1 when not closed)."""
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return None, 0
+    for i, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), i
+    return "\n".join(lines[1:]), -1
+
+
+def _check_date(key: str, value: Any, problems: list[str]) -> datetime | None:
+    text = value if isinstance(value, str) else None
+    match = _DATE.fullmatch(text.strip()) if text is not None else None
+    if match:
+        try:
+            return datetime(*(int(g) for g in match.groups() if g is not None))
+        except ValueError:
+            pass
+    problems.append(f"{key} {_show(value)} is not a valid date (expected YYYY-MM-DD)")
+    return None
+
+
+def _check_label(key: str, value: Any, problems: list[str]) -> str | None:
+    """One tag or category name."""
+    what = "tag" if key == "tags" else key
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if key == "tags":
+            problems.append(f"tags has an empty tag {_show(value)} (expected a name for every item)")
+        else:
+            problems.append(f"{key} {_show(value)} is empty (expected {EXPECTED[key]}, or leave the key out)")
+        return None
+    if not isinstance(value, str):
+        problems.append(
+            f"{what} {_show(value)} is not text "
+            '(expected a name; put quotes around names such as "1.0" or "no")'
+        )
+        return None
+    name = " ".join(value.split())
+    if "," in name:
+        problems.append(f"{what} {_show(value)} contains a comma (expected one name per {what})")
+    elif not label_key(name):
+        problems.append(f"{what} {_show(value)} has no letters or digits (expected a name such as 'Python')")
+    else:
+        return name
+    return None
+
+
+def check_front_matter(
+    data: dict[str, Any], authors: Iterable[str] = (), extra_keys: Iterable[str] = ()
+) -> tuple[dict[str, Any], list[str]]:
+    """Check a post's front matter: the values to keep, and the problems (without the file name)."""
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    known = [*KNOWN_KEYS, *extra_keys]
+    for key, value in data.items():
+        if not isinstance(key, str) or key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append(f"unknown key {_show(key)} ({hint}expected one of: {', '.join(known)})")
+            continue
+        if key not in KNOWN_KEYS:
+            continue  # another feature's key: that feature checks it
+        if value is None:
+            problems.append(f"{key} is empty (expected {EXPECTED[key]}, or leave the key out)")
+            continue
+        if key in ("date", "updated"):
+            out[key] = _check_date(key, value, problems)
+        elif key == "draft":
+            if isinstance(value, bool):
+                out[key] = value
+            else:
+                problems.append(f"draft {_show(value)} is not a boolean (expected true or false)")
+        elif key == "tags":
+            if not isinstance(value, list):
+                problems.append(f"tags {_show(value)} is not a list (expected {EXPECTED['tags']})")
+                continue
+            names = [_check_label(key, v, problems) for v in value]
+            out[key] = tuple(dict.fromkeys(n for n in names if n))
+        elif key == "category":
+            out[key] = _check_label(key, value, problems)
+        elif key == "description":
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"description {_show(value)} is not a sentence (expected {EXPECTED[key]})")
+            else:
+                out[key] = value.strip()
+        elif key == "series":
+            if not isinstance(value, str) or not _SLUG.fullmatch(value):
+                problems.append(
+                    f"series {_show(value)} is not a slug (expected lowercase letters, digits and hyphens, "
+                    "such as 'git-guides')"
+                )
+            else:
+                out[key] = value
+        elif key == "part":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append(f"part {_show(value)} is not a positive whole number (expected 1, 2, 3, ...)")
+            else:
+                out[key] = value
+        elif key == "author":
+            items = value if isinstance(value, list) else [value]
+            if not items or not all(isinstance(a, str) and a.strip() for a in items):
+                problems.append(
+                    f"author {_show(value)} is not a name or a list of names (expected {EXPECTED[key]})"
+                )
+                continue
+            allowed = list(authors)
+            for name in items:
+                if allowed and name not in allowed:
+                    problems.append(
+                        f"author {_show(name)} is not in blog_authors (expected one of: {', '.join(allowed)})"
+                    )
+            out[key] = tuple(items)
+    if out.get("date") and out.get("updated") and out["updated"].date() < out["date"].date():
+        problems.append(
+            f"updated {_show(data['updated'])} is before date {_show(data['date'])} "
+            "(expected the day the post was last changed, on or after its date)"
+        )
+    return out, problems
+
+
+def _markdown_parser(extensions: Iterable[str]):
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
+
+
+def _directive_body(content: str) -> tuple[str, int]:
+    """A directive's content without its options: the text and how many lines were skipped."""
+    lines = content.splitlines()
+    skip = 0
+    if lines and lines[0].strip() == "---":
+        for i, line in enumerate(lines[1:], start=1):
+            if line.strip() == "---":
+                skip = i + 1
+                break
+    else:
+        while skip < len(lines) and re.match(r"\s*:[\w-]+:", lines[skip]):
+            skip += 1
+    return "\n".join(lines[skip:]), skip
+
+
+def _scan_body(md, text: str, offset: int = 0) -> Iterator[tuple[str, str, int]]:
+    """Headings (``h1``), links and images of Markdown *text*: (kind, value, 1-based line)."""
+    tokens = md.parse(text)
+    for i, token in enumerate(tokens):
+        line = offset + (token.map[0] + 1 if token.map else 0)
+        if token.type == "heading_open" and token.tag == "h1":
+            yield "h1", tokens[i + 1].content, line
+        elif token.type == "inline":
+            for child in token.children or []:
+                if child.type == "image":
+                    yield "image", str(child.attrs.get("src", "")), line
+                elif child.type == "link_open":
+                    yield "link", str(child.attrs.get("href", "")), line
+        elif token.type in ("fence", "colon_fence") and token.info.startswith("{"):
+            name, _, argument = token.info.partition("}")
+            name = name[1:].strip()
+            if name in _IMAGE_DIRECTIVES and argument.strip():
+                yield "image", argument.strip(), line
+            if name not in _LITERAL_DIRECTIVES:
+                body, skipped = _directive_body(token.content)
+                yield from (item for item in _scan_body(md, body, line + skipped) if item[0] != "h1")
+
+
+def _resolve(target: str, post_path: str) -> str | None:
+    """The file a local *target* in the post at *post_path* names, relative to the source folder
+    (None when it is outside)."""
+    path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if path.startswith("/"):
+        joined = posixpath.normpath(path.lstrip("/"))
+    else:
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(post_path), path))
+    return None if joined.startswith("../") or joined == ".." else joined
+
+
+def _is_local_file(target: str) -> bool:
+    """Whether a link target names a file (not a URL, an anchor, or a reference label)."""
+    if not target or target.startswith(("#", "//")) or _SCHEME.match(target):
+        return False
+    path = target.split("#", 1)[0].split("?", 1)[0]
+    return "/" in path or "." in posixpath.basename(path)
+
+
+def _exists(srcdir: Path, relpath: str, suffixes: Iterable[str]) -> bool:
+    full = srcdir / relpath
+    return full.exists() or any(Path(f"{full}{s}").is_file() for s in suffixes)
+
+
+def read_post(
+    srcdir: Path, relpath: str, config: Config, md=None, suffixes: Iterable[str] = (".md",)
+) -> tuple[PostFrontMatter | None, list[str]]:
+    """Read and check the post at *relpath*: its front matter (None if it is unusable) and its problems.
+
+    *suffixes* are the source suffixes a link may leave out (``[x](other-post)``).
+    """
+    full = srcdir / relpath
+    problems: list[str] = []
+    try:
+        text = full.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [f"file is not UTF-8 text ({exc.reason} at byte {exc.start}; expected UTF-8)"]
+    raw, closing = split_front_matter(text)
+    data: dict[str, Any] = {}
+    if raw is not None and closing == -1:
+        problems.append("front matter is not closed (expected a line '---' after it)")
+    elif raw is not None:
+        try:
+            loaded = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            where = ""
+            mark = getattr(exc, "problem_mark", None)
+            if mark is not None:
+                where = f" on line {mark.line + 2}"
+            reason = getattr(exc, "problem", None) or str(exc)
+            problems.append(f"front matter is not valid YAML{where}: {reason} (expected 'key: value' lines)")
+            loaded = None
+        if loaded is None and not problems:
+            loaded = {}
+        if isinstance(loaded, dict):
+            data = loaded
+        elif loaded is not None:
+            problems.append(f"front matter {_show(loaded)} is not a mapping (expected 'key: value' lines)")
+    values, found = check_front_matter(data, config.blog_authors or {}, config.blog_extra_front_matter_keys)
+    problems += found
+
+    md = md or _markdown_parser(config.myst_enable_extensions)
+    titles: list[tuple[str, int]] = []
+    links: list[Link] = []
+    for kind, value, line in _scan_body(md, text):
+        if kind == "h1":
+            titles.append((value, line))
+        elif kind == "image" and "*" not in value and not _SCHEME.match(value) and not value.startswith("//"):
+            path = _resolve(value, relpath)
+            if path is None or not (srcdir / path).is_file():
+                where = f"a file at {path}" if path else "a file inside the site's folder"
+                problems.append(f"image {_show(value)} on line {line} does not exist (expected {where})")
+            links.append(Link("image", value, line, path))
+        elif kind == "link" and _is_local_file(value):
+            path = _resolve(value, relpath)
+            if path is None or not _exists(srcdir, path, suffixes):
+                where = f"a file at {path}" if path else "a file inside the site's folder"
+                problems.append(
+                    f"link {_show(value)} on line {line} points to a file that does not exist "
+                    f"(expected {where})"
+                )
+            links.append(Link("link", value, line, path))
+    if not titles:
+        problems.append("title is missing (expected a '# Title' heading after the front matter)")
+    elif len(titles) > 1:
+        heading, line = titles[1]
+        problems.append(
+            f"heading {_show(heading)} on line {line} is a second title "
+            "(expected one '# ' heading, the title; use '## ' for sections)"
+        )
+    if raw is not None and (closing == -1 or not isinstance(data, dict)):
+        return None, problems
+    post = PostFrontMatter(
+        path=relpath,
+        docname=posixpath.splitext(relpath)[0],
+        title=titles[0][0] if titles else "",
+        links=tuple(links),
+        **values,
+    )
+    return post, problems
+
+
+# -- All posts ------------------------------------------------------------------------------
+
+
+def post_files(srcdir: Path, config: Config) -> list[str]:
+    """The Markdown posts: files matched by ``blog_post_pattern``, relative to *srcdir*, sorted."""
+    patterns = config.blog_post_pattern
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    found: set[str] = set()
+    for pattern in patterns:
+        for name in glob.glob(os.path.join(glob.escape(str(srcdir)), pattern), recursive=True):
+            path = Path(name)
+            if path.suffix == ".md" and path.is_file():
+                found.add(path.relative_to(srcdir).as_posix())
+    return sorted(found)
+
+
+def _collision_candidates(srcdir: Path, config: Config) -> list[str]:
+    """Every Markdown file in the posts' folders (each ``blog_post_pattern`` up to its first wildcard)."""
+    patterns = config.blog_post_pattern
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    found: set[str] = set()
+    for pattern in patterns:
+        top = re.split(r"[*?[]", pattern, maxsplit=1)[0].rsplit("/", 1)[0] if "/" in pattern else ""
+        base = srcdir / top
+        found.update(p.relative_to(srcdir).as_posix() for p in base.glob("**/*.md") if p.is_file())
+    return sorted(found)
+
+
+def _collisions(paths: list[str]) -> list[str]:
+    """A problem for each file whose URL is, or differs only in case or punctuation from, an earlier one's."""
+    problems = []
+    seen: dict[str, str] = {}
+    for path in sorted(paths):
+        docname = posixpath.splitext(path)[0]
+        key = url_key(docname)
+        other = seen.setdefault(key, path)
+        if other == path:
+            continue
+        same = docname.removesuffix("/index") == posixpath.splitext(other)[0].removesuffix("/index")
+        how = "is the same as" if same else "differs only in case, spaces or punctuation from"
+        problems.append(
+            f"{path}: URL '{docname.removesuffix('/index')}/' {how} the URL of {other} "
+            "(expected every post to have a URL of its own: rename one of the files)"
+        )
+    return problems
+
+
+def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
+    """Every post's checked front matter by docname, read once per build.
+
+    Raises :class:`FrontMatterError` listing every problem of every post.
+    """
+    cached = getattr(app, "_blog_front_matter", None)
+    if cached is not None:
+        return cached
+    srcdir = Path(app.srcdir)
+    config = app.config
+    files = post_files(srcdir, config)
+    md = _markdown_parser(config.myst_enable_extensions)
+    # Extensions' suffixes join config.source_suffix only later in config-inited.
+    suffixes = sorted({*config.source_suffix, *app.registry.source_suffix})
+    posts: dict[str, PostFrontMatter] = {}
+    problems: list[str] = []
+    for relpath in files:
+        post, found = read_post(srcdir, relpath, config, md, suffixes)
+        problems += [f"{relpath}: {p}" for p in found]
+        if post is not None:
+            posts[post.docname] = post
+    problems += _collisions(_collision_candidates(srcdir, config))
+    if problems:
+        raise FrontMatterError("\n".join(problems))
+    app._blog_front_matter = posts
+    return posts
+
+
+def front_matter(env: BuildEnvironment, docname: str) -> PostFrontMatter | None:
+    """The checked front matter of the post *docname* (None if it is not a post)."""
+    return getattr(env, "blog_front_matter", {}).get(docname)
+
+
+# -- Canonical tag and category names ----------------------------------------------------------------
+
+
+def canonical_labels(posts: Iterable[PostFrontMatter]) -> dict[str, dict[str, str]]:
+    """For tags and categories: label key -> the name used first, by date (undated last), then path."""
+    names: dict[str, dict[str, str]] = {"tags": {}, "category": {}}
+    for post in sorted(posts, key=lambda p: (p.date or datetime.max, p.path)):
+        for name in post.tags:
+            names["tags"].setdefault(label_key(name), name)
+        if post.category:
+            names["category"].setdefault(label_key(post.category), post.category)
+    return names
+
+
+def _built(config: Config, posts: dict[str, PostFrontMatter]) -> list[PostFrontMatter]:
+    """The posts this build reads: those the include and exclude patterns let in."""
+    include = Matcher(config.include_patterns)
+    exclude = Matcher(config.exclude_patterns)
+    return [p for p in posts.values() if include(p.path) and not exclude(p.path)]
+
+
+class CanonicalLabels(SphinxTransform):
+    """Rewrite a post's ``tags`` and ``category`` to their canonical names, before ABlog reads them."""
+
+    default_priority = 790  # after docutils' DocInfo (340), before ABlog's CheckFrontMatter (800)
+
+    def apply(self, **kwargs: Any) -> None:
+        post = front_matter(self.env, self.env.docname)
+        if post is None:
+            return
+        names = self.config.blog_canonical_labels
+        for docinfo in self.document.findall(nodes.docinfo):
+            for fld in list(docinfo.findall(nodes.field)):
+                key = fld[0].astext()
+                if key == "tags":
+                    tags = list(dict.fromkeys(names.get("tags", {}).get(label_key(t), t) for t in post.tags))
+                    if tags:
+                        _set_field_text(fld, json.dumps(tags, ensure_ascii=False))
+                    else:
+                        fld.parent.remove(fld)  # "[]": ABlog would make an empty tag of it
+                elif key == "category" and post.category:
+                    _set_field_text(
+                        fld, names.get("category", {}).get(label_key(post.category), post.category)
+                    )
+            authors = list(docinfo.findall(nodes.author))
+            if len(post.author) > 1 and authors:
+                # ABlog splits the first author field on commas.
+                authors[0].children = [nodes.Text(", ".join(post.author))]
+
+
+def _set_field_text(fld: nodes.field, text: str) -> None:
+    body = fld[1]
+    body.children = []
+    body += nodes.paragraph("", "", nodes.literal(text, text))
+
+
+# -- Sphinx ----------------------------------------------------------------------------------------------
+
+
+def _check_posts(app: Sphinx, config: Config) -> None:
+    read_posts(app)
+
+
+def _set_canonical_labels(app: Sphinx, config: Config) -> None:
+    config.blog_canonical_labels = canonical_labels(_built(config, read_posts(app)))
+
+
+def _keep_in_env(app: Sphinx) -> None:
+    app.env.blog_front_matter = read_posts(app)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("myst_parser")
+    app.setup_extension("ablog")
+    app.add_config_value(
+        "blog_extra_front_matter_keys",
+        [],
+        "env",
+        types=[list, tuple],
+        description="front-matter keys that other features check, besides the known ones",
+    )
+    # Computed at config-inited, never set by hand: a change re-reads every post, so
+    # posts read earlier never keep a tag name that is no longer the canonical one.
+    app.add_config_value(
+        "blog_canonical_labels",
+        {},
+        "env",
+        types=[dict],
+        description="computed: canonical tag and category names by label key",
+    )
+    app.connect("config-inited", _check_posts, priority=400)
+    # After blogext.drafts (450) has left unpublished posts out of the published build.
+    app.connect("config-inited", _set_canonical_labels, priority=600)
+    app.connect("builder-inited", _keep_in_env)
+    app.add_transform(CanonicalLabels)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

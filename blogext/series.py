@@ -1,0 +1,665 @@
+"""Tutorial series: posts that belong together and are read in order.
+
+The author's interface
+    A series is defined once, by a page ``series/<slug>.md`` (the folder is
+    ``blog_series_path``): its ``#`` heading is the series' title, its body the
+    description, its first paragraph the summary shown on the list of series.
+    A post joins a series with ``series: <slug>`` in its front matter and may
+    give ``part: <n>``. Numbered parts come first, in number order; parts
+    without a number follow, oldest first.
+
+What a reader gets
+    - on every part, under the post header, a series box ("Part N of M", the
+      series' title linked, every part listed with the current one marked);
+    - at the end of every part, previous/next links within the series, which
+      replace ABlog's date-ordered previous/next on that page;
+    - on the series page, after the description, the parts in order with their
+      dates and excerpts, and a link to the series' Atom feed;
+    - a generated page at ``/<blog_series_path>/`` listing every series;
+    - an Atom feed per series, through the ``blog-collect-feeds`` contract of
+      :mod:`blogext.feeds`.
+
+    Unpublished parts (:func:`blogext.drafts.unpublished`, or a date ABlog
+    considers in the future) are not counted and not linked from anywhere; in
+    the preview, their own page shows where they will slot in.
+
+Bad input
+    Every problem names the file (and front-matter line), the value and what
+    was expected. A ``series`` slug that names no series page, a ``part`` that
+    is not a positive integer, two parts of one series with the same number,
+    and ``series`` on a page that is not a post are *errors*: each is logged
+    as an error (type ``series``, subtype ``unknown-series``, ``bad-part``,
+    ``duplicate-part``, ``not-a-post``) and the build's exit status is set to
+    1, so the build fails with or without ``-W`` (it still runs to the end,
+    to report every problem at once). A series page with no parts, and a
+    ``series/index.md`` (that page is generated), are *warnings* (subtypes
+    ``empty-series``, ``reserved-page``): they fail the build only under
+    ``-W``. The checks run after every read phase, incremental builds
+    included, so a problem cannot slip through because its file was not
+    re-read.
+
+State and incremental builds
+    Membership and series definitions are collected when a document is read
+    and kept in the environment (purged per document, merged after parallel
+    reads). Boxes, navigation and series pages are drawn when a page is
+    written, from that state. After every read phase (``env-updated``), each
+    series' *signature*, everything its boxes, navigation and page show, is
+    compared with the one its pages were last written with; when it differs,
+    every part of that series and its page are written again. That covers a
+    part being added, removed, re-dated, re-numbered, re-titled, moved to
+    another series or reaching its publication date, and the series page
+    being re-titled, without a clean build and without re-reading anything.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+
+import ablog.blog
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
+
+from blogext import drafts
+from blogext.feeds import FeedSpec
+
+logger = logging.getLogger(__name__)
+
+#: Subtypes of the ``series`` problems that are errors: they fail the build even without ``-W``.
+ERRORS = ("unknown-series", "bad-part", "duplicate-part", "not-a-post")
+_POSITIVE_INT = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A document's ``series:``/``part:`` front matter, as written."""
+
+    docname: str
+    slug: str
+    part: str | None
+    series_line: int | None
+    part_line: int | None
+
+
+@dataclass(frozen=True)
+class SeriesDef:
+    """A series page ``<blog_series_path>/<slug>.md``."""
+
+    docname: str
+    slug: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a series, as the reader sees it."""
+
+    docname: str
+    title: str
+    date: datetime | None
+    number: int | None
+    visible: bool
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    subtype: str
+    message: str
+    location: tuple[str, int | None]
+
+    @property
+    def is_error(self) -> bool:
+        return self.subtype in ERRORS
+
+
+# -- State in the environment ---------------------------------------------------
+
+
+def _members(env: BuildEnvironment) -> dict[str, Membership]:
+    if not hasattr(env, "blog_series_members"):
+        env.blog_series_members = {}
+    return env.blog_series_members
+
+
+def _defs(env: BuildEnvironment) -> dict[str, SeriesDef]:
+    """Series definitions by docname."""
+    if not hasattr(env, "blog_series_defs"):
+        env.blog_series_defs = {}
+    return env.blog_series_defs
+
+
+def _signatures(env: BuildEnvironment) -> dict[str, tuple]:
+    """The signature each series' pages were last written with, by slug."""
+    if not hasattr(env, "blog_series_signatures"):
+        env.blog_series_signatures = {}
+    return env.blog_series_signatures
+
+
+def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _members(env).pop(docname, None)
+    _defs(env).pop(docname, None)
+
+
+def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    for mine, theirs in ((_members(env), _members(other)), (_defs(env), _defs(other))):
+        mine.update({d: theirs[d] for d in docnames if d in theirs})
+
+
+# -- Reading ----------------------------------------------------------------------
+
+
+def series_slug(app: Sphinx, docname: str) -> str | None:
+    """The slug if *docname* is a series page (``series/<slug>``), else ``None``."""
+    folder, _, slug = docname.rpartition("/")
+    if folder != app.config.blog_series_path.strip("/") or slug == "index":
+        return None
+    return slug
+
+
+def _front_matter_lines(app: Sphinx, docname: str) -> dict[str, int]:
+    """Line numbers of the top-level keys of the YAML front matter, for error locations."""
+    try:
+        lines = app.env.doc2path(docname).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    if not lines or lines[0].strip() != "---":
+        return {}
+    found: dict[str, int] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == "---":
+            break
+        match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if match:
+            found.setdefault(match.group(1), number)
+    return found
+
+
+def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    docname = env.docname
+    slug = series_slug(app, docname)
+    if slug is not None:
+        section = next(iter(doctree.findall(nodes.section)), None)
+        title = section.next_node(nodes.title).astext() if section is not None else slug
+        first = next(iter(doctree.findall(nodes.paragraph)), None)
+        _defs(env)[docname] = SeriesDef(docname, slug, title, first.astext() if first is not None else "")
+        # A series page is reached from the list of series, not from a toctree.
+        env.metadata[docname]["orphan"] = True
+    meta = env.metadata.get(docname, {})
+    if "series" in meta:
+        lines = _front_matter_lines(app, docname)
+        part = meta.get("part")
+        _members(env)[docname] = Membership(
+            docname,
+            str(meta["series"]).strip(),
+            None if part is None else str(part).strip(),
+            lines.get("series"),
+            lines.get("part"),
+        )
+
+
+# -- The model: series, their parts, in order ---------------------------------------------
+
+
+def _part_number(raw: str | None) -> int | None:
+    if raw is None or not _POSITIVE_INT.fullmatch(raw) or int(raw) < 1:
+        return None
+    return int(raw)
+
+
+def _is_published(env: BuildEnvironment, docname: str, when: datetime | None) -> bool:
+    """Published: not named by :func:`blogext.drafts.unpublished`, and dated before ABlog's "tomorrow"."""
+    if docname in drafts.unpublished(env):
+        return False
+    return when is not None and when.replace(tzinfo=None) < ablog.blog.TOMORROW
+
+
+def _postinfo(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
+    infos = getattr(env, "ablog_posts", {}).get(docname)
+    return infos[0] if infos else None
+
+
+def _excerpt_text(info: dict[str, Any]) -> str:
+    return " ".join(node.astext() for node in info.get("excerpt") or [])
+
+
+def series_by_slug(env: BuildEnvironment) -> dict[str, SeriesDef]:
+    return {d.slug: d for d in sorted(_defs(env).values(), key=lambda d: d.docname)}
+
+
+def parts_of(env: BuildEnvironment, slug: str) -> list[Part]:
+    """Every part of series *slug* in reading order, published or not."""
+    parts = []
+    for member in _members(env).values():
+        info = _postinfo(env, member.docname)
+        if member.slug != slug or info is None:
+            continue
+        when = info.get("date")
+        parts.append(
+            Part(
+                member.docname,
+                info.get("title") or member.docname,
+                when,
+                _part_number(member.part),
+                _is_published(env, member.docname, when),
+                _excerpt_text(info),
+            )
+        )
+
+    def order(part: Part) -> tuple:
+        stamp = part.date.replace(tzinfo=None) if part.date else datetime.max
+        return (part.number is None, part.number or 0, stamp, part.title, part.docname)
+
+    return sorted(parts, key=order)
+
+
+def visible_parts(env: BuildEnvironment, slug: str) -> list[Part]:
+    return [p for p in parts_of(env, slug) if p.visible]
+
+
+def _signature(env: BuildEnvironment, series: SeriesDef) -> tuple:
+    """Everything a series' boxes, navigation and page show; a change means rewriting them all."""
+    return (
+        series.docname,
+        series.title,
+        tuple(
+            (p.docname, p.title, p.date.isoformat() if p.date else "", p.number, p.visible, p.excerpt)
+            for p in parts_of(env, series.slug)
+        ),
+    )
+
+
+# -- Checking, and rewriting the pages of changed series --------------------------------
+
+
+def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
+    """Every invalid ``series``/``part`` value, duplicate number and empty series."""
+    problems: list[Problem] = []
+    defined = series_by_slug(env)
+    folder = app.config.blog_series_path.strip("/")
+    numbered: dict[tuple[str, int], list[Membership]] = defaultdict(list)
+    for member in sorted(_members(env).values(), key=lambda m: m.docname):
+        where = (member.docname, member.series_line)
+        if member.slug not in defined:
+            known = ", ".join(sorted(defined)) or f"none yet: create {folder}/{member.slug or '<slug>'}.md"
+            problems.append(
+                Problem(
+                    "unknown-series",
+                    f"series {member.slug!r} is not a defined series (expected one of: {known}; "
+                    f"a series is defined by a page {folder}/<slug>.md)",
+                    where,
+                )
+            )
+        if _postinfo(env, member.docname) is None:
+            problems.append(
+                Problem(
+                    "not-a-post",
+                    f"series {member.slug!r} is set on a page that is not a blog post "
+                    "(expected only posts, the files matched by blog_post_pattern, to join a series)",
+                    where,
+                )
+            )
+        if member.part is not None:
+            number = _part_number(member.part)
+            if number is None:
+                problems.append(
+                    Problem(
+                        "bad-part",
+                        f"part {member.part!r} is not a positive integer (expected 1, 2, 3, ... "
+                        "or no part at all, to order the part by date)",
+                        (member.docname, member.part_line),
+                    )
+                )
+            else:
+                numbered[(member.slug, number)].append(member)
+    for (slug, number), members in sorted(numbered.items()):
+        for member in members[1:]:
+            problems.append(
+                Problem(
+                    "duplicate-part",
+                    f"part {number} of series {slug!r} is also claimed by "
+                    f"{env.doc2path(members[0].docname, base=False)} "
+                    "(expected each part number once per series)",
+                    (member.docname, member.part_line),
+                )
+            )
+    slugs_used = {m.slug for m in _members(env).values()}
+    for slug, series in defined.items():
+        if slug not in slugs_used:
+            problems.append(
+                Problem(
+                    "empty-series",
+                    f"series {slug!r} has no parts (expected at least one post with 'series: {slug}' "
+                    "in its front matter)",
+                    (series.docname, None),
+                )
+            )
+    if f"{folder}/index" in env.found_docs:
+        problems.append(
+            Problem(
+                "reserved-page",
+                f"{folder}/index is the generated list of series (expected no such file: "
+                f"each series is a page {folder}/<slug>.md)",
+                (f"{folder}/index", None),
+            )
+        )
+    return problems
+
+
+def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    problems = find_problems(app, env)
+    for problem in problems:
+        log = logger.error if problem.is_error else logger.warning
+        log(problem.message, type="series", subtype=problem.subtype, location=problem.location)
+    if any(p.is_error for p in problems):
+        app.statuscode = 1  # fail the build, with or without -W, as a broken link fails linkcheck
+    # Rewrite every page of each series whose signature changed since its pages were written.
+    rewrite: set[str] = set()
+    old = _signatures(env)
+    new = {slug: _signature(env, series) for slug, series in series_by_slug(env).items()}
+    for slug, signature in new.items():
+        if old.get(slug) != signature:
+            rewrite.add(series_by_slug(env)[slug].docname)
+            rewrite.update(p.docname for p in parts_of(env, slug))
+    env.blog_series_signatures = new
+    return sorted(rewrite & env.found_docs)
+
+
+# -- Drawing: the box, the navigation, the series page -----------------------------------------
+
+
+def _uri(app: Sphinx, fromdoc: str, todoc: str) -> str:
+    return escape(app.builder.get_relative_uri(fromdoc, todoc))
+
+
+def _link(app: Sphinx, fromdoc: str, todoc: str, text: str, cls: str = "") -> str:
+    """An HTML link from page *fromdoc* to page *todoc*."""
+    attr = f' class="{cls}"' if cls else ""
+    return f'<a{attr} href="{_uri(app, fromdoc, todoc)}">{escape(text)}</a>'
+
+
+def _parts_count(parts: list[Part]) -> str:
+    return f"{len(parts)} part{'s' if len(parts) != 1 else ''}"
+
+
+def feed_path(app: Sphinx, slug: str) -> str:
+    """Output path of series *slug*'s Atom feed, next to its page."""
+    return posixpath.join(app.config.blog_series_path.strip("/"), slug, "atom.xml")
+
+
+def _feed_uri(app: Sphinx, docname: str, slug: str) -> str:
+    return escape(relative_uri(app.builder.get_target_uri(docname), feed_path(app, slug)))
+
+
+def _sequence(env: BuildEnvironment, slug: str, docname: str) -> list[Part]:
+    """The parts a reader of *docname* is shown: the published ones, plus *docname* itself."""
+    return [p for p in parts_of(env, slug) if p.visible or p.docname == docname]
+
+
+def _box_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]) -> str:
+    current = next(p for p in sequence if p.docname == docname)
+    link = _link(app, docname, series.docname, series.title, "series-box-title")
+    if current.visible:
+        count = f"Part {sequence.index(current) + 1} of {len(sequence)}"
+        heading = (
+            f'<span class="series-box-count">{count}</span> <span class="series-box-of">in</span> {link}'
+        )
+    else:
+        heading = (
+            f'<span class="series-box-count">Unpublished part</span> '
+            f'<span class="series-box-of">of</span> {link}'
+        )
+    items = []
+    for part in sequence:
+        note = "" if part.visible else ' <span class="series-box-note">(unpublished)</span>'
+        if part.docname == docname:
+            items.append(
+                f'<li class="series-box-part current" aria-current="page">'
+                f"<span>{escape(part.title)}</span>{note}</li>"
+            )
+        else:
+            items.append(
+                f'<li class="series-box-part">{_link(app, docname, part.docname, part.title)}{note}</li>'
+            )
+    return (
+        f'<nav class="series-box" aria-label="Series: {escape(series.title)}">'
+        f'<p class="series-box-heading">{heading}</p>'
+        f'<ol class="series-box-parts">{"".join(items)}</ol></nav>'
+    )
+
+
+def _nav_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]) -> str:
+    index = [p.docname for p in sequence].index(docname)
+    prev_part = sequence[index - 1] if index > 0 else None
+    next_part = sequence[index + 1] if index + 1 < len(sequence) else None
+
+    def card(kind: str, label: str, href: str, title: str, rel: str | None) -> str:
+        rel_attr = f' rel="{rel}"' if rel else ""
+        return (
+            f'<a class="series-nav-link series-nav-{kind}"{rel_attr} href="{href}">'
+            f'<span class="series-nav-label">{label}</span>'
+            f'<span class="series-nav-title">{escape(title)}</span></a>'
+        )
+
+    overview = _uri(app, docname, series.docname)
+    cards = []
+    if prev_part is not None:
+        cards.append(
+            card(
+                "prev",
+                f"← Previous: part {index}",
+                _uri(app, docname, prev_part.docname),
+                prev_part.title,
+                "prev",
+            )
+        )
+    elif next_part is not None:
+        cards.append(card("prev series-nav-overview", "← Series overview", overview, series.title, None))
+    if next_part is not None:
+        cards.append(
+            card(
+                "next",
+                f"Next: part {index + 2} →",
+                _uri(app, docname, next_part.docname),
+                next_part.title,
+                "next",
+            )
+        )
+    else:
+        cards.append(card("next series-nav-overview", "Series overview →", overview, series.title, None))
+    return (
+        f'<nav class="series-nav" aria-label="Previous and next in the series {escape(series.title)}">'
+        f"{''.join(cards)}</nav>"
+    )
+
+
+def _resolved_excerpt(app: Sphinx, docname: str, part: Part) -> list[nodes.Node]:
+    """The part's ABlog excerpt, with its references resolved relative to *docname*."""
+    info = _postinfo(app.env, part.docname) or {}
+    resolved = []
+    for node in info.get("excerpt") or []:
+        copy = node.deepcopy()
+        copy["classes"] = [*copy.get("classes", []), "series-part-excerpt"]
+        for xref in copy.findall(addnodes.pending_xref):
+            xref["refdoc"] = docname
+        app.env.resolve_references(copy, docname, app.builder)
+        resolved.append(copy)
+    return resolved
+
+
+def _series_page_nodes(app: Sphinx, docname: str, series: SeriesDef) -> list[nodes.Node]:
+    parts = visible_parts(app.env, series.slug)
+    count = _parts_count(parts)
+    feed = (
+        f'<a class="series-feed-link" href="{_feed_uri(app, docname, series.slug)}">'
+        "Follow this series (Atom feed)</a>"
+    )
+    meta = nodes.raw(
+        "",
+        f'<p class="series-page-meta"><span class="series-page-count">{count}</span> · {feed}</p>',
+        format="html",
+    )
+    section = nodes.section(ids=["series-parts"], classes=["series-parts"])
+    section += nodes.title("", "The parts")
+    if not parts:
+        section += nodes.paragraph("", "No part of this series is published yet.")
+    listing = nodes.enumerated_list(classes=["series-part-list"])
+    for part in parts:
+        item = nodes.list_item(classes=["series-part"])
+        shown = part.date.strftime(app.config.post_date_format) if part.date else ""
+        iso = part.date.strftime("%Y-%m-%d") if part.date else ""
+        item += nodes.raw(
+            "",
+            f'<p class="series-part-title">{_link(app, docname, part.docname, part.title)}</p>'
+            f'<p class="series-part-date"><time datetime="{iso}">{escape(shown)}</time></p>',
+            format="html",
+        )
+        item.extend(_resolved_excerpt(app, docname, part))
+        listing += item
+    if parts:
+        section += listing
+    return [meta, section]
+
+
+def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None:
+    # Excerpts resolved for a series page emit this event again, for a fragment: skip those.
+    if app.builder.format != "html" or not isinstance(doctree, nodes.document):
+        return
+    env = app.env
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if top is None:
+        return
+    defined = series_by_slug(env)
+    series_def = _defs(env).get(docname)
+    if series_def is not None:
+        top.extend(_series_page_nodes(app, docname, series_def))
+    member = _members(env).get(docname)
+    if member is None or member.slug not in defined or _postinfo(env, docname) is None:
+        return
+    series = defined[member.slug]
+    sequence = _sequence(env, member.slug, docname)
+    titles = [i for i, child in enumerate(top.children) if isinstance(child, nodes.title)]
+    at = titles[0] + 1 if titles else 0
+    if at < len(top) and "post-meta" in top[at].get("classes", []):
+        at += 1  # under the post header of blogext.postmeta
+    top.insert(at, nodes.raw("", _box_html(app, docname, series, sequence), format="html"))
+    top += nodes.raw("", _nav_html(app, docname, series, sequence), format="html")
+
+
+class _BlogWithoutDateNav:
+    """ABlog's template object for one page, with its date-ordered previous/next switched off.
+
+    A series part has the series' own previous/next links, which take precedence.
+    """
+
+    def __init__(self, blog: Any) -> None:
+        self._blog = blog
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "post_show_prev_next":
+            return False
+        return getattr(self._blog, name)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._blog[key]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._blog
+
+    def __len__(self) -> int:
+        return len(self._blog)
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    env = app.env
+    member = _members(env).get(pagename)
+    if member is not None and member.slug in series_by_slug(env) and "ablog" in context:
+        context["ablog"] = _BlogWithoutDateNav(context["ablog"])
+
+
+# -- The list of series, and the feeds ---------------------------------------------------------
+
+
+def _list_body(app: Sphinx, pagename: str) -> str:
+    env = app.env
+    entries = []
+    for series in sorted(series_by_slug(env).values(), key=lambda s: s.title.casefold()):
+        parts = visible_parts(env, series.slug)
+        if not parts:
+            continue
+        dates = [p.date for p in parts if p.date]
+        latest = max(dates).strftime(app.config.post_date_format) if dates else ""
+        meta = [_parts_count(parts)] + ([f"latest {escape(latest)}"] if latest else [])
+        feed = f'<a class="series-feed-link" href="{_feed_uri(app, pagename, series.slug)}">Atom feed</a>'
+        entries.append(
+            f'<li class="series-list-item">'
+            f'<p class="series-list-title">{_link(app, pagename, series.docname, series.title)}</p>'
+            f'<p class="series-list-meta">{" · ".join([*meta, feed])}</p>'
+            f'<p class="series-list-summary">{escape(series.summary)}</p></li>'
+        )
+    listing = f'<ul class="series-list">{"".join(entries)}</ul>' if entries else "<p>No series yet.</p>"
+    return (
+        f'<section id="series"><h1>Series</h1>'
+        f"<p>Tutorials in several parts, meant to be read in order.</p>{listing}</section>"
+    )
+
+
+def _collect_pages(app: Sphinx):
+    if app.builder.format != "html":
+        return
+    pagename = app.config.blog_series_path.strip("/")
+    context = {"title": "Series", "body": _list_body(app, pagename), "parents": []}
+    yield (pagename, context, "page.html")
+
+
+def _collect_feeds(app: Sphinx) -> list[FeedSpec]:
+    specs = []
+    for slug, series in series_by_slug(app.env).items():
+        parts = visible_parts(app.env, slug)
+        if parts:
+            specs.append(
+                FeedSpec(
+                    key=f"series:{slug}",
+                    path=feed_path(app, slug),
+                    title=f"{app.config.blog_title}: {series.title}",
+                    docnames=tuple(p.docname for p in parts),
+                    page=series.docname,
+                )
+            )
+    return specs
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("ablog")
+    app.setup_extension("blogext.postmeta")
+    app.setup_extension("blogext.feeds")
+    app.add_config_value(
+        "blog_series_path",
+        "series",
+        "env",
+        types=[str],
+        description="folder of the series pages (<path>/<slug>.md); the list of series is at /<path>/",
+    )
+    app.add_css_file("series.css")  # _static/series.css of the site
+    app.connect("doctree-read", _on_doctree_read)
+    app.connect("env-purge-doc", _on_purge)
+    app.connect("env-merge-info", _on_merge)
+    app.connect("env-updated", _on_env_updated)
+    # After blogext.postmeta's header (500), so the box goes under it.
+    app.connect("doctree-resolved", _on_doctree_resolved, priority=600)
+    # After ABlog (500) has put its ``ablog`` object in the template context.
+    app.connect("html-page-context", _on_page_context, priority=600)
+    app.connect("html-collect-pages", _collect_pages)
+    app.connect("blog-collect-feeds", _collect_feeds)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

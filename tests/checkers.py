@@ -1,0 +1,63 @@
+"""The outside tools the browser and HTML tests use, and what to do when one is missing.
+
+- Chromium (Debian's, at /usr/bin/chromium), driven by Playwright;
+- axe-core and the Nu Html Checker (vnu-jar), from npm (``npm ci`` installs
+  them from package-lock.json into node_modules/);
+- Java, to run the Nu Html Checker.
+
+Without one of them the tests that need it skip, saying how to install it.
+With ``BLOG_REQUIRE_BROWSER=1`` (CI sets it in .ci/run) they fail instead, so
+CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+INSTALL = ("install them with `apt-get install chromium default-jre-headless nodejs npm`, "
+           "then `npm ci` at the top of the repository (nox -s tests runs it)")
+
+
+def required() -> bool:
+    """Whether a missing tool fails the tests instead of skipping them."""
+    return os.environ.get("BLOG_REQUIRE_BROWSER", "") == "1"
+
+
+def missing(what: str) -> None:
+    """Skip the current test because *what* is missing, or fail under BLOG_REQUIRE_BROWSER=1."""
+    message = f"{what} is missing: {INSTALL}"
+    if required():
+        pytest.fail(f"{message} (BLOG_REQUIRE_BROWSER=1: the browser tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+def need_browser() -> None:
+    """Chromium, Playwright and axe-core, or skip/fail."""
+    if not CHROMIUM.is_file():
+        missing(f"Chromium ({CHROMIUM})")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("the playwright Python package (pip install --group test)")
+    if not AXE.is_file():
+        missing(f"axe-core ({AXE.relative_to(REPO)})")
+
+
+def need_vnu() -> str:
+    """The java command and the Nu Html Checker, or skip/fail. Returns the java command."""
+    java = shutil.which("java")
+    if java is None:
+        missing("Java (the java command)")
+    if not VNU.is_file():
+        missing(f"the Nu Html Checker ({VNU.relative_to(REPO)})")
+    return java

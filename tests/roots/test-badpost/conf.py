@@ -1,0 +1,11 @@
+# One good post; each front-matter test writes one bad post next to it.
+project = "Bad post test blog"
+author = "Test Author"
+extensions = ["myst_parser", "ablog", "blogext.siteurl", "blogext.frontmatter", "blogext.drafts"]
+include_patterns = ["index.md", "posts/**"]
+html_baseurl = "https://badpost.example.org/"
+myst_enable_extensions = ["colon_fence"]
+blog_post_pattern = ["posts/*/*"]
+blog_authors = {"ada": ("Ada Lovelace", None), "grace": ("Grace Hopper", None)}
+fontawesome_included = True
+html_theme = "basic"

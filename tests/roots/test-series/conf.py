@@ -1,0 +1,20 @@
+# Two series, a post outside them, and a future-dated part that must stay invisible.
+project = "Series test blog"
+author = "Test Author"
+extensions = [
+    "myst_parser",
+    "ablog",
+    "blogext.siteurl",
+    "blogext.postmeta",
+    "blogext.feeds",
+    "blogext.series",
+]
+include_patterns = ["index.md", "posts/**", "series/**"]
+html_baseurl = "https://blog.example.org/"
+blog_title = "Series test blog"
+blog_path = "blog"
+blog_post_pattern = ["posts/*/*"]
+fontawesome_included = True
+html_theme = "pydata_sphinx_theme"
+blog_feed_tag_authority = "blog.example.org"
+blog_feed_tag_date = "2024"

@@ -1,0 +1,199 @@
+"""Incremental builds write the same site as clean builds, after any single change.
+
+The site under test is tests/roots/test-incremental (six posts, a series, a
+home page with a post list) built with the real site's ``conf.py``,
+``_templates`` and ``_static``, so every feature of the site takes part. Each
+test starts from a clean build of that site, makes one change to its sources,
+builds again incrementally, and compares the output tree, file by file and
+byte by byte, with a clean build of the changed sources.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
+
+#: What of the real site the test sites take over, so they build with its machinery.
+SITE_PARTS = ("conf.py", "_templates", "_static")
+
+
+def make_site(root: str, dest: Path) -> Path:
+    """Copy ``tests/roots/test-<root>`` to *dest*, with the real site's conf.py, templates and styles."""
+    shutil.copytree(ROOTS / f"test-{root}", dest)
+    for part in SITE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, dirs_exist_ok=True)
+        elif source.is_file():
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def tree_differences(left: Path, right: Path) -> list[str]:
+    """How two output trees differ: files only on one side, and files whose bytes differ (with a diff)."""
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    mine, theirs = files(left), files(right)
+    problems = [f"only in the incremental build: {p}" for p in sorted(mine - theirs)]
+    problems += [f"only in the clean build: {p}" for p in sorted(theirs - mine)]
+    for name in sorted(mine & theirs):
+        a, b = (left / name).read_bytes(), (right / name).read_bytes()
+        if a == b:
+            continue
+        try:
+            diff = difflib.unified_diff(
+                a.decode().splitlines(),
+                b.decode().splitlines(),
+                "incremental/" + name,
+                "clean/" + name,
+                n=1,
+                lineterm="",
+            )
+            problems.append("\n".join(list(diff)[:40]))
+        except UnicodeDecodeError:
+            problems.append(f"{name}: binary files differ")
+    return problems
+
+
+@dataclass
+class Pristine:
+    """A clean build of the test site, and copies to restore before each change."""
+
+    src: Path
+    out: Path
+    saved: Path
+
+    @property
+    def doctrees(self) -> Path:
+        return self.out.with_name(self.out.name + ".doctrees")
+
+    def restore(self) -> None:
+        """Put sources, output and doctrees back as the clean build left them (mtimes included)."""
+        for live, name in ((self.src, "src"), (self.out, "out"), (self.doctrees, "doctrees")):
+            shutil.rmtree(live, ignore_errors=True)
+            shutil.copytree(self.saved / name, live)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Pristine:
+    work = tmp_path_factory.mktemp("incremental")
+    site = Pristine(make_site("incremental", work / "src"), work / "html", work / "saved")
+    assert_clean(run_sphinx(site.src, site.out))
+    for live, name in ((site.src, "src"), (site.out, "out"), (site.doctrees, "doctrees")):
+        shutil.copytree(live, site.saved / name)
+    return site
+
+
+@pytest.fixture
+def change_and_compare(pristine: Pristine, tmp_path) -> Callable[[Callable[[Path], None]], BuiltSite]:
+    """Change the clean-built site, build incrementally, and assert the output equals a clean build."""
+
+    def _run(change: Callable[[Path], None]) -> BuiltSite:
+        pristine.restore()
+        change(pristine.src)
+        incremental = assert_clean(run_sphinx(pristine.src, pristine.out))
+        clean = assert_clean(run_sphinx(pristine.src, tmp_path / "clean"))
+        problems = tree_differences(incremental.outdir, clean.outdir)
+        assert not problems, "incremental build differs from a clean build:\n" + "\n\n".join(problems)
+        return incremental
+
+    return _run
+
+
+def edit(path: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
+    def _change(src: Path) -> None:
+        target = src / path
+        text = target.read_text("utf-8")
+        assert old in text, f"{old!r} is not in {path}"
+        target.write_text(text.replace(old, new, count), "utf-8")
+
+    return _change
+
+
+def test_rebuild_with_nothing_changed_equals_clean_build(change_and_compare):
+    change_and_compare(lambda src: None)
+
+
+def test_editing_a_posts_body_rebuilds_like_a_clean_build(change_and_compare):
+    change_and_compare(edit("posts/2024/gamma.md", "Gamma's body, which", "Gamma's new body, which"))
+
+
+def test_editing_a_posts_excerpt_updates_home_page_and_archives(change_and_compare):
+    built = change_and_compare(edit("posts/2024/epsilon.md", "Epsilon's excerpt.", "A rewritten excerpt."))
+    assert "A rewritten excerpt." in built.path("").read_text("utf-8")
+
+
+def test_retitling_a_post_updates_sidebars_neighbours_and_lists(change_and_compare):
+    built = change_and_compare(edit("posts/2024/delta.md", "# Delta", "# Delta, renamed"))
+    # Delta's neighbours link it by title; every post's recent-posts sidebar lists it.
+    assert "Delta, renamed" in built.path("posts/2024/gamma/").read_text("utf-8")
+    assert "Delta, renamed" in built.path("posts/2024/alpha/").read_text("utf-8")
+
+
+def test_redating_a_post_reorders_lists_and_neighbours(change_and_compare):
+    # Alpha, the oldest post, becomes the newest.
+    built = change_and_compare(edit("posts/2024/alpha.md", "date: 2024-01-10", "date: 2024-07-15"))
+    home = built.path("").read_text("utf-8")
+    assert home.index(">Alpha<") < home.index(">Zeta<")
+
+
+def test_retagging_a_post_updates_tag_archives(change_and_compare):
+    built = change_and_compare(edit("posts/2024/zeta.md", "tags: [Career]", "tags: [Career, Python, Rust]"))
+    assert built.path("blog/tag/rust/").is_file()
+
+
+def test_removing_a_posts_last_tag_removes_that_tag_page(change_and_compare):
+    built = change_and_compare(edit("posts/2024/zeta.md", "tags: [Career]", "tags: [Python]"))
+    assert not built.path("blog/tag/career/").exists()
+
+
+def test_adding_a_post_rebuilds_like_a_clean_build(change_and_compare):
+    def add(src: Path) -> None:
+        (src / "posts/2024/eta.md").write_text(
+            "---\ndate: 2024-08-08\ntags: [Python, Go]\ncategory: Notes\n"
+            "description: The newest post.\n---\n\n# Eta\n\nEta's excerpt.\n",
+            "utf-8",
+        )
+
+    built = change_and_compare(add)
+    assert "Eta" in built.path("posts/2024/alpha/").read_text("utf-8")  # in every recent-posts sidebar
+
+
+def test_removing_a_post_rebuilds_like_a_clean_build(change_and_compare):
+    built = change_and_compare(lambda src: (src / "posts/2024/delta.md").unlink())
+    assert not built.path("posts/2024/delta/").exists()
+
+
+def test_adding_a_part_to_a_series_rebuilds_like_a_clean_build(change_and_compare):
+    change_and_compare(
+        edit("posts/2024/epsilon.md", "category: Career\n", "category: Career\nseries: pipelines\npart: 3\n")
+    )
+
+
+def test_moving_a_post_out_of_a_series_rebuilds_like_a_clean_build(change_and_compare):
+    change_and_compare(edit("posts/2024/beta.md", "series: pipelines\npart: 1\n", ""))
+
+
+def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
+    change_and_compare(edit("series/pipelines.md", "# Pipelines from scratch", "# Pipelines, from scratch"))
+
+
+def test_tree_comparison_sees_a_changed_byte(tmp_path):
+    # The comparison the tests above rely on must be able to fail.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "page.html").write_text("<p>one</p>\n")
+    (tmp_path / "b" / "page.html").write_text("<p>two</p>\n")
+    (tmp_path / "a" / "extra.html").write_text("")
+    problems = tree_differences(tmp_path / "a", tmp_path / "b")
+    assert any("only in the incremental build: extra.html" in p for p in problems)
+    assert any(re.search(r"-<p>one</p>\n\+<p>two</p>", p) for p in problems)
