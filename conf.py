@@ -92,6 +92,7 @@ html_theme_options = {
     "navbar_persistent": ["search-button"],
     "secondary_sidebar_items": {"posts/**": ["page-toc", "ablog/recentposts.html"]},
     "article_header_start": [],
+    "primary_sidebar_end": [],  # no ad slot (the theme reserves one for Read the Docs' ads)
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
     "footer_start": ["copyright"],

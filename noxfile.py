@@ -66,8 +66,9 @@ def tests(session: nox.Session) -> None:
 
 
 def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
-    """``npm ci`` in *folder* unless its node_modules is there (axe-core and vnu-jar; Lighthouse for audit)."""
-    if (folder / "node_modules").is_dir():
+    """``npm ci`` in *folder* unless node_modules is up to date (the checkers, or Lighthouse for audit)."""
+    installed = folder / "node_modules" / ".package-lock.json"
+    if installed.is_file() and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
         return
     if shutil.which("npm") is None:
         session.warn("npm is missing: the browser tests will skip (apt-get install nodejs npm)")
@@ -109,19 +110,19 @@ def audit(session: nox.Session) -> None:
     install_npm_checkers(session, ROOT / "tools" / "lighthouse")
     site = BUILD / "audit"
     shutil.rmtree(site, ignore_errors=True)
-    session.run("sphinx-build", "-b", "dirhtml", *STRICT, "-q", "-d", str(BUILD / "audit-doctrees"), str(ROOT),
-                str(site))
+    doctrees = str(BUILD / "audit-doctrees")
+    session.run("sphinx-build", "-b", "dirhtml", *STRICT, "-q", "-d", doctrees, str(ROOT), str(site))
     session.run("python", str(ROOT / "tools" / "audit.py"), "--site", str(site), *session.posargs)
 
 
 @nox.session
 def screenshots(session: nox.Session) -> None:
-    """Build the site and take screenshots of its pages into screenshots/ (desktop and phone, light and dark)."""
+    """Build the site, then screenshot its pages into screenshots/: desktop and phone, light and dark."""
     install_group(session, "test")
     site = BUILD / "screenshots"
     shutil.rmtree(site, ignore_errors=True)
-    session.run("sphinx-build", "-b", "dirhtml", *STRICT, "-q", "-d", str(BUILD / "screenshots-doctrees"), str(ROOT),
-                str(site))
+    doctrees = str(BUILD / "screenshots-doctrees")
+    session.run("sphinx-build", "-b", "dirhtml", *STRICT, "-q", "-d", doctrees, str(ROOT), str(site))
     session.run("python", str(ROOT / "tools" / "screenshots.py"), "--site", str(site), *session.posargs)
 
 

@@ -23,6 +23,13 @@ dotted name (for example ``"blogext.postmeta"``):
   recent posts or previous/next links changed, so they match a clean build.
 - :mod:`blogext.archives`: ABlog's archive pages, rewritten only when what they
   show has changed (fingerprints kept in the doctree folder).
+- :mod:`blogext.cards`: post and series cards (``postcards``, ``seriescards``, and
+  ``post_cards()`` for the archive templates), and the author card's data.
+- :mod:`blogext.findability`: meta descriptions, Open Graph for every page,
+  ``robots.txt``, the 404 page at ``/404.html``, and the base URL handed to
+  sphinxext-opengraph and sphinx-notfound-page.
+- :mod:`blogext.lightpages`: no search scripts outside the search page, and
+  sphinx-copybutton's scripts deferred.
 - :mod:`blogext.leanenv`: the build environment without ABlog's second copy of
   every post's doctree (smaller, faster to load, less memory).
 """

@@ -10,12 +10,20 @@ tags. The same card is used everywhere:
       ```{postcards} 10
       ```
 
+- ``seriescards`` (no arguments): a card per tutorial series with published
+  parts (from :mod:`blogext.series`), then a link to the list of series;
+
 - in templates, with ``post_cards(posts, level)`` (the archive pages use it),
   and ``post_authors(post)`` for the author card at the end of a post.
 
 The card markup keeps ABlog's class names (``postlist``, ``ablog-post``,
 ``ablog-post-title``, ``ablog-post-excerpt``) next to its own ``post-card*``
 ones, so styles and tests written for ABlog's lists keep working.
+
+A page with cards shows other documents, so after every read phase the pages
+that use a card directive are written again when anything their cards show
+has changed (a post's title, date, tags, excerpt..., a series' parts), and
+only then: incremental builds stay correct and cheap.
 """
 
 from __future__ import annotations
@@ -36,7 +44,19 @@ class PostCardsDirective(PostListDirective):
 
     def run(self) -> list[nodes.Node]:
         [node] = super().run()
-        node["cards"] = True
+        node["cards"] = "posts"
+        return [node]
+
+
+class SeriesCardsDirective(PostListDirective):
+    """``seriescards``: one card per series with published parts, and a link to the list of series."""
+
+    optional_arguments = 0
+    option_spec: dict = {}
+
+    def run(self) -> list[nodes.Node]:
+        [node] = super().run()
+        node["cards"] = "series"
         return [node]
 
 
@@ -60,8 +80,8 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     level = min(max(level, 2), 6)
     item += nodes.raw(
         "",
-        f'<h{level} class="ablog-post-title post-card-title"><a href="{url}">{html.escape(str(post.title))}</a>'
-        f"</h{level}>",
+        f'<h{level} class="ablog-post-title post-card-title">'
+        f'<a href="{url}">{html.escape(str(post.title))}</a></h{level}>',
         format="html",
     )
     meta = nodes.paragraph(classes=["post-card-meta"])
@@ -122,6 +142,50 @@ def _selected_posts(blog: Blog, node: PostList, docname: str) -> list:
     return posts
 
 
+def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.Node]:
+    """A card for every series that has published parts, then a link to the list of series."""
+    from blogext import series as series_feature
+
+    cards = nodes.bullet_list(classes=["post-cards", "series-cards"])
+    level = min(max(level, 2), 6)
+    for series in sorted(series_feature.series_by_slug(app.env).values(), key=lambda s: s.title.casefold()):
+        parts = series_feature.visible_parts(app.env, series.slug)
+        if not parts:
+            continue
+        item = nodes.list_item(classes=["post-card", "series-card"])
+        url = html.escape(app.builder.get_relative_uri(fromdoc, series.docname))
+        item += nodes.raw(
+            "",
+            f'<h{level} class="post-card-title"><a href="{url}">{html.escape(series.title)}</a></h{level}>',
+            format="html",
+        )
+        meta = nodes.paragraph(classes=["post-card-meta"])
+        meta += nodes.inline(
+            "", f"{len(parts)} part{'s' if len(parts) != 1 else ''}", classes=["series-card-parts"]
+        )
+        dates = [p.date for p in parts if p.date]
+        if dates:
+            latest = max(dates)
+            meta += nodes.inline("", "latest ", classes=["series-card-latest"])
+            meta[-1] += nodes.raw(
+                "",
+                f'<time datetime="{latest.strftime("%Y-%m-%d")}">'
+                f"{latest.strftime(app.config.post_date_format)}</time>",
+                format="html",
+            )
+        item += meta
+        if series.summary:
+            item += nodes.paragraph("", series.summary, classes=["post-card-excerpt"])
+        start = nodes.paragraph(classes=["series-card-start"])
+        start += nodes.Text("Start with part 1: ")
+        start += _link(app, fromdoc, parts[0].docname, parts[0].title, [])
+        item += start
+        cards += item
+    every = nodes.paragraph(classes=["series-cards-all"])
+    every += _link(app, fromdoc, app.config.blog_series_path.strip("/"), "All series", [])
+    return [cards, every] if len(cards) else [every]
+
+
 def _heading_level(node: nodes.Node) -> int:
     depth, parent = 0, node.parent
     while parent is not None:
@@ -136,7 +200,82 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
         return
     blog = _blog(app)
     for node in cards:
-        node.replace_self(card_list(app, _selected_posts(blog, node, docname), docname, _heading_level(node)))
+        if node["cards"] == "series":
+            node.replace_self(series_card_list(app, docname, _heading_level(node)))
+        else:
+            node.replace_self(
+                card_list(app, _selected_posts(blog, node, docname), docname, _heading_level(node))
+            )
+
+
+# -- Pages with cards are rewritten when what their cards show changes ------------------
+#
+# A page's cards show other documents (posts, series pages), so an incremental
+# build that re-reads only those documents would leave the page stale. Pages
+# that use a card directive are noted when read; after every read phase a
+# fingerprint of everything cards show is compared with the one they were last
+# written with, and when it differs those pages are written again.
+
+
+def _card_pages(env) -> set[str]:
+    if not hasattr(env, "blog_card_pages"):
+        env.blog_card_pages = set()
+    return env.blog_card_pages
+
+
+def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    if any(node.get("cards") for node in doctree.findall(PostList)):
+        _card_pages(app.env).add(app.env.docname)
+
+
+def _on_purge(app: Sphinx, env, docname: str) -> None:
+    _card_pages(env).discard(docname)
+
+
+def _on_merge(app: Sphinx, env, docnames: set[str], other) -> None:
+    _card_pages(env).update(_card_pages(other) & set(docnames))
+
+
+def fingerprint(app: Sphinx) -> tuple:
+    """Everything any card shows: every post's card fields, and every series' card fields."""
+    env = app.env
+    minutes = getattr(env, "blog_reading_minutes", {})
+    posts = []
+    for docname, infos in sorted(getattr(env, "ablog_posts", {}).items()):
+        for info in infos:
+            posts.append(
+                (
+                    docname,
+                    str(info.get("title")),
+                    str(info.get("date")),
+                    tuple(info.get("tags") or ()),
+                    tuple(info.get("category") or ()),
+                    " ".join(node.astext() for node in info.get("excerpt") or []),
+                    minutes.get(docname),
+                )
+            )
+    series = ()
+    if "blogext.series" in app.extensions:
+        from blogext import series as series_feature
+
+        series = tuple(
+            (
+                d.slug,
+                d.title,
+                d.summary,
+                tuple((p.docname, p.title, str(p.date)) for p in series_feature.visible_parts(env, d.slug)),
+            )
+            for d in series_feature.series_by_slug(env).values()
+        )
+    return (tuple(posts), series)
+
+
+def _on_env_updated(app: Sphinx, env) -> list[str]:
+    current = fingerprint(app)
+    if getattr(env, "blog_cards_fingerprint", None) == current:
+        return []
+    env.blog_cards_fingerprint = current
+    return sorted(_card_pages(env) & set(env.found_docs))
 
 
 def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
@@ -145,13 +284,15 @@ def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
     found = []
     for coll in post.author or []:
         key, link = by_name.get(str(coll), (None, None))
-        found.append({
-            "name": str(coll),
-            "key": key,
-            "bio": app.config.blog_author_bios.get(key) if key else None,
-            "link": link,
-            "archive": coll.docname,
-        })
+        found.append(
+            {
+                "name": str(coll),
+                "key": key,
+                "bio": app.config.blog_author_bios.get(key) if key else None,
+                "link": link,
+                "archive": coll.docname,
+            }
+        )
     return found
 
 
@@ -173,6 +314,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("ablog")
     app.add_config_value("blog_author_bios", {}, "html", types=[dict])
     app.add_directive("postcards", PostCardsDirective)
+    app.add_directive("seriescards", SeriesCardsDirective)
+    app.connect("doctree-read", _on_doctree_read)
+    app.connect("env-purge-doc", _on_purge)
+    app.connect("env-merge-info", _on_merge)
+    app.connect("env-updated", _on_env_updated)
     # Before ABlog's own postlist handler (500), which would render the node as a plain list.
     app.connect("doctree-resolved", _on_doctree_resolved, priority=400)
     app.connect("html-page-context", _on_page_context)

@@ -35,8 +35,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ConfigError
 
+from blogext.errors import SettingError
 from blogext.frontmatter import FrontMatterError, PostFrontMatter, front_matter, read_posts
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -68,7 +68,7 @@ def resolve_preview(environ: os._Environ[str] | dict[str, str], default: bool) -
     word = value.strip().lower()
     if word in _TRUE | _FALSE:
         return word in _TRUE
-    raise ConfigError(f"BLOG_PREVIEW {value!r} is not a boolean (expected 1 or 0)")
+    raise SettingError(f"BLOG_PREVIEW {value!r} is not a boolean (expected 1 or 0)")
 
 
 def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, zone: Any = None) -> date:
@@ -83,7 +83,7 @@ def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, z
                 raise ValueError(value)
             return date.fromisoformat(value)
         except ValueError:
-            raise ConfigError(f"{source} {value!r} is not a valid date (expected YYYY-MM-DD)") from None
+            raise SettingError(f"{source} {value!r} is not a valid date (expected YYYY-MM-DD)") from None
     tz: tzinfo | None = None
     if isinstance(zone, tzinfo):
         tz = zone
@@ -91,7 +91,7 @@ def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, z
         try:
             tz = ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
+            raise SettingError(
                 f"blog_timezone {zone!r} is not a time zone (expected a name such as 'UTC')"
             ) from None
     return datetime.now(tz).date()

@@ -15,13 +15,17 @@ How a build makes the feeds:
 1. ``write-started``: the feeds are collected (the site's own, then the
    handlers'), so every page written afterwards can link its feed in ``<head>``
    and in the footer's subscribe link.
-2. ``doctree-resolved`` (in the main process, also with ``-j N``): each post
-   the builder writes is rendered once more, without its title and header, into
-   HTML whose links are absolute. That HTML is kept in a cache in the doctree
-   folder, because an incremental build writes only the changed posts (the
-   environment is saved before writing, so it cannot hold this; the feeds keep
-   nothing else, and read front matter from the environment, so there is no
-   state to purge or merge).
+2. ``html-page-context``: the body of each post's page, as the builder has
+   just rendered it, becomes the post's entry content: without its title and
+   header, scripts dropped, every link absolute. Posts are not rendered a
+   second time. With ``-j N`` pages are written in worker processes, which
+   hand their entries back through files in the doctree folder. The entries
+   are kept in a cache there, because an incremental build writes only the
+   changed posts (the environment is saved before writing, so it cannot hold
+   this; the feeds keep nothing else, and read front matter from the
+   environment, so there is no state to purge or merge). A post that is in a
+   feed but neither written nor cached (the cache was lost) is rendered as its
+   page would be.
 3. ``html-collect-pages``: each entry is made once from the cache and copied
    into every feed that lists it; a feed file is written only when its bytes
    change, and feeds the site no longer has are removed.
@@ -40,6 +44,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -54,18 +59,17 @@ import ablog.post
 import lxml.html
 from ablog.blog import Blog, Post, slugify
 from ablog.post import register_posts
-from docutils import nodes
-from docutils.utils import new_document
 from lxml import etree
 from lxml.builder import ElementMaker
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.config import Config
-from sphinx.errors import ConfigError, ExtensionError
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from blogext import drafts, frontmatter
+from blogext.errors import SettingError
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +84,7 @@ ATOM_TYPE = "application/atom+xml"
 #: is written; so the cache does not depend on the base URL.
 PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
 #: Bump when the cached rendering changes, to drop caches of older versions.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Classes of blocks that are page furniture, not content (postmeta's header).
 FURNITURE_CLASSES = {"post-meta"}
 #: Elements a feed reader cannot use, or that need the site's scripts.
@@ -136,6 +140,8 @@ class _Build:
     #: Rendered posts and feed fingerprints, kept between builds (see _load_cache).
     cache: dict[str, Any] = field(default_factory=dict)
     cache_text: str = ""
+    #: The process that writes the feeds; pages written by any other (``-j N``) hand entries back by file.
+    pid: int = 0
 
 
 # -- configuration -----------------------------------------------------------------
@@ -146,21 +152,21 @@ def _check_config(app: Sphinx, config: Config) -> None:
     try:
         ZoneInfo(config.blog_timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigError(
+        raise SettingError(
             f"conf.py: blog_timezone = {config.blog_timezone!r} is not a time zone "
             "(expected an IANA name such as 'Europe/London' or 'UTC')"
         ) from None
     authority = config.blog_feed_tag_authority
     email = _EMAIL.match(authority or "")
     if not authority or not _DNS_NAME.match(email["domain"] if email else authority):
-        raise ConfigError(
+        raise SettingError(
             f"conf.py: blog_feed_tag_authority = {authority!r} is not a domain name or email address "
             "(expected the domain the blog is published under, such as 'example.org'; "
             "it is part of every feed entry's id, so it must never change)"
         )
     tag_date = config.blog_feed_tag_date
     if not isinstance(tag_date, str) or not _TAG_DATE.match(tag_date):
-        raise ConfigError(
+        raise SettingError(
             f"conf.py: blog_feed_tag_date = {tag_date!r} is not a date "
             "(expected YYYY, YYYY-MM or YYYY-MM-DD: a day on which blog_feed_tag_authority was yours)"
         )
@@ -170,7 +176,7 @@ def _check_config(app: Sphinx, config: Config) -> None:
             value = int(value)
             setattr(config, name, value)
         if (value is None and not optional) or (value is not None and (type(value) is not int or value < 1)):
-            raise ConfigError(
+            raise SettingError(
                 f"conf.py: {name} = {value!r} is not a number of entries "
                 f"(expected a whole number of at least 1{' or None for all posts' if optional else ''})"
             )
@@ -363,8 +369,10 @@ def _on_write_started(app: Sphinx, builder: Builder) -> None:
     if not ablog.builder_support(app):
         return
     cache, text = _load_cache(app)
-    state = _Build(cache=cache, cache_text=text)
+    state = _Build(cache=cache, cache_text=text, pid=os.getpid())
     builder.blog_feeds = state
+    for stale in _handed_back_files(app):  # left by a build that failed
+        stale.unlink(missing_ok=True)
     posts = _published_posts(app)
     specs = _site_specs(app, posts, state.labels)
     for result in app.events.emit("blog-collect-feeds"):
@@ -417,6 +425,8 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         for x in links
     )
     context["metatags"] = context.get("metatags", "") + tags + "\n"
+    if doctree is not None and pagename in getattr(app.env, "ablog_posts", {}) and "body" in context:
+        _keep_content(app, state, pagename, entry_content(app, pagename, context["body"]))
 
 
 def _attr(text: str) -> str:
@@ -449,48 +459,94 @@ def _save_cache(app: Sphinx, state: _Build) -> None:
         _cache_file(app).write_text(text, "utf-8")
 
 
-def render_content(app: Sphinx, docname: str, doctree: nodes.document) -> str:
-    """The post's body as reader-safe HTML with absolute links (against the placeholder origin)."""
-    builder = app.builder
-    document = new_document("", doctree.settings)
-    document.extend(child.deepcopy() for child in doctree.children)
-    section = next(iter(document.findall(nodes.section)), None)
-    title = section.next_node(nodes.title) if section is not None else None
-    if title is not None and title.parent is section:
-        section.remove(title)
-    for node in list(document.findall(nodes.Element)):
-        if FURNITURE_CLASSES.intersection(node.get("classes", [])) and node.parent is not None:
-            node.parent.remove(node)
+def _handed_back_files(app: Sphinx) -> list[Path]:
+    return sorted(Path(app.doctreedir).glob(f"blogext-feeds-{app.builder.name}.*.part"))
 
+
+def _keep_content(app: Sphinx, state: _Build, docname: str, content: str) -> None:
+    """Keep a post's entry content: in the cache, or, in a ``-j N`` worker, in a file for the main process."""
+    if os.getpid() == state.pid:
+        state.cache["content"][docname] = content
+        return
+    part = Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.{os.getpid()}.part"
+    with part.open("a", encoding="utf-8") as out:
+        out.write(json.dumps([docname, content]) + "\n")
+
+
+def _take_handed_back(app: Sphinx, state: _Build) -> None:
+    """The entries that ``-j N`` workers wrote to files, into the cache."""
+    for part in _handed_back_files(app):
+        for line in part.read_text("utf-8").splitlines():
+            docname, content = json.loads(line)
+            state.cache["content"][docname] = content
+        part.unlink()
+
+
+def entry_content(app: Sphinx, docname: str, body: str) -> str:
+    """A post's entry content from its page's *body* HTML: reader-safe, with absolute links (against
+    the placeholder origin), without the post's title and header."""
+    return clean_html(body, urljoin(PLACEHOLDER_ORIGIN, app.builder.get_target_uri(docname)), whole_post=True)
+
+
+def render_body(app: Sphinx, docname: str) -> str:
+    """The body HTML of a post's page, rendered as the builder renders it when it writes the page."""
+    builder = app.builder
+    doctree = app.env.get_and_resolve_doctree(docname, builder)
     saved = {
         name: getattr(builder, name, None)
         for name in ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
     }
     try:
         target = builder.get_target_uri(docname)
+        builder.imgpath = relative_uri(target, builder.imagedir)
+        builder.post_process_images(doctree)
+        doctree.settings = builder.docsettings
+        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
+        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
         builder.imgpath = relative_uri(target, "_images")
         builder.dlpath = relative_uri(target, "_downloads")
         builder.current_docname = docname
-        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
-        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
-        builder.post_process_images(document)
-        document.settings = builder.docsettings
-        visitor = builder.create_translator(document, builder)
-        document.walkabout(visitor)
-        html = "".join(visitor.fragment)
+        visitor = builder.create_translator(doctree, builder)
+        doctree.walkabout(visitor)
+        return "".join(visitor.fragment)
     finally:
         for name, value in saved.items():
             setattr(builder, name, value)
-    return clean_html(html, urljoin(PLACEHOLDER_ORIGIN, builder.get_target_uri(docname)))
 
 
-def clean_html(html: str, page_url: str) -> str:
-    """Drop what a reader cannot use (scripts, permalinks, forms) and make every link absolute."""
+def _drop_title(root: lxml.html.HtmlElement) -> None:
+    """Drop the post's title, the heading of its first section (as a feed entry has a title of its own)."""
+    section = next(root.iter("section"), None)
+    if section is None:
+        return
+    heading = next(section.iter("h1", "h2", "h3", "h4", "h5", "h6"), None)
+    if heading is not None and heading.getparent() is section:
+        _drop_block(heading)
+
+
+def _drop_block(element: lxml.html.HtmlElement) -> None:
+    """Remove a block element, and the line break after it."""
+    if element.tail is not None and not element.tail.strip():
+        element.tail = None
+    element.drop_tree()
+
+
+def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
+    """Drop what a reader cannot use (scripts, permalinks, forms) and make every link absolute.
+
+    With *whole_post*, *html* is a post page's body: its title and header go too.
+    """
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    if whole_post:
+        _drop_title(root)
     for element in list(root.iter()):
         if not isinstance(element.tag, str):
             continue
-        if element.tag in DROPPED_ELEMENTS or "headerlink" in (element.get("class") or "").split():
+        classes = (element.get("class") or "").split()
+        if whole_post and FURNITURE_CLASSES.intersection(classes):
+            _drop_block(element)
+            continue
+        if element.tag in DROPPED_ELEMENTS or "headerlink" in classes:
             element.drop_tree()
             continue
         if element.tag == "noscript":  # a reader runs no script: show what is there for that case
@@ -517,14 +573,6 @@ def clean_html(html: str, page_url: str) -> str:
             )
     out = lxml.html.tostring(root, encoding="unicode")
     return out[len("<div>") : -len("</div>")].strip() + "\n"
-
-
-def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Render each post the builder writes, once, for every feed that lists it."""
-    state = _state(app)
-    if state is None or docname not in getattr(app.env, "ablog_posts", {}):
-        return
-    state.cache["content"][docname] = render_content(app, docname, doctree)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -610,10 +658,11 @@ def _write_feeds(app: Sphinx):
         return []
     posts = _published_posts(app)
     needed = sorted({d for spec in state.specs for d in spec.docnames})
+    _take_handed_back(app, state)
     content = state.cache["content"]
     for docname in needed:
         if docname not in content:  # not written in this build, and not cached: render it now
-            app.env.get_and_resolve_doctree(docname, app.builder)
+            content[docname] = entry_content(app, docname, render_body(app, docname))
     base = app.config.html_baseurl or Blog(app).blog_baseurl
     tz = ZoneInfo(app.config.blog_timezone)
     entries = {d: _make_entry(app, posts[d], content[d], base, tz) for d in needed}
@@ -683,7 +732,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Before blogext.drafts (450) reads blog_timezone to know what day it is.
     app.connect("config-inited", _check_config, priority=300)
     app.connect("write-started", _on_write_started)
-    app.connect("doctree-resolved", _on_doctree_resolved, priority=900)
     # Before the theme (500) checks which footer templates render empty; ABlog then keeps feed_path.
     app.connect("html-page-context", _on_page_context, priority=450)
     app.connect("html-collect-pages", _write_feeds)

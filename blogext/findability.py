@@ -66,7 +66,9 @@ def urls_prefix(base_url: str) -> str:
 
 def _first_paragraph(doctree: nodes.document) -> str:
     for para in doctree.findall(nodes.paragraph):
-        if any(isinstance(p, nodes.Element) and "post-meta" in p.get("classes", []) for p in _ancestors(para)):
+        if any(
+            isinstance(p, nodes.Element) and "post-meta" in p.get("classes", []) for p in _ancestors(para)
+        ):
             continue
         text = para.astext().strip()
         if text:
@@ -179,7 +181,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def _root_aware(pathto, prefix: str):
-    """notfound's ``pathto`` turns the home page of a dirhtml site (URI ``""``) into ``#``: make it the root."""
+    """notfound's ``pathto`` makes the dirhtml home page (URI ``""``) ``#``: make it the site's root."""
 
     def wrapped(otheruri: str, resource: bool = False, *args, **kwargs) -> str:
         uri = pathto(otheruri, resource, *args, **kwargs)
@@ -188,7 +190,9 @@ def _root_aware(pathto, prefix: str):
     return wrapped
 
 
-def _open_graph_without_doctree(app: Sphinx, pagename: str, context: dict[str, Any], description: str) -> list[str]:
+def _open_graph_without_doctree(
+    app: Sphinx, pagename: str, context: dict[str, Any], description: str
+) -> list[str]:
     config = app.config
     site_url = config.ogp_site_url or config.html_baseurl
     title = re.sub(r"<[^>]+>", "", context.get("title") or config.project)

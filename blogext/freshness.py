@@ -44,6 +44,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from blogext.drafts import unpublished
+
 #: How many recent posts ABlog's sidebar can show: five, not counting the page's own post.
 RECENT = 6
 #: The fields of a post that another page can show about it.
@@ -86,15 +88,17 @@ def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Bui
 # -- The posts as other pages show them ----------------------------------------------
 
 
-def _published(info: dict[str, Any]) -> bool:
+def _published(info: dict[str, Any], hidden: dict[str, str]) -> bool:
+    # As ABlog decides (dated before tomorrow), less the preview's drafts and scheduled posts.
     date = info["date"]
-    return bool(date) and date < TOMORROW
+    return bool(date) and date < TOMORROW and info["docname"] not in hidden
 
 
 def post_views(env: BuildEnvironment) -> dict[tuple[str, int], tuple]:
     """Every post, keyed by (docname, order in the document): what other pages may show of it."""
+    hidden = unpublished(env)
     return {
-        (docname, info["order"]): (_published(info), *(_frozen(info.get(name)) for name in SHOWN))
+        (docname, info["order"]): (_published(info, hidden), *(_frozen(info.get(name)) for name in SHOWN))
         for docname, infos in getattr(env, "ablog_posts", {}).items()
         for info in infos
     }

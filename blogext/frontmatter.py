@@ -1,8 +1,10 @@
 """Every post is checked before Sphinx reads it, and its tags are made canonical.
 
 When the configuration is ready (``config-inited``), every post (each Markdown
-file matched by ABlog's ``blog_post_pattern``) is read once: its YAML front
-matter with PyYAML, its body with MyST's own Markdown parser. Each problem is
+file matched by ABlog's ``blog_post_pattern``) is checked: its YAML front
+matter read with PyYAML, its body with MyST's own Markdown parser. What a
+post's text says is cached in the doctree folder, so a post is parsed again
+only when its bytes change (see :func:`read_posts`). Each problem is
 one line naming the file, the field, the bad value and what was expected::
 
     posts/2024/x.md: date '2024-13-01' is not a valid date (expected YYYY-MM-DD)
@@ -22,6 +24,7 @@ as ``Machine Learning``, ``machine-learning`` and ``machine learning``, are one
 tag: a transform rewrites each post's front matter before ABlog reads it
 (ABlog's ``CheckFrontMatter`` runs at priority 800), so ABlog sees one name,
 the one used first (by the post's date, then its path) among the posts built.
+When that name changes, the posts read with the old one are read again.
 
 Other features read a post's checked front matter with :func:`front_matter`.
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import hashlib
 import json
 import os
 import posixpath
@@ -48,9 +52,18 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import SphinxError
 from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
 from sphinx.util.matching import Matcher
+
+from blogext.errors import BuildStopped
+
+logger = logging.getLogger(__name__)
+
+#: Bump when what :func:`parse_post` finds changes, so that older caches are not used.
+CACHE_VERSION = 1
+#: The cache of parsed posts, in the doctree folder.
+CACHE_FILE = "blogext-frontmatter.json"
 
 #: The front-matter keys a post may use, each with what its value must be.
 KNOWN_KEYS: dict[str, str] = {
@@ -100,10 +113,8 @@ _LITERAL_DIRECTIVES = {
 _IMAGE_DIRECTIVES = {"image", "figure"}
 
 
-class FrontMatterError(SphinxError):
+class FrontMatterError(BuildStopped):
     """One or more posts are not fit to build: each line of the message is one problem."""
-
-    category = "Post check failed"
 
 
 @dataclass(frozen=True)
@@ -373,21 +384,37 @@ def _exists(srcdir: Path, relpath: str, suffixes: Iterable[str]) -> bool:
     return full.exists() or any(Path(f"{full}{s}").is_file() for s in suffixes)
 
 
-def read_post(
-    srcdir: Path, relpath: str, config: Config, md=None, suffixes: Iterable[str] = (".md",)
-) -> tuple[PostFrontMatter | None, list[str]]:
-    """Read and check the post at *relpath*: its front matter (None if it is unusable) and its problems.
+@dataclass(frozen=True)
+class ParsedPost:
+    """What a post's text says, before the files it points to are looked for.
 
-    *suffixes* are the source suffixes a link may leave out (``[x](other-post)``).
+    It depends only on the file's bytes, its path and the settings in
+    :func:`_parse_settings`, so it is cached between builds (see :func:`read_posts`).
     """
-    full = srcdir / relpath
-    problems: list[str] = []
+
+    values: dict[str, Any]  #: the checked front matter (keys of :data:`KNOWN_KEYS`)
+    problems: tuple[str, ...]  #: problems of the file and its front matter
+    titles: tuple[tuple[str, int], ...] = ()  #: each ``# `` heading and its line
+    links: tuple[Link, ...] = ()  #: local images and links to local files, in order
+    usable: bool = True  #: False when the front matter cannot be used (not closed, not UTF-8)
+    scanned: bool = True  #: False when the body could not be read at all (not UTF-8)
+
+
+def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost:
+    """Parse the post *relpath*, whose file holds *data*: its front matter checked, its title and links."""
     try:
-        text = full.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [f"file is not UTF-8 text ({exc.reason} at byte {exc.start}; expected UTF-8)"]
+        return ParsedPost(
+            {},
+            (f"file is not UTF-8 text ({exc.reason} at byte {exc.start}; expected UTF-8)",),
+            usable=False,
+            scanned=False,
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as a file opened as text reads
+    problems: list[str] = []
     raw, closing = split_front_matter(text)
-    data: dict[str, Any] = {}
+    front: dict[str, Any] = {}
     if raw is not None and closing == -1:
         problems.append("front matter is not closed (expected a line '---' after it)")
     elif raw is not None:
@@ -404,10 +431,10 @@ def read_post(
         if loaded is None and not problems:
             loaded = {}
         if isinstance(loaded, dict):
-            data = loaded
+            front = loaded
         elif loaded is not None:
             problems.append(f"front matter {_show(loaded)} is not a mapping (expected 'key: value' lines)")
-    values, found = check_front_matter(data, config.blog_authors or {}, config.blog_extra_front_matter_keys)
+    values, found = check_front_matter(front, config.blog_authors or {}, config.blog_extra_front_matter_keys)
     problems += found
 
     md = md or _markdown_parser(config.myst_enable_extensions)
@@ -417,20 +444,40 @@ def read_post(
         if kind == "h1":
             titles.append((value, line))
         elif kind == "image" and "*" not in value and not _SCHEME.match(value) and not value.startswith("//"):
-            path = _resolve(value, relpath)
-            if path is None or not (srcdir / path).is_file():
-                where = f"a file at {path}" if path else "a file inside the site's folder"
-                problems.append(f"image {_show(value)} on line {line} does not exist (expected {where})")
-            links.append(Link("image", value, line, path))
+            links.append(Link("image", value, line, _resolve(value, relpath)))
         elif kind == "link" and _is_local_file(value):
-            path = _resolve(value, relpath)
-            if path is None or not _exists(srcdir, path, suffixes):
-                where = f"a file at {path}" if path else "a file inside the site's folder"
+            links.append(Link("link", value, line, _resolve(value, relpath)))
+    return ParsedPost(
+        values, tuple(problems), tuple(titles), tuple(links), usable=not (raw is not None and closing == -1)
+    )
+
+
+def check_post(
+    parsed: ParsedPost, srcdir: Path, relpath: str, suffixes: Iterable[str] = (".md",)
+) -> tuple[PostFrontMatter | None, list[str]]:
+    """The post's front matter (None if it is unusable) and all its problems, the files it points to
+    looked for now (they may have come or gone since *parsed* was made)."""
+    problems = list(parsed.problems)
+    if not parsed.scanned:
+        return None, problems
+    for link in parsed.links:
+        path = link.path
+        if link.kind == "image":
+            missing = path is None or not (srcdir / path).is_file()
+        else:
+            missing = path is None or not _exists(srcdir, path, suffixes)
+        if missing:
+            where = f"a file at {path}" if path else "a file inside the site's folder"
+            if link.kind == "image":
                 problems.append(
-                    f"link {_show(value)} on line {line} points to a file that does not exist "
+                    f"image {_show(link.target)} on line {link.line} does not exist (expected {where})"
+                )
+            else:
+                problems.append(
+                    f"link {_show(link.target)} on line {link.line} points to a file that does not exist "
                     f"(expected {where})"
                 )
-            links.append(Link("link", value, line, path))
+    titles = parsed.titles
     if not titles:
         problems.append("title is missing (expected a '# Title' heading after the front matter)")
     elif len(titles) > 1:
@@ -439,16 +486,27 @@ def read_post(
             f"heading {_show(heading)} on line {line} is a second title "
             "(expected one '# ' heading, the title; use '## ' for sections)"
         )
-    if raw is not None and (closing == -1 or not isinstance(data, dict)):
+    if not parsed.usable:
         return None, problems
     post = PostFrontMatter(
         path=relpath,
         docname=posixpath.splitext(relpath)[0],
         title=titles[0][0] if titles else "",
-        links=tuple(links),
-        **values,
+        links=parsed.links,
+        **parsed.values,
     )
     return post, problems
+
+
+def read_post(
+    srcdir: Path, relpath: str, config: Config, md=None, suffixes: Iterable[str] = (".md",)
+) -> tuple[PostFrontMatter | None, list[str]]:
+    """Read and check the post at *relpath*: its front matter (None if it is unusable) and its problems.
+
+    *suffixes* are the source suffixes a link may leave out (``[x](other-post)``).
+    """
+    parsed = parse_post((srcdir / relpath).read_bytes(), relpath, config, md)
+    return check_post(parsed, srcdir, relpath, suffixes)
 
 
 # -- All posts ------------------------------------------------------------------------------
@@ -500,8 +558,97 @@ def _collisions(paths: list[str]) -> list[str]:
     return problems
 
 
+def _parse_settings(config: Config) -> str:
+    """Everything a :class:`ParsedPost` depends on besides the file: the settings it reads, this
+    module's cache version and the parsers' versions."""
+    import markdown_it
+    import myst_parser
+
+    return json.dumps(
+        [
+            CACHE_VERSION,
+            yaml.__version__,
+            markdown_it.__version__,
+            myst_parser.__version__,
+            list(config.blog_authors or {}),
+            list(config.blog_extra_front_matter_keys),
+            sorted(config.myst_enable_extensions),
+        ]
+    )
+
+
+def _dump(parsed: ParsedPost) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in parsed.values.items():
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        values[key] = value
+    return {
+        "values": values,
+        "problems": list(parsed.problems),
+        "titles": [list(title) for title in parsed.titles],
+        "links": [[link.kind, link.target, link.line, link.path] for link in parsed.links],
+        "usable": parsed.usable,
+        "scanned": parsed.scanned,
+    }
+
+
+def _undump(data: dict[str, Any]) -> ParsedPost:
+    values: dict[str, Any] = {}
+    for key, value in data["values"].items():
+        if key in ("date", "updated") and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[key] = value
+    return ParsedPost(
+        values,
+        tuple(data["problems"]),
+        tuple((text, line) for text, line in data["titles"]),
+        tuple(Link(*link) for link in data["links"]),
+        usable=data["usable"],
+        scanned=data["scanned"],
+    )
+
+
+def _cache_file(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / CACHE_FILE
+
+
+def _load_cache(app: Sphinx, settings: str) -> dict[str, dict[str, Any]]:
+    """The parsed posts of the last build into this doctree folder: path -> {"digest", "parsed"}."""
+    try:
+        cache = json.loads(_cache_file(app).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(cache, dict) or cache.get("settings") != settings:
+        return {}
+    return cache.get("posts") or {}
+
+
+def _save_cache(app: Sphinx, settings: str, entries: dict[str, dict[str, Any]]) -> None:
+    target = _cache_file(app)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"settings": settings, "posts": entries}, sort_keys=True), "utf-8")
+        os.replace(partial, target)
+    except OSError:
+        pass  # only a cache: the next build parses again
+
+
 def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     """Every post's checked front matter by docname, read once per build.
+
+    A post is parsed again only when its bytes (or the settings it is checked
+    against) differ from the last build's; otherwise what it said then is taken
+    from a cache in the doctree folder (``blogext-frontmatter.json``). The files
+    it points to are looked for anew, and the checks across posts (URL
+    collisions here, canonical tag names, links to unpublished posts) are made
+    afresh from every post, cached or not. Which posts were parsed is logged
+    with ``-v``, and kept in ``app.blog_front_matter_parsed``.
 
     Raises :class:`FrontMatterError` listing every problem of every post.
     """
@@ -511,19 +658,49 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     srcdir = Path(app.srcdir)
     config = app.config
     files = post_files(srcdir, config)
-    md = _markdown_parser(config.myst_enable_extensions)
+    settings = _parse_settings(config)
+    old = _load_cache(app, settings)
+    entries: dict[str, dict[str, Any]] = {}
+    parsed_now: list[str] = []
+    md = None
     # Extensions' suffixes join config.source_suffix only later in config-inited.
     suffixes = sorted({*config.source_suffix, *app.registry.source_suffix})
     posts: dict[str, PostFrontMatter] = {}
     problems: list[str] = []
     for relpath in files:
-        post, found = read_post(srcdir, relpath, config, md, suffixes)
+        data = (srcdir / relpath).read_bytes()
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        entry = old.get(relpath)
+        parsed = None
+        if entry is not None and entry.get("digest") == digest:
+            try:
+                parsed = _undump(entry["parsed"])
+            except (KeyError, TypeError, ValueError):
+                parsed = None
+        if parsed is None:
+            md = md or _markdown_parser(config.myst_enable_extensions)
+            parsed = parse_post(data, relpath, config, md)
+            entry = {"digest": digest, "parsed": _dump(parsed)}
+            parsed_now.append(relpath)
+        entries[relpath] = entry
+        post, found = check_post(parsed, srcdir, relpath, suffixes)
         problems += [f"{relpath}: {p}" for p in found]
         if post is not None:
             posts[post.docname] = post
+    app.blog_front_matter_parsed = parsed_now
+    shown = f": {', '.join(parsed_now)}" if 0 < len(parsed_now) <= 10 else ""
+    logger.verbose(
+        "front matter: parsed %d of %d posts (the others are unchanged since the last build)%s",
+        len(parsed_now),
+        len(files),
+        shown,
+    )
+    if entries.keys() != old.keys() or parsed_now:
+        _save_cache(app, settings, entries)
     problems += _collisions(_collision_candidates(srcdir, config))
     if problems:
-        raise FrontMatterError("\n".join(problems))
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        raise FrontMatterError(f"Post check failed! {count}; nothing was written:\n" + "\n".join(problems))
     app._blog_front_matter = posts
     return posts
 
@@ -554,6 +731,22 @@ def _built(config: Config, posts: dict[str, PostFrontMatter]) -> list[PostFrontM
     return [p for p in posts.values() if include(p.path) and not exclude(p.path)]
 
 
+def labels_of(post: PostFrontMatter, names: dict[str, dict[str, str]]) -> tuple[tuple[str, ...], str | None]:
+    """*post*'s tags and category under their canonical *names*."""
+    tags = tuple(dict.fromkeys(names.get("tags", {}).get(label_key(t), t) for t in post.tags))
+    category = (
+        names.get("category", {}).get(label_key(post.category), post.category) if post.category else None
+    )
+    return tags, category
+
+
+def _labels_read(env: BuildEnvironment) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """The tags and category each post was read with (kept in the environment)."""
+    if not hasattr(env, "blog_labels_read"):
+        env.blog_labels_read = {}
+    return env.blog_labels_read
+
+
 class CanonicalLabels(SphinxTransform):
     """Rewrite a post's ``tags`` and ``category`` to their canonical names, before ABlog reads them."""
 
@@ -563,20 +756,18 @@ class CanonicalLabels(SphinxTransform):
         post = front_matter(self.env, self.env.docname)
         if post is None:
             return
-        names = self.config.blog_canonical_labels
+        tags, category = labels_of(post, getattr(self.env, "blog_label_names", {}))
+        _labels_read(self.env)[self.env.docname] = (tags, category)
         for docinfo in self.document.findall(nodes.docinfo):
             for fld in list(docinfo.findall(nodes.field)):
                 key = fld[0].astext()
                 if key == "tags":
-                    tags = list(dict.fromkeys(names.get("tags", {}).get(label_key(t), t) for t in post.tags))
                     if tags:
-                        _set_field_text(fld, json.dumps(tags, ensure_ascii=False))
+                        _set_field_text(fld, json.dumps(list(tags), ensure_ascii=False))
                     else:
                         fld.parent.remove(fld)  # "[]": ABlog would make an empty tag of it
-                elif key == "category" and post.category:
-                    _set_field_text(
-                        fld, names.get("category", {}).get(label_key(post.category), post.category)
-                    )
+                elif key == "category" and category:
+                    _set_field_text(fld, category)
             authors = list(docinfo.findall(nodes.author))
             if len(post.author) > 1 and authors:
                 # ABlog splits the first author field on commas.
@@ -596,12 +787,37 @@ def _check_posts(app: Sphinx, config: Config) -> None:
     read_posts(app)
 
 
-def _set_canonical_labels(app: Sphinx, config: Config) -> None:
-    config.blog_canonical_labels = canonical_labels(_built(config, read_posts(app)))
-
-
 def _keep_in_env(app: Sphinx) -> None:
-    app.env.blog_front_matter = read_posts(app)
+    """The checked front matter, and the canonical names among the posts this build reads
+    (``exclude_patterns`` is final by now: blogext.drafts has left out unpublished posts)."""
+    posts = read_posts(app)
+    app.env.blog_front_matter = posts
+    app.env.blog_label_names = canonical_labels(_built(app.config, posts))
+
+
+def _outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Posts read with a tag or category name that is no longer the canonical one: read them again."""
+    names = getattr(env, "blog_label_names", {})
+    read = _labels_read(env)
+    return [
+        docname
+        for docname, post in getattr(env, "blog_front_matter", {}).items()
+        if docname in read
+        and docname in env.found_docs
+        and docname not in added | changed | removed
+        and read[docname] != labels_of(post, names)
+    ]
+
+
+def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _labels_read(env).pop(docname, None)
+
+
+def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    theirs = _labels_read(other)
+    _labels_read(env).update({d: theirs[d] for d in docnames if d in theirs})
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -614,18 +830,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
         types=[list, tuple],
         description="front-matter keys that other features check, besides the known ones",
     )
-    # Computed at config-inited, never set by hand: a change re-reads every post, so
-    # posts read earlier never keep a tag name that is no longer the canonical one.
-    app.add_config_value(
-        "blog_canonical_labels",
-        {},
-        "env",
-        types=[dict],
-        description="computed: canonical tag and category names by label key",
-    )
     app.connect("config-inited", _check_posts, priority=400)
-    # After blogext.drafts (450) has left unpublished posts out of the published build.
-    app.connect("config-inited", _set_canonical_labels, priority=600)
     app.connect("builder-inited", _keep_in_env)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("env-purge-doc", _on_purge)
+    app.connect("env-merge-info", _on_merge)
     app.add_transform(CanonicalLabels)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

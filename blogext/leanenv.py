@@ -11,6 +11,11 @@ Sphinx already keeps each doctree in the doctree folder. So, for documents that
 are one post (the usual case: a post per file), the copy is replaced by a
 :class:`StoredDoctree` that loads the doctree from there when something asks
 for it. Documents with several ``post`` directives keep ABlog's copies.
+
+The excerpt ABlog keeps (the first paragraph) is copied node by node, and each
+copy still points to the whole document it was copied from, so pickling the
+excerpt pickled the whole post again. Those pointers are cleared; a node
+without one finds its document through its parent, as any inserted node does.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ def _drop_copies(app: Sphinx, doctree: nodes.document) -> None:
     infos = getattr(app.env, "ablog_posts", {}).get(app.env.docname, [])
     if len(infos) == 1 and not infos[0]["section"]:
         infos[0]["doctree"] = StoredDoctree(app.env.docname)
+    for info in infos:
+        for top in info.get("excerpt") or []:
+            for node in top.findall():
+                node.document = None
 
 
 def _set_env(app: Sphinx) -> None:

@@ -47,12 +47,17 @@ def lighten(scripts: list, pagename: str, search_only: list[str], deferred: list
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if "script_files" in context:
         context["script_files"] = lighten(
-            context["script_files"], pagename, app.config.blog_search_only_scripts, app.config.blog_deferred_scripts
+            context["script_files"],
+            pagename,
+            app.config.blog_search_only_scripts,
+            app.config.blog_deferred_scripts,
         )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("blog_search_only_scripts", ["doctools.js", "sphinx_highlight.js"], "html", types=[list])
+    app.add_config_value(
+        "blog_search_only_scripts", ["doctools.js", "sphinx_highlight.js"], "html", types=[list]
+    )
     app.add_config_value("blog_deferred_scripts", ["clipboard.min.js", "copybutton.js"], "html", types=[list])
     # Late, after every extension has added its scripts to the page.
     app.connect("html-page-context", _on_page_context, priority=900)

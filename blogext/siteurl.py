@@ -15,7 +15,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.errors import ConfigError
+
+from blogext.errors import SettingError
 
 #: Environment variables that override ``html_baseurl``, first match wins.
 ENV_VARS = ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL")
@@ -31,7 +32,7 @@ def resolve_base_url(environ: os._Environ[str] | dict[str, str], default: str) -
     else:
         value, source = default, "html_baseurl"
     if not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{source} {value!r} is not an absolute URL (expected http:// or https://…)")
+        raise SettingError(f"{source} {value!r} is not an absolute URL (expected http:// or https://…)")
     return value.rstrip("/") + "/"
 
 

@@ -20,12 +20,19 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-INSTALL = ("install them with `apt-get install chromium default-jre-headless nodejs npm`, "
-           "then `npm ci` at the top of the repository (nox -s tests runs it)")
+INSTALL = (
+    "install them with `apt-get install chromium default-jre-headless nodejs npm`, "
+    "then `npm ci` at the top of the repository (nox -s tests runs it)"
+)
 
 
 def required() -> bool:

@@ -57,6 +57,7 @@ class Visit:
     foreign: list[str] = field(default_factory=list)
     overflow: int = 0
     violations: list[dict] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +81,8 @@ _AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + ": " + n.failureSummary.split("\\n").slice(1, 2).join("")),
+    nodes: v.nodes.slice(0, 5).map(
+      n => n.target.join(" ") + ": " + n.failureSummary.split("\\n").slice(1, 2).join("")),
   }));
 }"""
 
@@ -91,6 +93,7 @@ def _open(browser, server, name: str, width: int, mode: str) -> Visit:
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
 
     def only_local(route):
+        visit.requested.append(route.request.url)
         if route.request.url.startswith(server.url):
             route.continue_()
         else:
@@ -115,13 +118,19 @@ def _open(browser, server, name: str, width: int, mode: str) -> Visit:
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: visit.console.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda request: request.url.startswith(server.url)
-            and visit.failed.append(f"{request.failure} {request.url}"))
+    page.on(
+        "requestfailed",
+        lambda request: (
+            request.url.startswith(server.url) and visit.failed.append(f"{request.failure} {request.url}")
+        ),
+    )
     page.on("response", on_response)
     response = page.goto(url, wait_until="networkidle")
     visit.status = response.status if response else None
     visit.theme = page.evaluate("document.documentElement.dataset.theme")
-    visit.overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    visit.overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     page.add_script_tag(path=str(AXE))
     visit.violations = page.evaluate(_AXE_RUN)
     context.close()
@@ -171,8 +180,21 @@ def test_page_has_no_horizontal_overflow(visit, name, width, mode):
 @pytest.mark.parametrize(("name", "width", "mode"), CASES)
 def test_page_has_no_accessibility_violation(visit, name, width, mode):
     violations = visit(name, width, mode).violations
-    report = "\n".join(f"{v['impact']}: {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
+    report = "\n".join(
+        f"{v['impact']}: {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations
+    )
     assert violations == [], f"axe-core found:\n{report}"
+
+
+@pytest.mark.parametrize(("name", "width", "mode"), CASES)
+def test_page_downloads_no_web_font(visit, name, width, mode):
+    # The theme's icon font alone weighs 115 KB; blog.css draws the icons instead.
+    fonts = [
+        url
+        for url in visit(name, width, mode).requested
+        if url.split("?")[0].endswith((".woff2", ".woff", ".ttf"))
+    ]
+    assert fonts == []
 
 
 @pytest.mark.parametrize(("name", "width", "mode"), CASES)
@@ -223,8 +245,26 @@ def test_axe_reports_a_violation_when_there_is_one(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(server.url, wait_until="networkidle")
-    page.evaluate("document.querySelector('article').append(Object.assign(document.createElement('img'),"
-                  " {src: '_static/social-card.png'}))")
+    page.evaluate(
+        "document.querySelector('article').append(Object.assign(document.createElement('img'),"
+        " {src: '_static/social-card.png'}))"
+    )
     page.add_script_tag(path=str(AXE))
     assert "image-alt" in [v["id"] for v in page.evaluate(_AXE_RUN)]
+    context.close()
+
+
+def test_search_from_a_post_finds_posts(browser, server):
+    # Posts load no search scripts: the search button's form hands the query to the search page.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + PAGES["post"], wait_until="networkidle")
+    page.locator(".navbar-header-items button.search-button").click()
+    page.locator("#pst-search-dialog input[name=q]").fill("version control")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/search/"
+    results = page.locator("#search-results li a")
+    results.first.wait_for(timeout=10_000)
+    assert "What a GIT." in results.all_inner_texts()
     context.close()

@@ -23,7 +23,7 @@ from conftest import REPO, ROOTS, assert_clean, copy_site, entry_titles
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
-from sphinx.errors import ConfigError  # noqa: E402
+from blogext.errors import SettingError  # noqa: E402
 
 from blogext.drafts import resolve_preview, resolve_today, status, unpublished  # noqa: E402
 from blogext.frontmatter import PostFrontMatter  # noqa: E402
@@ -235,7 +235,7 @@ def test_today_comes_from_blog_today_then_conf_then_the_clock_in_the_time_zone()
         == datetime.now(__import__("zoneinfo").ZoneInfo("Pacific/Kiritimati")).date()
     )
     with pytest.raises(
-        ConfigError, match=r"blog_today '14/05/2027' is not a valid date \(expected YYYY-MM-DD\)"
+        SettingError, match=r"blog_today '14/05/2027' is not a valid date \(expected YYYY-MM-DD\)"
     ):
         resolve_today({}, "14/05/2027")
 

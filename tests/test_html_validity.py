@@ -39,7 +39,9 @@ def run_vnu(java: str, files: list[Path]) -> list[dict]:
     """The Nu Html Checker's error messages for *files*."""
     proc = subprocess.run(
         [java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     report = json.loads(proc.stderr or proc.stdout)
     return [m for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
@@ -52,7 +54,8 @@ def test_every_page_is_valid_html_for_the_nu_html_checker(site):
     assert len(files) > 10
     errors = run_vnu(java, files)
     report = "\n".join(
-        f"{urlsplit(m.get('url', '')).path.split(str(site.outdir))[-1]}:{m.get('lastLine', '?')}: {m['message']}"
+        f"{urlsplit(m.get('url', '')).path.split(str(site.outdir))[-1]}:{m.get('lastLine', '?')}: "
+        f"{m['message']}"
         f"\n    {m.get('extract', '').strip()}"
         for m in errors
     )
@@ -64,8 +67,10 @@ def test_nu_html_checker_reports_an_invalid_page(tmp_path):
     # The check above can fail: a <div> in a <ul> and a duplicate id, as ABlog's sidebars had.
     java = need_vnu()
     bad = tmp_path / "bad.html"
-    bad.write_text('<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>'
-                   '<ul><div id="a">x</div></ul><p id="a">y</p></body></html>')
+    bad.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>'
+        '<ul><div id="a">x</div></ul><p id="a">y</p></body></html>'
+    )
     messages = " ".join(m["message"] for m in run_vnu(java, [bad]))
     assert "Element “div” not allowed as child of element “ul”" in messages
     assert "Duplicate ID “a”" in messages
@@ -78,7 +83,7 @@ class Site:
         self.outdir = outdir
 
     def file_for(self, url: str) -> Path | None:
-        path = unquote(urlsplit(url).path)[len(urlsplit(HERE).path):]
+        path = unquote(urlsplit(url).path)[len(urlsplit(HERE).path) :]
         target = self.outdir / path
         if path.endswith("/") or path == "":
             target = target / "index.html"
@@ -133,11 +138,26 @@ def test_every_internal_link_and_src_resolves_anchors_included(site):
 
 def test_link_check_catches_a_missing_page_and_a_missing_anchor(tmp_path):
     (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "index.html").write_text('<h1 id="top">A</h1><a href="../b/">b</a><a href="#nowhere">x</a>'
-                                               '<a href="#top">ok</a><a href="https://example.org/x">out</a>')
+    (tmp_path / "a" / "index.html").write_text(
+        '<h1 id="top">A</h1><a href="../b/">b</a><a href="#nowhere">x</a>'
+        '<a href="#top">ok</a><a href="https://example.org/x">out</a>'
+    )
     (tmp_path / "index.html").write_text('<a href="a/#top">a</a><img src="_static/missing.png" alt="">')
     assert broken_links(tmp_path) == [
         "a/index.html: href='../b/' (no such file)",
         "a/index.html: href='#nowhere' (no id 'nowhere' in a/index.html)",
         "index.html: src='_static/missing.png' (no such file)",
     ]
+
+
+def test_missing_browser_skips_with_install_hint_and_fails_when_required(monkeypatch, tmp_path):
+    import checkers
+
+    monkeypatch.setattr(checkers, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("BLOG_REQUIRE_BROWSER", raising=False)
+    hint = "apt-get install chromium default-jre-headless nodejs npm"
+    with pytest.raises(pytest.skip.Exception, match=hint):
+        checkers.need_browser()
+    monkeypatch.setenv("BLOG_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="BLOG_REQUIRE_BROWSER=1"):
+        checkers.need_browser()

@@ -31,8 +31,10 @@ from siteserver import serve  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking " \
-               "--disable-component-update --no-first-run"
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --no-first-run"
+)
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 DEFAULT_PAGE = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
 TARGET_SCORE = 0.95
@@ -41,8 +43,15 @@ TARGET_KB = 250
 
 def run_lighthouse(url: str, out: Path) -> dict:
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
-    cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
-           f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}"]
+    cmd = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        f"--chrome-flags={CHROME_FLAGS}",
+    ]
     subprocess.run(cmd, env=env, check=True)
     return json.loads(out.read_text("utf-8"))
 
@@ -51,7 +60,11 @@ def weight(report: dict) -> tuple[int, int, int]:
     """(compressed bytes, uncompressed bytes, requests) of the page, from Lighthouse's network log."""
     items = report["audits"]["network-requests"]["details"]["items"]
     items = [i for i in items if not i["url"].startswith("data:")]
-    return (sum(i.get("transferSize", 0) for i in items), sum(i.get("resourceSize", 0) for i in items), len(items))
+    return (
+        sum(i.get("transferSize", 0) for i in items),
+        sum(i.get("resourceSize", 0) for i in items),
+        len(items),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,19 +80,27 @@ def main(argv: list[str] | None = None) -> int:
         report = run_lighthouse(server.url + args.page, Path(tmp) / "report.json")
     compressed, uncompressed, requests = weight(report)
     print(f"\nPage: /{args.page}  (served with gzip, Lighthouse {report['lighthouseVersion']}, mobile)")
-    print(f"  weight:   {compressed / 1024:6.1f} KB compressed, {uncompressed / 1024:6.1f} KB uncompressed"
-          f"  (target: under {TARGET_KB} KB compressed){'' if compressed < TARGET_KB * 1024 else '  MISSED'}")
+    print(
+        f"  weight:   {compressed / 1024:6.1f} KB compressed, {uncompressed / 1024:6.1f} KB uncompressed"
+        f"  (target: under {TARGET_KB} KB compressed){'' if compressed < TARGET_KB * 1024 else '  MISSED'}"
+    )
     print(f"  requests: {requests}")
     print("  Lighthouse scores:")
     for key in CATEGORIES:
         score = report["categories"][key]["score"]
-        print(f"    {report['categories'][key]['title']:<16} {score:.2f}{'' if score >= TARGET_SCORE else '  MISSED'}")
+        print(
+            f"    {report['categories'][key]['title']:<16} {score:.2f}"
+            f"{'' if score >= TARGET_SCORE else '  MISSED'}"
+        )
     print("  Audits that cost points:")
     for key in CATEGORIES:
         for ref in report["categories"][key]["auditRefs"]:
             audit = report["audits"][ref["id"]]
             if ref["weight"] and audit.get("score") is not None and audit["score"] < 0.9:
-                print(f"    [{key}] {audit['title']}: {audit.get('displayValue', '')} (score {audit['score']:.2f})")
+                print(
+                    f"    [{key}] {audit['title']}: {audit.get('displayValue', '')}"
+                    f" (score {audit['score']:.2f})"
+                )
     return 0
 
 

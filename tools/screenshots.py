@@ -21,8 +21,13 @@ from siteserver import serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 #: name -> URL path of each page worth looking at.
 PAGES = {
@@ -57,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for size, width in WIDTHS.items():
             for mode in MODES:
-                context = browser.new_context(viewport={"width": width, "height": 900 if width > 600 else 844},
-                                              color_scheme=mode, device_scale_factor=1)
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900 if width > 600 else 844},
+                    color_scheme=mode,
+                    device_scale_factor=1,
+                )
                 page = context.new_page()
                 for name, path in pages.items():
                     page.goto(server.url + path, wait_until="networkidle")

@@ -23,8 +23,14 @@ from io import BytesIO
 from pathlib import Path
 
 #: Types a static host compresses.
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml",
-                "application/atom+xml")
+COMPRESSIBLE = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "image/svg+xml",
+    "application/atom+xml",
+)
 
 
 @dataclass
@@ -58,8 +64,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         body = path.read_bytes()
         ctype = self.guess_type(str(path))
         encoded = False
-        if (self.compress and ctype.startswith(COMPRESSIBLE)
-                and "gzip" in self.headers.get("Accept-Encoding", "")):
+        if (
+            self.compress
+            and ctype.startswith(COMPRESSIBLE)
+            and "gzip" in self.headers.get("Accept-Encoding", "")
+        ):
             body, encoded = gzip_module.compress(body, 6), True
         self.send_response(status)
         self.send_header("Content-Type", ctype)

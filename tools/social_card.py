@@ -14,15 +14,21 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SERIF = "'Iowan Old Style', 'Palatino Linotype', Palatino, P052, Georgia, serif"
 
 CARD = f"""<!doctype html><html><head><style>
   body {{ margin: 0; width: 1200px; height: 630px; display: flex; font-family: system-ui, sans-serif;
          background: #fdfcfa; color: #1f2328; }}
   .band {{ width: 28px; background: #4338ca; }}
-  main {{ flex: 1; padding: 84px 96px; display: flex; flex-direction: column; justify-content: space-between; }}
+  main {{ flex: 1; padding: 84px 96px; display: flex; flex-direction: column;
+          justify-content: space-between; }}
   .mark {{ width: 96px; height: 96px; border-radius: 22px; background: #4338ca; color: #fff;
            font: 700 46px/96px {SERIF}; text-align: center; }}
   h1 {{ font: 700 84px/1.05 {SERIF}; margin: 0 0 24px; letter-spacing: -1px; }}

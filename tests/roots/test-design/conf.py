@@ -1,0 +1,27 @@
+# A small blog with the design's extensions: cards, findability (opengraph,
+# sitemap, 404 page) and light pages. Two posts, one with a description.
+project = "Design test blog"
+author = "Test Author"
+extensions = [
+    "myst_parser",
+    "ablog",
+    "sphinx_copybutton",
+    "blogext.siteurl",
+    "blogext.postmeta",
+    "blogext.findability",
+    "blogext.cards",
+    "blogext.lightpages",
+]
+include_patterns = ["index.md", "posts/**"]
+html_baseurl = "https://blog.example.org/"
+blog_title = "Design test blog"
+blog_path = "blog"
+blog_post_pattern = ["posts/*/*"]
+blog_authors = {"tester": ("Test Author", "index")}
+blog_default_author = "tester"
+blog_author_bios = {"tester": "Writes test posts."}
+fontawesome_included = True
+html_theme = "pydata_sphinx_theme"
+ogp_image = "_static/card.png"
+ogp_social_cards = {"enable": False}
+sitemap_url_scheme = "{link}"

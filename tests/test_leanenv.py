@@ -1,0 +1,48 @@
+"""The build environment holds each post once: ABlog's copies are dropped or made light."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+from conftest import REPO, assert_clean, run_sphinx
+from test_incremental import make_site
+
+sys.path.insert(0, str(REPO))
+
+from blogext.leanenv import StoredDoctree  # noqa: E402
+
+
+def _environment(doctrees):
+    with open(doctrees / "environment.pickle", "rb") as f:
+        return pickle.load(f)
+
+
+def test_environment_keeps_no_copy_of_any_posts_doctree(tmp_path):
+    src = make_site("incremental", tmp_path / "src")
+    built = assert_clean(run_sphinx(src, tmp_path / "html"))
+    env = _environment(built.outdir.with_name("html.doctrees"))
+    posts = env.ablog_posts
+    assert len(posts) == 6
+    for docname, infos in posts.items():
+        (info,) = infos
+        assert isinstance(info["doctree"], StoredDoctree), docname
+        for top in info["excerpt"]:
+            # A node copied from the document points back at the whole document unless cleared.
+            assert all(node.document is None for node in top.findall()), docname
+        # Without the copies a post's entry is its excerpt and metadata: well under a kilobyte or two.
+        assert len(pickle.dumps(info, pickle.HIGHEST_PROTOCOL)) < 3000, docname
+
+
+def test_stored_doctree_loads_the_post_when_asked(tmp_path):
+    src = make_site("incremental", tmp_path / "src")
+    built = assert_clean(run_sphinx(src, tmp_path / "html"))
+    env = _environment(built.outdir.with_name("html.doctrees"))
+    env.doctreedir = built.outdir.with_name("html.doctrees")
+    StoredDoctree.env = env
+    try:
+        section = env.ablog_posts["posts/2024/alpha"][0]["doctree"].deepcopy()
+    finally:
+        StoredDoctree.env = None
+    assert section.tagname == "section"
+    assert "def alpha()" in section.astext()
