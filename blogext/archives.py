@@ -17,8 +17,12 @@ fingerprint. The fingerprint covers:
   author, ...) and its front matter (not myst-parser's word counts and heading
   positions, which any edit changes), and the title of every document;
 - the page: its template and context (the collection or catalog, with the
-  posts it lists), and when each of those posts was last read, so any change
-  to a post's source rewrites every archive that lists it.
+  posts it lists), and what the page can show of each of those posts beyond
+  that: everything ABlog keeps of it (its excerpt, image, ...) but its
+  doctree, and its reading time. So an edit to a post's excerpt rewrites every
+  archive that lists it, and an edit further down its body (the usual edit)
+  rewrites none, unless it changes the reading time. A template that shows
+  more of a post's body than that must add it here.
 
 Fingerprints are kept in the doctree folder, one file per builder, with the
 size and modification time of each page written. A page that ABlog no longer
@@ -40,10 +44,10 @@ import ablog.post
 from ablog.blog import Blog, Catalog, Collection, Post
 from sphinx.application import Sphinx
 
-from blogext.freshness import post_views, remove_page
+from blogext.freshness import post_views, remove_page, shown_digest
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
 def _digest(value: Any) -> str:
@@ -120,10 +124,29 @@ def site_fingerprint(app: Sphinx) -> str:
     )
 
 
-def page_fingerprint(app: Sphinx, site: str, pagename: str, context: dict[str, Any], template: str) -> str:
-    """What the archive page *pagename* is made from (see the module's docstring)."""
-    read_at = app.env.all_docs
-    shown = sorted((d, read_at.get(d)) for d in _posts_shown(context))
+def post_digests(app: Sphinx) -> dict[str, str]:
+    """Docname -> what an archive page can show of the post besides its title, date and labels
+    (:func:`blogext.freshness.shown_digest`, kept by :mod:`blogext.freshness` for every post)."""
+    env = app.env
+    known = getattr(env, "blog_freshness", {}).get("shown", {})
+    return {
+        docname: known.get(docname) or shown_digest(env, docname)
+        for docname in getattr(env, "ablog_posts", {})
+    }
+
+
+def page_fingerprint(
+    app: Sphinx,
+    site: str,
+    pagename: str,
+    context: dict[str, Any],
+    template: str,
+    posts: dict[str, str] | None = None,
+) -> str:
+    """What the archive page *pagename* is made from (see the module's docstring); *posts* are the
+    :func:`post_digests` (found when not given)."""
+    posts = post_digests(app) if posts is None else posts
+    shown = sorted((d, posts.get(d)) for d in _posts_shown(context))
     return _digest((site, pagename, template, _plain(context), shown))
 
 
@@ -134,14 +157,14 @@ def _record_file(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"blogext-archives-{app.builder.name}.json"
 
 
-def _load_record(app: Sphinx) -> dict[str, dict[str, Any]]:
+def _load_record(app: Sphinx) -> dict[str, Any]:
     try:
         record = json.loads(_record_file(app).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     if record.get("version") != RECORD_VERSION or record.get("outdir") != str(app.outdir):
         return {}
-    return record.get("pages", {})
+    return record
 
 
 def _stat(path: str) -> list[int] | None:
@@ -156,7 +179,8 @@ class _Build:
     """This build's view of the record: pages kept as they are, and pages handed to Sphinx."""
 
     def __init__(self, app: Sphinx) -> None:
-        self.old = _load_record(app)
+        self.old: dict[str, dict[str, Any]] = _load_record(app).get("pages", {})
+        self.posts = post_digests(app)
         self.kept: dict[str, dict[str, Any]] = {}
         self.written: dict[str, tuple[str, list[int] | None]] = {}
 
@@ -171,7 +195,7 @@ def archive_pages(app: Sphinx):
     state = app.builder.blog_archives = _Build(app)
     site = site_fingerprint(app)
     for pagename, context, template in ablog.post.generate_archive_pages(app):
-        fingerprint = page_fingerprint(app, site, pagename, context, template)
+        fingerprint = page_fingerprint(app, site, pagename, context, template, state.posts)
         old = state.old.get(pagename)
         outfile = str(app.builder.get_outfilename(pagename))
         if old and old["fingerprint"] == fingerprint and old["file"] == _stat(outfile):

@@ -119,6 +119,7 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
         config.exclude_patterns = [
             *config.exclude_patterns,
             *(_glob_escape(posts[d].path) for d in sorted(why)),
+            *(_glob_escape(page) for page in waiting_series_pages(posts, why, config)),
         ]
     problems = []
     by_path = {post.path: post for post in posts.values()}
@@ -135,6 +136,20 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
                 )
     if problems:
         raise FrontMatterError("\n".join(problems))
+
+
+def waiting_series_pages(posts: dict[str, PostFrontMatter], why: dict[str, str], config: Config) -> list[str]:
+    """Pages of series whose parts are all unpublished: they are unpublished too.
+
+    Such a page would announce posts that are not out yet and list no part, so a
+    series starts with a draft first part without breaking the published build.
+    """
+    folder = getattr(config, "blog_series_path", None)
+    if not folder:
+        return []
+    waiting = {post.series for docname, post in posts.items() if post.series and docname in why}
+    waiting -= {post.series for docname, post in posts.items() if post.series and docname not in why}
+    return [f"{folder}/{slug}.md" for slug in sorted(waiting)]
 
 
 def _describe(post: PostFrontMatter, why: str, config: Config) -> str:

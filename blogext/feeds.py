@@ -26,9 +26,10 @@ How a build makes the feeds:
    environment, so there is no state to purge or merge). A post that is in a
    feed but neither written nor cached (the cache was lost) is rendered as its
    page would be.
-3. ``html-collect-pages``: each entry is made once from the cache and copied
-   into every feed that lists it; a feed file is written only when its bytes
-   change, and feeds the site no longer has are removed.
+3. ``html-collect-pages``: each entry is made from the cache, and fingerprinted;
+   a feed whose entries and head have the fingerprints of the feed file already
+   written is left alone; any other is written, each entry serialized once for
+   all the feeds that list it. Feeds the site no longer has are removed.
 
 Templates get ``blog_feed_links``: the feeds of the page (the site feed
 first), each a dict with ``title``, ``label``, ``href`` (relative) and ``url``
@@ -41,7 +42,6 @@ the builder nor the base URL.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -56,7 +56,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ablog
 import ablog.post
-import lxml.html
 from ablog.blog import Blog, Post, slugify
 from ablog.post import register_posts
 from lxml import etree
@@ -105,6 +104,8 @@ URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@(?P<domain>[^@\s]+)$")
 _STRAIGHT_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+#: A relative URI of path segments only, none of them "." or "..": joined to a base by concatenation.
+_PLAIN_PATH = re.compile(r"(?:[\w~%-][\w.~%-]*/)*(?:[\w~%-][\w.~%-]*)?")
 _TAG_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -139,7 +140,8 @@ class _Build:
     labels: dict[str, str] = field(default_factory=dict)
     #: Rendered posts and feed fingerprints, kept between builds (see _load_cache).
     cache: dict[str, Any] = field(default_factory=dict)
-    cache_text: str = ""
+    #: Whether the cache has changed in this build (and must be saved).
+    changed: bool = False
     #: The process that writes the feeds; pages written by any other (``-j N``) hand entries back by file.
     pid: int = 0
 
@@ -368,8 +370,8 @@ def _on_write_started(app: Sphinx, builder: Builder) -> None:
     """Collect every feed of this build, before any page that links one is written."""
     if not ablog.builder_support(app):
         return
-    cache, text = _load_cache(app)
-    state = _Build(cache=cache, cache_text=text, pid=os.getpid())
+    cache, changed = _load_cache(app)
+    state = _Build(cache=cache, changed=changed, pid=os.getpid())
     builder.blog_feeds = state
     for stale in _handed_back_files(app):  # left by a build that failed
         stale.unlink(missing_ok=True)
@@ -440,23 +442,22 @@ def _cache_file(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.json"
 
 
-def _load_cache(app: Sphinx) -> tuple[dict[str, Any], str]:
-    """The cache of the last build with this builder into this folder, and its text."""
+def _load_cache(app: Sphinx) -> tuple[dict[str, Any], bool]:
+    """The cache of the last build with this builder into this folder (and False), or an empty one (and
+    True: it is to be saved)."""
     empty = {"version": CACHE_VERSION, "outdir": str(app.outdir), "content": {}, "fingerprints": {}}
     try:
-        text = _cache_file(app).read_text("utf-8")
-        cache = json.loads(text)
+        cache = json.loads(_cache_file(app).read_text("utf-8"))
     except (OSError, ValueError):
-        return empty, ""
+        return empty, True
     if cache.get("version") != CACHE_VERSION or cache.get("outdir") != str(app.outdir):
-        return empty, ""
-    return cache, text
+        return empty, True
+    return cache, False
 
 
 def _save_cache(app: Sphinx, state: _Build) -> None:
-    text = json.dumps(state.cache, sort_keys=True)
-    if text != state.cache_text:
-        _cache_file(app).write_text(text, "utf-8")
+    if state.changed:
+        _cache_file(app).write_text(json.dumps(state.cache, sort_keys=True), "utf-8")
 
 
 def _handed_back_files(app: Sphinx) -> list[Path]:
@@ -466,7 +467,7 @@ def _handed_back_files(app: Sphinx) -> list[Path]:
 def _keep_content(app: Sphinx, state: _Build, docname: str, content: str) -> None:
     """Keep a post's entry content: in the cache, or, in a ``-j N`` worker, in a file for the main process."""
     if os.getpid() == state.pid:
-        state.cache["content"][docname] = content
+        _set_content(state, docname, content)
         return
     part = Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.{os.getpid()}.part"
     with part.open("a", encoding="utf-8") as out:
@@ -478,8 +479,14 @@ def _take_handed_back(app: Sphinx, state: _Build) -> None:
     for part in _handed_back_files(app):
         for line in part.read_text("utf-8").splitlines():
             docname, content = json.loads(line)
-            state.cache["content"][docname] = content
+            _set_content(state, docname, content)
         part.unlink()
+
+
+def _set_content(state: _Build, docname: str, content: str) -> None:
+    if state.cache["content"].get(docname) != content:
+        state.cache["content"][docname] = content
+        state.changed = True
 
 
 def entry_content(app: Sphinx, docname: str, body: str) -> str:
@@ -514,7 +521,7 @@ def render_body(app: Sphinx, docname: str) -> str:
             setattr(builder, name, value)
 
 
-def _drop_title(root: lxml.html.HtmlElement) -> None:
+def _drop_title(root: etree._Element) -> None:
     """Drop the post's title, the heading of its first section (as a feed entry has a title of its own)."""
     section = next(root.iter("section"), None)
     if section is None:
@@ -524,11 +531,11 @@ def _drop_title(root: lxml.html.HtmlElement) -> None:
         _drop_block(heading)
 
 
-def _drop_block(element: lxml.html.HtmlElement) -> None:
+def _drop_block(element: etree._Element) -> None:
     """Remove a block element, and the line break after it."""
     if element.tail is not None and not element.tail.strip():
         element.tail = None
-    element.drop_tree()
+    _drop_tree(element)
 
 
 def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
@@ -536,7 +543,7 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
 
     With *whole_post*, *html* is a post page's body: its title and header go too.
     """
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = _fragment(html)
     if whole_post:
         _drop_title(root)
     for element in list(root.iter()):
@@ -547,10 +554,10 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
             _drop_block(element)
             continue
         if element.tag in DROPPED_ELEMENTS or "headerlink" in classes:
-            element.drop_tree()
+            _drop_tree(element)
             continue
         if element.tag == "noscript":  # a reader runs no script: show what is there for that case
-            element.drop_tag()
+            _drop_tag(element)
         for name in list(element.attrib):
             if name.startswith("on"):
                 del element.attrib[name]
@@ -571,8 +578,58 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
                     if part.strip()
                 ),
             )
-    out = lxml.html.tostring(root, encoding="unicode")
+    out = _META_CONTENT_TYPE.sub("", etree.tostring(root, method="html", encoding="unicode"))
     return out[len("<div>") : -len("</div>")].strip() + "\n"
+
+
+# lxml.html's fragment parsing, tree surgery and serialization, on plain lxml elements: lxml.html
+# looks up a Python class for every element it touches, which made up a third of the time here.
+_HTML_PARSER = etree.HTMLParser()
+_META_CONTENT_TYPE = re.compile(r'<meta http-equiv="Content-Type"[^>]*>')
+
+
+def _fragment(html: str) -> etree._Element:
+    """*html* parsed into a ``<div>``, as ``lxml.html.fragment_fromstring(html, create_parent="div")``."""
+    body = etree.fromstring(f"<html><body>{html}</body></html>", _HTML_PARSER).find("body")
+    root = etree.Element("div")
+    if body is not None:
+        if body.text and body.text.strip():
+            root.text = body.text
+        root.extend(list(body))
+    return root
+
+
+def _drop_tree(element: etree._Element) -> None:
+    """Remove *element* and what it holds, keeping its tail (``HtmlElement.drop_tree``)."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
+def _drop_tag(element: etree._Element) -> None:
+    """Remove *element* but keep what it holds (``HtmlElement.drop_tag``)."""
+    parent = element.getparent()
+    previous = element.getprevious()
+    if element.text and isinstance(element.tag, str):
+        if previous is None:
+            parent.text = (parent.text or "") + element.text
+        else:
+            previous.tail = (previous.tail or "") + element.text
+    if element.tail:
+        if len(element):
+            last = element[-1]
+            last.tail = (last.tail or "") + element.tail
+        elif previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    index = parent.index(element)
+    parent[index : index + 1] = element[:]
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -580,50 +637,106 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
 
 @dataclass
 class _Entry:
-    element: etree._Element
+    """A post's feed entry: what it is made of, and its ``<entry>`` element once a feed needs it."""
+
+    docname: str
+    title: str
+    url: str
     published: datetime
     updated: datetime
+    authors: list[tuple[str, str | None]]  #: (name, absolute URL or None)
+    categories: list[tuple[str, str]]  #: (term, scheme)
+    summary: str
+    body: str
     #: Hash of everything the entry's bytes depend on.
-    fingerprint: str
+    fingerprint: str = ""
+    _element: etree._Element | None = None
+    _xml: bytes | None = None
+
+    def element(self, config: Config) -> etree._Element:
+        if self._element is None:
+            entry = ATOM.entry(
+                ATOM.id(entry_id(config, self.docname)),
+                ATOM.title(self.title, type="text"),
+                ATOM.link(rel="alternate", type="text/html", href=self.url),
+                ATOM.published(rfc3339(self.published)),
+                ATOM.updated(rfc3339(self.updated)),
+            )
+            for name, uri in self.authors:
+                author = ATOM.author(ATOM.name(name))
+                if uri:
+                    author.append(ATOM.uri(uri))
+                entry.append(author)
+            for term, scheme in self.categories:
+                entry.append(ATOM.category(term=term, label=term, scheme=scheme))
+            entry.append(ATOM.summary(self.summary, type="text"))
+            entry.append(ATOM.content(self.body, type="html"))
+            self._element = entry
+        return self._element
+
+    def xml(self, config: Config) -> bytes:
+        """The entry as a pretty-printed feed holds it (indented one level), made once per build."""
+        if self._xml is None:
+            holder = ATOM.feed(self.element(config))
+            text = etree.tostring(holder, encoding="utf-8", pretty_print=True)
+            self._xml = text[text.index(b">\n") + 2 : text.rindex(b"</feed>")]
+        return self._xml
 
 
-def _make_entry(app: Sphinx, post: Post, content: str, base: str, tz: ZoneInfo) -> _Entry:
+def _absolute(base: str, uri: str) -> str:
+    """``urljoin(base, uri)``, made quicker for a page URI such as ``posts/2024/x/``."""
+    if base.endswith("/") and _PLAIN_PATH.fullmatch(uri):
+        return base + uri
+    return urljoin(base, uri)
+
+
+def _make_entry(
+    app: Sphinx,
+    post: Post,
+    content: str,
+    base: str,
+    tz: ZoneInfo,
+    schemes: tuple[str, str],
+    author_urls: dict[str, str | None],
+) -> _Entry:
+    """A post's entry, without its element (made only for the feeds that are written); *schemes* are
+    the URLs of the tags' and the categories' catalogs, *author_urls* the authors' links made so far."""
     config = app.config
     docname = post.docname
-    url = urljoin(base, app.builder.get_target_uri(docname))
     front = read_front_matter(app, docname)
     published = localize(post.date, tz)
     updated = max(
         [published, localize(post.update or post.date, tz)]
         + ([localize(front.updated, tz)] if front.updated else [])
     )
-    entry = ATOM.entry(
-        ATOM.id(entry_id(config, docname)),
-        ATOM.title(post.title, type="text"),
-        ATOM.link(rel="alternate", type="text/html", href=url),
-        ATOM.published(rfc3339(published)),
-        ATOM.updated(rfc3339(updated)),
-    )
+    authors: list[tuple[str, str | None]] = []
     for name, link in _authors(app, front.authors, post):
-        author = ATOM.author(ATOM.name(name))
-        if link:
-            href = urljoin(base, app.builder.get_target_uri(link)) if link in app.env.all_docs else link
-            if urlsplit(href).scheme in ("http", "https"):
-                author.append(ATOM.uri(href))
-        entry.append(author)
-    blog = Blog(app)
-    for scheme_path, colls in ((blog.tags.path, post.tags), (blog.category.path, post.category)):
-        for coll in sorted(colls or [], key=lambda c: str(c)):
-            entry.append(
-                ATOM.category(term=str(coll), label=str(coll), scheme=urljoin(base, scheme_path + "/"))
-            )
-    excerpt = "\n\n".join(p.astext() for p in post.excerpt or []).strip()
-    entry.append(ATOM.summary(front.description or excerpt or post.title, type="text"))
-    head = etree.tostring(entry)
-    body = content.replace(f'"{PLACEHOLDER_ORIGIN}', f'"{base}')
-    entry.append(ATOM.content(body, type="html"))
-    fingerprint = hashlib.sha256(head + b"\0" + body.encode("utf-8")).hexdigest()
-    return _Entry(entry, published, updated, fingerprint)
+        if link and link not in author_urls:
+            href = _absolute(base, app.builder.get_target_uri(link)) if link in app.env.all_docs else link
+            author_urls[link] = href if urlsplit(href).scheme in ("http", "https") else None
+        authors.append((name, author_urls[link] if link else None))
+    categories = [
+        (term, scheme)
+        for scheme, colls in zip(schemes, (post.tags, post.category), strict=True)
+        for term in sorted(str(coll) for coll in colls or [])
+    ]
+    summary = front.description or "\n\n".join(p.astext() for p in post.excerpt or []).strip()
+    entry = _Entry(
+        docname=docname,
+        title=post.title,
+        url=_absolute(base, app.builder.get_target_uri(docname)),
+        published=published,
+        updated=updated,
+        authors=authors,
+        categories=categories,
+        summary=summary or post.title,
+        body=content.replace(f'"{PLACEHOLDER_ORIGIN}', f'"{base}'),
+    )
+    head = (entry_id(config, docname), entry.title, entry.url, published, updated, authors, categories)
+    digest = hashlib.sha256(repr((head, entry.summary)).encode("utf-8"))
+    digest.update(b"\0" + entry.body.encode("utf-8"))
+    entry.fingerprint = digest.hexdigest()
+    return entry
 
 
 def _feed_head(
@@ -662,10 +775,13 @@ def _write_feeds(app: Sphinx):
     content = state.cache["content"]
     for docname in needed:
         if docname not in content:  # not written in this build, and not cached: render it now
-            content[docname] = entry_content(app, docname, render_body(app, docname))
+            _set_content(state, docname, entry_content(app, docname, render_body(app, docname)))
     base = app.config.html_baseurl or Blog(app).blog_baseurl
     tz = ZoneInfo(app.config.blog_timezone)
-    entries = {d: _make_entry(app, posts[d], content[d], base, tz) for d in needed}
+    blog = Blog(app)
+    schemes = (urljoin(base, blog.tags.path + "/"), urljoin(base, blog.category.path + "/"))
+    author_urls: dict[str, str | None] = {}
+    entries = {d: _make_entry(app, posts[d], content[d], base, tz, schemes, author_urls) for d in needed}
     outdir = Path(app.outdir)
     old_prints = state.cache.get("fingerprints", {})
     prints: dict[str, str] = {}
@@ -678,15 +794,19 @@ def _write_feeds(app: Sphinx):
         target = outdir / spec.path
         if old_prints.get(spec.path) == prints[spec.path] and target.is_file():
             continue  # the same feed as last time: not even serialized
-        for docname in chosen:
-            feed.append(copy.deepcopy(entries[docname].element))
-        data = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+        # The feed's own elements, then its entries, each serialized once for every feed listing it.
+        head = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+        end = head.rindex(b"</feed>")
+        data = b"".join([head[:end], *(entries[d].xml(app.config) for d in chosen), head[end:]])
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
     for stale in set(old_prints) - set(prints):
         (outdir / stale).unlink(missing_ok=True)
-    state.cache["content"] = {d: content[d] for d in sorted(content) if d in app.env.all_docs}
+    kept = {d: content[d] for d in sorted(content) if d in app.env.all_docs}
+    if kept.keys() != content.keys() or prints != old_prints:
+        state.changed = True
+    state.cache["content"] = kept
     state.cache["fingerprints"] = prints
     _save_cache(app, state)
     return []

@@ -9,7 +9,9 @@ it was last written, compares it with the posts after every read phase
 (``env-get-updated``), and asks Sphinx to rewrite, without re-reading:
 
 - every document with a post list (``postlist``, or anything made of ABlog's
-  ``PostList`` node), when any post was added, removed or re-read;
+  ``PostList`` node), when any post was added or removed, or changed in what
+  a list can show of it (title, date, tags, excerpt, reading time...: an
+  edit further down a post's body leaves the lists alone);
 - every document, when the most recent posts (the recent-posts sidebar) change
   in which, title, date or order;
 - each post whose previous or next post (ABlog's date order) changed.
@@ -33,7 +35,9 @@ module's concern (see :mod:`blogext.archives` and :mod:`blogext.feeds`).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import queue
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -147,18 +151,38 @@ def _on_before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     app.blog_read_docs = set(docnames)  # type: ignore[attr-defined]
 
 
+def _shown_value(value: Any) -> Any:
+    if isinstance(value, nodes.Node):
+        return value.pformat()
+    if isinstance(value, list | tuple):
+        return [_shown_value(v) for v in value]
+    return value
+
+
+def shown_digest(env: BuildEnvironment, docname: str) -> str:
+    """A digest of what a list of posts can show of the post *docname* besides its view (see
+    :func:`post_views`): everything ABlog keeps of it but its doctree (the excerpt, image, ...), and
+    its reading time (:mod:`blogext.postmeta`). It changes only when the post is read again."""
+    infos = getattr(env, "ablog_posts", {}).get(docname, [])
+    shown = [sorted((k, _shown_value(v)) for k, v in info.items() if k != "doctree") for info in infos]
+    minutes = getattr(env, "blog_reading_minutes", {}).get(docname)
+    return hashlib.blake2b(repr((shown, minutes)).encode("utf-8"), digest_size=16).hexdigest()
+
+
 def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     views = post_views(env)
-    state = {"views": views, "recent": recent_posts(views), "neighbours": neighbours(views)}
+    read = getattr(app, "blog_read_docs", set())
     old = getattr(env, "blog_freshness", None)
+    posts = {docname for docname, _order in views}
+    # Posts not read again show what they showed: their digests are kept.
+    shown = {d: digest for d, digest in (old or {}).get("shown", {}).items() if d in posts and d not in read}
+    shown.update({d: shown_digest(env, d) for d in posts - shown.keys()})
+    state = {"views": views, "recent": recent_posts(views), "neighbours": neighbours(views), "shown": shown}
     env.blog_freshness = state
     if old is None:  # a first build writes everything anyway
         return []
     rewrite: set[str] = set()
-    read = getattr(app, "blog_read_docs", set())
-    removed = getattr(app, "blog_removed_docs", set())
-    posts = {docname for docname, _order in views} | {docname for docname, _order in old["views"]}
-    if old["views"] != views or (read | removed) & posts:
+    if old["views"] != views or old.get("shown") != shown:
         rewrite |= _postlist_docs(env)
     if old["recent"] != state["recent"]:
         rewrite |= set(env.all_docs)
@@ -209,23 +233,45 @@ def _page_file(app: Sphinx, link: str) -> Path:
     return outdir / link / "index.html" if link.endswith("/") or not link else outdir / link
 
 
+def _sitemap_settings(app: Sphinx) -> list[Any]:
+    """What sphinx-sitemap writes ``sitemap.xml`` from, besides the links."""
+    from sphinx_sitemap import get_locales
+
+    config = app.config
+    names = ("site_url", "html_baseurl", "sitemap_url_scheme", "sitemap_locales", "sitemap_filename")
+    return [
+        *(str(getattr(config, name, None)) for name in names),
+        str(getattr(config, "sitemap_indent", None)),
+        config.language,
+        config.version,
+        get_locales(app),
+    ]
+
+
 def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
-    """Give sphinx-sitemap every page in the output, not only those this build wrote, in a stable order."""
-    queue = getattr(app, "sitemap_links", None)
-    if exception is not None or queue is None:
+    """Give sphinx-sitemap every page in the output, not only those this build wrote, in a stable order.
+
+    When the sitemap would be the one already written (the build wrote no page, or only pages it
+    lists already), sphinx-sitemap is given nothing, so it leaves that file alone, as it does in a
+    plain Sphinx build that writes no page.
+    """
+    shared = getattr(app, "sitemap_links", None)
+    if exception is not None or shared is None:
         return
     from sphinx_sitemap import is_excluded
 
     written: dict[str, str | None] = {}
-    while not queue.empty():
-        link, lastmod = queue.get_nowait()
+    while not shared.empty():
+        link, lastmod = shared.get_nowait()
         written[link] = lastmod
     record_file = _sitemap_record(app)
+    settings = _sitemap_settings(app)
     try:
         record = json.loads(record_file.read_text("utf-8"))
         kept = record["links"] if record.get("outdir") == str(app.outdir) else {}
+        same_settings = record.get("settings") == settings
     except (OSError, ValueError, KeyError):
-        kept = {}
+        kept, same_settings = {}, False
     excludes = app.config.sitemap_excludes
     links = {
         link: lastmod
@@ -233,9 +279,16 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
         if _page_file(app, link).is_file() and not is_excluded(link, excludes)
     }
     links.update(written)
-    for link in sorted(links):
-        queue.put((link, links[link]))
-    record_file.write_text(json.dumps({"outdir": str(app.outdir), "links": links}, sort_keys=True), "utf-8")
+    # sphinx-sitemap's queue is shared with worker processes through a server process, one
+    # round trip per link; writing is over, so a queue of this process does.
+    links_queue: queue.Queue = queue.Queue()
+    sitemap = Path(app.outdir) / app.config.sitemap_filename
+    if links != kept or not same_settings or not sitemap.is_file():
+        for link in sorted(links):
+            links_queue.put((link, links[link]))
+    app.sitemap_links = links_queue  # type: ignore[attr-defined]
+    record = {"outdir": str(app.outdir), "links": links, "settings": settings}
+    record_file.write_text(json.dumps(record, sort_keys=True), "utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

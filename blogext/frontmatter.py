@@ -32,6 +32,7 @@ Other features read a post's checked front matter with :func:`front_matter`.
 from __future__ import annotations
 
 import difflib
+import functools
 import glob
 import hashlib
 import json
@@ -155,6 +156,26 @@ class _Loader(yaml.SafeLoader):
     }
 
 
+#: The same loader with libyaml's parser, when PyYAML has it: several times quicker. Its error
+#: messages differ, so front matter it rejects is read again by :class:`_Loader`, whose messages
+#: (and verdict) count.
+_FastLoader: type = _Loader
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+def _load_yaml(text: str) -> Any:
+    """*text* loaded as YAML by :class:`_Loader` (quickly, when libyaml is there)."""
+    if _FastLoader is not _Loader:
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader equivalent
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _show(value: Any) -> str:
     """*value* as the author wrote it, for messages: strings quoted, YAML words for the rest."""
     if isinstance(value, str):
@@ -170,6 +191,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+@functools.cache
 def label_key(name: str) -> str:
     """The identity of a tag or category name: case, spacing and punctuation do not count.
 
@@ -315,11 +337,15 @@ def check_front_matter(
 
 
 def _markdown_parser(extensions: Iterable[str]):
+    """MyST's Markdown parser, parsing blocks only: :func:`_scan_body` parses the inline text that
+    can hold a link or an image (and skips MyST's word count)."""
     from markdown_it.renderer import RendererHTML
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
 
-    return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
+    md = create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
+    md.disable(["inline", "wordcount"], ignoreInvalid=True)
+    return md
 
 
 def _directive_body(content: str) -> tuple[str, int]:
@@ -339,12 +365,16 @@ def _directive_body(content: str) -> tuple[str, int]:
 
 def _scan_body(md, text: str, offset: int = 0) -> Iterator[tuple[str, str, int]]:
     """Headings (``h1``), links and images of Markdown *text*: (kind, value, 1-based line)."""
-    tokens = md.parse(text)
+    env: dict[str, Any] = {}  # the link reference definitions, for [text][label] links
+    tokens = md.parse(text, env)
     for i, token in enumerate(tokens):
         line = offset + (token.map[0] + 1 if token.map else 0)
         if token.type == "heading_open" and token.tag == "h1":
             yield "h1", tokens[i + 1].content, line
         elif token.type == "inline":
+            # Blocks only were parsed: text without "[" has no link or image.
+            if not token.children and "[" in token.content:
+                token.children = md.inline.parse(token.content, md, env, [])
             for child in token.children or []:
                 if child.type == "image":
                     yield "image", str(child.attrs.get("src", "")), line
@@ -379,9 +409,9 @@ def _is_local_file(target: str) -> bool:
     return "/" in path or "." in posixpath.basename(path)
 
 
-def _exists(srcdir: Path, relpath: str, suffixes: Iterable[str]) -> bool:
-    full = srcdir / relpath
-    return full.exists() or any(Path(f"{full}{s}").is_file() for s in suffixes)
+def _exists(srcdir: Path | str, relpath: str, suffixes: Iterable[str]) -> bool:
+    full = os.path.join(srcdir, relpath)
+    return os.path.exists(full) or any(os.path.isfile(full + s) for s in suffixes)
 
 
 @dataclass(frozen=True)
@@ -419,7 +449,7 @@ def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost
         problems.append("front matter is not closed (expected a line '---' after it)")
     elif raw is not None:
         try:
-            loaded = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            loaded = _load_yaml(raw)
         except yaml.YAMLError as exc:
             where = ""
             mark = getattr(exc, "problem_mark", None)
@@ -463,7 +493,7 @@ def check_post(
     for link in parsed.links:
         path = link.path
         if link.kind == "image":
-            missing = path is None or not (srcdir / path).is_file()
+            missing = path is None or not os.path.isfile(os.path.join(srcdir, path))
         else:
             missing = path is None or not _exists(srcdir, path, suffixes)
         if missing:
@@ -505,11 +535,19 @@ def read_post(
 
     *suffixes* are the source suffixes a link may leave out (``[x](other-post)``).
     """
-    parsed = parse_post((srcdir / relpath).read_bytes(), relpath, config, md)
+    with open(os.path.join(srcdir, relpath), "rb") as source:
+        parsed = parse_post(source.read(), relpath, config, md)
     return check_post(parsed, srcdir, relpath, suffixes)
 
 
 # -- All posts ------------------------------------------------------------------------------
+
+
+def _relative(name: str, srcdir: str) -> str:
+    """The path *name* (found under *srcdir*) relative to *srcdir*, with ``/`` separators."""
+    prefix = os.path.join(srcdir, "")
+    rel = name[len(prefix) :] if name.startswith(prefix) else os.path.relpath(name, srcdir)
+    return rel.replace(os.sep, "/")
 
 
 def post_files(srcdir: Path, config: Config) -> list[str]:
@@ -517,12 +555,12 @@ def post_files(srcdir: Path, config: Config) -> list[str]:
     patterns = config.blog_post_pattern
     if isinstance(patterns, str):
         patterns = [patterns]
+    root = str(srcdir)
     found: set[str] = set()
     for pattern in patterns:
-        for name in glob.glob(os.path.join(glob.escape(str(srcdir)), pattern), recursive=True):
-            path = Path(name)
-            if path.suffix == ".md" and path.is_file():
-                found.add(path.relative_to(srcdir).as_posix())
+        for name in glob.glob(os.path.join(glob.escape(root), pattern), recursive=True):
+            if os.path.splitext(name)[1] == ".md" and os.path.isfile(name):
+                found.add(_relative(name, root))
     return sorted(found)
 
 
@@ -531,11 +569,14 @@ def _collision_candidates(srcdir: Path, config: Config) -> list[str]:
     patterns = config.blog_post_pattern
     if isinstance(patterns, str):
         patterns = [patterns]
+    root = str(srcdir)
     found: set[str] = set()
     for pattern in patterns:
         top = re.split(r"[*?[]", pattern, maxsplit=1)[0].rsplit("/", 1)[0] if "/" in pattern else ""
-        base = srcdir / top
-        found.update(p.relative_to(srcdir).as_posix() for p in base.glob("**/*.md") if p.is_file())
+        base = glob.escape(os.path.join(root, top))
+        for name in glob.glob(os.path.join(base, "**", "*.md"), recursive=True, include_hidden=True):
+            if os.path.isfile(name):
+                found.add(_relative(name, root))
     return sorted(found)
 
 
@@ -668,7 +709,8 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     posts: dict[str, PostFrontMatter] = {}
     problems: list[str] = []
     for relpath in files:
-        data = (srcdir / relpath).read_bytes()
+        with open(os.path.join(srcdir, relpath), "rb") as source:
+            data = source.read()
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         entry = old.get(relpath)
         parsed = None

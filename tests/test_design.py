@@ -107,7 +107,7 @@ def test_post_ends_with_author_card_then_previous_and_next(site):
     assert nav.select_one("a.post-nav-next")["href"] == "../what-a-git/"
 
 
-def test_post_sidebar_is_the_page_outline_and_recent_posts_not_the_abblog_postcard(site):
+def test_post_sidebar_is_the_page_outline_and_recent_posts_not_the_ablog_postcard(site):
     page = site.html(POST)
     sidebar = page.select_one("#pst-secondary-sidebar")
     assert sidebar.select_one("nav#pst-page-toc-nav")

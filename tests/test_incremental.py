@@ -127,6 +127,31 @@ def test_editing_a_posts_body_rebuilds_like_a_clean_build(change_and_compare):
     change_and_compare(edit("posts/2024/gamma.md", "Gamma's body, which", "Gamma's new body, which"))
 
 
+def _listing_pages(out: Path) -> dict[str, int]:
+    """When the home page and each archive page were written."""
+    pages = [out / "index.html", *(out / "blog").rglob("*.html")]
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in pages}
+
+
+def test_editing_a_posts_body_renders_no_list_of_posts_again(change_and_compare, pristine):
+    # The home page and Gamma's archives (its tags, category, year, author, all posts) show its
+    # title, date, tags, excerpt and reading time, none of which the edit changes: they are left
+    # as they were.
+    before = _listing_pages(pristine.saved / "out")
+    built = change_and_compare(edit("posts/2024/gamma.md", "Gamma's body, which", "Gamma's new body, which"))
+    assert _listing_pages(built.outdir) == before
+
+
+def test_a_longer_body_updates_the_reading_time_in_archives(change_and_compare, pristine):
+    longer = "Gamma's body, which the edit tests change." + " More words for the reader to read." * 150
+    built = change_and_compare(
+        edit("posts/2024/gamma.md", "Gamma's body, which the edit tests change.", longer)
+    )
+    archive = "blog/tag/testing/index.html"
+    before = (pristine.saved / "out" / archive).read_text("utf-8")
+    assert (built.outdir / archive).read_text("utf-8") != before  # the card's "N min read"
+
+
 def test_editing_a_posts_excerpt_updates_home_page_and_archives(change_and_compare):
     built = change_and_compare(edit("posts/2024/epsilon.md", "Epsilon's excerpt.", "A rewritten excerpt."))
     assert "A rewritten excerpt." in built.path("").read_text("utf-8")

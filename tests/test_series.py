@@ -308,6 +308,21 @@ def test_draft_part_is_not_counted_or_linked_in_the_published_site(tmp_path):
     assert not site.path(FIXTURES).exists()
 
 
+def test_series_whose_parts_are_all_unpublished_stays_out_of_the_published_site(tmp_path):
+    src = copy_root(tmp_path)
+    add_extension(src, "blogext.drafts")
+    write(src / "series/upcoming.md", "# The upcoming series\n\nSECRETSERIES description.\n")
+    write(
+        src / "posts/2024/upcoming-one.md",
+        "---\ndate: 2024-03-01\ndraft: true\nseries: upcoming\npart: 1\n---\n\n# Upcoming one\n\nText.\n",
+    )
+    published = assert_clean(run_sphinx(src, tmp_path / "out", env={"BLOG_PREVIEW": "0"}))
+    assert not published.path("series/upcoming/").exists()
+    assert not any("SECRETSERIES" in f.read_text("utf-8", "ignore") for f in published.files())
+    preview = assert_clean(run_sphinx(src, tmp_path / "preview", env={"BLOG_PREVIEW": "1"}))
+    assert preview.path("series/upcoming/").exists()
+
+
 # -- the real site --------------------------------------------------------------------------------
 
 
