@@ -1,13 +1,13 @@
 """Every task of the blog, as a nox session. CI, Read the Docs and Pages call these too.
 
-    nox -s build    the published site, strict, into _build/html
-    nox -s tests    the whole test suite
-    nox -s serve    live preview on http://127.0.0.1:8000 that rebuilds on save (drafts too)
-    nox -s new -- "Post title"    start a new post, as a draft
-    nox -s lint     ruff
-    nox -s bench    build times against plain Sphinx (-- --sizes 100 --runs 3)
-    nox -s audit    the post page's weight, requests and Lighthouse scores, served gzipped
-    nox -s screenshots    every page, desktop and phone, light and dark, into screenshots/
+nox -s build    the published site, strict, into _build/html
+nox -s tests    the whole test suite
+nox -s serve    live preview on http://127.0.0.1:8000 that rebuilds on save (drafts too)
+nox -s new -- "Post title"    start a new post, as a draft
+nox -s lint     ruff
+nox -s bench    build times against plain Sphinx (-- --sizes 100 --runs 3)
+nox -s audit    the post page's weight, requests and Lighthouse scores, served gzipped
+nox -s screenshots    every page, desktop and phone, light and dark, into screenshots/
 """
 
 from __future__ import annotations
@@ -40,7 +40,14 @@ def build(session: nox.Session) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     try:
         session.run(
-            "sphinx-build", "-b", "dirhtml", *STRICT, "-d", str(BUILD / "doctrees"), str(ROOT), str(staging),
+            "sphinx-build",
+            "-b",
+            "dirhtml",
+            *STRICT,
+            "-d",
+            str(BUILD / "doctrees"),
+            str(ROOT),
+            str(staging),
             *session.posargs,
         )
     except BaseException:
@@ -82,9 +89,23 @@ def serve(session: nox.Session) -> None:
     """Live preview: rebuilds on save and reloads the browser; shows drafts, with a banner."""
     install_group(session, "serve")
     session.run(
-        "sphinx-autobuild", "-b", "dirhtml", "--port", "8000", "--host", "127.0.0.1",
-        "--watch", "blogext", "--watch", "_templates", "--watch", "_static",
-        "-d", str(BUILD / "preview-doctrees"), str(ROOT), str(BUILD / "preview"),
+        "sphinx-autobuild",
+        "-b",
+        "dirhtml",
+        "--port",
+        "8000",
+        "--host",
+        "127.0.0.1",
+        "--watch",
+        "blogext",
+        "--watch",
+        "_templates",
+        "--watch",
+        "_static",
+        "-d",
+        str(BUILD / "preview-doctrees"),
+        str(ROOT),
+        str(BUILD / "preview"),
         *session.posargs,
         env={"BLOG_PREVIEW": "1"},
     )
@@ -98,7 +119,10 @@ def new(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time the blog's builds against plain Sphinx on synthetic blogs; e.g. nox -s bench -- --sizes 100 --runs 3."""
+    """Time the blog's builds against plain Sphinx on synthetic blogs.
+
+    For one size: ``nox -s bench -- --sizes 100 --runs 3``.
+    """
     install_group(session, "site")
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 

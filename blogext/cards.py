@@ -38,6 +38,8 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 
+from blogext import postmeta
+
 
 class PostCardsDirective(PostListDirective):
     """``postcards``: ABlog's ``postlist``, shown as cards."""
@@ -67,12 +69,6 @@ def _blog(app: Sphinx) -> Blog:
     return blog
 
 
-def _link(app: Sphinx, fromdoc: str, todoc: str, text: str, classes: list[str]) -> nodes.reference:
-    ref = nodes.reference("", text, internal=True, refuri=app.builder.get_relative_uri(fromdoc, todoc))
-    ref["classes"] = classes
-    return ref
-
-
 def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     """One card for *post*, with links relative to *fromdoc* and its title as an ``<h{level}>``."""
     item = nodes.list_item(classes=["ablog-post", "post-card"])
@@ -84,19 +80,7 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
         f'<a href="{url}">{html.escape(str(post.title))}</a></h{level}>',
         format="html",
     )
-    meta = nodes.paragraph(classes=["post-card-meta"])
-    if post.date:
-        iso, shown = post.date.strftime("%Y-%m-%d"), post.date.strftime(app.config.post_date_format)
-        meta += nodes.raw("", f'<time class="post-date" datetime="{iso}">{shown}</time>', format="html")
-    minutes = getattr(app.env, "blog_reading_minutes", {}).get(post.docname)
-    if minutes:
-        meta += nodes.inline("", f"{minutes} min read", classes=["post-reading-time"])
-    for coll in post.category or []:
-        cat = nodes.inline("", "", classes=["post-category"])
-        cat += nodes.Text("in ")
-        cat += _link(app, fromdoc, coll.docname, str(coll), ["post-category-link"])
-        meta += cat
-    item += meta
+    item += postmeta.meta_line(app, fromdoc, post, ["post-card-meta"])
     if post.excerpt:
         excerpt = nodes.container(classes=["ablog-post-excerpt", "post-card-excerpt"])
         for node in post.excerpt:
@@ -104,12 +88,8 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
         revise_pending_xrefs(excerpt, fromdoc)
         app.env.resolve_references(excerpt, fromdoc, app.builder)
         item += excerpt
-    if post.tags:
-        tags = nodes.bullet_list(classes=["post-tags"])
-        for coll in post.tags:
-            tag = nodes.list_item()
-            tag += nodes.paragraph("", "", _link(app, fromdoc, coll.docname, str(coll), ["post-tag"]))
-            tags += tag
+    tags = postmeta.tag_list(app, fromdoc, post)
+    if tags is not None:
         item += tags
     return item
 
@@ -178,11 +158,11 @@ def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.No
             item += nodes.paragraph("", series.summary, classes=["post-card-excerpt"])
         start = nodes.paragraph(classes=["series-card-start"])
         start += nodes.Text("Start with part 1: ")
-        start += _link(app, fromdoc, parts[0].docname, parts[0].title, [])
+        start += postmeta.link_to(app, fromdoc, parts[0].docname, parts[0].title, [])
         item += start
         cards += item
     every = nodes.paragraph(classes=["series-cards-all"])
-    every += _link(app, fromdoc, app.config.blog_series_path.strip("/"), "All series", [])
+    every += postmeta.link_to(app, fromdoc, app.config.blog_series_path.strip("/"), "All series", [])
     return [cards, every] if len(cards) else [every]
 
 

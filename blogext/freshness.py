@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 from datetime import datetime
 from pathlib import Path
@@ -227,10 +228,13 @@ def _sitemap_record(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"blogext-sitemap-{app.builder.name}.json"
 
 
-def _page_file(app: Sphinx, link: str) -> Path:
+def _page_file(outdir: str, link: str) -> str:
     # sphinx-sitemap's links: "" and "a/b/" in a dirhtml build, "a/b.html" in an html build.
-    outdir = Path(app.outdir)
-    return outdir / link / "index.html" if link.endswith("/") or not link else outdir / link
+    return (
+        os.path.join(outdir, link, "index.html")
+        if link.endswith("/") or not link
+        else os.path.join(outdir, link)
+    )
 
 
 def _sitemap_settings(app: Sphinx) -> list[Any]:
@@ -273,10 +277,11 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     except (OSError, ValueError, KeyError):
         kept, same_settings = {}, False
     excludes = app.config.sitemap_excludes
+    outdir = str(app.outdir)
     links = {
         link: lastmod
         for link, lastmod in kept.items()
-        if _page_file(app, link).is_file() and not is_excluded(link, excludes)
+        if os.path.isfile(_page_file(outdir, link)) and not (excludes and is_excluded(link, excludes))
     }
     links.update(written)
     # sphinx-sitemap's queue is shared with worker processes through a server process, one

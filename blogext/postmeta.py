@@ -15,12 +15,11 @@ import math
 import re
 from typing import Any
 
+from ablog.blog import Blog
+from ablog.post import register_posts
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-
-from ablog.blog import Blog
-from ablog.post import register_posts
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 #: Code is read more slowly than prose: a line of code counts as this many words.
@@ -77,34 +76,52 @@ def _post_for(app: Sphinx, docname: str):
     return blog.posts[docname] if docname in blog.posts else None
 
 
-def _link(app: Sphinx, fromdoc: str, todoc: str, text: str, classes: list[str]) -> nodes.reference:
+def link_to(app: Sphinx, fromdoc: str, todoc: str, text: str, classes: list[str]) -> nodes.reference:
+    """A link from page *fromdoc* to page *todoc*, relative, as the builder writes it."""
     ref = nodes.reference("", text, internal=True, refuri=app.builder.get_relative_uri(fromdoc, todoc))
     ref["classes"] = classes
     return ref
 
 
-def build_header(app: Sphinx, docname: str, post) -> nodes.container:
-    """The ``post-meta`` header for *post*, with links relative to *docname*."""
-    header = nodes.container(classes=["post-meta"])
-    line = nodes.paragraph(classes=["post-meta-line"])
-    iso = post.date.strftime("%Y-%m-%d")
-    shown = post.date.strftime(app.config.post_date_format)
-    line += nodes.raw("", f'<time class="post-date" datetime="{iso}">{shown}</time>', format="html")
-    minutes = _store(app.env).get(docname)
+def meta_line(app: Sphinx, fromdoc: str, post, classes: list[str]) -> nodes.paragraph:
+    """Date, reading time and category of *post*, with links relative to *fromdoc*.
+
+    The post header and the post cards (:mod:`blogext.cards`) both show this line.
+    """
+    line = nodes.paragraph(classes=classes)
+    if post.date:
+        iso = post.date.strftime("%Y-%m-%d")
+        shown = post.date.strftime(app.config.post_date_format)
+        line += nodes.raw("", f'<time class="post-date" datetime="{iso}">{shown}</time>', format="html")
+    minutes = _store(app.env).get(post.docname)
     if minutes:
         line += nodes.inline("", f"{minutes} min read", classes=["post-reading-time"])
     for coll in post.category or []:
         cat = nodes.inline("", "", classes=["post-category"])
         cat += nodes.Text("in ")
-        cat += _link(app, docname, coll.docname, str(coll), ["post-category-link"])
+        cat += link_to(app, fromdoc, coll.docname, str(coll), ["post-category-link"])
         line += cat
-    header += line
-    if post.tags:
-        tags = nodes.bullet_list(classes=["post-tags"])
-        for coll in post.tags:
-            item = nodes.list_item()
-            item += nodes.paragraph("", "", _link(app, docname, coll.docname, str(coll), ["post-tag"]))
-            tags += item
+    return line
+
+
+def tag_list(app: Sphinx, fromdoc: str, post) -> nodes.bullet_list | None:
+    """*post*'s tags as a list of links to their archives, or None when it has none."""
+    if not post.tags:
+        return None
+    tags = nodes.bullet_list(classes=["post-tags"])
+    for coll in post.tags:
+        item = nodes.list_item()
+        item += nodes.paragraph("", "", link_to(app, fromdoc, coll.docname, str(coll), ["post-tag"]))
+        tags += item
+    return tags
+
+
+def build_header(app: Sphinx, docname: str, post) -> nodes.container:
+    """The ``post-meta`` header for *post*, with links relative to *docname*."""
+    header = nodes.container(classes=["post-meta"])
+    header += meta_line(app, docname, post, ["post-meta-line"])
+    tags = tag_list(app, docname, post)
+    if tags is not None:
         header += tags
     return header
 

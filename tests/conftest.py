@@ -31,6 +31,11 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
+# The tests read Sphinx's output as text. Sphinx colours it when CI=true (as CI
+# sets it) or FORCE_COLOR is set; every build the tests start inherits this.
+os.environ["NO_COLOR"] = "1"
+os.environ.pop("FORCE_COLOR", None)
+
 
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
@@ -84,8 +89,19 @@ def run_sphinx(
     srcdir: Path, outdir: Path, *args: str, env: dict[str, str] | None = None, builder: str = "dirhtml"
 ) -> BuiltSite:
     """Run ``sphinx-build`` strictly, as the nox build session does."""
-    cmd = [sys.executable, "-m", "sphinx", "-b", builder, *STRICT, "-d", str(outdir.with_name(outdir.name + ".doctrees")),
-           *args, str(srcdir), str(outdir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        builder,
+        *STRICT,
+        "-d",
+        str(outdir.with_name(outdir.name + ".doctrees")),
+        *args,
+        str(srcdir),
+        str(outdir),
+    ]
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     for name in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL"):
         if env is None or name not in env:
@@ -96,8 +112,18 @@ def run_sphinx(
 
 def copy_site(dest: Path) -> Path:
     """Copy the real site's sources (not builds, caches or tests) to *dest*."""
-    ignore = shutil.ignore_patterns("_build", ".nox", ".git", "tests", "node_modules", ".venv", "__pycache__",
-                                    ".pytest_cache", ".ruff_cache", "screenshots")
+    ignore = shutil.ignore_patterns(
+        "_build",
+        ".nox",
+        ".git",
+        "tests",
+        "node_modules",
+        ".venv",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        "screenshots",
+    )
     shutil.copytree(REPO, dest, ignore=ignore)
     return dest
 
@@ -116,7 +142,9 @@ def site(tmp_path_factory) -> BuiltSite:
 def build_root(tmp_path) -> Callable[..., BuiltSite]:
     """Build ``tests/roots/test-<name>`` in a temporary copy; asserts nothing about success."""
 
-    def _build(name: str, *args: str, env: dict[str, str] | None = None, builder: str = "dirhtml") -> BuiltSite:
+    def _build(
+        name: str, *args: str, env: dict[str, str] | None = None, builder: str = "dirhtml"
+    ) -> BuiltSite:
         src = tmp_path / f"src-{name}"
         if not src.exists():
             shutil.copytree(ROOTS / f"test-{name}", src)

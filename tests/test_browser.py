@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from checkers import AXE, CHROMIUM, CHROMIUM_ARGS, REPO, need_browser
+from checkers import AXE, CHROMIUM, REPO, need_browser
 
 sys.path.insert(0, str(REPO / "tools"))
-from siteserver import serve  # noqa: E402
+from siteserver import CHROMIUM_ARGS, serve  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

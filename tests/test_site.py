@@ -40,7 +40,11 @@ def test_every_post_page_shows_date_reading_time_category_and_linked_tags(site, 
 
 
 def test_author_article_is_published_faithfully_without_page_furniture(site):
-    text = site.html("posts/2023/finding-my-feet-as-a-machine-learning-engineer/").select_one("article").get_text()
+    text = (
+        site.html("posts/2023/finding-my-feet-as-a-machine-learning-engineer/")
+        .select_one("article")
+        .get_text()
+    )
     for phrase in (
         "My formal education has never been directly related",
         "This silos nicely into the buzzword of MLOps",
@@ -65,7 +69,9 @@ def _listed_posts(site, url):
 
 def test_tag_archive_lists_exactly_the_posts_with_that_tag(site):
     assert _listed_posts(site, "blog/tag/git/") == {"What a GIT.", "Getting Started With GIT"}
-    assert _listed_posts(site, "blog/tag/machine-learning/") >= {"Finding my feet as a Machine Learning Engineer"}
+    assert _listed_posts(site, "blog/tag/machine-learning/") >= {
+        "Finding my feet as a Machine Learning Engineer"
+    }
 
 
 def test_category_archive_lists_exactly_the_posts_in_it(site):
@@ -99,7 +105,11 @@ def test_site_feed_parses_and_lists_every_published_post(site):
     feed = site.feed("blog/atom.xml")
     assert feed.tag == f"{ATOM}feed"
     titles = set(entry_titles(feed))
-    assert {"What a GIT.", "Getting Started With GIT", "Finding my feet as a Machine Learning Engineer"} <= titles
+    assert {
+        "What a GIT.",
+        "Getting Started With GIT",
+        "Finding my feet as a Machine Learning Engineer",
+    } <= titles
 
 
 def test_tag_and_category_feeds_exist_and_parse(site):
@@ -131,7 +141,10 @@ def test_base_url_comes_from_blog_base_url_env(build_root):
 
 
 def test_read_the_docs_canonical_url_wins_over_blog_base_url(build_root):
-    env = {"BLOG_BASE_URL": "https://mirror.example.net/", "READTHEDOCS_CANONICAL_URL": "https://rtd.example.io/en/"}
+    env = {
+        "BLOG_BASE_URL": "https://mirror.example.net/",
+        "READTHEDOCS_CANONICAL_URL": "https://rtd.example.io/en/",
+    }
     built = assert_clean(build_root("basic", env=env))
     canonical = built.html("posts/2024/alpha/").select_one('link[rel="canonical"]')["href"]
     assert canonical == "https://rtd.example.io/en/posts/2024/alpha/"

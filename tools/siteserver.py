@@ -22,6 +22,17 @@ from functools import partial
 from io import BytesIO
 from pathlib import Path
 
+#: The browser that reads the served site: Debian's Chromium, launched by Playwright.
+CHROMIUM = "/usr/bin/chromium"
+#: Headless as root, with no background traffic to hosts this machine cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
 #: Types a static host compresses.
 COMPRESSIBLE = (
     "text/",
