@@ -18,14 +18,17 @@ How a build makes the feeds:
 2. ``html-page-context``: the body of each post's page, as the builder has
    just rendered it, becomes the post's entry content: without its title and
    header, scripts dropped, every link absolute. Posts are not rendered a
-   second time. With ``-j N`` pages are written in worker processes, which
-   hand their entries back through files in the doctree folder. The entries
-   are kept in a cache there, because an incremental build writes only the
-   changed posts (the environment is saved before writing, so it cannot hold
-   this; the feeds keep nothing else, and read front matter from the
-   environment, so there is no state to purge or merge). A post that is in a
-   feed but neither written nor cached (the cache was lost) is rendered as its
-   page would be.
+   second time. The entries are kept in the doctree folder, because an
+   incremental build writes only the changed posts (the environment is saved
+   before writing, so it cannot hold this; the feeds keep nothing else, and
+   read front matter from the environment, so there is no state to purge or
+   merge): each in a file named by its digest, ``blogext-feeds-<builder>/``,
+   and which post has which entry (and each feed's fingerprint) in
+   ``blogext-feeds-<builder>.json``. So the process writing a page (a worker,
+   with ``-j N``) stores its entry itself and hands back only the digest, and a
+   build reads an entry only to write a feed that lists it. A post that is in
+   a feed but neither written nor cached (the cache was lost) is rendered as
+   its page would be.
 3. ``html-collect-pages``: each entry is made from the cache, and fingerprinted;
    a feed whose entries and head have the fingerprints of the feed file already
    written is left alone; any other is written, each entry serialized once for
@@ -42,11 +45,13 @@ the builder nor the base URL.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -83,7 +88,7 @@ ATOM_TYPE = "application/atom+xml"
 #: is written; so the cache does not depend on the base URL.
 PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
 #: Bump when the cached rendering changes, to drop caches of older versions.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: Classes of blocks that are page furniture, not content (postmeta's header).
 FURNITURE_CLASSES = {"post-meta"}
 #: Elements a feed reader cannot use, or that need the site's scripts.
@@ -138,8 +143,10 @@ class _Build:
     site: FeedSpec | None = None
     #: Feed key -> how the subscribe link names it ("posts tagged Git").
     labels: dict[str, str] = field(default_factory=dict)
-    #: Rendered posts and feed fingerprints, kept between builds (see _load_cache).
+    #: Each post's entry digest and each feed's fingerprint, kept between builds (see _load_cache).
     cache: dict[str, Any] = field(default_factory=dict)
+    #: Entries made or read in this build, by docname.
+    content: dict[str, str] = field(default_factory=dict)
     #: Whether the cache has changed in this build (and must be saved).
     changed: bool = False
     #: The process that writes the feeds; pages written by any other (``-j N``) hand entries back by file.
@@ -442,10 +449,14 @@ def _cache_file(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.json"
 
 
+def _content_dir(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}"
+
+
 def _load_cache(app: Sphinx) -> tuple[dict[str, Any], bool]:
     """The cache of the last build with this builder into this folder (and False), or an empty one (and
     True: it is to be saved)."""
-    empty = {"version": CACHE_VERSION, "outdir": str(app.outdir), "content": {}, "fingerprints": {}}
+    empty = {"version": CACHE_VERSION, "outdir": str(app.outdir), "digests": {}, "fingerprints": {}}
     try:
         cache = json.loads(_cache_file(app).read_text("utf-8"))
     except (OSError, ValueError):
@@ -456,37 +467,69 @@ def _load_cache(app: Sphinx) -> tuple[dict[str, Any], bool]:
 
 
 def _save_cache(app: Sphinx, state: _Build) -> None:
-    if state.changed:
-        _cache_file(app).write_text(json.dumps(state.cache, sort_keys=True), "utf-8")
+    if not state.changed:
+        return
+    _cache_file(app).write_text(json.dumps(state.cache, sort_keys=True), "utf-8")
+    used = {f"{digest}.html" for digest in state.cache["digests"].values()}
+    folder = _content_dir(app)
+    for stale in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if stale.name not in used:
+            stale.unlink(missing_ok=True)
 
 
 def _handed_back_files(app: Sphinx) -> list[Path]:
     return sorted(Path(app.doctreedir).glob(f"blogext-feeds-{app.builder.name}.*.part"))
 
 
+def _store_content(app: Sphinx, content: str) -> str:
+    """Store an entry's content in the doctree folder, under its digest; return the digest."""
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
+    target = _content_dir(app) / f"{digest}.html"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{digest}.{os.getpid()}.tmp")
+        partial.write_text(content, "utf-8")
+        os.replace(partial, target)
+    return digest
+
+
 def _keep_content(app: Sphinx, state: _Build, docname: str, content: str) -> None:
-    """Keep a post's entry content: in the cache, or, in a ``-j N`` worker, in a file for the main process."""
+    """Keep a post's entry content; a ``-j N`` worker hands its digest back to the main process by file."""
+    digest = _store_content(app, content)
     if os.getpid() == state.pid:
-        _set_content(state, docname, content)
+        state.content[docname] = content
+        _set_digest(state, docname, digest)
         return
     part = Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.{os.getpid()}.part"
     with part.open("a", encoding="utf-8") as out:
-        out.write(json.dumps([docname, content]) + "\n")
+        out.write(json.dumps([docname, digest]) + "\n")
 
 
 def _take_handed_back(app: Sphinx, state: _Build) -> None:
-    """The entries that ``-j N`` workers wrote to files, into the cache."""
+    """The entries that ``-j N`` workers stored, into the cache."""
     for part in _handed_back_files(app):
         for line in part.read_text("utf-8").splitlines():
-            docname, content = json.loads(line)
-            _set_content(state, docname, content)
+            docname, digest = json.loads(line)
+            state.content.pop(docname, None)
+            _set_digest(state, docname, digest)
         part.unlink()
 
 
-def _set_content(state: _Build, docname: str, content: str) -> None:
-    if state.cache["content"].get(docname) != content:
-        state.cache["content"][docname] = content
+def _set_digest(state: _Build, docname: str, digest: str) -> None:
+    if state.cache["digests"].get(docname) != digest:
+        state.cache["digests"][docname] = digest
         state.changed = True
+
+
+def _content(app: Sphinx, state: _Build, docname: str) -> str:
+    """A post's entry content: made in this build, or stored by an earlier one, or else made now."""
+    if docname not in state.content:
+        try:
+            path = _content_dir(app) / f"{state.cache['digests'][docname]}.html"
+            state.content[docname] = path.read_text("utf-8")
+        except (KeyError, OSError):
+            _keep_content(app, state, docname, entry_content(app, docname, render_body(app, docname)))
+    return state.content[docname]
 
 
 def entry_content(app: Sphinx, docname: str, body: str) -> str:
@@ -647,7 +690,9 @@ class _Entry:
     authors: list[tuple[str, str | None]]  #: (name, absolute URL or None)
     categories: list[tuple[str, str]]  #: (term, scheme)
     summary: str
-    body: str
+    #: The entry's content, with links absolute against :data:`PLACEHOLDER_ORIGIN`, when needed.
+    content: Callable[[], str]
+    base: str
     #: Hash of everything the entry's bytes depend on.
     fingerprint: str = ""
     _element: etree._Element | None = None
@@ -670,7 +715,8 @@ class _Entry:
             for term, scheme in self.categories:
                 entry.append(ATOM.category(term=term, label=term, scheme=scheme))
             entry.append(ATOM.summary(self.summary, type="text"))
-            entry.append(ATOM.content(self.body, type="html"))
+            body = self.content().replace(f'"{PLACEHOLDER_ORIGIN}', f'"{self.base}')
+            entry.append(ATOM.content(body, type="html"))
             self._element = entry
         return self._element
 
@@ -693,14 +739,15 @@ def _absolute(base: str, uri: str) -> str:
 def _make_entry(
     app: Sphinx,
     post: Post,
-    content: str,
+    content: tuple[str, Callable[[], str]],
     base: str,
     tz: ZoneInfo,
     schemes: tuple[str, str],
     author_urls: dict[str, str | None],
 ) -> _Entry:
-    """A post's entry, without its element (made only for the feeds that are written); *schemes* are
-    the URLs of the tags' and the categories' catalogs, *author_urls* the authors' links made so far."""
+    """A post's entry, without its element (made only for the feeds that are written); *content* is
+    the digest of its content and how to get it, *schemes* the URLs of the tags' and the categories'
+    catalogs, *author_urls* the authors' links made so far."""
     config = app.config
     docname = post.docname
     front = read_front_matter(app, docname)
@@ -730,12 +777,11 @@ def _make_entry(
         authors=authors,
         categories=categories,
         summary=summary or post.title,
-        body=content.replace(f'"{PLACEHOLDER_ORIGIN}', f'"{base}'),
+        content=content[1],
+        base=base,
     )
     head = (entry_id(config, docname), entry.title, entry.url, published, updated, authors, categories)
-    digest = hashlib.sha256(repr((head, entry.summary)).encode("utf-8"))
-    digest.update(b"\0" + entry.body.encode("utf-8"))
-    entry.fingerprint = digest.hexdigest()
+    entry.fingerprint = hashlib.sha256(repr((head, entry.summary, content[0])).encode("utf-8")).hexdigest()
     return entry
 
 
@@ -772,16 +818,27 @@ def _write_feeds(app: Sphinx):
     posts = _published_posts(app)
     needed = sorted({d for spec in state.specs for d in spec.docnames})
     _take_handed_back(app, state)
-    content = state.cache["content"]
+    digests = state.cache["digests"]
     for docname in needed:
-        if docname not in content:  # not written in this build, and not cached: render it now
-            _set_content(state, docname, entry_content(app, docname, render_body(app, docname)))
+        if docname not in digests:  # not written in this build, and not cached: render it now
+            _content(app, state, docname)
     base = app.config.html_baseurl or Blog(app).blog_baseurl
     tz = ZoneInfo(app.config.blog_timezone)
     blog = Blog(app)
     schemes = (urljoin(base, blog.tags.path + "/"), urljoin(base, blog.category.path + "/"))
     author_urls: dict[str, str | None] = {}
-    entries = {d: _make_entry(app, posts[d], content[d], base, tz, schemes, author_urls) for d in needed}
+    entries = {
+        d: _make_entry(
+            app,
+            posts[d],
+            (digests[d], functools.partial(_content, app, state, d)),
+            base,
+            tz,
+            schemes,
+            author_urls,
+        )
+        for d in needed
+    }
     outdir = Path(app.outdir)
     old_prints = state.cache.get("fingerprints", {})
     prints: dict[str, str] = {}
@@ -803,10 +860,10 @@ def _write_feeds(app: Sphinx):
             target.write_bytes(data)
     for stale in set(old_prints) - set(prints):
         (outdir / stale).unlink(missing_ok=True)
-    kept = {d: content[d] for d in sorted(content) if d in app.env.all_docs}
-    if kept.keys() != content.keys() or prints != old_prints:
+    kept = {d: digests[d] for d in sorted(digests) if d in app.env.all_docs}
+    if kept.keys() != digests.keys() or prints != old_prints:
         state.changed = True
-    state.cache["content"] = kept
+    state.cache["digests"] = kept
     state.cache["fingerprints"] = prints
     _save_cache(app, state)
     return []

@@ -829,11 +829,19 @@ def _check_posts(app: Sphinx, config: Config) -> None:
     read_posts(app)
 
 
+class _ThisBuild(dict):
+    """A mapping the environment holds for the current build only: it is made anew by every build,
+    so it is saved with the environment as an empty dict (a smaller environment loads faster)."""
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return (dict, ())
+
+
 def _keep_in_env(app: Sphinx) -> None:
     """The checked front matter, and the canonical names among the posts this build reads
     (``exclude_patterns`` is final by now: blogext.drafts has left out unpublished posts)."""
     posts = read_posts(app)
-    app.env.blog_front_matter = posts
+    app.env.blog_front_matter = _ThisBuild(posts)
     app.env.blog_label_names = canonical_labels(_built(app.config, posts))
 
 

@@ -574,6 +574,24 @@ def test_feeds_survive_a_lost_content_cache(tmp_path):
     assert feed_bytes(assert_clean(run_sphinx(src, out))) == before
 
 
+def test_feeds_survive_lost_entries_when_posts_change(tmp_path):
+    # The index of entries is there but the entries it names are gone: the feeds written again
+    # render the posts whose entries they lack, and are those of a clean build.
+    src = copy_feeds_root(tmp_path / "src")
+    out = tmp_path / "html"
+    assert_clean(run_sphinx(src, out))
+    stored = [p for p in (tmp_path / "html.doctrees").glob("blogext-feeds-*") if p.is_dir()]
+    assert stored, "entries are not stored where this test expects them"
+    for folder in stored:
+        shutil.rmtree(folder)
+    _change_sources(src)
+    incremental = assert_clean(run_sphinx(src, out))
+    clean = assert_clean(
+        run_sphinx(copy_feeds_root(tmp_path / "clean-src", _change_sources), tmp_path / "clean")
+    )
+    assert feed_bytes(incremental) == feed_bytes(clean)
+
+
 # -- discovery ----------------------------------------------------------------------------------
 
 
