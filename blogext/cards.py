@@ -20,6 +20,12 @@ The card markup keeps ABlog's class names (``postlist``, ``ablog-post``,
 ``ablog-post-title``, ``ablog-post-excerpt``) next to its own ``post-card*``
 ones, so styles and tests written for ABlog's lists keep working.
 
+In the archive pages, each post's card is rendered once per build (per heading
+level), as seen from a made-up page, and each page gets it with its relative
+links made relative to the page, as the builder makes them: a clean build draws each post's card on about
+seven archive pages, and an edit rewrites every archive that lists the post, so
+rendering (and resolving the excerpt's references) once is what keeps them cheap.
+
 A page with cards shows other documents, so after every read phase the pages
 that use a card directive are written again when anything their cards show
 has changed (a post's title, date, tags, excerpt..., a series' parts), and
@@ -29,6 +35,7 @@ only then: incremental builds stay correct and cheap.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,6 +44,7 @@ from ablog.post import PostList, PostListDirective, register_posts
 from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
+from sphinx.util.osutil import relative_uri
 
 from blogext import postmeta
 
@@ -69,6 +77,19 @@ def _blog(app: Sphinx) -> Blog:
     return blog
 
 
+#: Nodes that Sphinx's post-transforms (references, ``only``, images...) leave as they are: an
+#: excerpt of nothing else is not resolved, which is most of the time a card takes otherwise.
+_NEEDS_NO_RESOLVING = (
+    nodes.Text,
+    nodes.paragraph,
+    nodes.emphasis,
+    nodes.strong,
+    nodes.literal,
+    nodes.inline,
+    nodes.reference,
+)
+
+
 def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     """One card for *post*, with links relative to *fromdoc* and its title as an ``<h{level}>``."""
     item = nodes.list_item(classes=["ablog-post", "post-card"])
@@ -85,8 +106,10 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
         excerpt = nodes.container(classes=["ablog-post-excerpt", "post-card-excerpt"])
         for node in post.excerpt:
             excerpt += node.deepcopy()
-        revise_pending_xrefs(excerpt, fromdoc)
-        app.env.resolve_references(excerpt, fromdoc, app.builder)
+        if any(not isinstance(node, _NEEDS_NO_RESOLVING) for node in excerpt.findall(include_self=False)):
+            # MyST makes its links' URLs relative to their ``refdoc``: the page they are shown on.
+            revise_pending_xrefs(excerpt, fromdoc)
+            app.env.resolve_references(excerpt, fromdoc, app.builder)
         item += excerpt
     tags = postmeta.tag_list(app, fromdoc, post)
     if tags is not None:
@@ -94,12 +117,97 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     return item
 
 
+#: The page cards are rendered from: a made-up one, in a folder of its own, so that no card
+#: links to it, and every relative URL on it starts with the ``../`` that leads to the site's root.
+_ORIGIN = "_blogext-cards/origin"
+#: A relative URL in an ``href`` or ``src`` attribute: no scheme, not from the host's root, not a fragment.
+_RELATIVE_URL = re.compile(r'(?P<attr>\b(?:href|src))="(?!#|/|[A-Za-z][A-Za-z0-9+.-]*:)(?P<url>[^"]*)"')
+#: Builders whose relative URLs are paths between pages' files, so cards can be rebased.
+_REBASABLE = {"html", "dirhtml"}
+
+
+def _card_cache(app: Sphinx) -> dict[tuple, str]:
+    """This build's rendered cards, as seen from :data:`_ORIGIN` (emptied after every read phase)."""
+    if not hasattr(app, "_blog_card_html"):
+        app._blog_card_html = {}
+    return app._blog_card_html
+
+
+def _forget_cards(app: Sphinx, env) -> None:
+    _card_cache(app).clear()
+
+
+#: How every card's HTML starts (the class names are the card's, see :func:`card`).
+_CARD_START = '<li class="ablog-post post-card">'
+
+
+def _render_from_origin(app: Sphinx, posts: list, level: int) -> list[str]:
+    """The cards of *posts* as HTML, their links relative to :data:`_ORIGIN`: rendered as one list,
+    so with one translator, and cut into one card each."""
+    builder = app.builder
+    listing = nodes.bullet_list()
+    for post in posts:
+        listing += card(app, post, _ORIGIN, level)
+    saved = builder.imgpath, builder.dlpath
+    origin = builder.get_target_uri(_ORIGIN)
+    builder.imgpath = relative_uri(origin, builder.imagedir)
+    builder.dlpath = relative_uri(origin, "_downloads")
+    try:
+        builder.post_process_images(listing)
+        rendered = builder.render_partial(listing)["fragment"]
+    finally:
+        builder.imgpath, builder.dlpath = saved
+    cards = rendered[rendered.find(_CARD_START) : rendered.rfind("</ul>")]
+    if len(posts) == 1:
+        return [cards]
+    pieces = [_CARD_START + piece for piece in cards.split(_CARD_START)[1:]]
+    if len(pieces) != len(posts):  # an excerpt holds the marker: render the cards one by one
+        return [_render_from_origin(app, [post], level)[0] for post in posts]
+    return pieces
+
+
+def _rebased(app: Sphinx, markup: str, fromdoc: str) -> str:
+    """A card's *markup*, rendered from :data:`_ORIGIN`, with its links made relative to *fromdoc*."""
+    builder = app.builder
+    page = builder.get_target_uri(fromdoc)
+    to_root = "../" * builder.get_target_uri(_ORIGIN).count("/")
+
+    def rebase(match: re.Match) -> str:
+        # From the origin, a relative URL is the way up to the site's root and then the target's
+        # path: made relative to the page as the builder would make it (a link to itself is "#").
+        url = match["url"]
+        if not url.startswith(to_root):
+            return match[0]
+        path, hash_, fragment = url[len(to_root) :].partition("#")
+        return f'{match["attr"]}="{relative_uri(page, path) + hash_ + fragment or "#"}"'
+
+    return _RELATIVE_URL.sub(rebase, markup)
+
+
 def card_list(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> nodes.bullet_list:
-    """A list of cards for *posts*."""
+    """A list of cards for *posts*, as nodes."""
     cards = nodes.bullet_list(classes=["postlist", "post-cards"])
     for post in posts:
         cards += card(app, post, fromdoc, level)
     return cards
+
+
+def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> str:
+    """A list of cards for *posts*, as HTML for the page *fromdoc* (the cards are those of
+    :func:`card`)."""
+    posts = list(posts)
+    builder = app.builder
+    if builder.name not in _REBASABLE:
+        return builder.render_partial(card_list(app, posts, fromdoc, level))["fragment"]
+    level = min(max(level, 2), 6)
+    cache = _card_cache(app)
+    missing = [post for post in posts if (post.docname, post.order, level) not in cache]
+    for post, rendered in zip(
+        missing, _render_from_origin(app, missing, level) if missing else [], strict=True
+    ):
+        cache[post.docname, post.order, level] = rendered
+    cards = "".join(_rebased(app, cache[post.docname, post.order, level], fromdoc) for post in posts)
+    return f'<ul class="postlist post-cards">\n{cards}</ul>\n'
 
 
 def _selected_posts(blog: Blog, node: PostList, docname: str) -> list:
@@ -183,6 +291,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
         if node["cards"] == "series":
             node.replace_self(series_card_list(app, docname, _heading_level(node)))
         else:
+            # Nodes, not HTML: the search index reads the page's words from its doctree.
             node.replace_self(
                 card_list(app, _selected_posts(blog, node, docname), docname, _heading_level(node))
             )
@@ -281,7 +390,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         return
 
     def post_cards(posts: Iterable, level: int = 2) -> Markup:
-        return Markup(app.builder.render_partial(card_list(app, posts, pagename, level))["fragment"])
+        return Markup(card_list_html(app, posts, pagename, level))
 
     def post_authors(post) -> list[dict[str, str | None]]:
         return authors_of(app, post)
@@ -299,6 +408,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _on_purge)
     app.connect("env-merge-info", _on_merge)
     app.connect("env-updated", _on_env_updated)
+    app.connect("env-updated", _forget_cards)
     # Before ABlog's own postlist handler (500), which would render the node as a plain list.
     app.connect("doctree-resolved", _on_doctree_resolved, priority=400)
     app.connect("html-page-context", _on_page_context)

@@ -8,10 +8,10 @@ test_browser.py; HTML validity and links in test_html_validity.py.
 from __future__ import annotations
 
 import shutil
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import ROOTS, assert_clean, run_sphinx
+from conftest import REPO, ROOTS, assert_clean, run_sphinx
 from lxml import etree
 from test_html_validity import pages, url_of
 
@@ -25,6 +25,9 @@ def design(tmp_path_factory):
     """The small test-design site, built once for this module."""
     work = tmp_path_factory.mktemp("design")
     shutil.copytree(ROOTS / "test-design", work / "src")
+    # The site's archive template, which draws its posts with post_cards().
+    (work / "src" / "_templates" / "ablog").mkdir(parents=True)
+    shutil.copy2(REPO / "_templates" / "ablog" / "collection.html", work / "src" / "_templates" / "ablog")
     return assert_clean(run_sphinx(work / "src", work / "html"))
 
 
@@ -233,8 +236,86 @@ def test_copy_button_scripts_are_deferred(site):
 
 def test_small_site_cards_and_sitemap(design):
     titles = [a.get_text() for a in design.html("").select(".post-card-title a")]
-    assert titles == ["Described post", "Plain post"]
+    assert titles == ["Described post", "Plain post", "Pictured post"]
     sitemap = etree.parse(str(design.outdir / "sitemap.xml")).getroot()
     locs = {loc.text for loc in sitemap.iter(f"{SITEMAP}loc")}
     assert "https://blog.example.org/posts/2024/plain/" in locs
     assert not any("search" in loc or "404" in loc for loc in locs)
+
+
+# -- Cards on pages at every depth -----------------------------------------------------------------
+#
+# Archive pages get each post's card rendered once per build and rebased to the page; the home
+# page's cards are rendered for the page itself. Both must point at the same places.
+
+#: Pages that show the pictured post's card: the home page, its tag, category, year and author
+#: archives, and the archive of all posts.
+PICTURED_CARD_PAGES = [
+    "",
+    "blog/",
+    "blog/tag/testing/",
+    "blog/category/notes/",
+    "blog/2024/",
+    "blog/author/test-author/",
+]
+SITE_ORIGIN = "https://blog.example.org/"
+
+
+def _pictured_card(design, url):
+    page = design.html(url)
+    [card] = [
+        c
+        for c in page.select("li.post-card")
+        if c.select_one(".post-card-title a").get_text() == "Pictured post"
+    ]
+    return card
+
+
+def _targets(card, url) -> list[str]:
+    """Every href and src in *card*, as absolute URLs (a bare "#" is the page itself)."""
+    base = SITE_ORIGIN + url
+    found = []
+    for element in card.select("[href], [src]"):
+        value = element.get("href", element.get("src"))
+        found.append(urljoin(base, "" if value == "#" else value))
+    return found
+
+
+@pytest.mark.parametrize("url", PICTURED_CARD_PAGES)
+def test_card_excerpt_picture_and_links_resolve_on_every_page_that_shows_the_card(design, url):
+    card = _pictured_card(design, url)
+    [img] = card.select(".post-card-excerpt img")
+    picture = design.outdir / urlsplit(urljoin(SITE_ORIGIN + url, img["src"])).path.lstrip("/")
+    assert picture.is_file(), img["src"]
+    for target in _targets(card, url):
+        path = urlsplit(target).path.lstrip("/")
+        assert (design.outdir / path / "index.html").is_file() or (design.outdir / path).is_file(), target
+
+
+def test_a_posts_card_points_at_the_same_places_on_every_page(design):
+    # The home page draws its cards for itself; the archives rebase one rendering. Same targets.
+    expected = [
+        SITE_ORIGIN + "posts/2024/pictured/",
+        SITE_ORIGIN + "blog/category/notes/",
+        SITE_ORIGIN + "_images/chart.png",
+        SITE_ORIGIN + "posts/2024/plain/",
+        SITE_ORIGIN,
+        SITE_ORIGIN + "blog/tag/testing/",
+    ]
+    for url in PICTURED_CARD_PAGES:
+        assert _targets(_pictured_card(design, url), url) == expected, url
+
+
+def test_card_links_are_as_short_as_sphinx_makes_them(design):
+    # Relative to the page as the builder writes links: up only as far as the common folder,
+    # and "#" for a link to the page itself.
+    card = _pictured_card(design, "blog/tag/testing/")
+    hrefs = [a["href"] for a in card.select("a[href]")]
+    assert hrefs == [
+        "../../../posts/2024/pictured/",
+        "../../category/notes/",
+        "../../../posts/2024/plain/",
+        "../../../",
+        "#",
+    ]
+    assert card.select_one("img")["src"] == "../../../_images/chart.png"

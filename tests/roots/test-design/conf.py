@@ -22,6 +22,7 @@ blog_default_author = "tester"
 blog_author_bios = {"tester": "Writes test posts."}
 fontawesome_included = True
 html_theme = "pydata_sphinx_theme"
+templates_path = ["_templates"]  # the tests copy in the site's archive template
 ogp_image = "_static/card.png"
 ogp_social_cards = {"enable": False}
 sitemap_url_scheme = "{link}"
