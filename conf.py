@@ -36,6 +36,7 @@ extensions = [
     "blogext.freshness",
     "blogext.archives",
     "blogext.leanenv",
+    "blogext.templatecache",
 ]
 
 root_doc = "index"
@@ -100,6 +101,17 @@ html_theme_options = {
     "footer_end": ["subscribe.html"],
     "show_prev_next": False,
     "navigation_with_keys": False,
+    # Templates that always draw something: the theme need not render each of them an extra time
+    # on every page to find out whether it is empty (the last two are the theme's default list).
+    "templates_skip_empty_check": [
+        "navbar-logo.html",
+        "blog-nav.html",
+        "theme-switcher.html",
+        "search-button.html",
+        "copyright.html",
+        "sidebar-nav-bs.html",
+        "navbar-nav.html",
+    ],
 }
 html_sidebars = {
     "index": [],

@@ -5,8 +5,9 @@ plain-Sphinx twin, then, for several runs, builds both the way ``nox -s build``
 does (``dirhtml``, ``-W --keep-going -n``) and times:
 
 - a full clean build, and a full clean build with ``-j 2``;
-- a rebuild with nothing changed;
-- a rebuild after editing one post's body;
+- a rebuild with nothing changed, and a rebuild after editing one post's body,
+  each three times per run (they take seconds, so load on the machine moves them
+  most);
 - a rebuild after adding one new post;
 
 and the peak memory (max RSS) of the clean build. Every measurement runs
@@ -138,24 +139,33 @@ def _edit_target(n: int) -> str:
     return plan_posts(n)[n // 2].path
 
 
-def run_sequence(site: Site, n: int, run: int, env: dict[str, str]) -> dict[str, Measurement]:
-    """All timed builds of one site, once; leaves the sources as they were."""
-    times: dict[str, Measurement] = {}
+#: Rebuilds take a few seconds, so a stray load on the machine moves them most: each run measures
+#: them this many times (each edit a different one), and the table shows the median of them all.
+REBUILD_REPEATS = 3
+
+
+def run_sequence(site: Site, n: int, run: int, env: dict[str, str]) -> dict[str, list[Measurement]]:
+    """All timed builds of one site, once (the rebuilds :data:`REBUILD_REPEATS` times); leaves the
+    sources as they were."""
+    times: dict[str, list[Measurement]] = {key: [] for key, _ in BUILDS}
     site.clean()
-    times["clean_j2"] = measure(site.command("-j", "2"), env)
+    times["clean_j2"].append(measure(site.command("-j", "2"), env))
     site.clean()
-    times["clean"] = measure(site.command(), env)
-    times["nochange"] = measure(site.command(), env)
+    times["clean"].append(measure(site.command(), env))
+    for _ in range(REBUILD_REPEATS):
+        times["nochange"].append(measure(site.command(), env))
     edited = site.src / _edit_target(n)
     original = edited.read_text(encoding="utf-8")
     added_path, added_source = new_post(n, plain=site.name == "plain")
     added = site.src / added_path
     try:
-        edited.write_text(original + f"\nAn edit made by benchmark run {run}.\n", encoding="utf-8")
-        times["edit"] = measure(site.command(), env)
+        for repeat in range(REBUILD_REPEATS):
+            edit = f"\nAn edit made by benchmark run {run}, {repeat + 1}.\n"
+            edited.write_text(original + edit * (repeat + 1), encoding="utf-8")
+            times["edit"].append(measure(site.command(), env))
         added.parent.mkdir(parents=True, exist_ok=True)
         added.write_text(added_source, encoding="utf-8")
-        times["add"] = measure(site.command(), env)
+        times["add"].append(measure(site.command(), env))
     finally:
         edited.write_text(original, encoding="utf-8")
         added.unlink(missing_ok=True)
@@ -174,15 +184,15 @@ def bench_size(n: int, runs: int, workdir: Path, site_root: Path, log=print) -> 
         order = SITES if run % 2 == 0 else SITES[::-1]
         for name in order:
             log(f"N={n} run {run + 1}/{runs}: {name} ...")
-            for key, m in run_sequence(sites[name], n, run, env).items():
-                results.data[name][key].append(m)
+            for key, measurements in run_sequence(sites[name], n, run, env).items():
+                results.data[name][key].extend(measurements)
     return results
 
 
 def table(all_results: list[Results], runs: int) -> str:
     """The results as a Markdown table: medians of the runs, and the ratio blog/plain."""
     lines = [
-        f"| posts | build (median of {runs}) | blog | plain Sphinx | blog / plain |",
+        f"| posts | build (median; {runs} runs) | blog | plain Sphinx | blog / plain |",
         "|---:|---|---:|---:|---:|",
     ]
     for res in all_results:

@@ -32,4 +32,6 @@ dotted name (for example ``"blogext.postmeta"``):
   sphinx-copybutton's scripts deferred.
 - :mod:`blogext.leanenv`: the build environment without ABlog's second copy of
   every post's doctree (smaller, faster to load, less memory).
+- :mod:`blogext.templatecache`: compiled page templates kept between builds, so a
+  rebuild does not compile the theme's templates again.
 """

@@ -149,6 +149,8 @@ class _Build:
     content: dict[str, str] = field(default_factory=dict)
     #: Whether the cache has changed in this build (and must be saved).
     changed: bool = False
+    #: The digests of the entries stored when the build started (None: unknown, look at the folder).
+    stored_before: set[str] | None = None
     #: The process that writes the feeds; pages written by any other (``-j N``) hand entries back by file.
     pid: int = 0
 
@@ -379,6 +381,8 @@ def _on_write_started(app: Sphinx, builder: Builder) -> None:
         return
     cache, changed = _load_cache(app)
     state = _Build(cache=cache, changed=changed, pid=os.getpid())
+    # A cache made anew may have stored entries of an older one beside it: look through them all.
+    state.stored_before = None if changed else set(cache["digests"].values())
     builder.blog_feeds = state
     for stale in _handed_back_files(app):  # left by a build that failed
         stale.unlink(missing_ok=True)
@@ -470,11 +474,16 @@ def _save_cache(app: Sphinx, state: _Build) -> None:
     if not state.changed:
         return
     _cache_file(app).write_text(json.dumps(state.cache, sort_keys=True), "utf-8")
-    used = {f"{digest}.html" for digest in state.cache["digests"].values()}
+    used = set(state.cache["digests"].values())
     folder = _content_dir(app)
-    for stale in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if stale.name not in used:
-            stale.unlink(missing_ok=True)
+    if state.stored_before is not None:  # only entries that were in use can have gone out of use
+        stale = [folder / f"{digest}.html" for digest in sorted(state.stored_before - used)]
+    else:
+        stale = (
+            [path for path in sorted(folder.iterdir()) if path.stem not in used] if folder.is_dir() else []
+        )
+    for path in stale:
+        path.unlink(missing_ok=True)
 
 
 def _handed_back_files(app: Sphinx) -> list[Path]:

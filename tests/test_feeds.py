@@ -9,6 +9,7 @@ authors, lengths, discovery, and no drafts or future posts.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -590,6 +591,23 @@ def test_feeds_survive_lost_entries_when_posts_change(tmp_path):
         run_sphinx(copy_feeds_root(tmp_path / "clean-src", _change_sources), tmp_path / "clean")
     )
     assert feed_bytes(incremental) == feed_bytes(clean)
+
+
+def test_entry_store_keeps_exactly_the_entries_in_use_after_posts_change(tmp_path):
+    # An edited post's old entry and a removed post's entry leave the store; no other file does.
+    src = copy_feeds_root(tmp_path / "src")
+    out = tmp_path / "html"
+    assert_clean(run_sphinx(src, out))
+    doctrees = tmp_path / "html.doctrees"
+    [store] = [p for p in doctrees.glob("blogext-feeds-*") if p.is_dir()]
+    before = {p.name for p in store.iterdir()}
+    _change_sources(src)
+    assert_clean(run_sphinx(src, out))
+    [index] = doctrees.glob("blogext-feeds-*.json")
+    in_use = {f"{digest}.html" for digest in json.loads(index.read_text("utf-8"))["digests"].values()}
+    after = {p.name for p in store.iterdir()}
+    assert after == in_use
+    assert len(before - after) == 2, "the edited post's old entry and the removed post's entry stay"
 
 
 # -- discovery ----------------------------------------------------------------------------------

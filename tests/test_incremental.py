@@ -212,6 +212,27 @@ def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
     change_and_compare(edit("series/pipelines.md", "# Pipelines from scratch", "# Pipelines, from scratch"))
 
 
+def test_editing_a_template_rebuilds_like_a_clean_build(change_and_compare):
+    # Compiled templates are kept between builds (blogext.templatecache): an edited one is not.
+    built = change_and_compare(
+        edit("_templates/ablog/recentposts.html", "{{ _('Recent posts') }}", "Latest writing")
+    )
+    for page in built.files("posts/*/*/index.html"):
+        assert "Latest writing" in page.read_text("utf-8"), page
+
+
+def test_a_rebuild_takes_its_compiled_templates_from_the_doctree_folder(pristine):
+    pristine.restore()
+    [folder] = pristine.doctrees.glob("blogext-templates-*")
+    kept = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(kept) > 10, "the clean build kept too few compiled templates"
+    (pristine.src / "posts/2024/alpha.md").write_text(
+        (pristine.src / "posts/2024/alpha.md").read_text("utf-8") + "\nOne more sentence.\n", "utf-8"
+    )
+    assert_clean(run_sphinx(pristine.src, pristine.out))
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == kept, "templates were compiled again"
+
+
 def test_tree_comparison_sees_a_changed_byte(tmp_path):
     # The comparison the tests above rely on must be able to fail.
     (tmp_path / "a").mkdir()
