@@ -13,8 +13,10 @@ does (``dirhtml``, ``-W --keep-going -n``) and times:
 and the peak memory (max RSS) of the clean build. Every measurement runs
 ``sphinx-build`` as the child of a fresh Python process, which reports the
 wall time and ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of that one child.
-Runs alternate which site goes first, so both see the same load. The table
-shows medians and the ratio blog/plain::
+The two sites are built side by side, each build of one right after the same
+build of the other (which one goes first alternates between runs), so both
+builds of a pair see the same load on a shared machine. The table shows median
+times, and the ratio blog/plain as the median of the pairs' ratios::
 
     python bench/run.py --sizes 100 500 1000 --runs 3
 """
@@ -130,6 +132,11 @@ class Results:
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
 
+    def ratio(self, build: str) -> float:
+        """The median of blog/plain over the pairs of builds made one right after the other."""
+        pairs = zip(self.data["blog"][build], self.data["plain"][build], strict=True)
+        return statistics.median(blog.seconds / plain.seconds for blog, plain in pairs)
+
     def peak_mb(self, site: str) -> float:
         return statistics.median(m.maxrss_kb for m in self.data[site]["clean"]) / 1024
 
@@ -140,36 +147,52 @@ def _edit_target(n: int) -> str:
 
 
 #: Rebuilds take a few seconds, so a stray load on the machine moves them most: each run measures
-#: them this many times (each edit a different one), and the table shows the median of them all.
+#: them this many times (each edit a different one).
 REBUILD_REPEATS = 3
 
 
-def run_sequence(site: Site, n: int, run: int, env: dict[str, str]) -> dict[str, list[Measurement]]:
-    """All timed builds of one site, once (the rebuilds :data:`REBUILD_REPEATS` times); leaves the
-    sources as they were."""
-    times: dict[str, list[Measurement]] = {key: [] for key, _ in BUILDS}
-    site.clean()
-    times["clean_j2"].append(measure(site.command("-j", "2"), env))
-    site.clean()
-    times["clean"].append(measure(site.command(), env))
-    for _ in range(REBUILD_REPEATS):
-        times["nochange"].append(measure(site.command(), env))
-    edited = site.src / _edit_target(n)
-    original = edited.read_text(encoding="utf-8")
-    added_path, added_source = new_post(n, plain=site.name == "plain")
-    added = site.src / added_path
+def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], results: Results) -> None:
+    """Every timed build of both sites, once (the rebuilds :data:`REBUILD_REPEATS` times), into
+    *results*; leaves the sources as they were.
+
+    The two sites go through the same steps side by side, each build of one right after the same
+    build of the other (which goes first alternates between runs), so that both builds of a pair see
+    the same load on a shared machine: the table's ratios are medians over those pairs.
+    """
+    order = [sites[name] for name in (SITES if run % 2 == 0 else SITES[::-1])]
+
+    def both(key: str, prepare=None, *extra: str) -> None:
+        for site in order:
+            if prepare is not None:
+                prepare(site)
+            results.data[site.name][key].append(measure(site.command(*extra), env))
+
+    edited = {site.name: site.src / _edit_target(n) for site in order}
+    originals = {name: path.read_text(encoding="utf-8") for name, path in edited.items()}
+    added = {site.name: (site.src, *new_post(n, plain=site.name == "plain")) for site in order}
     try:
+        both("clean_j2", Site.clean, "-j", "2")
+        both("clean", Site.clean)
+        for _ in range(REBUILD_REPEATS):
+            both("nochange")
         for repeat in range(REBUILD_REPEATS):
-            edit = f"\nAn edit made by benchmark run {run}, {repeat + 1}.\n"
-            edited.write_text(original + edit * (repeat + 1), encoding="utf-8")
-            times["edit"].append(measure(site.command(), env))
-        added.parent.mkdir(parents=True, exist_ok=True)
-        added.write_text(added_source, encoding="utf-8")
-        times["add"].append(measure(site.command(), env))
+            edit = f"\nAn edit made by benchmark run {run}, {repeat + 1}.\n" * (repeat + 1)
+            both(
+                "edit",
+                lambda site, edit=edit: edited[site.name].write_text(originals[site.name] + edit, "utf-8"),
+            )
+
+        def add(site: Site) -> None:
+            src, path, source = added[site.name]
+            (src / path).parent.mkdir(parents=True, exist_ok=True)
+            (src / path).write_text(source, encoding="utf-8")
+
+        both("add", add)
     finally:
-        edited.write_text(original, encoding="utf-8")
-        added.unlink(missing_ok=True)
-    return times
+        for name, path in edited.items():
+            path.write_text(originals[name], encoding="utf-8")
+        for src, path, _source in added.values():
+            (src / path).unlink(missing_ok=True)
 
 
 def bench_size(n: int, runs: int, workdir: Path, site_root: Path, log=print) -> Results:
@@ -181,24 +204,22 @@ def bench_size(n: int, runs: int, workdir: Path, site_root: Path, log=print) -> 
     env["PYTHONHASHSEED"] = "0"
     results = Results(n)
     for run in range(runs):
-        order = SITES if run % 2 == 0 else SITES[::-1]
-        for name in order:
-            log(f"N={n} run {run + 1}/{runs}: {name} ...")
-            for key, measurements in run_sequence(sites[name], n, run, env).items():
-                results.data[name][key].extend(measurements)
+        log(f"N={n} run {run + 1}/{runs} ...")
+        run_once(sites, n, run, env, results)
     return results
 
 
 def table(all_results: list[Results], runs: int) -> str:
-    """The results as a Markdown table: medians of the runs, and the ratio blog/plain."""
+    """The results as a Markdown table: median times, and the median ratio blog/plain of the pairs."""
+    runs_text = f"{runs} run{'s' if runs != 1 else ''}"
     lines = [
-        f"| posts | build (median; {runs} runs) | blog | plain Sphinx | blog / plain |",
+        f"| posts | build (median; {runs_text}) | blog | plain Sphinx | blog / plain |",
         "|---:|---|---:|---:|---:|",
     ]
     for res in all_results:
         for key, label in BUILDS:
             blog, plain = res.median("blog", key), res.median("plain", key)
-            lines.append(f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {blog / plain:.2f}× |")
+            lines.append(f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {res.ratio(key):.2f}× |")
         j1, j2 = res.median("blog", "clean"), res.median("blog", "clean_j2")
         pj1, pj2 = res.median("plain", "clean"), res.median("plain", "clean_j2")
         lines.append(f"| {res.n} | -j 2 / -j 1, full clean build | {j2 / j1:.2f}× | {pj2 / pj1:.2f}× | |")

@@ -18,11 +18,13 @@ fingerprint. The fingerprint covers:
   positions, which any edit changes), and the title of every document;
 - the page: its template and context (the collection or catalog, with the
   posts it lists), and what the page can show of each of those posts beyond
-  that: everything ABlog keeps of it (its excerpt, image, ...) but its
-  doctree, and its reading time. So an edit to a post's excerpt rewrites every
-  archive that lists it, and an edit further down its body (the usual edit)
-  rewrites none, unless it changes the reading time. A template that shows
-  more of a post's body than that must add it here.
+  that, for the pages that show posts as cards (collections, not the catalog
+  pages, which list titles and dates): everything ABlog keeps of it (its
+  excerpt, image, ...) but its doctree, and its reading time. So an edit to a
+  post's excerpt rewrites every archive that shows its card, and an edit
+  further down its body (the usual edit) rewrites none, unless it changes the
+  reading time. A template that shows more of a post than that must add it
+  here.
 
 Fingerprints are kept in the doctree folder, one file per builder, with the
 size and modification time of each page written. A page that ABlog no longer
@@ -72,12 +74,12 @@ def _plain(value: Any, depth: int = 0) -> Any:
 
 
 def _posts_shown(context: dict[str, Any]) -> set[str]:
+    """The posts whose excerpt and reading time the page shows: those of a collection (as cards).
+    A catalog page lists its posts by title and date only, which the site's fingerprint covers."""
     shown: set[str] = set()
     for value in context.values():
         if isinstance(value, Collection):
             shown.update(p.docname for p in value)
-        elif isinstance(value, Catalog):
-            shown.update(p.docname for coll in value for p in coll)
     return shown
 
 

@@ -21,10 +21,12 @@ The card markup keeps ABlog's class names (``postlist``, ``ablog-post``,
 ones, so styles and tests written for ABlog's lists keep working.
 
 In the archive pages, each post's card is rendered once per build (per heading
-level), as seen from a made-up page, and each page gets it with its relative
-links made relative to the page, as the builder makes them: a clean build draws each post's card on about
-seven archive pages, and an edit rewrites every archive that lists the post, so
-rendering (and resolving the excerpt's references) once is what keeps them cheap.
+level), as seen from a made-up page, and every page gets it with its links made
+relative to that page, as the builder makes them. A clean build draws each
+post's card on about seven archive pages, and an edit rewrites every archive
+that lists the post: rendering each card (and resolving its excerpt's
+references) once keeps them cheap. The home page's cards are nodes in its
+doctree, rendered with the page, so that their words are in the search index.
 
 A page with cards shows other documents, so after every read phase the pages
 that use a card directive are written again when anything their cards show
@@ -34,11 +36,15 @@ only then: incremental builds stay correct and cheap.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+import docutils
 from ablog.blog import Blog, revise_pending_xrefs
 from ablog.post import PostList, PostListDirective, register_posts
 from docutils import nodes
@@ -90,6 +96,11 @@ _NEEDS_NO_RESOLVING = (
 )
 
 
+def _is_plain(excerpt) -> bool:
+    """Whether the nodes of *excerpt* need no resolving (see :data:`_NEEDS_NO_RESOLVING`)."""
+    return all(isinstance(node, _NEEDS_NO_RESOLVING) for top in excerpt or [] for node in top.findall())
+
+
 def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     """One card for *post*, with links relative to *fromdoc* and its title as an ``<h{level}>``."""
     item = nodes.list_item(classes=["ablog-post", "post-card"])
@@ -106,7 +117,7 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
         excerpt = nodes.container(classes=["ablog-post-excerpt", "post-card-excerpt"])
         for node in post.excerpt:
             excerpt += node.deepcopy()
-        if any(not isinstance(node, _NEEDS_NO_RESOLVING) for node in excerpt.findall(include_self=False)):
+        if not _is_plain(post.excerpt):
             # MyST makes its links' URLs relative to their ``refdoc``: the page they are shown on.
             revise_pending_xrefs(excerpt, fromdoc)
             app.env.resolve_references(excerpt, fromdoc, app.builder)
@@ -135,6 +146,7 @@ def _card_cache(app: Sphinx) -> dict[tuple, str]:
 
 def _forget_cards(app: Sphinx, env) -> None:
     _card_cache(app).clear()
+    app._blog_cards_site = None
 
 
 #: How every card's HTML starts (the class names are the card's, see :func:`card`).
@@ -201,13 +213,93 @@ def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -
         return builder.render_partial(card_list(app, posts, fromdoc, level))["fragment"]
     level = min(max(level, 2), 6)
     cache = _card_cache(app)
-    missing = [post for post in posts if (post.docname, post.order, level) not in cache]
-    for post, rendered in zip(
-        missing, _render_from_origin(app, missing, level) if missing else [], strict=True
-    ):
-        cache[post.docname, post.order, level] = rendered
+    stored = _stored_cards(app)
+    missing: list[tuple[Any, str | None]] = []
+    for post in posts:
+        key = (post.docname, post.order, level)
+        if key in cache:
+            continue
+        digest = _card_digest(app, post, level)
+        kept = stored.get(_stored_key(key))
+        if digest is not None and kept is not None and kept[0] == digest:
+            cache[key] = kept[1]
+        else:
+            missing.append((post, digest))
+    rendered = _render_from_origin(app, [post for post, _ in missing], level) if missing else []
+    for (post, digest), card_markup in zip(missing, rendered, strict=True):
+        cache[post.docname, post.order, level] = card_markup
+        if digest is not None:
+            stored[_stored_key((post.docname, post.order, level))] = [digest, card_markup]
+            app._blog_stored_cards_changed = True
     cards = "".join(_rebased(app, cache[post.docname, post.order, level], fromdoc) for post in posts)
     return f'<ul class="postlist post-cards">\n{cards}</ul>\n'
+
+
+# -- Cards kept between builds ------------------------------------------------------------
+#
+# Rendered cards are also kept in the doctree folder (``blogext-cards-<builder>.json``), each
+# with a digest of what it is made of: what blogext.freshness knows the post shows in lists
+# (title, date, labels, excerpt, reading time), its place, the settings and the versions of
+# what renders it. A rebuild that rewrites the list of all posts then renders only the cards of
+# the posts that changed. A card whose excerpt has references to resolve (they point at other
+# documents, which may change on their own) is only kept for the build that made it.
+
+#: Bump when the card markup changes, to drop cards kept by older versions.
+CARDS_VERSION = 1
+
+
+def _stored_cards_file(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / f"blogext-cards-{app.builder.name}.json"
+
+
+def _stored_key(key: tuple[str, int, int]) -> str:
+    return json.dumps(list(key))
+
+
+def _stored_cards(app: Sphinx) -> dict[str, list[str]]:
+    """The cards kept by earlier builds: key (see :func:`_stored_key`) -> [digest, HTML]."""
+    stored = getattr(app, "_blog_stored_cards", None)
+    if stored is None:
+        try:
+            data = json.loads(_stored_cards_file(app).read_text("utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        stored = data.get("cards", {}) if data.get("version") == CARDS_VERSION else {}
+        app._blog_stored_cards = stored
+        app._blog_stored_cards_changed = False
+    return stored
+
+
+def _card_digest(app: Sphinx, post, level: int) -> str | None:
+    """A digest of everything *post*'s card is made of, or None when the card is not to be kept."""
+    shown = getattr(app.env, "blog_freshness", {}).get("shown", {}).get(post.docname)
+    if shown is None or not _is_plain(post.excerpt):
+        return None
+    site = getattr(app, "_blog_cards_site", None)
+    if site is None:
+        build_info = getattr(app.builder, "build_info", None)
+        versions = sorted((name, str(ext.version)) for name, ext in app.extensions.items())
+        site = app._blog_cards_site = repr(
+            (
+                CARDS_VERSION,
+                app.builder.name,
+                getattr(build_info, "config_hash", ""),
+                versions,
+                docutils.__version__,
+            )
+        )
+    return hashlib.blake2b(repr((site, shown, post.order, level)).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or not getattr(app, "_blog_stored_cards_changed", False):
+        return
+    docs = app.env.all_docs
+    cards = {
+        key: value for key, value in sorted(app._blog_stored_cards.items()) if json.loads(key)[0] in docs
+    }
+    _stored_cards_file(app).write_text(json.dumps({"version": CARDS_VERSION, "cards": cards}), "utf-8")
+    app._blog_stored_cards_changed = False
 
 
 def _selected_posts(blog: Blog, node: PostList, docname: str) -> list:
@@ -409,6 +501,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", _on_merge)
     app.connect("env-updated", _on_env_updated)
     app.connect("env-updated", _forget_cards)
+    app.connect("build-finished", _save_stored_cards)
     # Before ABlog's own postlist handler (500), which would render the node as a plain list.
     app.connect("doctree-resolved", _on_doctree_resolved, priority=400)
     app.connect("html-page-context", _on_page_context)

@@ -11,6 +11,7 @@ byte by byte, with a clean build of the changed sources.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -150,6 +151,10 @@ def test_a_longer_body_updates_the_reading_time_in_archives(change_and_compare, 
     archive = "blog/tag/testing/index.html"
     before = (pristine.saved / "out" / archive).read_text("utf-8")
     assert (built.outdir / archive).read_text("utf-8") != before  # the card's "N min read"
+    # The catalog pages (all tags, all categories, all years) list titles and dates only.
+    written_before, written_now = _listing_pages(pristine.saved / "out"), _listing_pages(built.outdir)
+    for catalog in ("blog/tag/index.html", "blog/category/index.html", "blog/archive/index.html"):
+        assert written_now[catalog] == written_before[catalog], f"{catalog} was written again"
 
 
 def test_editing_a_posts_excerpt_updates_home_page_and_archives(change_and_compare):
@@ -231,6 +236,30 @@ def test_a_rebuild_takes_its_compiled_templates_from_the_doctree_folder(pristine
     )
     assert_clean(run_sphinx(pristine.src, pristine.out))
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == kept, "templates were compiled again"
+
+
+def test_a_rebuild_takes_unchanged_posts_cards_from_the_doctree_folder(pristine):
+    # The archive of all posts is rewritten when alpha's excerpt changes; beta's card, unchanged,
+    # comes from the cards the clean build kept (marked here so that it can be told apart).
+    pristine.restore()
+    [stored] = pristine.doctrees.glob("blogext-cards-*.json")
+    kept = json.loads(stored.read_text("utf-8"))
+    [key] = [k for k in kept["cards"] if json.loads(k)[:1] == ["posts/2024/beta"]]
+    kept["cards"][key][1] = kept["cards"][key][1].replace("</h2>", "</h2><!-- kept -->", 1)
+    stored.write_text(json.dumps(kept), "utf-8")
+    edit("posts/2024/alpha.md", "excerpt, with", "renewed excerpt, with")(pristine.src)
+    built = assert_clean(run_sphinx(pristine.src, pristine.out))
+    archive = built.path("blog/").read_text("utf-8")
+    assert "renewed excerpt" in archive
+    assert archive.count("<!-- kept -->") == 1
+
+
+def test_only_cards_whose_excerpt_needs_no_resolving_are_kept_between_builds(pristine):
+    # Zeta's excerpt links to another post, which may change on its own: its card is made anew.
+    [stored] = pristine.saved.glob("doctrees/blogext-cards-*.json")
+    kept = {json.loads(key)[0] for key in json.loads(stored.read_text("utf-8"))["cards"]}
+    assert "posts/2024/alpha" in kept
+    assert "posts/2024/zeta" not in kept
 
 
 def test_tree_comparison_sees_a_changed_byte(tmp_path):
