@@ -149,11 +149,14 @@ def _edit_target(n: int) -> str:
 #: Rebuilds take a few seconds, so a stray load on the machine moves them most: each run measures
 #: them this many times (each edit a different one).
 REBUILD_REPEATS = 3
+#: The last edit of each run adds this many five-word sentences: more than the blog reads in a
+#: minute (``blog_words_per_minute``, 230), so the post's reading time, on every card, changes.
+LONG_EDIT_SENTENCES = 60
 
 
 def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], results: Results) -> None:
-    """Every timed build of both sites, once (the rebuilds :data:`REBUILD_REPEATS` times), into
-    *results*; leaves the sources as they were.
+    """Every timed build of both sites, once (the rebuilds :data:`REBUILD_REPEATS` times, the last
+    edit a long one), into *results*; leaves the sources as they were.
 
     The two sites go through the same steps side by side, each build of one right after the same
     build of the other (which goes first alternates between runs), so that both builds of a pair see
@@ -176,7 +179,9 @@ def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], resu
         for _ in range(REBUILD_REPEATS):
             both("nochange")
         for repeat in range(REBUILD_REPEATS):
-            edit = f"\nAn edit made by benchmark run {run}, {repeat + 1}.\n" * (repeat + 1)
+            edit = f"\nAn edit made by benchmark run {run}, {repeat + 1}.\n"
+            if repeat == REBUILD_REPEATS - 1:  # a longer one: the post's reading time changes too
+                edit += "\n" + " ".join(["More words for the reader."] * LONG_EDIT_SENTENCES) + "\n"
             both(
                 "edit",
                 lambda site, edit=edit: edited[site.name].write_text(originals[site.name] + edit, "utf-8"),
