@@ -57,7 +57,8 @@ start = time.perf_counter()
 proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "returncode": proc.returncode,
+print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "maxrss_kb": usage.ru_maxrss, "returncode": proc.returncode,
                   "stderr": proc.stderr[-4000:]}))
 """
 
@@ -70,6 +71,8 @@ class BuildFailed(RuntimeError):
 class Measurement:
     seconds: float
     maxrss_kb: int
+    #: CPU time (user and system): what the build itself cost, whatever else ran on the machine.
+    cpu_seconds: float = 0.0
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> Measurement:
@@ -80,7 +83,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> Measurement:
     result = json.loads(out.stdout)
     if result["returncode"] != 0 or "WARNING" in result["stderr"] or "ERROR" in result["stderr"]:
         raise BuildFailed(f"{' '.join(cmd)} failed:\n{result['stderr']}")
-    return Measurement(result["seconds"], result["maxrss_kb"])
+    return Measurement(result["seconds"], result["maxrss_kb"], result["cpu_seconds"])
 
 
 @dataclass
@@ -132,10 +135,11 @@ class Results:
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
 
-    def ratio(self, build: str) -> float:
-        """The median of blog/plain over the pairs of builds made one right after the other."""
+    def ratio(self, build: str, measure: str = "seconds") -> float:
+        """The median of blog/plain over the pairs of builds made one right after the other, of wall
+        time (*measure* ``seconds``) or CPU time (``cpu_seconds``)."""
         pairs = zip(self.data["blog"][build], self.data["plain"][build], strict=True)
-        return statistics.median(blog.seconds / plain.seconds for blog, plain in pairs)
+        return statistics.median(getattr(blog, measure) / getattr(plain, measure) for blog, plain in pairs)
 
     def peak_mb(self, site: str) -> float:
         return statistics.median(m.maxrss_kb for m in self.data[site]["clean"]) / 1024
@@ -215,23 +219,27 @@ def bench_size(n: int, runs: int, workdir: Path, site_root: Path, log=print) -> 
 
 
 def table(all_results: list[Results], runs: int) -> str:
-    """The results as a Markdown table: median times, and the median ratio blog/plain of the pairs."""
+    """The results as a Markdown table: median wall times, and the median ratio blog/plain of the
+    pairs, of wall time and of CPU time (user and system)."""
     runs_text = f"{runs} run{'s' if runs != 1 else ''}"
     lines = [
-        f"| posts | build (median; {runs_text}) | blog | plain Sphinx | blog / plain |",
-        "|---:|---|---:|---:|---:|",
+        f"| posts | build (median; {runs_text}) | blog | plain Sphinx | blog / plain | CPU, blog / plain |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
     for res in all_results:
         for key, label in BUILDS:
             blog, plain = res.median("blog", key), res.median("plain", key)
-            lines.append(f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {res.ratio(key):.2f}× |")
+            lines.append(
+                f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {res.ratio(key):.2f}× "
+                f"| {res.ratio(key, 'cpu_seconds'):.2f}× |"
+            )
         j1, j2 = res.median("blog", "clean"), res.median("blog", "clean_j2")
         pj1, pj2 = res.median("plain", "clean"), res.median("plain", "clean_j2")
-        lines.append(f"| {res.n} | -j 2 / -j 1, full clean build | {j2 / j1:.2f}× | {pj2 / pj1:.2f}× | |")
+        lines.append(f"| {res.n} | -j 2 / -j 1, full clean build | {j2 / j1:.2f}× | {pj2 / pj1:.2f}× | | |")
         blog_mb, plain_mb = res.peak_mb("blog"), res.peak_mb("plain")
         lines.append(
             f"| {res.n} | peak memory (max RSS), full clean build | {blog_mb:.0f} MB | {plain_mb:.0f} MB "
-            f"| {blog_mb / plain_mb:.2f}× |"
+            f"| {blog_mb / plain_mb:.2f}× | |"
         )
     return "\n".join(lines)
 

@@ -34,5 +34,5 @@ def test_harness_prints_every_row_of_the_table(tmp_path, capsys):
     text = run.main(["--sizes", "3", "--runs", "1", "--workdir", str(tmp_path)])
     for _key, label in run.BUILDS:
         assert f"| 3 | {label} |" in text
-    assert "peak memory" in text and "-j 2 / -j 1" in text
+    assert "peak memory" in text and "-j 2 / -j 1" in text and "CPU, blog / plain" in text
     assert text in capsys.readouterr().out
