@@ -46,7 +46,7 @@ import ablog.post
 from ablog.blog import Blog, Catalog, Collection, Post
 from sphinx.application import Sphinx
 
-from blogext.freshness import post_views, remove_page, shown_digest
+from blogext.freshness import post_views, remove_page, shown_digest, shown_digests
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
 RECORD_VERSION = 2
@@ -130,7 +130,7 @@ def post_digests(app: Sphinx) -> dict[str, str]:
     """Docname -> what an archive page can show of the post besides its title, date and labels
     (:func:`blogext.freshness.shown_digest`, kept by :mod:`blogext.freshness` for every post)."""
     env = app.env
-    known = getattr(env, "blog_freshness", {}).get("shown", {})
+    known = shown_digests(env)
     return {
         docname: known.get(docname) or shown_digest(env, docname)
         for docname in getattr(env, "ablog_posts", {})
@@ -159,14 +159,15 @@ def _record_file(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"blogext-archives-{app.builder.name}.json"
 
 
-def _load_record(app: Sphinx) -> dict[str, Any]:
+def _load_record(app: Sphinx) -> dict[str, dict[str, Any]]:
+    """The pages the last build with this builder into this folder recorded."""
     try:
         record = json.loads(_record_file(app).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     if record.get("version") != RECORD_VERSION or record.get("outdir") != str(app.outdir):
         return {}
-    return record
+    return record.get("pages", {})
 
 
 def _stat(path: str) -> list[int] | None:
@@ -181,7 +182,7 @@ class _Build:
     """This build's view of the record: pages kept as they are, and pages handed to Sphinx."""
 
     def __init__(self, app: Sphinx) -> None:
-        self.old: dict[str, dict[str, Any]] = _load_record(app).get("pages", {})
+        self.old = _load_record(app)
         self.posts = post_digests(app)
         self.kept: dict[str, dict[str, Any]] = {}
         self.written: dict[str, tuple[str, list[int] | None]] = {}

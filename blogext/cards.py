@@ -36,11 +36,13 @@ only then: incremental builds stay correct and cheap.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
 from blogext import postmeta
+from blogext.freshness import shown_digests
 
 
 class PostCardsDirective(PostListDirective):
@@ -137,16 +140,38 @@ _RELATIVE_URL = re.compile(r'(?P<attr>\b(?:href|src))="(?!#|/|[A-Za-z][A-Za-z0-9
 _REBASABLE = {"html", "dirhtml"}
 
 
-def _card_cache(app: Sphinx) -> dict[tuple, str]:
-    """This build's rendered cards, as seen from :data:`_ORIGIN` (emptied after every read phase)."""
-    if not hasattr(app, "_blog_card_html"):
-        app._blog_card_html = {}
-    return app._blog_card_html
+@dataclass
+class _Cards:
+    """The cards rendered from :data:`_ORIGIN`: in this build, and kept between builds."""
+
+    #: (docname, order, level) -> HTML, for this build (emptied after every read phase).
+    rendered: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    #: :func:`_stored_key` -> [digest, HTML], as loaded from (and saved to) the doctree folder.
+    stored: dict[str, list[str]] = field(default_factory=dict)
+    #: Whether :attr:`stored` has changed since it was loaded or saved.
+    stored_changed: bool = False
+    #: What every kept card of this build depends on besides its post (see :func:`_card_digest`).
+    site: str | None = None
+
+
+def _cards(app: Sphinx) -> _Cards:
+    """The application's card state; what earlier builds kept is loaded on first use."""
+    state = getattr(app, "_blog_cards", None)
+    if state is None:
+        try:
+            data = json.loads(_stored_cards_file(app).read_text("utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        state = app._blog_cards = _Cards(
+            stored=data.get("cards", {}) if data.get("version") == CARDS_VERSION else {}
+        )
+    return state
 
 
 def _forget_cards(app: Sphinx, env) -> None:
-    _card_cache(app).clear()
-    app._blog_cards_site = None
+    state = _cards(app)
+    state.rendered.clear()
+    state.site = None
 
 
 #: How every card's HTML starts (the class names are the card's, see :func:`card`).
@@ -178,8 +203,9 @@ def _render_from_origin(app: Sphinx, posts: list, level: int) -> list[str]:
     return pieces
 
 
-def _rebased(app: Sphinx, markup: str, fromdoc: str) -> str:
-    """A card's *markup*, rendered from :data:`_ORIGIN`, with its links made relative to *fromdoc*."""
+def _rebaser(app: Sphinx, fromdoc: str) -> Callable[[str], str]:
+    """A function that takes a card's markup, rendered from :data:`_ORIGIN`, to the same markup with
+    its links made relative to *fromdoc*."""
     builder = app.builder
     page = builder.get_target_uri(fromdoc)
     to_root = "../" * builder.get_target_uri(_ORIGIN).count("/")
@@ -193,7 +219,7 @@ def _rebased(app: Sphinx, markup: str, fromdoc: str) -> str:
         path, hash_, fragment = url[len(to_root) :].partition("#")
         return f'{match["attr"]}="{relative_uri(page, path) + hash_ + fragment or "#"}"'
 
-    return _RELATIVE_URL.sub(rebase, markup)
+    return functools.partial(_RELATIVE_URL.sub, rebase)
 
 
 def card_list(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> nodes.bullet_list:
@@ -212,26 +238,27 @@ def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -
     if builder.name not in _REBASABLE:
         return builder.render_partial(card_list(app, posts, fromdoc, level))["fragment"]
     level = min(max(level, 2), 6)
-    cache = _card_cache(app)
-    stored = _stored_cards(app)
+    state = _cards(app)
     missing: list[tuple[Any, str | None]] = []
     for post in posts:
         key = (post.docname, post.order, level)
-        if key in cache:
+        if key in state.rendered:
             continue
         digest = _card_digest(app, post, level)
-        kept = stored.get(_stored_key(key))
+        kept = state.stored.get(_stored_key(key))
         if digest is not None and kept is not None and kept[0] == digest:
-            cache[key] = kept[1]
+            state.rendered[key] = kept[1]
         else:
             missing.append((post, digest))
     rendered = _render_from_origin(app, [post for post, _ in missing], level) if missing else []
     for (post, digest), card_markup in zip(missing, rendered, strict=True):
-        cache[post.docname, post.order, level] = card_markup
+        key = (post.docname, post.order, level)
+        state.rendered[key] = card_markup
         if digest is not None:
-            stored[_stored_key((post.docname, post.order, level))] = [digest, card_markup]
-            app._blog_stored_cards_changed = True
-    cards = "".join(_rebased(app, cache[post.docname, post.order, level], fromdoc) for post in posts)
+            state.stored[_stored_key(key)] = [digest, card_markup]
+            state.stored_changed = True
+    rebase = _rebaser(app, fromdoc)
+    cards = "".join(rebase(state.rendered[post.docname, post.order, level]) for post in posts)
     return f'<ul class="postlist post-cards">\n{cards}</ul>\n'
 
 
@@ -256,30 +283,16 @@ def _stored_key(key: tuple[str, int, int]) -> str:
     return json.dumps(list(key))
 
 
-def _stored_cards(app: Sphinx) -> dict[str, list[str]]:
-    """The cards kept by earlier builds: key (see :func:`_stored_key`) -> [digest, HTML]."""
-    stored = getattr(app, "_blog_stored_cards", None)
-    if stored is None:
-        try:
-            data = json.loads(_stored_cards_file(app).read_text("utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        stored = data.get("cards", {}) if data.get("version") == CARDS_VERSION else {}
-        app._blog_stored_cards = stored
-        app._blog_stored_cards_changed = False
-    return stored
-
-
 def _card_digest(app: Sphinx, post, level: int) -> str | None:
     """A digest of everything *post*'s card is made of, or None when the card is not to be kept."""
-    shown = getattr(app.env, "blog_freshness", {}).get("shown", {}).get(post.docname)
+    shown = shown_digests(app.env).get(post.docname)
     if shown is None or not _is_plain(post.excerpt):
         return None
-    site = getattr(app, "_blog_cards_site", None)
-    if site is None:
+    state = _cards(app)
+    if state.site is None:
         build_info = getattr(app.builder, "build_info", None)
         versions = sorted((name, str(ext.version)) for name, ext in app.extensions.items())
-        site = app._blog_cards_site = repr(
+        state.site = repr(
             (
                 CARDS_VERSION,
                 app.builder.name,
@@ -288,18 +301,19 @@ def _card_digest(app: Sphinx, post, level: int) -> str | None:
                 docutils.__version__,
             )
         )
-    return hashlib.blake2b(repr((site, shown, post.order, level)).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(
+        repr((state.site, shown, post.order, level)).encode("utf-8"), digest_size=16
+    ).hexdigest()
 
 
 def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or not getattr(app, "_blog_stored_cards_changed", False):
+    state = getattr(app, "_blog_cards", None)
+    if exception is not None or state is None or not state.stored_changed:
         return
     docs = app.env.all_docs
-    cards = {
-        key: value for key, value in sorted(app._blog_stored_cards.items()) if json.loads(key)[0] in docs
-    }
+    cards = {key: value for key, value in sorted(state.stored.items()) if json.loads(key)[0] in docs}
     _stored_cards_file(app).write_text(json.dumps({"version": CARDS_VERSION, "cards": cards}), "utf-8")
-    app._blog_stored_cards_changed = False
+    state.stored_changed = False
 
 
 def _selected_posts(blog: Blog, node: PostList, docname: str) -> list:

@@ -170,6 +170,12 @@ def shown_digest(env: BuildEnvironment, docname: str) -> str:
     return hashlib.blake2b(repr((shown, minutes)).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def shown_digests(env: BuildEnvironment) -> dict[str, str]:
+    """Docname -> :func:`shown_digest` of every post, as the last read phase left them (empty before
+    the first one)."""
+    return (getattr(env, "blog_freshness", None) or {}).get("shown", {})
+
+
 def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     views = post_views(env)
     read = getattr(app, "blog_read_docs", set())
