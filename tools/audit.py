@@ -26,14 +26,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from siteserver import CHROMIUM, serve  # noqa: E402
+from siteserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
-CHROME_FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-    "--disable-component-update --no-first-run"
-)
+#: Lighthouse starts Chromium itself: the same flags as every other browser run here, headless.
+CHROME_FLAGS = " ".join(["--headless=new", *CHROMIUM_ARGS])
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 DEFAULT_PAGE = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
 TARGET_SCORE = 0.95
