@@ -18,6 +18,8 @@ language = "en"
 extensions = [
     "myst_parser",
     "ablog",
+    "blogext.ablogadapter",
+    "blogext.posts",
     "blogext.siteurl",
     "blogext.postmeta",
     "blogext.frontmatter",
@@ -26,16 +28,14 @@ extensions = [
     "sphinx_copybutton",
     "blogext.feeds",
     "sphinxext.opengraph",
-    "sphinx_sitemap",
     "notfound.extension",
     "blogext.findability",
+    "blogext.sitemap",
     "blogext.cards",
     "blogext.lightpages",
     "blogext.series",
-    "blogext.parallel",
     "blogext.freshness",
     "blogext.archives",
-    "blogext.leanenv",
     "blogext.templatecache",
 ]
 
@@ -135,6 +135,5 @@ ogp_image = "_static/social-card.png"  # the default link-preview image, 1200 x 
 ogp_image_alt = "Shruti Turner: notes from a machine-learning engineer"
 ogp_social_cards = {"enable": False}
 ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
-sitemap_url_scheme = "{link}"  # no language or version prefix: one language, one version
 notfound_template = "404.html"
 notfound_context = {"title": "Page not found"}

@@ -1,37 +1,81 @@
 """Local Sphinx extensions for the blog, one module per feature.
 
 Each module is a Sphinx extension of its own, switched on in ``conf.py`` by its
-dotted name (for example ``"blogext.postmeta"``):
+dotted name (for example ``"blogext.postmeta"``). The README's "Architecture"
+section draws the map; in short:
 
+- :mod:`blogext.posts`: the post model. Which posts exist, which are published
+  (drafts, scheduling and "today" are decided there, once), and what other
+  pages show of them (title, date, tags, excerpt, reading time).
+- :mod:`blogext.ablogadapter`: the one door to ABlog. The only module that imports
+  ``ablog``: it tells ABlog which posts are published, reads its grouping back,
+  makes it parallel-safe and keeps its environment lean.
+- :mod:`blogext.frontmatter`: every post checked before the build reads it (one
+  clear error per problem), and tags that differ only in case or punctuation merged.
+- :mod:`blogext.drafts`: drafts and scheduled posts left out of the published site,
+  and shown with a banner in the preview (``nox -s serve``).
 - :mod:`blogext.siteurl`: the published base URL, taken from the environment.
 - :mod:`blogext.postmeta`: the header under a post's title (date, reading time,
   category, tags).
-- :mod:`blogext.frontmatter`: every post checked before the build reads it (one
-  clear error per problem), and tags that differ only in case or punctuation merged.
-- :mod:`blogext.drafts`: drafts and scheduled posts, left out of the published site
-  and shown with a banner in the preview (``nox -s serve``).
-- :mod:`blogext.newpost`: ``nox -s new -- "Post title"``, a new post as a draft.
-- :mod:`blogext.feeds`: the Atom feeds (site, tags, categories, authors, years, and
-  whatever ``blog-collect-feeds`` handlers add, such as series), in place of ABlog's.
-- :mod:`blogext.series`: tutorial series: the series box and previous/next links
-  on every part, a page per series, the list of series and a feed per series.
-- :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
-  tutorials' console blocks against real Git; on the site, their markers are hidden.
-- :mod:`blogext.parallel`: ``sphinx-build -j N`` with ABlog (its posts merged after
-  parallel reading).
-- :mod:`blogext.freshness`: incremental builds rewrite the pages whose post lists,
-  recent posts or previous/next links changed, so they match a clean build.
-- :mod:`blogext.archives`: ABlog's archive pages, rewritten only when what they
-  show has changed (fingerprints kept in the doctree folder).
 - :mod:`blogext.cards`: post and series cards (``postcards``, ``seriescards``, and
   ``post_cards()`` for the archive templates), and the author card's data.
+- :mod:`blogext.series`: tutorial series: the series box and previous/next links
+  on every part, a page per series, the list of series and a feed per series.
+- :mod:`blogext.archives`: ABlog's archive pages, rewritten only when what they
+  show has changed (fingerprints kept in the doctree folder).
+- :mod:`blogext.feeds`: the Atom feeds (site, tags, categories, authors, years, and
+  whatever ``blog-collect-feeds`` handlers add, such as series), in place of ABlog's.
+- :mod:`blogext.freshness`: incremental builds rewrite the pages whose post lists,
+  recent posts or previous/next links changed, so they match a clean build.
 - :mod:`blogext.findability`: meta descriptions, Open Graph for every page,
-  ``robots.txt``, the 404 page at ``/404.html``, and the base URL handed to
-  sphinxext-opengraph and sphinx-notfound-page.
+  ``robots.txt``, the 404 page at ``/404.html``.
+- :mod:`blogext.sitemap`: ``sitemap.xml`` of every published page.
 - :mod:`blogext.lightpages`: no search scripts outside the search page, and
   sphinx-copybutton's scripts deferred.
-- :mod:`blogext.leanenv`: the build environment without ABlog's second copy of
-  every post's doctree (smaller, faster to load, less memory).
-- :mod:`blogext.templatecache`: compiled page templates kept between builds, so a
-  rebuild does not compile the theme's templates again.
+- :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
+  tutorials' console blocks against real Git; on the site, their markers are hidden.
+- :mod:`blogext.templatecache`: compiled page templates kept between builds.
+- :mod:`blogext.newpost`: ``nox -s new -- "Post title"``, a new post as a draft.
+
+Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
+:mod:`blogext.nodeutil` (helpers on docutils nodes).
+
+**Listener priorities.** Sphinx calls an event's listeners in priority order
+(default 500, lower first). Every listener of the blog that needs another
+priority takes it from here, with the reason:
 """
+
+#: config-inited: the base URL is settled before anything reads it.
+SITE_URL = 100
+#: config-inited: the settled base URL is handed to sphinxext-opengraph and sphinx-notfound-page.
+FINDABILITY_URLS = 150
+#: config-inited: ``blog_timezone`` and the feed settings are checked before the post model reads them.
+FEED_SETTINGS = 300
+#: config-inited: every post's front matter is checked before anything else reads the posts.
+FRONT_MATTER = 400
+#: config-inited: the post model decides "today", drafts and scheduled posts.
+POST_DECISIONS = 440
+#: config-inited: unpublished posts are excluded from the published build (after the decision).
+EXCLUDE_UNPUBLISHED = 450
+#: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it.
+SLIM_ABLOG_COPY = 700
+#: env-updated: the posts are registered with ABlog before any other listener asks ABlog about them.
+REGISTER_POSTS = 100
+#: doctree-resolved: cards replace ``postcards`` nodes before ABlog (500) renders them as a plain list.
+CARDS = 400
+#: doctree-resolved: the series box goes under the post header that blogext.postmeta adds (500).
+SERIES_BOX = 600
+#: html-page-context: the feeds' links are in the context before the theme (500) renders the footer.
+FEED_LINKS = 450
+#: html-page-context: the meta description is set before sphinxext-opengraph (500) looks for one.
+PAGE_META = 450
+#: html-page-context: the series' own previous/next replace ABlog's, after ABlog (500) sets them.
+SERIES_NAVIGATION = 600
+#: html-page-context: scripts are lightened after every extension has added its own.
+LIGHT_PAGES = 900
+#: build-finished: pages of removed documents are deleted first,
+REMOVE_PAGES = 300
+#: build-finished: then archive pages that are no longer generated,
+REMOVE_ARCHIVES = 350
+#: build-finished: and the sitemap lists what is left, last of all.
+SITEMAP = 900

@@ -5,9 +5,9 @@ year, and the catalog pages listing those) on every build, incremental or not,
 and each one renders every post it lists: with a few hundred posts, a build
 with nothing changed spends most of its time rewriting identical archives.
 
-This module takes over ABlog's ``html-collect-pages`` listener. It still lets
-ABlog decide which pages exist and with what context, but before handing a
-page to Sphinx it computes a *fingerprint* of everything the page is made
+ABlog still decides which pages exist and with what context (through
+:mod:`blogext.ablogadapter`), but before a page is handed to Sphinx this module
+computes a *fingerprint* of everything the page is made
 from, and skips the page when its output file is the one written with that
 fingerprint. The fingerprint covers:
 
@@ -28,25 +28,27 @@ fingerprint. The fingerprint covers:
 
 Fingerprints are kept in the doctree folder, one file per builder, with the
 size and modification time of each page written. A page that ABlog no longer
-generates (the last post with a tag lost it), or that another feature stopped
-from being written (``blog/drafts`` outside the preview), is deleted from the
+generates (the last post with a tag lost it, or the drafts list outside a
+preview with drafts) is deleted from the
 output, as a clean build would not have it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-import ablog
-import ablog.post
-from ablog.blog import Blog, Catalog, Collection, Post
 from sphinx.application import Sphinx
 
-from blogext.freshness import post_views, remove_page, shown_digest, shown_digests
+import blogext
+from blogext import ablogadapter
+from blogext.ablogadapter import AblogPost, Catalog, Collection
+from blogext.freshness import remove_page, shown_digests
+from blogext.posts import post_docnames, post_views, shown_digest
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
 RECORD_VERSION = 2
@@ -60,7 +62,7 @@ def _plain(value: Any, depth: int = 0) -> Any:
     """*value* as plain, comparable data: ABlog's objects by what a template can show of them."""
     if isinstance(value, str | int | float | bool | type(None)):
         return value
-    if isinstance(value, Post):
+    if isinstance(value, AblogPost):
         return ("post", value.docname, value.section)
     if isinstance(value, Collection):
         return ("collection", value.docname, str(value), value.href, [_plain(p) for p in value])
@@ -131,10 +133,7 @@ def post_digests(app: Sphinx) -> dict[str, str]:
     (:func:`blogext.freshness.shown_digest`, kept by :mod:`blogext.freshness` for every post)."""
     env = app.env
     known = shown_digests(env)
-    return {
-        docname: known.get(docname) or shown_digest(env, docname)
-        for docname in getattr(env, "ablog_posts", {})
-    }
+    return {docname: known.get(docname) or shown_digest(env, docname) for docname in post_docnames(env)}
 
 
 def page_fingerprint(
@@ -186,26 +185,23 @@ class _Build:
         self.posts = post_digests(app)
         self.kept: dict[str, dict[str, Any]] = {}
         self.written: dict[str, tuple[str, list[int] | None]] = {}
+        self.site = ""
 
 
-def archive_pages(app: Sphinx):
-    """ABlog's archive pages, less those whose output is already what they would be (html-collect-pages)."""
-    if not ablog.builder_support(app):
-        return
-    blog = Blog(app)
-    if not blog:
-        ablog.post.register_posts(app)
-    state = app.builder.blog_archives = _Build(app)
-    site = site_fingerprint(app)
-    for pagename, context, template in ablog.post.generate_archive_pages(app):
-        fingerprint = page_fingerprint(app, site, pagename, context, template, state.posts)
-        old = state.old.get(pagename)
-        outfile = str(app.builder.get_outfilename(pagename))
-        if old and old["fingerprint"] == fingerprint and old["file"] == _stat(outfile):
-            state.kept[pagename] = old
-            continue
-        state.written[pagename] = (fingerprint, _stat(outfile))
-        yield pagename, context, template
+def _up_to_date(app: Sphinx, pagename: str, context: dict[str, Any], template: str) -> bool:
+    """Whether the archive page's output is already what it would be (so it is not written again)."""
+    state = getattr(app.builder, "blog_archives", None)
+    if state is None:
+        state = app.builder.blog_archives = _Build(app)
+        state.site = site_fingerprint(app)
+    fingerprint = page_fingerprint(app, state.site, pagename, context, template, state.posts)
+    old = state.old.get(pagename)
+    outfile = str(app.builder.get_outfilename(pagename))
+    if old and old["fingerprint"] == fingerprint and old["file"] == _stat(outfile):
+        state.kept[pagename] = old
+        return True
+    state.written[pagename] = (fingerprint, _stat(outfile))
+    return False
 
 
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -214,12 +210,9 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
         return
     pages = dict(state.kept)
     outdir = Path(app.outdir)
-    for pagename, (fingerprint, before) in state.written.items():
+    for pagename, (fingerprint, _before) in state.written.items():
         after = _stat(str(app.builder.get_outfilename(pagename)))
         if after is None:
-            continue
-        if after == before:  # handed to Sphinx but not written (another feature stopped it): stale
-            remove_page(outdir, app.builder.get_target_uri(pagename))
             continue
         pages[pagename] = {"fingerprint": fingerprint, "file": after}
     for gone in sorted(state.old.keys() - pages.keys() - state.written.keys()):
@@ -228,17 +221,8 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     _record_file(app).write_text(json.dumps(record, sort_keys=True), "utf-8")
 
 
-def _take_over_from_ablog(app: Sphinx) -> None:
-    for listener in list(app.events.listeners.get("html-collect-pages", [])):
-        if listener.handler is ablog.post.generate_archive_pages:
-            app.disconnect(listener.id)
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("ablog")
     app.setup_extension("blogext.freshness")
-    _take_over_from_ablog(app)
-    app.connect("html-collect-pages", archive_pages)
-    # Before blogext.freshness completes the sitemap (400), so a deleted page leaves it too.
-    app.connect("build-finished", _on_finished, priority=350)
+    ablogadapter.skip_archive_pages(app, functools.partial(_up_to_date, app))
+    app.connect("build-finished", _on_finished, priority=blogext.REMOVE_ARCHIVES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -47,14 +47,14 @@ from pathlib import Path
 from typing import Any
 
 import docutils
-from ablog.blog import Blog, revise_pending_xrefs
-from ablog.post import PostList, PostListDirective, register_posts
 from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
-from blogext import postmeta
+import blogext
+from blogext import ablogadapter, postmeta, posts
+from blogext.ablogadapter import PostList, PostListDirective, revise_pending_xrefs
 from blogext.freshness import shown_digests
 
 
@@ -77,13 +77,6 @@ class SeriesCardsDirective(PostListDirective):
         [node] = super().run()
         node["cards"] = "series"
         return [node]
-
-
-def _blog(app: Sphinx) -> Blog:
-    blog = Blog(app)
-    if not blog:
-        register_posts(app)
-    return blog
 
 
 #: Nodes that Sphinx's post-transforms (references, ``only``, images...) leave as they are: an
@@ -316,7 +309,7 @@ def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
     state.stored_changed = False
 
 
-def _selected_posts(blog: Blog, node: PostList, docname: str) -> list:
+def _selected_posts(blog, node: PostList, docname: str) -> list:
     """The posts a ``postcards`` node asks for, newest first, as ``postlist`` selects them."""
     collections = [
         blog.catalogs[kind].collections[name]
@@ -392,7 +385,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
     cards = [node for node in doctree.findall(PostList) if node.get("cards")]
     if not cards:
         return
-    blog = _blog(app)
+    blog = ablogadapter.blog(app)
     for node in cards:
         if node["cards"] == "series":
             node.replace_self(series_card_list(app, docname, _heading_level(node)))
@@ -434,21 +427,21 @@ def _on_merge(app: Sphinx, env, docnames: set[str], other) -> None:
 def fingerprint(app: Sphinx) -> tuple:
     """Everything any card shows: every post's card fields, and every series' card fields."""
     env = app.env
-    minutes = getattr(env, "blog_reading_minutes", {})
-    posts = []
-    for docname, infos in sorted(getattr(env, "ablog_posts", {}).items()):
-        for info in infos:
-            posts.append(
-                (
-                    docname,
-                    str(info.get("title")),
-                    str(info.get("date")),
-                    tuple(info.get("tags") or ()),
-                    tuple(info.get("category") or ()),
-                    " ".join(node.astext() for node in info.get("excerpt") or []),
-                    minutes.get(docname),
-                )
+    digests = shown_digests(env)
+    shown = []
+    for (docname, _order), view in sorted(posts.post_views(env).items()):
+        published, title, date, _update, _section, _link, tags, category, *_rest = view
+        shown.append(
+            (
+                docname,
+                published,
+                str(title),
+                str(date),
+                tuple(tags or ()),
+                tuple(category or ()),
+                digests.get(docname) or posts.shown_digest(env, docname),
             )
+        )
     series = ()
     if "blogext.series" in app.extensions:
         from blogext import series as series_feature
@@ -462,7 +455,7 @@ def fingerprint(app: Sphinx) -> tuple:
             )
             for d in series_feature.series_by_slug(env).values()
         )
-    return (tuple(posts), series)
+    return (tuple(shown), series)
 
 
 def _on_env_updated(app: Sphinx, env) -> list[str]:
@@ -506,7 +499,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("ablog")
+    app.setup_extension("blogext.posts")
     app.add_config_value("blog_author_bios", {}, "html", types=[dict])
     app.add_directive("postcards", PostCardsDirective)
     app.add_directive("seriescards", SeriesCardsDirective)
@@ -516,7 +509,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-updated", _on_env_updated)
     app.connect("env-updated", _forget_cards)
     app.connect("build-finished", _save_stored_cards)
-    # Before ABlog's own postlist handler (500), which would render the node as a plain list.
-    app.connect("doctree-resolved", _on_doctree_resolved, priority=400)
+    app.connect("doctree-resolved", _on_doctree_resolved, priority=blogext.CARDS)
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,7 +7,7 @@ ABlog writes no feed, while its ``blog_baseurl`` stays set for everything else).
 Other features add feeds through the ``blog-collect-feeds`` event: it is emitted
 once per build, when writing starts, and each handler returns a list of
 :class:`FeedSpec`. Posts that are not published (ABlog's future-dated posts,
-and :func:`blogext.drafts.unpublished`) are dropped from every feed here, so no
+and :func:`blogext.posts.unpublished`) are dropped from every feed here, so no
 handler can leak one.
 
 How a build makes the feeds:
@@ -59,23 +59,19 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import ablog
-import ablog.post
-from ablog.blog import Blog, Post, slugify
-from ablog.post import register_posts
 from lxml import etree
 from lxml.builder import ElementMaker
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
-from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
-from blogext import drafts, frontmatter
+import blogext
+from blogext import ablogadapter, posts
+from blogext.ablogadapter import AblogPost as Post
+from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
-
-logger = logging.getLogger(__name__)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -108,7 +104,6 @@ URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@(?P<domain>[^@\s]+)$")
-_STRAIGHT_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 #: A relative URI of path segments only, none of them "." or "..": joined to a base by concatenation.
 _PLAIN_PATH = re.compile(r"(?:[\w~%-][\w.~%-]*/)*(?:[\w~%-][\w.~%-]*)?")
 _TAG_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -153,6 +148,8 @@ class _Build:
     stored_before: set[str] | None = None
     #: The process that writes the feeds; pages written by any other (``-j N``) hand entries back by file.
     pid: int = 0
+    #: The pages whose written HTML makes a feed entry: every post's.
+    entry_pages: set[str] = field(default_factory=set)
 
 
 # -- configuration -----------------------------------------------------------------
@@ -239,50 +236,12 @@ class FrontMatter:
 
 
 def read_front_matter(app: Sphinx, docname: str) -> FrontMatter:
-    """The post's authors, update date and description.
-
-    From :mod:`blogext.frontmatter` when it has checked the post, else from
-    ``env.metadata``, where myst-parser keeps every value as text: a list as
-    JSON, with curly quotes in bibliographic fields such as ``author``.
-    """
-    checked = frontmatter.front_matter(app.env, docname)
-    if checked is not None:
-        return FrontMatter(tuple(checked.author), checked.updated, checked.description)
-    meta = app.env.metadata.get(docname, {})
-    return FrontMatter(
-        _author_keys(meta.get("author")),
-        _parse_updated(meta.get("updated"), docname),
-        str(meta["description"]) if meta.get("description") else None,
-    )
-
-
-def _author_keys(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    text = str(value).translate(_STRAIGHT_QUOTES).strip()
-    if text.startswith("["):
-        try:
-            return tuple(str(key).strip() for key in json.loads(text))
-        except ValueError:
-            text = text.strip("[]")
-    return tuple(key.strip().strip("\"'") for key in text.split(",") if key.strip())
-
-
-def _parse_updated(value: Any, docname: str) -> datetime | None:
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        return datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        logger.warning(
-            "front matter 'updated: %s' is not a date (expected YYYY-MM-DD, optionally with a time); "
-            "the feeds ignore it",
-            value,
-            type="blogext",
-            subtype="feeds",
-            location=docname,
-        )
-        return None
+    """The post's authors, update date and description, from its checked front matter (the post
+    model's); a page that is not a checked post (an ABlog ``post`` directive elsewhere) has none."""
+    checked = posts.front_matter(app.env, docname)
+    if checked is None:
+        return FrontMatter((), None, None)
+    return FrontMatter(tuple(checked.author), checked.updated, checked.description)
 
 
 def _authors(app: Sphinx, keys: tuple[str, ...], post: Post) -> list[tuple[str, str | None]]:
@@ -297,26 +256,24 @@ def _authors(app: Sphinx, keys: tuple[str, ...], post: Post) -> list[tuple[str, 
 
 def _published_posts(app: Sphinx) -> dict[str, Post]:
     """Docname -> post, for every published post (never a draft or a scheduled one)."""
-    blog = Blog(app)
-    if not blog:
-        register_posts(app)
-    hidden = drafts.unpublished(app.env)
-    posts: dict[str, Post] = {}
+    blog = ablogadapter.blog(app)
+    hidden = posts.unpublished(app.env)
+    published: dict[str, Post] = {}
     for post in blog.posts:
-        if post.published and post.docname not in hidden and post.docname not in posts:
-            posts[post.docname] = post
-    return posts
+        if post.published and post.docname not in hidden and post.docname not in published:
+            published[post.docname] = post
+    return published
 
 
-def _site_specs(app: Sphinx, posts: dict[str, Post], labels: dict[str, str]) -> list[FeedSpec]:
-    blog = Blog(app)
+def _site_specs(app: Sphinx, published: dict[str, Post], labels: dict[str, str]) -> list[FeedSpec]:
+    blog = ablogadapter.blog(app)
     config = app.config
     specs = [
         FeedSpec(
             key="site",
             path=posixpath.join(blog.blog_path, FEED_FILE),
             title=blog.blog_title,
-            docnames=tuple(posts),
+            docnames=tuple(published),
             page=blog.posts.docname,
             limit=config.blog_feed_site_length,
         )
@@ -333,7 +290,7 @@ def _site_specs(app: Sphinx, posts: dict[str, Post], labels: dict[str, str]) -> 
         ("language", "Posts in", blog.language),
     ):
         for coll in catalog:
-            docnames = tuple(dict.fromkeys(p.docname for p in coll if p.docname in posts))
+            docnames = tuple(dict.fromkeys(p.docname for p in coll if p.docname in published))
             if not docnames:
                 continue
             key = f"{kind}:{posixpath.basename(coll.path) or slugify(coll.name)}"
@@ -377,24 +334,26 @@ def _check_spec(spec: Any, seen_keys: set[str], seen_paths: set[str]) -> FeedSpe
 
 def _on_write_started(app: Sphinx, builder: Builder) -> None:
     """Collect every feed of this build, before any page that links one is written."""
-    if not ablog.builder_support(app):
+    if not ablogadapter.builder_support(app):
         return
     cache, changed = _load_cache(app)
-    state = _Build(cache=cache, changed=changed, pid=os.getpid())
+    state = _Build(
+        cache=cache, changed=changed, pid=os.getpid(), entry_pages=set(posts.post_docnames(app.env))
+    )
     # A cache made anew may have stored entries of an older one beside it: look through them all.
     state.stored_before = None if changed else set(cache["digests"].values())
     builder.blog_feeds = state
     for stale in _handed_back_files(app):  # left by a build that failed
         stale.unlink(missing_ok=True)
-    posts = _published_posts(app)
-    specs = _site_specs(app, posts, state.labels)
+    published = _published_posts(app)
+    specs = _site_specs(app, published, state.labels)
     for result in app.events.emit("blog-collect-feeds"):
         specs.extend(result or [])
     keys: set[str] = set()
     paths: set[str] = set()
     for spec in specs:
         spec = _check_spec(spec, keys, paths)
-        kept = tuple(dict.fromkeys(d for d in spec.docnames if d in posts))
+        kept = tuple(dict.fromkeys(d for d in spec.docnames if d in published))
         if not kept:
             continue  # a feed of drafts only is not published
         spec = FeedSpec(spec.key, spec.path, spec.title, kept, spec.page, spec.limit)
@@ -438,7 +397,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         for x in links
     )
     context["metatags"] = context.get("metatags", "") + tags + "\n"
-    if doctree is not None and pagename in getattr(app.env, "ablog_posts", {}) and "body" in context:
+    if doctree is not None and pagename in state.entry_pages and "body" in context:
         _keep_content(app, state, pagename, entry_content(app, pagename, context["body"]))
 
 
@@ -799,7 +758,7 @@ def _feed_head(
 ) -> tuple[etree._Element, list[str]]:
     """The feed without its entries, and the docnames of its entries, newest first."""
     config = app.config
-    blog = Blog(app)
+    blog = ablogadapter.blog(app)
     chosen = sorted(spec.docnames, key=lambda d: (entries[d].published, d), reverse=True)[: spec.limit]
     page_url = urljoin(base, app.builder.get_target_uri(spec.page or blog.posts.docname))
     feed = ATOM.feed(
@@ -824,22 +783,22 @@ def _write_feeds(app: Sphinx):
     state = _state(app)
     if state is None:
         return []
-    posts = _published_posts(app)
+    published = _published_posts(app)
     needed = sorted({d for spec in state.specs for d in spec.docnames})
     _take_handed_back(app, state)
     digests = state.cache["digests"]
     for docname in needed:
         if docname not in digests:  # not written in this build, and not cached: render it now
             _content(app, state, docname)
-    base = app.config.html_baseurl or Blog(app).blog_baseurl
+    blog = ablogadapter.blog(app)
+    base = app.config.html_baseurl or blog.blog_baseurl
     tz = ZoneInfo(app.config.blog_timezone)
-    blog = Blog(app)
     schemes = (urljoin(base, blog.tags.path + "/"), urljoin(base, blog.category.path + "/"))
     author_urls: dict[str, str | None] = {}
     entries = {
         d: _make_entry(
             app,
-            posts[d],
+            published[d],
             (digests[d], functools.partial(_content, app, state, d)),
             base,
             tz,
@@ -878,15 +837,9 @@ def _write_feeds(app: Sphinx):
     return []
 
 
-def _disconnect_ablog_feeds(app: Sphinx) -> None:
-    for listener in list(app.events.listeners.get("html-collect-pages", [])):
-        if listener.handler is ablog.post.generate_atom_feeds:
-            app.disconnect(listener.id)
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("ablog")
-    _disconnect_ablog_feeds(app)
+    app.setup_extension("blogext.posts")
+    ablogadapter.take_over(app, ablogadapter.feed_generator)
     app.add_event("blog-collect-feeds")
     app.add_config_value(
         "blog_timezone", "UTC", "", types=[str], description="IANA time zone of posts' dates and times"
@@ -915,10 +868,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         types=[int, type(None)],
         description="most entries in a tag, category, author or year feed (None: all)",
     )
-    # Before blogext.drafts (450) reads blog_timezone to know what day it is.
-    app.connect("config-inited", _check_config, priority=300)
+    app.connect("config-inited", _check_config, priority=blogext.FEED_SETTINGS)
     app.connect("write-started", _on_write_started)
-    # Before the theme (500) checks which footer templates render empty; ABlog then keeps feed_path.
-    app.connect("html-page-context", _on_page_context, priority=450)
+    app.connect("html-page-context", _on_page_context, priority=blogext.FEED_LINKS)
     app.connect("html-collect-pages", _write_feeds)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,7 +1,7 @@
 """Findability: what search engines and link previews read from every page.
 
 The well-kept extensions do the heavy lifting (``sphinxext.opengraph`` for Open
-Graph tags, ``sphinx_sitemap`` for ``sitemap.xml``, ``notfound.extension`` for
+Graph tags, ``notfound.extension`` for
 the 404 page); this module feeds them what they cannot know by themselves:
 
 - the published base URL (from :mod:`blogext.siteurl`) becomes ``ogp_site_url``
@@ -14,8 +14,8 @@ the 404 page); this module feeds them what they cannot know by themselves:
   Graph tags too;
 - posts are Open Graph ``article`` pages with their publication date;
 - pages nobody should land on from a search engine (404, search, drafts) say
-  ``noindex`` and stay out of the sitemap, as do posts the preview build shows
-  but that are not published (:func:`blogext.drafts.unpublished`);
+  ``noindex`` and stay out of the sitemap (:mod:`blogext.sitemap`), as do posts the preview build shows
+  but that are not published (:func:`blogext.posts.unpublished`);
 - ``robots.txt`` names the sitemap by its absolute URL;
 - the 404 page is written to ``404.html`` at the root of the site, where
   GitHub Pages and Read the Docs look for it (the dirhtml builder would put it
@@ -33,10 +33,12 @@ from urllib.parse import urljoin, urlsplit
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from blogext.drafts import unpublished
+import blogext
+from blogext import ablogadapter
+from blogext.nodeutil import ancestors
+from blogext.posts import unpublished
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +68,7 @@ def urls_prefix(base_url: str) -> str:
 
 def _first_paragraph(doctree: nodes.document) -> str:
     for para in doctree.findall(nodes.paragraph):
-        if any(
-            isinstance(p, nodes.Element) and "post-meta" in p.get("classes", []) for p in _ancestors(para)
-        ):
+        if any(isinstance(p, nodes.Element) and "post-meta" in p.get("classes", []) for p in ancestors(para)):
             continue
         text = para.astext().strip()
         if text:
@@ -76,17 +76,10 @@ def _first_paragraph(doctree: nodes.document) -> str:
     return ""
 
 
-def _ancestors(node: nodes.Node):
-    parent = node.parent
-    while parent is not None:
-        yield parent
-        parent = parent.parent
-
-
 def _blog(app: Sphinx):
-    from ablog.blog import Blog
-
-    blog = Blog(app)
+    if not ablogadapter.builder_support(app):
+        return None
+    blog = ablogadapter.blog(app)
     return blog if blog else None
 
 
@@ -134,22 +127,6 @@ def _set_urls(app: Sphinx, config: Config) -> None:
         return
     config.ogp_site_url = base
     config.notfound_urls_prefix = urls_prefix(base)
-
-
-def _sitemap_link(docname: str) -> str:
-    """The link sphinx-sitemap records for *docname* in a dirhtml build."""
-    if docname == "index":
-        return ""
-    return docname[: -len("index")] if docname.endswith("/index") else docname + "/"
-
-
-def _keep_out_of_sitemap(app: Sphinx, env: BuildEnvironment) -> None:
-    excludes = list(app.config.sitemap_excludes)
-    for docname in [*app.config.blog_noindex_pages, *unpublished(env)]:
-        for link in (_sitemap_link(docname), docname + ".html"):
-            if link not in excludes:
-                excludes.append(link)
-    app.config.sitemap_excludes = excludes
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
@@ -226,7 +203,7 @@ def _move_404_to_root(app: Sphinx, exception: Exception | None) -> None:
 def _write_robots(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    sitemap = urljoin(app.config.html_baseurl, app.config.sitemap_filename)
+    sitemap = urljoin(app.config.html_baseurl, "sitemap.xml")
     text = f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n"
     target = Path(app.outdir) / "robots.txt"
     if not target.is_file() or target.read_text("utf-8") != text:
@@ -236,14 +213,10 @@ def _write_robots(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.siteurl")
     app.setup_extension("sphinxext.opengraph")
-    app.setup_extension("sphinx_sitemap")
     app.setup_extension("notfound.extension")
     app.add_config_value("blog_noindex_pages", ["search", "404", "blog/drafts"], "html", types=[list, tuple])
-    # After blogext.siteurl (priority 100) has settled the base URL.
-    app.connect("config-inited", _set_urls, priority=150)
-    app.connect("env-updated", _keep_out_of_sitemap)
-    # Before opengraph (500), which keeps a meta description that is already there.
-    app.connect("html-page-context", _on_page_context, priority=450)
+    app.connect("config-inited", _set_urls, priority=blogext.FINDABILITY_URLS)
+    app.connect("html-page-context", _on_page_context, priority=blogext.PAGE_META)
     app.connect("build-finished", _move_404_to_root)
     app.connect("build-finished", _write_robots)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -48,7 +48,6 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
-from ablog.blog import slugify
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -57,6 +56,8 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
+import blogext
+from blogext.ablogadapter import slugify
 from blogext.errors import BuildStopped
 
 logger = logging.getLogger(__name__)
@@ -872,7 +873,7 @@ def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Bui
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
-    app.setup_extension("ablog")
+    app.setup_extension("blogext.ablogadapter")
     app.add_config_value(
         "blog_extra_front_matter_keys",
         [],
@@ -880,7 +881,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         types=[list, tuple],
         description="front-matter keys that other features check, besides the known ones",
     )
-    app.connect("config-inited", _check_posts, priority=400)
+    app.connect("config-inited", _check_posts, priority=blogext.FRONT_MATTER)
     app.connect("builder-inited", _keep_in_env)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _on_purge)

@@ -19,6 +19,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+import blogext
+
 try:  # Sphinx >= 7.2; the same class Sphinx renders <script> tags from.
     from sphinx.builders.html._assets import _JavaScript
 except ImportError:  # pragma: no cover - older Sphinx: leave scripts as they are
@@ -59,6 +61,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "blog_search_only_scripts", ["doctools.js", "sphinx_highlight.js"], "html", types=[list]
     )
     app.add_config_value("blog_deferred_scripts", ["clipboard.min.js", "copybutton.js"], "html", types=[list])
-    # Late, after every extension has added its scripts to the page.
-    app.connect("html-page-context", _on_page_context, priority=900)
+    app.connect("html-page-context", _on_page_context, priority=blogext.LIGHT_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

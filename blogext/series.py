@@ -19,23 +19,21 @@ What a reader gets
     - an Atom feed per series, through the ``blog-collect-feeds`` contract of
       :mod:`blogext.feeds`.
 
-    Unpublished parts (:func:`blogext.drafts.unpublished`, or a date ABlog
-    considers in the future) are not counted and not linked from anywhere; in
+    Unpublished parts (drafts and scheduled posts, as the post model
+    :mod:`blogext.posts` decides) are not counted and not linked from anywhere; in
     the preview, their own page shows where they will slot in.
 
 Bad input
     Every problem names the file (and front-matter line), the value and what
     was expected. A ``series`` slug that names no series page, a ``part`` that
     is not a positive integer, two parts of one series with the same number,
-    and ``series`` on a page that is not a post are *errors*: each is logged
-    as an error (type ``series``, subtype ``unknown-series``, ``bad-part``,
-    ``duplicate-part``, ``not-a-post``) and the build's exit status is set to
-    1, so the build fails with or without ``-W`` (it still runs to the end,
-    to report every problem at once). A series page with no parts, and a
-    ``series/index.md`` (that page is generated), are *warnings* (subtypes
-    ``empty-series``, ``reserved-page``): they fail the build only under
-    ``-W``. The checks run after every read phase, incremental builds
-    included, so a problem cannot slip through because its file was not
+    and ``series`` on a page that is not a post, a series page with no parts,
+    and a ``series/index.md`` (that page is generated) are each a warning of
+    type ``blog``, subtype ``series``, with the file and line: the strict build
+    (``-W``, as every documented command builds) fails on them, after running
+    to the end to report every problem at once, and
+    ``suppress_warnings = ["blog.series"]`` silences them. The checks run after
+    every read phase, incremental builds included, so a problem cannot slip through because its file was not
     re-read.
 
 State and incremental builds
@@ -61,7 +59,6 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-import ablog.blog
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
@@ -69,13 +66,12 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
-from blogext import drafts
+import blogext
+from blogext import ablogadapter, posts
 from blogext.feeds import FeedSpec
 
 logger = logging.getLogger(__name__)
 
-#: Subtypes of the ``series`` problems that are errors: they fail the build even without ``-W``.
-ERRORS = ("unknown-series", "bad-part", "duplicate-part", "not-a-post")
 _POSITIVE_INT = re.compile(r"[0-9]+")
 
 
@@ -117,10 +113,6 @@ class Problem:
     subtype: str
     message: str
     location: tuple[str, int | None]
-
-    @property
-    def is_error(self) -> bool:
-        return self.subtype in ERRORS
 
 
 # -- State in the environment ---------------------------------------------------
@@ -218,22 +210,6 @@ def _part_number(raw: str | None) -> int | None:
     return int(raw)
 
 
-def _is_published(env: BuildEnvironment, docname: str, when: datetime | None) -> bool:
-    """Published: not named by :func:`blogext.drafts.unpublished`, and dated before ABlog's "tomorrow"."""
-    if docname in drafts.unpublished(env):
-        return False
-    return when is not None and when.replace(tzinfo=None) < ablog.blog.TOMORROW
-
-
-def _postinfo(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
-    infos = getattr(env, "ablog_posts", {}).get(docname)
-    return infos[0] if infos else None
-
-
-def _excerpt_text(info: dict[str, Any]) -> str:
-    return " ".join(node.astext() for node in info.get("excerpt") or [])
-
-
 def series_by_slug(env: BuildEnvironment) -> dict[str, SeriesDef]:
     return {d.slug: d for d in sorted(_defs(env).values(), key=lambda d: d.docname)}
 
@@ -242,18 +218,17 @@ def parts_of(env: BuildEnvironment, slug: str) -> list[Part]:
     """Every part of series *slug* in reading order, published or not."""
     parts = []
     for member in _members(env).values():
-        info = _postinfo(env, member.docname)
+        info = posts.post_info(env, member.docname)
         if member.slug != slug or info is None:
             continue
-        when = info.get("date")
         parts.append(
             Part(
                 member.docname,
-                info.get("title") or member.docname,
-                when,
+                info.title or member.docname,
+                info.date,
                 _part_number(member.part),
-                _is_published(env, member.docname, when),
-                _excerpt_text(info),
+                posts.is_published(env, member.docname, info.date),
+                info.excerpt_text,
             )
         )
 
@@ -301,7 +276,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
                     where,
                 )
             )
-        if _postinfo(env, member.docname) is None:
+        if posts.post_info(env, member.docname) is None:
             problems.append(
                 Problem(
                     "not-a-post",
@@ -360,10 +335,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
 def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     problems = find_problems(app, env)
     for problem in problems:
-        log = logger.error if problem.is_error else logger.warning
-        log(problem.message, type="series", subtype=problem.subtype, location=problem.location)
-    if any(p.is_error for p in problems):
-        app.statuscode = 1  # fail the build, with or without -W, as a broken link fails linkcheck
+        logger.warning(problem.message, type="blog", subtype="series", location=problem.location)
     # Rewrite every page of each series whose signature changed since its pages were written.
     rewrite: set[str] = set()
     old = _signatures(env)
@@ -486,9 +458,9 @@ def _nav_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]
 
 def _resolved_excerpt(app: Sphinx, docname: str, part: Part) -> list[nodes.Node]:
     """The part's ABlog excerpt, with its references resolved relative to *docname*."""
-    info = _postinfo(app.env, part.docname) or {}
+    info = posts.post_info(app.env, part.docname)
     resolved = []
-    for node in info.get("excerpt") or []:
+    for node in info.excerpt if info else []:
         copy = node.deepcopy()
         copy["classes"] = [*copy.get("classes", []), "series-part-excerpt"]
         for xref in copy.findall(addnodes.pending_xref):
@@ -545,7 +517,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None
     if series_def is not None:
         top.extend(_series_page_nodes(app, docname, series_def))
     member = _members(env).get(docname)
-    if member is None or member.slug not in defined or _postinfo(env, docname) is None:
+    if member is None or member.slug not in defined or posts.post_info(env, docname) is None:
         return
     series = defined[member.slug]
     sequence = _sequence(env, member.slug, docname)
@@ -557,35 +529,12 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None
     top += nodes.raw("", _nav_html(app, docname, series, sequence), format="html")
 
 
-class _BlogWithoutDateNav:
-    """ABlog's template object for one page, with its date-ordered previous/next switched off.
-
-    A series part has the series' own previous/next links, which take precedence.
-    """
-
-    def __init__(self, blog: Any) -> None:
-        self._blog = blog
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "post_show_prev_next":
-            return False
-        return getattr(self._blog, name)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._blog[key]
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._blog
-
-    def __len__(self) -> int:
-        return len(self._blog)
-
-
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     env = app.env
     member = _members(env).get(pagename)
-    if member is not None and member.slug in series_by_slug(env) and "ablog" in context:
-        context["ablog"] = _BlogWithoutDateNav(context["ablog"])
+    if member is not None and member.slug in series_by_slug(env):
+        # A part has the series' own previous/next links, which take precedence.
+        ablogadapter.without_date_navigation(context)
 
 
 # -- The list of series, and the feeds ---------------------------------------------------------
@@ -641,7 +590,7 @@ def _collect_feeds(app: Sphinx) -> list[FeedSpec]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("ablog")
+    app.setup_extension("blogext.posts")
     app.setup_extension("blogext.postmeta")
     app.setup_extension("blogext.feeds")
     app.add_config_value(
@@ -656,10 +605,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _on_purge)
     app.connect("env-merge-info", _on_merge)
     app.connect("env-updated", _on_env_updated)
-    # After blogext.postmeta's header (500), so the box goes under it.
-    app.connect("doctree-resolved", _on_doctree_resolved, priority=600)
-    # After ABlog (500) has put its ``ablog`` object in the template context.
-    app.connect("html-page-context", _on_page_context, priority=600)
+    app.connect("doctree-resolved", _on_doctree_resolved, priority=blogext.SERIES_BOX)
+    app.connect("html-page-context", _on_page_context, priority=blogext.SERIES_NAVIGATION)
     app.connect("html-collect-pages", _collect_pages)
     app.connect("blog-collect-feeds", _collect_feeds)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -672,17 +672,22 @@ class HideSessionMarkers(SphinxTransform):
             if not any(name in classes for name in MARKER_CLASSES):
                 continue
             if CHECKED not in classes:
-                logger.warning("a 'remote' block must also be 'checked'", location=block, type="sessions")
+                logger.warning(
+                    "a 'remote' block must also be 'checked'", location=block, type="blog", subtype="sessions"
+                )
             elif block.get("language") in SESSION_LANGUAGES:
                 try:
                     split_session(block.astext().splitlines())
                 except SessionSyntaxError as error:
-                    logger.warning("checked session: %s", error, location=block, type="sessions")
+                    logger.warning(
+                        "checked session: %s", error, location=block, type="blog", subtype="sessions"
+                    )
             elif not (isinstance(block.parent, nodes.container) and block.parent.get("literal_block")):
                 logger.warning(
                     "a checked file block needs ':caption: <path of the file>'",
                     location=block,
-                    type="sessions",
+                    type="blog",
+                    subtype="sessions",
                 )
             block["classes"] = [name for name in classes if name not in MARKER_CLASSES]
 

@@ -16,6 +16,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+import blogext
 from blogext.errors import SettingError
 
 #: Environment variables that override ``html_baseurl``, first match wins.
@@ -43,6 +44,5 @@ def _set_base_url(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Run before ABlog and the other extensions read the URL.
-    app.connect("config-inited", _set_base_url, priority=100)
+    app.connect("config-inited", _set_base_url, priority=blogext.SITE_URL)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -23,10 +23,10 @@ from conftest import REPO, ROOTS, assert_clean, copy_site, entry_titles
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
-from blogext.drafts import resolve_preview, resolve_today, status, unpublished  # noqa: E402
 from blogext.errors import SettingError  # noqa: E402
 from blogext.frontmatter import PostFrontMatter  # noqa: E402
 from blogext.newpost import NewPostError, create_post, slugify  # noqa: E402
+from blogext.posts import resolve_preview, resolve_today, status, unpublished  # noqa: E402
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 PREVIEW = {**TODAY, "BLOG_PREVIEW": "1"}

@@ -31,11 +31,6 @@ SITE_BASE = "https://shrutiturner.github.io/"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 TAG_URI = re.compile(r"^tag:[a-z0-9.@-]+,\d{4}(-\d{2}(-\d{2})?)?:[\w/:@!$&'()*+,;=.~%-]+$")
 ABSOLUTE_SCHEMES = {"http", "https", "mailto"}
-#: The test site without blogext.frontmatter and blogext.drafts: the feeds read env.metadata themselves.
-WITHOUT_FRONTMATTER = (
-    "-D",
-    "extensions=myst_parser,ablog,blogext.siteurl,blogext.postmeta,blogext.feeds,pairfeed",
-)
 CODE = """def greet(name):
     if name:
         return f"Hello, {name}!"
@@ -311,15 +306,6 @@ def test_post_with_two_authors_keeps_both(feeds_site):
     assert authors == [("Ada Lovelace", f"{TEST_BASE}about/"), ("Grace Hopper", "https://grace.example.net/")]
 
 
-def test_authors_and_updates_are_read_without_the_frontmatter_module(feeds_build):
-    built = assert_clean(feeds_build(*WITHOUT_FRONTMATTER))
-    site_feed = built.feed("blog/atom.xml")
-    names = [a.findtext(f"{ATOM}name") for a in entry(site_feed, "Linked post").findall(f"{ATOM}author")]
-    assert names == ["Ada Lovelace", "Grace Hopper"]
-    assert entry(site_feed, "Summer post").findtext(f"{ATOM}updated") == "2024-07-15T00:00:00+01:00"
-    assert entry(site_feed, "Target post").findtext(f"{ATOM}summary") == "The post the other one links to."
-
-
 def test_update_directive_sets_the_entry_updated_time(feeds_site):
     target = entry(feeds_site.feed("blog/atom.xml"), "Target post")
     assert target.findtext(f"{ATOM}published") == "2024-01-05T00:00:00+00:00"
@@ -529,9 +515,9 @@ def test_incremental_build_gives_the_feeds_of_a_clean_build(tmp_path):
     assert "Rewritten text." in entry(incremental.feed("blog/atom.xml"), "Target post").findtext(
         f"{ATOM}content"
     )
-    assert not (out / "blog" / "category" / "tutorials" / "atom.xml").exists(), (
-        "a feed the site lost was kept"
-    )
+    assert not (
+        out / "blog" / "category" / "tutorials" / "atom.xml"
+    ).exists(), "a feed the site lost was kept"
 
     clean = assert_clean(
         run_sphinx(copy_feeds_root(tmp_path / "clean-src", _change_sources), tmp_path / "clean")
@@ -637,9 +623,9 @@ def test_every_page_links_the_site_feed_in_head_and_footer(which, site_feed, req
         page_dir = built.path(url).parent
         heads = _feed_links_in_head(built, url)
         assert heads, f"{url} links no feed"
-        assert (page_dir / heads[0]).resolve() == (built.outdir / site_feed).resolve(), (
-            f"{url}: first feed is {heads[0]}"
-        )
+        assert (page_dir / heads[0]).resolve() == (
+            built.outdir / site_feed
+        ).resolve(), f"{url}: first feed is {heads[0]}"
         subscribe = built.html(url).select("a.blog-subscribe-link")
         assert subscribe, f"{url} has no visible subscribe link"
         assert subscribe[0].get_text(strip=True) == base + site_feed
@@ -713,13 +699,13 @@ def test_bad_feed_path_from_a_handler_fails_with_a_clear_error(feeds_build):
     )
 
 
-def test_bad_updated_date_names_the_file_and_value(tmp_path):
-    # blogext.frontmatter rejects it first on the real site; without it, the feeds still say so.
+def test_bad_updated_date_stops_the_build_naming_the_file_and_value(tmp_path):
+    # The feeds read the post model's checked front matter: a bad date never reaches them.
     def _bad(src: Path) -> None:
         post = src / "posts" / "2024" / "frontmatter-update.md"
         post.write_text(post.read_text("utf-8").replace("updated: 2024-07-15", "updated: someday"), "utf-8")
 
-    built = run_sphinx(copy_feeds_root(tmp_path / "src", _bad), tmp_path / "html", *WITHOUT_FRONTMATTER)
+    built = run_sphinx(copy_feeds_root(tmp_path / "src", _bad), tmp_path / "html")
     assert built.returncode != 0
-    problem = [w for w in built.warnings if "frontmatter-update" in w and "updated" in w]
-    assert problem and "someday" in problem[0], built.stderr
+    assert "posts/2024/frontmatter-update.md: updated 'someday' is not a valid date" in built.stderr
+    assert not (tmp_path / "html" / "blog" / "atom.xml").exists()

@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,25 @@ def test_tree_comparison_sees_a_changed_byte(tmp_path):
     problems = tree_differences(tmp_path / "a", tmp_path / "b")
     assert any("only in the incremental build: extra.html" in p for p in problems)
     assert any(re.search(r"-<p>one</p>\n\+<p>two</p>", p) for p in problems)
+
+
+def test_retitling_a_post_dated_after_the_clock_but_before_blog_today_rebuilds_like_a_clean_build(tmp_path):
+    # BLOG_TODAY later than the real date publishes posts dated in between. Every feature must agree
+    # on that "today" (blogext.posts decides it once): a feature that kept the clock's date would
+    # leave the old title in the lists, sidebars and neighbours' links of an incremental build.
+    clock = date.today()
+    day = {"BLOG_TODAY": (clock + timedelta(days=400)).isoformat()}
+    src = make_site("incremental", tmp_path / "src")
+    between = (clock + timedelta(days=30)).isoformat()
+    (src / "posts/2024/eta.md").write_text(
+        f"---\ndate: {between}\ntags: [Python]\ncategory: Notes\n---\n\n# Eta\n\nEta's excerpt.\n", "utf-8"
+    )
+    out = tmp_path / "html"
+    first = assert_clean(run_sphinx(src, out, env=day))
+    assert "Eta" in first.path("posts/2024/alpha/").read_text("utf-8"), "the post is not published"
+    edit("posts/2024/eta.md", "# Eta", "# Eta, renamed")(src)
+    incremental = assert_clean(run_sphinx(src, out, env=day))
+    clean = assert_clean(run_sphinx(src, tmp_path / "clean", env=day))
+    assert "Eta, renamed" in clean.path("posts/2024/alpha/").read_text("utf-8")
+    problems = tree_differences(incremental.outdir, clean.outdir)
+    assert not problems, "incremental build differs from a clean build:\n" + "\n\n".join(problems)

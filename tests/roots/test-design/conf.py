@@ -9,6 +9,7 @@ extensions = [
     "blogext.siteurl",
     "blogext.postmeta",
     "blogext.findability",
+    "blogext.sitemap",
     "blogext.cards",
     "blogext.lightpages",
 ]
@@ -25,4 +26,3 @@ html_theme = "pydata_sphinx_theme"
 templates_path = ["_templates"]  # the tests copy in the site's archive template
 ogp_image = "_static/card.png"
 ogp_social_cards = {"enable": False}
-sitemap_url_scheme = "{link}"

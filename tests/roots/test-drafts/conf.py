@@ -10,11 +10,10 @@ extensions = [
     "blogext.postmeta",
     "blogext.frontmatter",
     "blogext.drafts",
-    "sphinx_sitemap",
+    "blogext.sitemap",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://drafts.example.org/"
-sitemap_url_scheme = "{link}"
 blog_title = "Drafts test blog"
 blog_path = "blog"
 blog_post_pattern = ["posts/*/*"]

@@ -1,7 +1,8 @@
-"""The build environment holds each post once: ABlog's copies are dropped or made light."""
+"""ABlog behind one door: only the adapter imports it, and the environment holds each post once."""
 
 from __future__ import annotations
 
+import ast
 import pickle
 import sys
 
@@ -10,7 +11,7 @@ from test_incremental import make_site
 
 sys.path.insert(0, str(REPO))
 
-from blogext.leanenv import StoredDoctree  # noqa: E402
+from blogext.ablogadapter import StoredDoctree  # noqa: E402
 
 
 def _environment(doctrees):
@@ -46,3 +47,40 @@ def test_stored_doctree_loads_the_post_when_asked(tmp_path):
         StoredDoctree.env = None
     assert section.tagname == "section"
     assert "def alpha()" in section.astext()
+
+
+def _imports_of(path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_only_the_adapter_imports_ablog():
+    importers = sorted(
+        path.name
+        for path in (REPO / "blogext").glob("*.py")
+        if any(name == "ablog" or name.startswith("ablog.") for name in _imports_of(path))
+    )
+    assert importers == ["ablogadapter.py"]
+
+
+def test_only_the_adapter_names_ablogs_internals():
+    # ABlog's post store, its singleton and its clock are reached through blogext.ablogadapter only.
+    for path in sorted((REPO / "blogext").glob("*.py")):
+        if path.name == "ablogadapter.py":
+            continue
+        text = path.read_text("utf-8")
+        for internal in ("ablog_posts", "TOMORROW", "Blog(", "register_posts", "events.listeners"):
+            assert internal not in text, f"{path.name} uses {internal}"
+
+
+def test_import_check_sees_an_ablog_import(tmp_path):
+    # The check above must be able to fail.
+    module = tmp_path / "x.py"
+    module.write_text("from ablog.blog import Blog\nimport os\n")
+    assert "ablog.blog" in _imports_of(module)

@@ -1,0 +1,267 @@
+"""The post model: which posts exist, which are published, and what other pages show of them.
+
+Every feature asks this module about posts; none decides it for itself.
+
+- **Today, drafts and scheduling** are decided once, when the configuration is
+  ready: "today" is ``BLOG_TODAY`` (or ``blog_today``) when set, else the date now
+  in ``blog_timezone``; a post is a *draft* when its front matter says
+  ``draft: true`` or has no ``date``, *scheduled* when dated after today, and
+  published otherwise. ABlog is told the same "today"
+  (:func:`blogext.ablogadapter.set_today`), so it groups exactly the published posts.
+- **The posts** are the checked front matter of :mod:`blogext.frontmatter` (title,
+  date, canonical tags and category, series...), plus what is known only once a
+  post is read: its reading time (kept in the environment, purged and merged, so
+  parallel reading is safe) and what ABlog keeps of it (its excerpt).
+- **What other pages show of a post** (:func:`post_views`, :func:`shown_digest`):
+  the fields a list, card, sidebar or previous/next link can show, so that
+  :mod:`blogext.freshness` can tell which pages a change reaches.
+
+In the published build, unpublished posts are not built at all (see
+:mod:`blogext.drafts`); in the preview they are built and :func:`unpublished`
+names them, so that every list, feed and archive leaves them out.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+
+import blogext
+from blogext import ablogadapter
+from blogext.errors import SettingError
+from blogext.frontmatter import PostFrontMatter, front_matter, read_posts
+from blogext.nodeutil import ancestors
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# -- Today, drafts and scheduling -----------------------------------------------------------------------
+
+
+def parse_today(source: str, value: str) -> date:
+    """*value* (from *source*, named in the error) as a date, ``YYYY-MM-DD``."""
+    try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise SettingError(f"{source} {value!r} is not a valid date (expected YYYY-MM-DD)") from None
+
+
+def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, zone: Any = None) -> date:
+    """Today: ``BLOG_TODAY``, else ``blog_today``, else the date now in *zone* (a name, a tzinfo, or None
+    for local time)."""
+    for source, value in (("BLOG_TODAY", environ.get("BLOG_TODAY", "")), ("blog_today", configured or "")):
+        if value.strip():
+            return parse_today(source, value.strip())
+    tz: tzinfo | None = None
+    if isinstance(zone, tzinfo):
+        tz = zone
+    elif isinstance(zone, str) and zone:
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingError(
+                f"blog_timezone {zone!r} is not a time zone (expected a name such as 'UTC')"
+            ) from None
+    return datetime.now(tz).date()
+
+
+def resolve_preview(environ: os._Environ[str] | dict[str, str], default: bool) -> bool:
+    """Whether this is the preview build: ``BLOG_PREVIEW`` when set, else *default* (``blog_preview``)."""
+    value = environ.get("BLOG_PREVIEW")
+    if value is None:
+        return bool(default)
+    word = value.strip().lower()
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    raise SettingError(f"BLOG_PREVIEW {value!r} is not a boolean (expected 1 or 0)")
+
+
+def status(post: PostFrontMatter, today: date) -> str | None:
+    """Why *post* is not published on *today* ("draft" or "scheduled"), or None if it is published."""
+    if post.draft or post.date is None:
+        return "draft"
+    if post.date.date() > today:
+        return "scheduled"
+    return None
+
+
+def today(env_or_config: BuildEnvironment | Config) -> date:
+    """The day this build publishes for."""
+    config = getattr(env_or_config, "config", env_or_config)
+    return date.fromisoformat(config.blog_resolved_today)
+
+
+def unpublished(env: BuildEnvironment) -> dict[str, str]:
+    """Docnames of posts that are built but not published, each with why ("draft" or "scheduled").
+
+    Empty in the published build, which does not build them at all.
+    """
+    return dict(getattr(env.config, "blog_unpublished_posts", {}))
+
+
+def statuses(app: Sphinx) -> dict[str, str]:
+    """Every unpublished post (built or not), with why: "draft" or "scheduled"."""
+    day = today(app.config)
+    return {docname: why for docname, post in read_posts(app).items() if (why := status(post, day))}
+
+
+def is_published(env: BuildEnvironment, docname: str, when: datetime | None) -> bool:
+    """Whether the post *docname*, dated *when*, is published: dated on or before today, and not
+    one of the preview's unpublished posts."""
+    if when is None or docname in unpublished(env):
+        return False
+    return when.replace(tzinfo=None).date() <= today(env)
+
+
+def _decide(app: Sphinx, config: Config) -> None:
+    config.blog_preview = resolve_preview(os.environ, config.blog_preview)
+    day = resolve_today(os.environ, config.blog_today, getattr(config, "blog_timezone", None))
+    config.blog_resolved_today = day.isoformat()
+    ablogadapter.set_today(day)
+    config.blog_unpublished_posts = statuses(app) if config.blog_preview else {}
+
+
+# -- Reading time ---------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+#: Code is read more slowly than prose: a line of code counts as this many words.
+WORDS_PER_CODE_LINE = 4
+
+
+def count_words(doctree: nodes.Node) -> int:
+    """Words a reader reads in *doctree*: prose words, plus code lines at a fixed rate."""
+    words = 0
+    for node in doctree.findall(nodes.Text):
+        if any(isinstance(p, nodes.literal_block) for p in ancestors(node)):
+            continue
+        words += len(_WORD.findall(node.astext()))
+    for block in doctree.findall(nodes.literal_block):
+        words += WORDS_PER_CODE_LINE * len(block.astext().splitlines())
+    return words
+
+
+def minutes_for(words: int, words_per_minute: int) -> int:
+    """Whole minutes to read *words*, never less than one."""
+    return max(1, math.ceil(words / words_per_minute))
+
+
+def _minutes(env: BuildEnvironment) -> dict[str, int]:
+    if not hasattr(env, "blog_reading_minutes"):
+        env.blog_reading_minutes = {}
+    return env.blog_reading_minutes
+
+
+def reading_minutes(env: BuildEnvironment, docname: str) -> int | None:
+    """Minutes to read the document *docname* (None before it is read)."""
+    return _minutes(env).get(docname)
+
+
+def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    _minutes(app.env)[app.env.docname] = minutes_for(count_words(doctree), app.config.blog_words_per_minute)
+
+
+def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _minutes(env).pop(docname, None)
+
+
+def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    theirs = _minutes(other)
+    _minutes(env).update({d: theirs[d] for d in docnames if d in theirs})
+
+
+# -- What other pages show of each post ------------------------------------------------------------------
+
+
+def post_views(env: BuildEnvironment) -> dict[tuple[str, int], tuple]:
+    """Every post, keyed by (docname, order in the document): whether it is published, then what other
+    pages may show of it (:data:`blogext.ablogadapter.SHOWN_FIELDS`: title, date, tags...)."""
+    return {
+        key: (is_published(env, key[0], fields[1]), *fields)
+        for key, fields in ablogadapter.post_fields(env).items()
+    }
+
+
+def post_docnames(env: BuildEnvironment) -> list[str]:
+    """Every post read in this environment, published or not."""
+    return ablogadapter.post_docnames(env)
+
+
+def shown_digest(env: BuildEnvironment, docname: str) -> str:
+    """A digest of what a list of posts can show of the post *docname* besides its view (see
+    :func:`post_views`): its excerpt and everything else ABlog keeps of it, and its reading time. It
+    changes only when the post is read again."""
+    return ablogadapter.shown_digest(env, docname, reading_minutes(env, docname))
+
+
+def post_info(env: BuildEnvironment, docname: str) -> ablogadapter.PostInfo | None:
+    """The post *docname* as read: title, date and excerpt (None when it is not a post)."""
+    return ablogadapter.post_info(env, docname)
+
+
+__all__ = [
+    "PostFrontMatter",
+    "count_words",
+    "front_matter",
+    "is_published",
+    "minutes_for",
+    "post_docnames",
+    "post_info",
+    "post_views",
+    "reading_minutes",
+    "resolve_preview",
+    "resolve_today",
+    "shown_digest",
+    "status",
+    "today",
+    "unpublished",
+]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.frontmatter")
+    app.setup_extension("blogext.ablogadapter")
+    app.add_config_value(
+        "blog_preview",
+        False,
+        "env",
+        types=[bool],
+        description="build drafts and scheduled posts, with a banner (BLOG_PREVIEW=1)",
+    )
+    app.add_config_value(
+        "blog_today",
+        "",
+        "env",
+        types=[str],
+        description="today, YYYY-MM-DD, instead of the clock (BLOG_TODAY)",
+    )
+    app.add_config_value("blog_words_per_minute", 230, "env", types=[int])
+    # Computed at config-inited, never set by hand. A change of the unpublished posts re-reads every
+    # post; a change of day alone does not (what it changes is found by blogext.freshness).
+    app.add_config_value(
+        "blog_unpublished_posts",
+        {},
+        "env",
+        types=[dict],
+        description="computed: the preview's unpublished posts and why",
+    )
+    app.add_config_value(
+        "blog_resolved_today", "", "", types=[str], description="computed: the day this build publishes for"
+    )
+    app.connect("config-inited", _decide, priority=blogext.POST_DECISIONS)
+    app.connect("doctree-read", _on_doctree_read)
+    app.connect("env-purge-doc", _on_purge)
+    app.connect("env-merge-info", _on_merge)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
