@@ -57,8 +57,10 @@ FRONT_MATTER = 400
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
 EXCLUDE_UNPUBLISHED = 450
-#: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it.
+#: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it,
 SLIM_ABLOG_COPY = 700
+#: doctree-read: then the post model notes what lists can show of the post (its excerpt among it).
+POST_READ = 710
 #: env-updated: the posts are registered with ABlog before any other listener asks ABlog about them.
 REGISTER_POSTS = 100
 #: doctree-resolved: cards replace ``postcards`` nodes before ABlog (500) renders them as a plain list.

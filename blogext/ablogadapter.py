@@ -31,15 +31,19 @@ other module imports ``ablog`` or touches ``env.ablog_posts``, ``Blog`` or
 - **Reading back.** :func:`post_fields` and :func:`shown_digest` read what ABlog
   kept of a post (title, date, excerpt...), for the post model.
 
-Private or undocumented uses, each waiting for a public API:
+Private or undocumented uses of ABlog, each waiting for a public API (those of
+Sphinx are in :mod:`blogext.sphinxinternals`):
 
 1. ``ablog.blog.TOMORROW`` is set (waits for a setting of ABlog's "today").
 2. ``Blog._dict`` is cleared when a build starts (waits for a per-application ``Blog``).
 3. ``env.ablog_posts`` is read, merged and slimmed (waits for ABlog's own
-   ``env-merge-info`` and a post model that does not hold doctrees).
-4. ``app.extensions["ablog"].parallel_read_safe`` is set (waits for ABlog to declare it).
-5. ``app.events.listeners`` is searched for ABlog's handlers, to disconnect them
-   (waits for settings that switch off ABlog's feeds and archive pages).
+   ``env-merge-info`` and a post store that does not hold doctrees).
+4. ``Blog.register`` is called with ``TOMORROW`` moved, to register a post as a
+   draft (waits for a draft state ABlog takes from the post model).
+5. ``ablog.post.generate_archive_pages`` and ``generate_atom_feeds`` are taken
+   over (waits for settings that switch off ABlog's feeds and drafts page).
+6. ``ablog.blog.revise_pending_xrefs`` is lent to the cards, to resolve an
+   excerpt on another page (waits for a public "excerpt for page X").
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 import blogext
+from blogext import sphinxinternals
 
 __all__ = [
     "AblogPost",
@@ -261,11 +266,8 @@ def _on_builder_inited(app: Sphinx) -> None:
 
 
 def take_over(app: Sphinx, handler: Any) -> None:
-    """Disconnect ABlog's listener *handler* (:func:`archive_generator` or :func:`feed_generator`)."""
-    for listeners in app.events.listeners.values():
-        for listener in list(listeners):
-            if listener.handler is handler:
-                app.disconnect(listener.id)
+    """Disconnect ABlog's listener *handler* (:data:`archive_generator` or :data:`feed_generator`)."""
+    sphinxinternals.disconnect_handler(app, handler)
 
 
 #: ABlog's ``html-collect-pages`` listeners, for :func:`take_over`.
@@ -335,7 +337,7 @@ def without_date_navigation(context: dict[str, Any]) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("ablog")
-    app.extensions["ablog"].parallel_read_safe = True
+    sphinxinternals.mark_parallel_read_safe(app, "ablog")
     app.connect("builder-inited", _on_builder_inited)
     app.connect("env-merge-info", _merge_posts)
     app.connect("doctree-read", _drop_copies, priority=blogext.SLIM_ABLOG_COPY)

@@ -45,10 +45,10 @@ from typing import Any
 from sphinx.application import Sphinx
 
 import blogext
-from blogext import ablogadapter
+from blogext import ablogadapter, sphinxinternals
 from blogext.ablogadapter import AblogPost, Catalog, Collection
-from blogext.freshness import remove_page, shown_digests
-from blogext.posts import post_docnames, post_views, shown_digest
+from blogext.freshness import remove_page
+from blogext.posts import post_views, shown_digests
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
 RECORD_VERSION = 2
@@ -108,16 +108,15 @@ def _front_matter(metadata: dict[str, Any]) -> list[tuple[str, str]]:
 def site_fingerprint(app: Sphinx) -> str:
     """What every archive page depends on: the build's settings and templates, and the blog as a whole."""
     builder, env = app.builder, app.env
-    build_info = getattr(builder, "build_info", None)
-    templates = getattr(builder, "templates", None)
+    config_hash, tags_hash = sphinxinternals.build_settings(builder)
     views = post_views(env)
     posts = sorted({docname for docname, _order in views})
     return _digest(
         (
             builder.name,
-            getattr(build_info, "config_hash", ""),
-            getattr(build_info, "tags_hash", ""),
-            templates.newest_template_mtime() if templates is not None else 0,
+            config_hash,
+            tags_hash,
+            sphinxinternals.newest_template_time(builder),
             sorted((str(k), str(v)) for k, v in (env.version or {}).items()),
             _static_files(app),
             sorted(views.items()),
@@ -130,10 +129,8 @@ def site_fingerprint(app: Sphinx) -> str:
 
 def post_digests(app: Sphinx) -> dict[str, str]:
     """Docname -> what an archive page can show of the post besides its title, date and labels
-    (:func:`blogext.freshness.shown_digest`, kept by :mod:`blogext.freshness` for every post)."""
-    env = app.env
-    known = shown_digests(env)
-    return {docname: known.get(docname) or shown_digest(env, docname) for docname in post_docnames(env)}
+    (:func:`blogext.posts.shown_digest`)."""
+    return shown_digests(app.env)
 
 
 def page_fingerprint(

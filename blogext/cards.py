@@ -28,10 +28,9 @@ that lists the post: rendering each card (and resolving its excerpt's
 references) once keeps them cheap. The home page's cards are nodes in its
 doctree, rendered with the page, so that their words are in the search index.
 
-A page with cards shows other documents, so after every read phase the pages
-that use a card directive are written again when anything their cards show
-has changed (a post's title, date, tags, excerpt..., a series' parts), and
-only then: incremental builds stay correct and cheap.
+A page with cards shows other documents: the record of what pages show
+(:mod:`blogext.shown`) writes it again when anything its cards show has changed
+(a post's title, date, tags, excerpt..., a series' parts), and only then.
 """
 
 from __future__ import annotations
@@ -53,9 +52,8 @@ from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, postmeta, posts
+from blogext import ablogadapter, postmeta, posts, shown, sphinxinternals
 from blogext.ablogadapter import PostList, PostListDirective, revise_pending_xrefs
-from blogext.freshness import shown_digests
 
 
 class PostCardsDirective(PostListDirective):
@@ -178,15 +176,9 @@ def _render_from_origin(app: Sphinx, posts: list, level: int) -> list[str]:
     listing = nodes.bullet_list()
     for post in posts:
         listing += card(app, post, _ORIGIN, level)
-    saved = builder.imgpath, builder.dlpath
-    origin = builder.get_target_uri(_ORIGIN)
-    builder.imgpath = relative_uri(origin, builder.imagedir)
-    builder.dlpath = relative_uri(origin, "_downloads")
-    try:
-        builder.post_process_images(listing)
+    with sphinxinternals.rendering_as(builder, _ORIGIN):
+        sphinxinternals.copy_images(builder, listing)
         rendered = builder.render_partial(listing)["fragment"]
-    finally:
-        builder.imgpath, builder.dlpath = saved
     cards = rendered[rendered.find(_CARD_START) : rendered.rfind("</ul>")]
     if len(posts) == 1:
         return [cards]
@@ -278,18 +270,17 @@ def _stored_key(key: tuple[str, int, int]) -> str:
 
 def _card_digest(app: Sphinx, post, level: int) -> str | None:
     """A digest of everything *post*'s card is made of, or None when the card is not to be kept."""
-    shown = shown_digests(app.env).get(post.docname)
+    shown = posts.shown_digest(app.env, post.docname)
     if shown is None or not _is_plain(post.excerpt):
         return None
     state = _cards(app)
     if state.site is None:
-        build_info = getattr(app.builder, "build_info", None)
         versions = sorted((name, str(ext.version)) for name, ext in app.extensions.items())
         state.site = repr(
             (
                 CARDS_VERSION,
                 app.builder.name,
-                getattr(build_info, "config_hash", ""),
+                sphinxinternals.build_settings(app.builder)[0],
                 versions,
                 docutils.__version__,
             )
@@ -396,74 +387,34 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
             )
 
 
-# -- Pages with cards are rewritten when what their cards show changes ------------------
+# -- What cards show, for the record of what pages show -------------------------------------
 #
-# A page's cards show other documents (posts, series pages), so an incremental
-# build that re-reads only those documents would leave the page stale. Pages
-# that use a card directive are noted when read; after every read phase a
-# fingerprint of everything cards show is compared with the one they were last
-# written with, and when it differs those pages are written again.
-
-
-def _card_pages(env) -> set[str]:
-    if not hasattr(env, "blog_card_pages"):
-        env.blog_card_pages = set()
-    return env.blog_card_pages
+# A page's post cards are a post list: blogext.freshness records it as showing the posts. Its
+# series cards show the series: recorded here, so that the page is written again when a series
+# changes what its card shows.
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    if any(node.get("cards") for node in doctree.findall(PostList)):
-        _card_pages(app.env).add(app.env.docname)
+    if any(node.get("cards") == "series" for node in doctree.findall(PostList)):
+        shown.record(app.env, "series-cards")
 
 
-def _on_purge(app: Sphinx, env, docname: str) -> None:
-    _card_pages(env).discard(docname)
+def _shows_series_cards(snapshot: shown.Snapshot, arg: None) -> tuple:
+    """Every series' card fields."""
+    if "blogext.series" not in snapshot.app.extensions:
+        return ()
+    from blogext import series as series_feature
 
-
-def _on_merge(app: Sphinx, env, docnames: set[str], other) -> None:
-    _card_pages(env).update(_card_pages(other) & set(docnames))
-
-
-def fingerprint(app: Sphinx) -> tuple:
-    """Everything any card shows: every post's card fields, and every series' card fields."""
-    env = app.env
-    digests = shown_digests(env)
-    shown = []
-    for (docname, _order), view in sorted(posts.post_views(env).items()):
-        published, title, date, _update, _section, _link, tags, category, *_rest = view
-        shown.append(
-            (
-                docname,
-                published,
-                str(title),
-                str(date),
-                tuple(tags or ()),
-                tuple(category or ()),
-                digests.get(docname) or posts.shown_digest(env, docname),
-            )
+    env = snapshot.env
+    return tuple(
+        (
+            d.slug,
+            d.title,
+            d.summary,
+            tuple((p.docname, p.title, str(p.date)) for p in series_feature.visible_parts(env, d.slug)),
         )
-    series = ()
-    if "blogext.series" in app.extensions:
-        from blogext import series as series_feature
-
-        series = tuple(
-            (
-                d.slug,
-                d.title,
-                d.summary,
-                tuple((p.docname, p.title, str(p.date)) for p in series_feature.visible_parts(env, d.slug)),
-            )
-            for d in series_feature.series_by_slug(env).values()
-        )
-    return (tuple(shown), series)
-
-
-def _on_env_updated(app: Sphinx, env) -> list[str]:
-    current = fingerprint(app)
-    if getattr(env, "blog_cards_fingerprint", None) == current:
-        return []
-    env.blog_cards_fingerprint = current
-    return sorted(_card_pages(env) & set(env.found_docs))
+        for d in series_feature.series_by_slug(env).values()
+    )
 
 
 def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
@@ -503,10 +454,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("blog_author_bios", {}, "html", types=[dict])
     app.add_directive("postcards", PostCardsDirective)
     app.add_directive("seriescards", SeriesCardsDirective)
+    app.setup_extension("blogext.freshness")  # post lists, cards among them, are recorded there
+    shown.add_kind(app, "series-cards", _shows_series_cards)
     app.connect("doctree-read", _on_doctree_read)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
-    app.connect("env-updated", _on_env_updated)
     app.connect("env-updated", _forget_cards)
     app.connect("build-finished", _save_stored_cards)
     app.connect("doctree-resolved", _on_doctree_resolved, priority=blogext.CARDS)

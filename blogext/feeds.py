@@ -65,10 +65,9 @@ from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
-from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, posts
+from blogext import ablogadapter, posts, sphinxinternals
 from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
@@ -496,7 +495,8 @@ def _content(app: Sphinx, state: _Build, docname: str) -> str:
             path = _content_dir(app) / f"{state.cache['digests'][docname]}.html"
             state.content[docname] = path.read_text("utf-8")
         except (KeyError, OSError):
-            _keep_content(app, state, docname, entry_content(app, docname, render_body(app, docname)))
+            body = sphinxinternals.render_body(app, docname)
+            _keep_content(app, state, docname, entry_content(app, docname, body))
     return state.content[docname]
 
 
@@ -504,32 +504,6 @@ def entry_content(app: Sphinx, docname: str, body: str) -> str:
     """A post's entry content from its page's *body* HTML: reader-safe, with absolute links (against
     the placeholder origin), without the post's title and header."""
     return clean_html(body, urljoin(PLACEHOLDER_ORIGIN, app.builder.get_target_uri(docname)), whole_post=True)
-
-
-def render_body(app: Sphinx, docname: str) -> str:
-    """The body HTML of a post's page, rendered as the builder renders it when it writes the page."""
-    builder = app.builder
-    doctree = app.env.get_and_resolve_doctree(docname, builder)
-    saved = {
-        name: getattr(builder, name, None)
-        for name in ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
-    }
-    try:
-        target = builder.get_target_uri(docname)
-        builder.imgpath = relative_uri(target, builder.imagedir)
-        builder.post_process_images(doctree)
-        doctree.settings = builder.docsettings
-        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
-        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
-        builder.imgpath = relative_uri(target, "_images")
-        builder.dlpath = relative_uri(target, "_downloads")
-        builder.current_docname = docname
-        visitor = builder.create_translator(doctree, builder)
-        doctree.walkabout(visitor)
-        return "".join(visitor.fragment)
-    finally:
-        for name, value in saved.items():
-            setattr(builder, name, value)
 
 
 def _drop_title(root: etree._Element) -> None:

@@ -1,19 +1,16 @@
-"""Incremental builds that match clean builds: pages that list posts are rewritten when the posts change.
+"""The posts that every page shows besides its own content: post lists, recent posts, previous/next.
 
-Sphinx rewrites the documents it re-reads, and nothing else. ABlog draws post
-lists, sidebars and previous/next links from *other* documents when a page is
-written, so after an incremental build they go stale: a new post is missing
-from the home page, a re-titled post keeps its old title in its neighbours'
-links. This module keeps, in the environment, what each of those showed when
-it was last written, compares it with the posts after every read phase
-(``env-get-updated``), and asks Sphinx to rewrite, without re-reading:
+ABlog draws post lists (``postlist``, and the ``postcards`` of :mod:`blogext.cards`),
+the recent-posts sidebar and the links to the previous and next post from
+*other* documents when a page is written. This module declares them to the
+record of what pages show (:mod:`blogext.shown`), so an incremental build
+rewrites, without re-reading:
 
-- every document with a post list (``postlist``, or anything made of ABlog's
-  ``PostList`` node), when any post was added or removed, or changed in what
-  a list can show of it (title, date, tags, excerpt, reading time...: an
+- every document with a post list, when any post was added or removed, or changed
+  in what a list can show of it (title, date, tags, excerpt, reading time...: an
   edit further down a post's body leaves the lists alone);
-- every document, when the most recent posts (the recent-posts sidebar) change
-  in which, title, date or order;
+- every document, when the recent posts (the sidebar) change in which, title,
+  date or order; the sidebar shows ``blog_recent_posts`` posts;
 - each post whose previous or next post (ABlog's date order) changed.
 
 Pages that no longer have a source (a removed post) are deleted from the
@@ -38,33 +35,40 @@ from sphinx.environment import BuildEnvironment
 from sphinx.search import js_index
 
 import blogext
-from blogext import ablogadapter
-from blogext.posts import post_views, shown_digest
+from blogext import ablogadapter, shown
+from blogext.posts import post_docnames, post_views, shown_digests
 
-#: How many recent posts ABlog's sidebar can show: five, not counting the page's own post.
-RECENT = 6
-
-
-# -- What is kept in the environment ---------------------------------------------
-
-
-def _postlist_docs(env: BuildEnvironment) -> set[str]:
-    if not hasattr(env, "blog_postlist_docs"):
-        env.blog_postlist_docs = set()
-    return env.blog_postlist_docs
+# -- What pages show ---------------------------------------------------------------------------
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     if any(True for _ in doctree.findall(ablogadapter.PostList)):
-        _postlist_docs(app.env).add(app.env.docname)
+        shown.record(app.env, "posts")
 
 
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _postlist_docs(env).discard(docname)
+def _all_pages(env: BuildEnvironment):
+    return ((docname, None) for docname in env.found_docs)
 
 
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    _postlist_docs(env).update(_postlist_docs(other) & docnames)
+def _post_pages(env: BuildEnvironment):
+    return ((docname, docname) for docname in post_docnames(env))
+
+
+def _views(snapshot: shown.Snapshot) -> dict[tuple[str, int], tuple]:
+    return snapshot.memo("views", lambda: post_views(snapshot.env))
+
+
+def _shows_posts(snapshot: shown.Snapshot, arg: None) -> Any:
+    return (sorted(_views(snapshot).items()), sorted(shown_digests(snapshot.env).items()))
+
+
+def _shows_recent(snapshot: shown.Snapshot, arg: None) -> Any:
+    # The sidebar leaves the page's own post out, so one more post than it shows can appear.
+    return recent_posts(_views(snapshot), snapshot.app.config.blog_recent_posts + 1)
+
+
+def _shows_neighbours(snapshot: shown.Snapshot, docname: str) -> Any:
+    return snapshot.memo("neighbours", lambda: neighbours(_views(snapshot))).get(docname)
 
 
 # -- The posts as other pages show them ----------------------------------------------
@@ -76,28 +80,25 @@ def _sort_key(item: tuple[tuple[str, int], tuple]) -> tuple:
     return (view[2] or datetime.max, view[1])
 
 
-def recent_posts(views: dict[tuple[str, int], tuple]) -> list[tuple]:
-    """The posts a recent-posts sidebar can show, newest first, as it shows them."""
+def recent_posts(views: dict[tuple[str, int], tuple], count: int) -> list[tuple]:
+    """The *count* newest published posts, as a recent-posts sidebar shows them."""
     published = sorted((item for item in views.items() if item[1][0]), key=_sort_key, reverse=True)
-    return [(key, view[1], view[2], view[4], view[5]) for key, view in published[:RECENT]]
+    return [(key, view[1], view[2], view[4], view[5]) for key, view in published[:count]]
 
 
 def neighbours(views: dict[tuple[str, int], tuple]) -> dict[str, tuple]:
     """Each published post's previous and next post, as its page links them."""
     ordered = sorted((item for item in views.items() if item[1][0]), key=_sort_key)
 
-    def shown(item):
+    def link(item):
         return None if item is None else (item[0], item[1][1], item[1][4])
 
     links: dict[str, tuple] = {}
     for i, (key, _view) in enumerate(ordered):
         before = ordered[i - 1] if i > 0 else None
         after = ordered[i + 1] if i + 1 < len(ordered) else None
-        links[key[0]] = links.get(key[0], ()) + (shown(before), shown(after))
+        links[key[0]] = links.get(key[0], ()) + (link(before), link(after))
     return links
-
-
-# -- Deciding what to rewrite ----------------------------------------------------------
 
 
 def _on_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]):
@@ -105,36 +106,8 @@ def _on_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: s
     return []
 
 
-def _on_before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    app.blog_read_docs = set(docnames)  # type: ignore[attr-defined]
-
-
-def shown_digests(env: BuildEnvironment) -> dict[str, str]:
-    """Docname -> :func:`shown_digest` of every post, as the last read phase left them (empty before
-    the first one)."""
-    return (getattr(env, "blog_freshness", None) or {}).get("shown", {})
-
-
-def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    views = post_views(env)
-    read = getattr(app, "blog_read_docs", set())
-    old = getattr(env, "blog_freshness", None)
-    posts = {docname for docname, _order in views}
-    # Posts not read again show what they showed: their digests are kept.
-    shown = {d: digest for d, digest in (old or {}).get("shown", {}).items() if d in posts and d not in read}
-    shown.update({d: shown_digest(env, d) for d in posts - shown.keys()})
-    state = {"views": views, "recent": recent_posts(views), "neighbours": neighbours(views), "shown": shown}
-    env.blog_freshness = state
-    if old is None:  # a first build writes everything anyway
-        return []
-    rewrite: set[str] = set()
-    if old["views"] != views or old.get("shown") != shown:
-        rewrite |= _postlist_docs(env)
-    if old["recent"] != state["recent"]:
-        rewrite |= set(env.all_docs)
-    new_links, old_links = state["neighbours"], old["neighbours"]
-    rewrite |= {d for d in new_links.keys() | old_links.keys() if new_links.get(d) != old_links.get(d)}
-    return sorted((rewrite - read) & env.found_docs)
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    context["blog_recent_posts"] = app.config.blog_recent_posts
 
 
 # -- Removing what a clean build would not have -------------------------------------------
@@ -180,12 +153,20 @@ def prune_search_index(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
+    app.setup_extension("blogext.shown")
+    app.add_config_value(
+        "blog_recent_posts",
+        5,
+        "html",
+        types=[int],
+        description="how many posts the recent-posts sidebar lists",
+    )
+    shown.add_kind(app, "posts", _shows_posts)
+    shown.add_kind(app, "recent", _shows_recent, pages=_all_pages)
+    shown.add_kind(app, "neighbours", _shows_neighbours, pages=_post_pages)
     app.connect("doctree-read", _on_doctree_read)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
     app.connect("env-get-outdated", _on_outdated)
-    app.connect("env-before-read-docs", _on_before_read)
-    app.connect("env-get-updated", _on_get_updated)
+    app.connect("html-page-context", _on_page_context)
     app.connect("build-finished", prune_search_index)
     app.connect("build-finished", _on_finished, priority=blogext.REMOVE_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

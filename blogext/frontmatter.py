@@ -57,6 +57,7 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
 import blogext
+from blogext import sphinxinternals
 from blogext.ablogadapter import slugify
 from blogext.errors import BuildStopped
 
@@ -706,7 +707,7 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     parsed_now: list[str] = []
     md = None
     # Extensions' suffixes join config.source_suffix only later in config-inited.
-    suffixes = sorted({*config.source_suffix, *app.registry.source_suffix})
+    suffixes = sphinxinternals.source_suffixes(app)
     posts: dict[str, PostFrontMatter] = {}
     problems: list[str] = []
     for relpath in files:

@@ -20,11 +20,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 import blogext
-
-try:  # Sphinx >= 7.2; the same class Sphinx renders <script> tags from.
-    from sphinx.builders.html._assets import _JavaScript
-except ImportError:  # pragma: no cover - older Sphinx: leave scripts as they are
-    _JavaScript = None
+from blogext import sphinxinternals
 
 
 def _name(script) -> str:
@@ -39,9 +35,8 @@ def lighten(scripts: list, pagename: str, search_only: list[str], deferred: list
         name = _name(script)
         if name in search_only and pagename != "search":
             continue
-        if name in deferred and _JavaScript is not None and isinstance(script, _JavaScript):
-            attributes = {k: v for k, v in script.attributes.items() if k not in ("async", "defer")}
-            script = _JavaScript(script.filename, priority=script.priority, **attributes, defer="defer")
+        if name in deferred:
+            script = sphinxinternals.deferred_script(script)
         kept.append(script)
     return kept
 

@@ -169,17 +169,28 @@ def reading_minutes(env: BuildEnvironment, docname: str) -> int | None:
     return _minutes(env).get(docname)
 
 
+def _shown(env: BuildEnvironment) -> dict[str, str]:
+    if not hasattr(env, "blog_post_shown"):
+        env.blog_post_shown = {}
+    return env.blog_post_shown
+
+
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    _minutes(app.env)[app.env.docname] = minutes_for(count_words(doctree), app.config.blog_words_per_minute)
+    env = app.env
+    minutes = minutes_for(count_words(doctree), app.config.blog_words_per_minute)
+    _minutes(env)[env.docname] = minutes
+    if ablogadapter.post_info(env, env.docname) is not None:
+        _shown(env)[env.docname] = ablogadapter.shown_digest(env, env.docname, minutes)
 
 
 def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     _minutes(env).pop(docname, None)
+    _shown(env).pop(docname, None)
 
 
 def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    theirs = _minutes(other)
-    _minutes(env).update({d: theirs[d] for d in docnames if d in theirs})
+    for mine, theirs in ((_minutes(env), _minutes(other)), (_shown(env), _shown(other))):
+        mine.update({d: theirs[d] for d in docnames if d in theirs})
 
 
 # -- What other pages show of each post ------------------------------------------------------------------
@@ -199,11 +210,16 @@ def post_docnames(env: BuildEnvironment) -> list[str]:
     return ablogadapter.post_docnames(env)
 
 
-def shown_digest(env: BuildEnvironment, docname: str) -> str:
+def shown_digest(env: BuildEnvironment, docname: str) -> str | None:
     """A digest of what a list of posts can show of the post *docname* besides its view (see
-    :func:`post_views`): its excerpt and everything else ABlog keeps of it, and its reading time. It
-    changes only when the post is read again."""
-    return ablogadapter.shown_digest(env, docname, reading_minutes(env, docname))
+    :func:`post_views`): its excerpt and everything else ABlog keeps of it, and its reading time.
+    Made when the post is read (None for a document that is not a post)."""
+    return _shown(env).get(docname)
+
+
+def shown_digests(env: BuildEnvironment) -> dict[str, str]:
+    """Docname -> :func:`shown_digest` of every post."""
+    return dict(_shown(env))
 
 
 def post_info(env: BuildEnvironment, docname: str) -> ablogadapter.PostInfo | None:
@@ -224,6 +240,7 @@ __all__ = [
     "resolve_preview",
     "resolve_today",
     "shown_digest",
+    "shown_digests",
     "status",
     "today",
     "unpublished",
@@ -261,7 +278,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "blog_resolved_today", "", "", types=[str], description="computed: the day this build publishes for"
     )
     app.connect("config-inited", _decide, priority=blogext.POST_DECISIONS)
-    app.connect("doctree-read", _on_doctree_read)
+    app.connect("doctree-read", _on_doctree_read, priority=blogext.POST_READ)
     app.connect("env-purge-doc", _on_purge)
     app.connect("env-merge-info", _on_merge)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

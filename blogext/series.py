@@ -40,10 +40,10 @@ State and incremental builds
     Membership and series definitions are collected when a document is read
     and kept in the environment (purged per document, merged after parallel
     reads). Boxes, navigation and series pages are drawn when a page is
-    written, from that state. After every read phase (``env-updated``), each
-    series' *signature*, everything its boxes, navigation and page show, is
-    compared with the one its pages were last written with; when it differs,
-    every part of that series and its page are written again. That covers a
+    written, from that state. A series' page and each of its parts show the
+    series' *signature* (everything its boxes, navigation and page show) in the
+    record of what pages show (:mod:`blogext.shown`): when it changes, every
+    part of that series and its page are written again. That covers a
     part being added, removed, re-dated, re-numbered, re-titled, moved to
     another series or reaching its publication date, and the series page
     being re-titled, without a clean build and without re-reading anything.
@@ -67,7 +67,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, posts
+from blogext import ablogadapter, posts, shown
 from blogext.feeds import FeedSpec
 
 logger = logging.getLogger(__name__)
@@ -129,13 +129,6 @@ def _defs(env: BuildEnvironment) -> dict[str, SeriesDef]:
     if not hasattr(env, "blog_series_defs"):
         env.blog_series_defs = {}
     return env.blog_series_defs
-
-
-def _signatures(env: BuildEnvironment) -> dict[str, tuple]:
-    """The signature each series' pages were last written with, by slug."""
-    if not hasattr(env, "blog_series_signatures"):
-        env.blog_series_signatures = {}
-    return env.blog_series_signatures
 
 
 def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -332,20 +325,22 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     return problems
 
 
-def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    problems = find_problems(app, env)
-    for problem in problems:
+def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
+    for problem in find_problems(app, env):
         logger.warning(problem.message, type="blog", subtype="series", location=problem.location)
-    # Rewrite every page of each series whose signature changed since its pages were written.
-    rewrite: set[str] = set()
-    old = _signatures(env)
-    new = {slug: _signature(env, series) for slug, series in series_by_slug(env).items()}
-    for slug, signature in new.items():
-        if old.get(slug) != signature:
-            rewrite.add(series_by_slug(env)[slug].docname)
-            rewrite.update(p.docname for p in parts_of(env, slug))
-    env.blog_series_signatures = new
-    return sorted(rewrite & env.found_docs)
+
+
+def _series_pages(env: BuildEnvironment):
+    """Every page that shows a series: its own page, and each of its parts."""
+    for series in _defs(env).values():
+        yield series.docname, series.slug
+    for member in _members(env).values():
+        yield member.docname, member.slug
+
+
+def _shows_series(snapshot: shown.Snapshot, slug: str) -> tuple | None:
+    series = snapshot.memo("series", lambda: series_by_slug(snapshot.env)).get(slug)
+    return None if series is None else _signature(snapshot.env, series)
 
 
 # -- Drawing: the box, the navigation, the series page -----------------------------------------
@@ -604,6 +599,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-purge-doc", _on_purge)
     app.connect("env-merge-info", _on_merge)
+    app.setup_extension("blogext.shown")
+    shown.add_kind(app, "series", _shows_series, pages=_series_pages)
     app.connect("env-updated", _on_env_updated)
     app.connect("doctree-resolved", _on_doctree_resolved, priority=blogext.SERIES_BOX)
     app.connect("html-page-context", _on_page_context, priority=blogext.SERIES_NAVIGATION)

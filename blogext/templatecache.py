@@ -23,6 +23,8 @@ import jinja2
 from jinja2 import FileSystemBytecodeCache
 from sphinx.application import Sphinx
 
+from blogext import sphinxinternals
+
 
 def cache_folder(app: Sphinx, environment: jinja2.Environment) -> Path:
     """Where this build keeps the templates compiled by *environment*."""
@@ -31,8 +33,8 @@ def cache_folder(app: Sphinx, environment: jinja2.Environment) -> Path:
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
-    if not isinstance(environment, jinja2.Environment):  # not a builder that renders templates
+    environment = sphinxinternals.template_environment(app.builder)
+    if environment is None:  # not a builder that renders templates
         return
     folder = cache_folder(app, environment)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,144 @@
+"""Every use of Sphinx's private or undocumented API, in one place (not an extension).
+
+Each function says what it needs and which public API it waits for. Features call
+these instead of reaching into Sphinx themselves, so an upgrade of Sphinx has one
+module to check. ABlog's internals have their own door, :mod:`blogext.ablogadapter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import jinja2
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.util.osutil import relative_uri
+
+try:  # Sphinx >= 7.2; the class Sphinx renders <script> tags from.
+    from sphinx.builders.html._assets import _JavaScript
+except ImportError:  # pragma: no cover - older Sphinx: scripts are left as they are
+    _JavaScript = None
+
+
+def deferred_script(script: Any) -> Any:
+    """*script* (an item of a page's ``script_files``) loaded with ``defer``; as it is if it cannot be.
+
+    Private: ``sphinx.builders.html._assets._JavaScript``. Waits for a public way to set a script's
+    attributes per page (``app.add_js_file`` sets them for every page).
+    """
+    if _JavaScript is None or not isinstance(script, _JavaScript):
+        return script
+    attributes = {k: v for k, v in script.attributes.items() if k not in ("async", "defer")}
+    return _JavaScript(script.filename, priority=script.priority, **attributes, defer="defer")
+
+
+@contextmanager
+def rendering_as(builder: Builder, pagename: str) -> Iterator[None]:
+    """Render with the builder as if it were writing *pagename*: its images' and downloads' paths.
+
+    Undocumented: the HTML builder's ``imgpath``, ``dlpath`` and ``post_process_images``. Waits for a
+    public "render this doctree for that page" (``render_partial`` renders for no page in particular).
+    """
+    saved = builder.imgpath, builder.dlpath
+    target = builder.get_target_uri(pagename)
+    builder.imgpath = relative_uri(target, builder.imagedir)
+    builder.dlpath = relative_uri(target, "_downloads")
+    try:
+        yield
+    finally:
+        builder.imgpath, builder.dlpath = saved
+
+
+def copy_images(builder: Builder, doctree: nodes.Node) -> None:
+    """Have the builder copy the images *doctree* shows and point their URIs at the copies."""
+    builder.post_process_images(doctree)
+
+
+def render_body(app: Sphinx, docname: str) -> str:
+    """The body HTML of a document's page, rendered as the builder renders it when it writes the page.
+
+    Undocumented: the steps of ``StandaloneHTMLBuilder.write_doc`` (its ``imgpath``, ``dlpath``,
+    ``secnumbers``, ``fignumbers`` and ``current_docname``, and the translator it makes). Waits for a
+    public "render this document's body".
+    """
+    builder = app.builder
+    doctree = app.env.get_and_resolve_doctree(docname, builder)
+    saved = {
+        name: getattr(builder, name, None)
+        for name in ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
+    }
+    try:
+        target = builder.get_target_uri(docname)
+        builder.imgpath = relative_uri(target, builder.imagedir)
+        builder.post_process_images(doctree)
+        doctree.settings = builder.docsettings
+        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
+        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
+        builder.imgpath = relative_uri(target, "_images")
+        builder.dlpath = relative_uri(target, "_downloads")
+        builder.current_docname = docname
+        visitor = builder.create_translator(doctree, builder)
+        doctree.walkabout(visitor)
+        return "".join(visitor.fragment)
+    finally:
+        for name, value in saved.items():
+            setattr(builder, name, value)
+
+
+def build_settings(builder: Builder) -> tuple[str, str]:
+    """The builder's digests of the HTML settings and of the tags, as it compares them between builds.
+
+    Undocumented: ``StandaloneHTMLBuilder.build_info``. Waits for a public "settings digest".
+    """
+    info = getattr(builder, "build_info", None)
+    return getattr(info, "config_hash", ""), getattr(info, "tags_hash", "")
+
+
+def newest_template_time(builder: Builder) -> float:
+    """When the newest template the builder renders with was changed (0 for a builder without any).
+
+    Undocumented: ``BuiltinTemplateLoader.newest_template_mtime``. Waits for a public equivalent.
+    """
+    templates = getattr(builder, "templates", None)
+    return templates.newest_template_mtime() if templates is not None else 0
+
+
+def template_environment(builder: Builder) -> jinja2.Environment | None:
+    """The Jinja environment the builder renders its pages with (None for a builder without one).
+
+    Undocumented: ``BuiltinTemplateLoader.environment``. Waits for a public hook to configure it.
+    """
+    environment = getattr(getattr(builder, "templates", None), "environment", None)
+    return environment if isinstance(environment, jinja2.Environment) else None
+
+
+def source_suffixes(app: Sphinx) -> list[str]:
+    """Every source suffix, extensions' included, already while the configuration is being read.
+
+    Private: ``app.registry.source_suffix`` (extensions' suffixes join ``source_suffix`` only later in
+    ``config-inited``). Waits for a public list of registered parsers' suffixes.
+    """
+    return sorted({*app.config.source_suffix, *app.registry.source_suffix})
+
+
+def mark_parallel_read_safe(app: Sphinx, extension: str) -> None:
+    """Declare *extension* safe for parallel reading (when the blog makes it so).
+
+    Undocumented: the ``Extension`` object's ``parallel_read_safe``. Waits for the extension to say so.
+    """
+    app.extensions[extension].parallel_read_safe = True
+
+
+def disconnect_handler(app: Sphinx, handler: Any) -> None:
+    """Disconnect every listener that is *handler*, whatever event it listens to.
+
+    Private: ``app.events.listeners``. Waits for ``app.disconnect`` by handler, or for the extension that
+    connected it to offer a setting that switches it off.
+    """
+    for listeners in app.events.listeners.values():
+        for listener in list(listeners):
+            if listener.handler is handler:
+                app.disconnect(listener.id)
