@@ -100,7 +100,7 @@ SUPPORTED = {
         "to write about my journey as a Machine Learning Engineer",
     ],
     # feed subtitle (blog_feed_subtitle) and link-preview alt text (ogp_image_alt)
-    "Notes from a machine-learning engineer: her journey in ML Engineering, and guides to Git.": [
+    "Notes from a machine-learning engineer: her journey in ML Engineering, and Git guides.": [
         "to write about my journey as a Machine Learning Engineer",
         'I\'ll be doing a bit of a "How to" guide on getting stared with git',
     ],
