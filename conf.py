@@ -63,7 +63,7 @@ blog_post_pattern = ["posts/*/*"]
 blog_authors = {"shruti": ("Shruti Turner", "about")}
 blog_default_author = "shruti"
 blog_feed_archives = True
-blog_feed_subtitle = "Notes from a machine-learning engineer: MLOps, Git and the craft of shipping models."
+blog_feed_subtitle = "Notes from a machine-learning engineer: her journey in ML Engineering, and Git guides."
 post_date_format = "%d %B %Y"
 post_date_format_short = "%d %b %Y"
 post_auto_excerpt = 1
@@ -128,8 +128,8 @@ html_css_files = ["blog.css"]
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system says, until they choose
 html_favicon = "_static/favicon.svg"
 blog_author_bios = {
-    "shruti": "Machine-learning engineer, formerly in aerospace and biomedical engineering. "
-    "I write about MLOps, Git and shipping models.",
+    "shruti": "Machine-learning engineer. I studied aerospace and then biomedical engineering, "
+    "where I did my PhD, and I write here about my journey in ML Engineering.",
 }
 ogp_image = "_static/social-card.png"  # the default link-preview image, 1200 x 630
 ogp_image_alt = "Shruti Turner: notes from a machine-learning engineer"

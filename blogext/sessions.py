@@ -549,8 +549,13 @@ class _Sandbox:
 
 def _environment(sandbox: _Sandbox) -> dict[str, str]:
     """The fixed environment every command runs in; nothing else leaks in from the machine."""
+    # `python` is the interpreter running the sessions, so a tutorial's scripts run with the
+    # test environment's libraries (the guides' train.py needs scikit-learn: see the test group)
+    path = os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")]
+    )
     return {
-        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "PATH": path,
         "HOME": str(sandbox.home),
         "USER": "reader",
         "LOGNAME": "reader",

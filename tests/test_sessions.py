@@ -244,8 +244,8 @@ def test_changing_an_expected_line_in_a_git_guide_makes_the_run_fail(tmp_path):
     copies = _copy_series(tmp_path)
     part2 = copies[1]
     text = part2.read_text("utf-8")
-    assert text.count("Switched to branch 'main'\n") == 1
-    part2.write_text(text.replace("Switched to branch 'main'\n", "Switched to branch 'master'\n"), "utf-8")
+    assert text.count("Switched to branch 'main'\n") == 2  # after each of the two experiments
+    part2.write_text(text.replace("Switched to branch 'main'\n", "Switched to branch 'master'\n", 1), "utf-8")
     line = next(c.line for c in _commands([part2]) if c.text == "git switch main")
 
     run = run_posts(copies)
@@ -373,3 +373,115 @@ def test_malformed_checked_blocks_warn_at_build_time(tmp_path):
     assert "a 'remote' block must also be 'checked'" in warnings
     html = (tmp_path / "html" / "index.html").read_text("utf-8")
     assert "checked" not in html and 'remote"' not in html
+
+
+# --- What the Git guides' sessions prove (issue 15) ------------------------------------------
+
+
+def _outcome_index(run, text: str) -> int:
+    return next(i for i, o in enumerate(run.outcomes) if o.command.text == text)
+
+
+def test_the_clone_runs_train_py_after_cloning(git_series_run):
+    """The colleague's fresh clone has no models/ (it is ignored), and the script still runs."""
+    assert git_series_run.failure is None
+    url = "https://github.com/your-username/ml-project.git"
+    clone = _outcome_index(git_series_run, f"git clone {url} ml-project-copy")
+    runs = [o for o in git_series_run.outcomes[clone:] if o.command.text == "python train.py"]
+    assert runs, "no checked session runs python train.py in the clone"
+    assert runs[0].status == 0 and runs[0].actual[-1].startswith("Test accuracy: ")
+    listed = git_series_run.outcomes[_outcome_index(git_series_run, "git ls-files")].actual
+    assert not any(line.startswith(("models/", "data/")) for line in listed)
+
+
+def test_the_clone_fails_if_train_py_does_not_make_its_models_folder(tmp_path):
+    copies = _copy_series(tmp_path)
+    part2 = copies[1]
+    text = part2.read_text("utf-8")
+    # the three versions of train.py and the diff that shows the line added; a line that does
+    # nothing takes its place, so that everything up to the clone still runs as shown
+    assert text.count('Path("models").mkdir(exist_ok=True)\n') == 4
+    text = text.replace('Path("models").mkdir(exist_ok=True)\n', 'Path("models").exists()\n')
+    part2.write_text(text, "utf-8")
+
+    run = run_posts(copies)
+
+    assert run.failure is not None
+    assert run.failure.command is not None and run.failure.command.text == "python train.py"
+    assert "No such file or directory: 'models/model.joblib'" in str(run.failure)
+    assert any(o.command.text.startswith("git clone ") for o in run.outcomes)  # it failed in the clone
+
+
+def test_deleting_the_flopped_branch_needs_capital_d(tmp_path):
+    copies = _copy_series(tmp_path)
+    part2 = copies[1]
+    text = part2.read_text("utf-8")
+    assert text.count("$ git branch -D shallow-trees\n") == 1
+    text = text.replace("$ git branch -D shallow-trees\n", "$ git branch -d shallow-trees\n")
+    part2.write_text(text, "utf-8")
+
+    run = run_posts(copies)
+
+    assert run.failure is not None and run.failure.command.text == "git branch -d shallow-trees"
+    assert "not fully merged" in str(run.failure)
+
+
+def _gitignore_of_the_guide() -> str:
+    blocks = read_blocks(GIT_SERIES[1])
+    return next(b.text for b in blocks if isinstance(b, FileBlock) and b.path == ".gitignore")
+
+
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        ("data/iris.csv", True),
+        ("models/model.joblib", True),
+        (".env", True),
+        (".env.local", True),
+        ("venv/bin/python", True),
+        (".venv/bin/python", True),
+        ("checkpoints/epoch-3.ckpt", True),
+        ("weights/model.pth", True),
+        ("keras/model.h5", True),
+        ("export/model.safetensors", True),
+        ("notebooks/.DS_Store", True),
+        ("notebooks/.ipynb_checkpoints/eda-checkpoint.ipynb", True),
+        ("src/__pycache__/train.cpython-311.pyc", True),
+        ("mlruns/0/meta.yaml", True),
+        # the Cookiecutter Data Science layout keeps code in folders called data and models
+        ("src/data/make_dataset.py", False),
+        ("src/models/train_model.py", False),
+        ("train.py", False),
+        ("requirements.txt", False),
+        (".gitignore", False),
+        (".env.example", False),
+    ],
+)
+def test_the_guides_gitignore_ignores_artefacts_and_secrets_but_no_code(tmp_path, path, ignored):
+    import subprocess
+
+    (tmp_path / ".gitignore").write_text(_gitignore_of_the_guide(), "utf-8")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", "--no-index", path], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert (result.returncode == 0) is ignored, f"{path} {'is not' if ignored else 'is'} ignored"
+
+
+#: Git releases shown in the guides, with their release dates (https://git-scm.com, kernel.org).
+GIT_RELEASES = {"2.40.0": "2023-03-13", "2.40.1": "2023-04-25"}
+#: The oldest Git the guides work with: init.defaultBranch (2.28) and git switch (2.23).
+OLDEST_GIT = (2, 28)
+
+
+@pytest.mark.parametrize("post", GIT_SERIES, ids=lambda p: p.name)
+def test_the_git_version_a_guide_shows_was_released_before_the_post(post):
+    shown = re.findall(r"^git version (\S+)$", post.read_text("utf-8"), re.M)
+    assert shown, f"{post.name} shows no git version"
+    date = str(_front_matter(post)["date"])
+    for version in shown:
+        assert version in GIT_RELEASES, f"{post.name} shows Git {version}: add it to GIT_RELEASES"
+        assert GIT_RELEASES[version] < date, f"{post.name} ({date}) shows Git {version}, released later"
+        assert tuple(int(n) for n in version.split(".")[:2]) >= OLDEST_GIT
+    assert "2.28 or newer" in post.read_text("utf-8")

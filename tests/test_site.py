@@ -69,7 +69,9 @@ def _listed_posts(site, url):
 
 
 def test_tag_archive_lists_exactly_the_posts_with_that_tag(site):
-    assert _listed_posts(site, "blog/tag/git/") == {"What a GIT.", "Getting Started With GIT"}
+    # the author tagged part 1 of the Git guides without "Git" (see tests/test_author_facts.py)
+    assert _listed_posts(site, "blog/tag/git/") == {"Getting Started With GIT"}
+    assert _listed_posts(site, "blog/tag/tutorial/") == {"What a GIT.", "Getting Started With GIT"}
     assert _listed_posts(site, "blog/tag/machine-learning/") >= {
         "Finding my feet as a Machine Learning Engineer"
     }
