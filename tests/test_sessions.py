@@ -8,7 +8,6 @@ that the checks can fail; a real build shows what readers get.
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import sys
@@ -25,6 +24,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
+
+from conftest import run_sphinx  # noqa: E402
 
 from blogext.sessions import (  # noqa: E402
     FileBlock,
@@ -305,25 +306,10 @@ def test_a_checked_block_without_commands_or_caption_is_rejected(tmp_path):
 
 
 def _build(srcdir: Path, outdir: Path) -> str:
-    """Build *srcdir* in-process with the dirhtml builder; return the warnings."""
-    from ablog.blog import Blog
-    from sphinx.application import Sphinx
-
-    Blog._dict.clear()
-    warnings = io.StringIO()
-    app = Sphinx(
-        srcdir=srcdir,
-        confdir=srcdir,
-        outdir=outdir,
-        doctreedir=outdir.parent / (outdir.name + ".doctrees"),
-        buildername="dirhtml",
-        status=None,
-        warning=warnings,
-        freshenv=True,
-    )
-    app.build()
-    Blog._dict.clear()
-    return warnings.getvalue()
+    """Build *srcdir* strictly with the dirhtml builder; return the warnings (and errors)."""
+    built = run_sphinx(srcdir, outdir)
+    problems = "\n".join(built.warnings)
+    return problems or ("" if built.returncode == 0 else built.stderr)
 
 
 def test_built_git_guide_shows_plain_console_blocks_and_copies_only_commands(tmp_path):

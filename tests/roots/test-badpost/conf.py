@@ -9,3 +9,6 @@ blog_post_pattern = ["posts/*/*"]
 blog_authors = {"ada": ("Ada Lovelace", None), "grace": ("Grace Hopper", None)}
 fontawesome_included = True
 html_theme = "basic"
+# A list of this site's own: the theme appends to it in place, which would change Sphinx's shared
+# default for the next build in the same process (the tests build in-process).
+templates_path = []

@@ -21,3 +21,6 @@ blog_feed_archives = True
 blog_feed_fulltext = True
 fontawesome_included = True
 html_theme = "pydata_sphinx_theme"
+# A list of this site's own: the theme appends to it in place, which would change Sphinx's shared
+# default for the next build in the same process (the tests build in-process).
+templates_path = []
