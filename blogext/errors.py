@@ -14,6 +14,11 @@ get Sphinx's full report.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 class BuildStopped(SystemExit):
     """Stop the build with *message*: one problem a line, each naming its file or setting."""
@@ -28,3 +33,16 @@ class BuildStopped(SystemExit):
 
 class SettingError(BuildStopped):
     """A setting in ``conf.py`` or the environment has a value the blog cannot use."""
+
+
+def date_setting(source: str, value: str) -> date:
+    """The date *value* of the setting *source* (``BLOG_TODAY``, ``blog_today``...), ``YYYY-MM-DD``.
+
+    Plain Python, so that ``nox -s new`` can use it without Sphinx.
+    """
+    try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise SettingError(f"{source} {value!r} is not a valid date (expected YYYY-MM-DD)") from None

@@ -18,6 +18,8 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+from blogext.errors import SettingError, date_setting
+
 TEMPLATE = """\
 ---
 date: {date}
@@ -49,11 +51,9 @@ def today_from(environ: os._Environ[str] | dict[str, str]) -> date:
     if not value:
         return date.today()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise NewPostError(f"BLOG_TODAY {value!r} is not a valid date (expected YYYY-MM-DD)") from None
+        return date_setting("BLOG_TODAY", value)
+    except SettingError as error:
+        raise NewPostError(str(error)) from None
 
 
 def create_post(root: Path, title: str, today: date | None = None) -> Path:

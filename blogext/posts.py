@@ -37,26 +37,15 @@ from sphinx.environment import BuildEnvironment
 
 import blogext
 from blogext import ablogadapter
-from blogext.errors import SettingError
+from blogext.errors import SettingError, date_setting
 from blogext.frontmatter import PostFrontMatter, front_matter, read_posts
 from blogext.nodeutil import ancestors
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # -- Today, drafts and scheduling -----------------------------------------------------------------------
-
-
-def parse_today(source: str, value: str) -> date:
-    """*value* (from *source*, named in the error) as a date, ``YYYY-MM-DD``."""
-    try:
-        if not _ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise SettingError(f"{source} {value!r} is not a valid date (expected YYYY-MM-DD)") from None
 
 
 def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, zone: Any = None) -> date:
@@ -64,7 +53,7 @@ def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, z
     for local time)."""
     for source, value in (("BLOG_TODAY", environ.get("BLOG_TODAY", "")), ("blog_today", configured or "")):
         if value.strip():
-            return parse_today(source, value.strip())
+            return date_setting(source, value.strip())
     tz: tzinfo | None = None
     if isinstance(zone, tzinfo):
         tz = zone
