@@ -3,7 +3,11 @@
 Each module is a Sphinx extension of its own, switched on in ``conf.py`` by its
 dotted name (for example ``"blogext.postmeta"``):
 
-- :mod:`blogext.siteurl`: the published base URL, taken from the environment.
+- :mod:`blogext.siteurl`: the URL a build is served at (Read the Docs, a custom domain,
+  a GitHub Pages user or project site) and the canonical URL its links and feeds name.
+- :mod:`blogext.hosting`: what hosts need in the output folder (``robots.txt`` at a
+  host's root only, ``.nojekyll``, ``CNAME``) and nothing they must not get: the
+  doctree folder kept out of it, nothing of unpublished posts, no leftover file.
 - :mod:`blogext.postmeta`: the header under a post's title (date, reading time,
   category, tags).
 - :mod:`blogext.frontmatter`: every post checked before the build reads it (one
@@ -26,7 +30,7 @@ dotted name (for example ``"blogext.postmeta"``):
 - :mod:`blogext.cards`: post and series cards (``postcards``, ``seriescards``, and
   ``post_cards()`` for the archive templates), and the author card's data.
 - :mod:`blogext.findability`: meta descriptions, Open Graph for every page,
-  ``robots.txt``, the 404 page at ``/404.html``, and the base URL handed to
+  the 404 page at ``/404.html``, and the base URL handed to
   sphinxext-opengraph and sphinx-notfound-page.
 - :mod:`blogext.lightpages`: no search scripts outside the search page, and
   sphinx-copybutton's scripts deferred.
