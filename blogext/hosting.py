@@ -195,9 +195,8 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def _sweep_pages(app: Sphinx, outdir: Path) -> None:
     """After a build that wrote every document: delete the pages (and their feeds) it did not write."""
-    archives = getattr(
-        app.builder, "blog_archives", None
-    )  # archive pages kept as they were (blogext.archives)
+    # Archive pages blogext.archives kept as they were (not written again, but current).
+    archives = getattr(app.builder, "blog_archives", None)
     pages = set(app.env.all_docs) | _pages_written(app) | set(getattr(archives, "kept", {}) or {})
     expected = {p for pagename in pages for p in _page_files(app, pagename)}
     for path in sorted(outdir.rglob("*.html")):

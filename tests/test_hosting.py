@@ -454,3 +454,13 @@ def test_a_reused_output_folder_with_a_fresh_doctree_folder_is_swept_too(site, t
     assert_no_draft_trace(out)
     clean = build(site, tmp_path / "clean")
     assert output_files(out) == output_files(clean.outdir)
+
+
+def test_a_published_build_into_a_preview_folder_leaves_no_draft_trace(site, tmp_path):
+    out = tmp_path / "out"
+    preview = build(site, out, {"BLOG_PREVIEW": "1"})
+    assert (preview.outdir / "posts" / "2024" / "leaving-my-job" / "index.html").is_file()
+    assert (preview.outdir / "blog" / "drafts" / "index.html").is_file()
+    build(site, out)
+    assert_no_draft_trace(out)
+    assert output_files(out) == output_files(build(site, tmp_path / "clean").outdir)
