@@ -46,9 +46,9 @@ templates_path = ["_templates"]
 html_static_path = ["_static"]
 
 # -- Hosting (blogext.siteurl, blogext.hosting; see README, "Hosting") ------------------
-# The GitHub Pages repository: a user site, so the blog is served at https://shrutiturner.github.io/.
-# The site workflow passes its own repository (BLOG_PAGES_REPOSITORY), so a fork gets its own URL.
-blog_pages_repository = "shrutiturner/shrutiturner.github.io"
+# The published URL: the GitHub Pages user site. The site workflow passes its repository
+# (BLOG_PAGES_REPOSITORY), which wins, so a fork or a project repository gets its own URL.
+html_baseurl = "https://shrutiturner.github.io/"
 # A custom domain (blog.example.org) wins over the Pages URL; a CNAME file next to this one does too.
 blog_custom_domain = ""
 # The copy search engines and feed readers should know. Empty: the GitHub Pages URL, so the
