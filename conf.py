@@ -31,6 +31,7 @@ extensions = [
     "notfound.extension",
     "blogext.findability",
     "blogext.sitemap",
+    "blogext.hosting",
     "blogext.cards",
     "blogext.lightpages",
     "blogext.series",
@@ -44,9 +45,15 @@ include_patterns = ["index.md", "about.md", "posts/**", "series/**"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 
-# The published URL. READTHEDOCS_CANONICAL_URL, then BLOG_BASE_URL, override it
-# (see blogext/siteurl.py); feeds, canonical links and the sitemap use it.
+# -- Hosting (blogext.siteurl, blogext.hosting; see README, "Hosting") ------------------
+# The published URL: the GitHub Pages user site. The site workflow passes its repository
+# (BLOG_PAGES_REPOSITORY), which wins, so a fork or a project repository gets its own URL.
 html_baseurl = "https://shrutiturner.github.io/"
+# A custom domain (blog.example.org) wins over the Pages URL; a CNAME file next to this one does too.
+blog_custom_domain = ""
+# The copy search engines and feed readers should know. Empty: the GitHub Pages URL, so the
+# Read the Docs copy points its canonical links and feeds there.
+blog_canonical_url = ""
 
 # -- MyST -------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline"]

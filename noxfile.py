@@ -8,6 +8,13 @@ nox -s lint     ruff
 nox -s bench    build times against plain Sphinx (-- --sizes 100 --runs 3)
 nox -s audit    the post page's weight, requests and Lighthouse scores, served gzipped
 nox -s screenshots    every page, desktop and phone, light and dark, into screenshots/
+nox -s lock     re-resolve requirements/*.txt after editing pyproject.toml (changes no pin it need not)
+nox -s upgrade  re-resolve requirements/*.txt to the newest versions, then build strictly and run the tests
+nox -s lowest   the lowest versions pyproject.toml allows, and the tests that need no browser
+
+Every session installs the exact versions of the lock, requirements/<group>.txt,
+one file per dependency group of pyproject.toml; CI, Read the Docs and the
+Pages workflow install from the same files.
 """
 
 from __future__ import annotations
@@ -22,14 +29,29 @@ nox.options.sessions = ["build", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
-PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BUILD = ROOT / "_build"
+#: The lock: the exact version of every package, one file per dependency group of pyproject.toml.
+LOCK = ROOT / "requirements"
+#: The groups of pyproject.toml, in the order they are locked.
+GROUPS = ("site", "serve", "test", "lint", "nox", "lock")
+#: One set of versions for every Python the blog supports (3.11 and newer) and every system:
+#: the lowest supported Python, and no second version of a package for newer Pythons.
+LOCK_OPTIONS = [
+    "--universal",
+    "--fork-strategy",
+    "fewest",
+    "--python-version",
+    "3.11",
+    "--no-header",
+    "--quiet",
+]
 #: Strict: every warning is an error, every cross-reference is checked.
 STRICT = ["-W", "--keep-going", "-n"]
 
 
 def install_group(session: nox.Session, group: str) -> None:
-    session.install(*nox.project.dependency_groups(PYPROJECT, group))
+    """Install the exact versions of *group* from its lock file, requirements/<group>.txt."""
+    session.install("-r", str(LOCK / f"{group}.txt"))
 
 
 @nox.session
@@ -148,6 +170,72 @@ def screenshots(session: nox.Session) -> None:
     doctrees = str(BUILD / "screenshots-doctrees")
     session.run("sphinx-build", "-b", "dirhtml", *STRICT, "-q", "-d", doctrees, str(ROOT), str(site))
     session.run("python", str(ROOT / "tools" / "screenshots.py"), "--site", str(site), *session.posargs)
+
+
+def compile_lock(session: nox.Session, *options: str) -> None:
+    """Resolve every group of pyproject.toml into requirements/<group>.txt (no index URL, no path)."""
+    install_group(session, "lock")
+    LOCK.mkdir(exist_ok=True)
+    with session.chdir(ROOT):
+        for group in GROUPS:
+            target = LOCK / f"{group}.txt"
+            session.run(
+                "uv",
+                "pip",
+                "compile",
+                "--group",
+                group,
+                *LOCK_OPTIONS,
+                *options,
+                "-o",
+                str(target.relative_to(ROOT)),
+            )
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Re-resolve the lock after an edit of pyproject.toml, keeping every pin that still fits.
+
+    ``nox -s lock -- --upgrade-package sphinx`` moves one package to its newest version.
+    """
+    compile_lock(session, *session.posargs)
+
+
+@nox.session
+def upgrade(session: nox.Session) -> None:
+    """Move the lock to the newest versions pyproject.toml allows, then build strictly and run the tests.
+
+    One command, and the change is a diff of requirements/*.txt to review. Run weekly by
+    .github/workflows/upgrade.yml. ``nox -s upgrade -- -m "not browser"`` passes options to pytest.
+    """
+    compile_lock(session, "--upgrade")
+    install_group(session, "test")
+    install_npm_checkers(session)
+    site = BUILD / "upgrade"
+    shutil.rmtree(site, ignore_errors=True)
+    doctrees = str(BUILD / "upgrade-doctrees")
+    session.run("sphinx-build", "-b", "dirhtml", *STRICT, "-q", "-d", doctrees, str(ROOT), str(site))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lowest(session: nox.Session) -> None:
+    """The lowest versions pyproject.toml allows, and every test that needs no browser.
+
+    Proves the lower bounds true: each package the blog names directly at its lowest
+    allowed version; what those need, at the newest that fits. CI runs it.
+    """
+    install_group(session, "lock")
+    lowest_lock = Path(session.create_tmp()) / "lowest.txt"
+    python = session.run("python", "-c", "import sys; print(sys.executable)", silent=True).strip()
+    with session.chdir(ROOT):
+        session.run(
+            "uv", "pip", "compile", "--group", "test", "--resolution", "lowest-direct",
+            "--python", python, "--no-header", "--quiet", "-o", str(lowest_lock),
+        )  # fmt: skip
+    session.install("-r", str(lowest_lock))
+    session.run("pip", "freeze", "--all")  # the versions tested, in the log
+    session.run("pytest", "-m", "not browser", *session.posargs)
 
 
 @nox.session

@@ -14,7 +14,11 @@ section draws the map; in short:
   clear error per problem), and tags that differ only in case or punctuation merged.
 - :mod:`blogext.drafts`: drafts and scheduled posts left out of the published site,
   and shown with a banner in the preview (``nox -s serve``).
-- :mod:`blogext.siteurl`: the published base URL, taken from the environment.
+- :mod:`blogext.siteurl`: the URL a build is served at (Read the Docs, a custom domain,
+  a GitHub Pages user or project site) and the canonical URL its links and feeds name.
+- :mod:`blogext.hosting`: what hosts need in the output folder (``robots.txt`` at a
+  host's root only, ``.nojekyll``, ``CNAME``) and nothing they must not get: the
+  doctree folder kept out of it, nothing of unpublished posts, no leftover file.
 - :mod:`blogext.postmeta`: the header under a post's title (date, reading time,
   category, tags).
 - :mod:`blogext.cards`: post and series cards (``postcards``, ``seriescards``, and
@@ -28,7 +32,8 @@ section draws the map; in short:
 - :mod:`blogext.freshness`: incremental builds rewrite the pages whose post lists,
   recent posts or previous/next links changed, so they match a clean build.
 - :mod:`blogext.findability`: meta descriptions, Open Graph for every page,
-  ``robots.txt``, the 404 page at ``/404.html``.
+  the 404 page at ``/404.html``, and the base URL handed to
+  sphinxext-opengraph and sphinx-notfound-page.
 - :mod:`blogext.sitemap`: ``sitemap.xml`` of every published page.
 - :mod:`blogext.lightpages`: no search scripts outside the search page, and
   sphinx-copybutton's scripts deferred.
@@ -45,10 +50,14 @@ Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
 priority takes it from here, with the reason:
 """
 
+#: config-inited: the doctree folder is moved out of the output folder before anything reads it.
+MOVE_DOCTREES = 10
 #: config-inited: the base URL is settled before anything reads it.
 SITE_URL = 100
 #: config-inited: the settled base URL is handed to sphinxext-opengraph and sphinx-notfound-page.
 FINDABILITY_URLS = 150
+#: config-inited: the 404 page's URL prefix is set from the served URL, after blogext.findability.
+NOTFOUND_PREFIX = 200
 #: config-inited: ``blog_timezone`` and the feed settings are checked before the post model reads them.
 FEED_SETTINGS = 300
 #: config-inited: every post's front matter is checked before anything else reads the posts.
@@ -67,6 +76,8 @@ REGISTER_POSTS = 100
 CARDS = 400
 #: doctree-resolved: the series box goes under the post header that blogext.postmeta adds (500).
 SERIES_BOX = 600
+#: html-page-context: the canonical URL is in the context before any feature or template reads it.
+CANONICAL_LINKS = 100
 #: html-page-context: the feeds' links are in the context before the theme (500) renders the footer.
 FEED_LINKS = 450
 #: html-page-context: the meta description is set before sphinxext-opengraph (500) looks for one.
@@ -79,5 +90,7 @@ LIGHT_PAGES = 900
 REMOVE_PAGES = 300
 #: build-finished: then archive pages that are no longer generated,
 REMOVE_ARCHIVES = 350
+#: build-finished: then files that no published page uses any more are swept out,
+SWEEP_OUTPUT = 900
 #: build-finished: and the sitemap lists what is left, last of all.
-SITEMAP = 900
+SITEMAP = 950

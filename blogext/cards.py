@@ -292,11 +292,15 @@ def _card_digest(app: Sphinx, post, level: int) -> str | None:
 
 def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
     state = getattr(app, "_blog_cards", None)
-    if exception is not None or state is None or not state.stored_changed:
+    if exception is not None or state is None:
         return
     docs = app.env.all_docs
+    # Only the cards of documents this build has: a post that became a draft leaves no card behind.
     cards = {key: value for key, value in sorted(state.stored.items()) if json.loads(key)[0] in docs}
+    if not state.stored_changed and len(cards) == len(state.stored):
+        return
     _stored_cards_file(app).write_text(json.dumps({"version": CARDS_VERSION, "cards": cards}), "utf-8")
+    state.stored = cards
     state.stored_changed = False
 
 

@@ -120,6 +120,7 @@ def _add_banner(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
+    app.setup_extension("blogext.hosting")  # no trace of an unpublished post in the output folder
     app.connect("config-inited", _on_config_inited, priority=blogext.EXCLUDE_UNPUBLISHED)
     app.connect("doctree-resolved", _add_banner)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

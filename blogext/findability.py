@@ -7,7 +7,8 @@ the 404 page); this module feeds them what they cannot know by themselves:
 - the published base URL (from :mod:`blogext.siteurl`) becomes ``ogp_site_url``
   and its path becomes ``notfound_urls_prefix``, so link previews name the real
   host and the 404 page's links work at any URL depth, under a project path
-  such as ``/blog/`` too;
+  such as ``/blog/`` too (:mod:`blogext.hosting` makes the 404 prefix the path the
+  build is served at, and writes ``robots.txt``);
 - every page gets one ``<meta name="description">``: the post's front-matter
   ``description``, else its excerpt, else the page's first paragraph; archive
   pages, which have no source, get one made from their title, and their Open
@@ -16,7 +17,6 @@ the 404 page); this module feeds them what they cannot know by themselves:
 - pages nobody should land on from a search engine (404, search, drafts) say
   ``noindex`` and stay out of the sitemap (:mod:`blogext.sitemap`), as do posts the preview build shows
   but that are not published (:func:`blogext.posts.unpublished`);
-- ``robots.txt`` names the sitemap by its absolute URL;
 - the 404 page is written to ``404.html`` at the root of the site, where
   GitHub Pages and Read the Docs look for it (the dirhtml builder would put it
   in ``404/index.html``).
@@ -200,23 +200,13 @@ def _move_404_to_root(app: Sphinx, exception: Exception | None) -> None:
             written.parent.rmdir()
 
 
-def _write_robots(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    sitemap = urljoin(app.config.html_baseurl, "sitemap.xml")
-    text = f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n"
-    target = Path(app.outdir) / "robots.txt"
-    if not target.is_file() or target.read_text("utf-8") != text:
-        target.write_text(text, "utf-8")
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.siteurl")
+    app.setup_extension("blogext.hosting")  # robots.txt, and the 404 page's prefix where the site is served
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("notfound.extension")
     app.add_config_value("blog_noindex_pages", ["search", "404", "blog/drafts"], "html", types=[list, tuple])
     app.connect("config-inited", _set_urls, priority=blogext.FINDABILITY_URLS)
     app.connect("html-page-context", _on_page_context, priority=blogext.PAGE_META)
     app.connect("build-finished", _move_404_to_root)
-    app.connect("build-finished", _write_robots)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -107,7 +107,7 @@ def run_sphinx(
         str(outdir),
     ]
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    for name in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL"):
+    for name in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL", "BLOG_PAGES_REPOSITORY", "BLOG_CANONICAL_URL"):
         if env is None or name not in env:
             full_env.pop(name, None)
     if os.environ.get("BLOG_TEST_SUBPROCESS") == "1":

@@ -208,8 +208,8 @@ def test_404_page_links_carry_the_base_url_path(build_root):
     ].startswith("/blog/_static/")
     og_image = built.html("posts/2024/plain/").select_one('meta[property="og:image"]')["content"]
     assert og_image == "https://someone.github.io/blog/_static/card.png"
-    robots = (built.outdir / "robots.txt").read_text()
-    assert "Sitemap: https://someone.github.io/blog/sitemap.xml" in robots
+    # Crawlers read /robots.txt only: a project site under /blog/ has none (tests/test_hosting.py).
+    assert not (built.outdir / "robots.txt").exists()
 
 
 # -- Light pages ----------------------------------------------------------------------------------

@@ -515,9 +515,9 @@ def test_incremental_build_gives_the_feeds_of_a_clean_build(tmp_path):
     assert "Rewritten text." in entry(incremental.feed("blog/atom.xml"), "Target post").findtext(
         f"{ATOM}content"
     )
-    assert not (
-        out / "blog" / "category" / "tutorials" / "atom.xml"
-    ).exists(), "a feed the site lost was kept"
+    assert not (out / "blog" / "category" / "tutorials" / "atom.xml").exists(), (
+        "a feed the site lost was kept"
+    )
 
     clean = assert_clean(
         run_sphinx(copy_feeds_root(tmp_path / "clean-src", _change_sources), tmp_path / "clean")
@@ -623,9 +623,9 @@ def test_every_page_links_the_site_feed_in_head_and_footer(which, site_feed, req
         page_dir = built.path(url).parent
         heads = _feed_links_in_head(built, url)
         assert heads, f"{url} links no feed"
-        assert (page_dir / heads[0]).resolve() == (
-            built.outdir / site_feed
-        ).resolve(), f"{url}: first feed is {heads[0]}"
+        assert (page_dir / heads[0]).resolve() == (built.outdir / site_feed).resolve(), (
+            f"{url}: first feed is {heads[0]}"
+        )
         subscribe = built.html(url).select("a.blog-subscribe-link")
         assert subscribe, f"{url} has no visible subscribe link"
         assert subscribe[0].get_text(strip=True) == base + site_feed

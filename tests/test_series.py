@@ -191,9 +191,9 @@ def test_series_navigation_replaces_ablogs_date_order_on_parts_only(series_site)
     # By date, "An aside" (1 Feb) sits between "Fixtures" (20 Jan) and "The first assertion" (10 Feb).
     assert series_site.html(FIRST).select(".ablog__prev-next") == []
     assert series_site.html(FIXTURES).select(".ablog__prev-next") == []
-    assert series_site.html(ASIDE).select(
-        ".ablog__prev-next"
-    ), "ABlog's navigation should stay on other posts"
+    assert series_site.html(ASIDE).select(".ablog__prev-next"), (
+        "ABlog's navigation should stay on other posts"
+    )
 
 
 # -- the series page and the list of series -------------------------------------------

@@ -177,9 +177,9 @@ def test_every_git_command_the_git_guides_show_is_checked():
                 if any(ch in word for ch in "<\"'…"):
                     break
                 words.append(word)
-            assert any(
-                cmd[: len(words)] == words for cmd in checked
-            ), f"{post.name}: `{span}` is shown in the text but no checked session runs it"
+            assert any(cmd[: len(words)] == words for cmd in checked), (
+                f"{post.name}: `{span}` is shown in the text but no checked session runs it"
+            )
 
 
 # --- How failures read, and what matches -------------------------------------------------
