@@ -31,7 +31,6 @@ canonical copy). This module, for the ``html`` and ``dirhtml`` builders:
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -133,13 +132,11 @@ def _remove_file(outdir: Path, path: Path) -> None:
 
 def _unpublished_docnames(app: Sphinx) -> set[str]:
     """The posts a published build leaves out (drafts, scheduled), or none in the preview."""
-    if getattr(app.config, "blog_preview", False) or "blogext.drafts" not in app.extensions:
+    if getattr(app.config, "blog_preview", False) or "blogext.posts" not in app.extensions:
         return set()
-    from blogext.drafts import resolve_today, status
-    from blogext.frontmatter import read_posts
+    from blogext import posts  # the post model decides; it loads this module's neighbours
 
-    today = resolve_today(os.environ, app.config.blog_today, getattr(app.config, "blog_timezone", None))
-    return {docname for docname, post in read_posts(app).items() if status(post, today)}
+    return set(posts.statuses(app))
 
 
 def _page_files(app: Sphinx, pagename: str) -> list[Path]:
