@@ -17,6 +17,7 @@ language = "en"
 
 extensions = [
     "myst_parser",
+    "blogext.notebooks",
     "ablog",
     "blogext.ablogadapter",
     "blogext.posts",
@@ -58,6 +59,10 @@ blog_canonical_url = ""
 # -- MyST -------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline"]
 myst_heading_anchors = 3
+
+# -- Notebooks (blogext.notebooks, myst-nb; see README, "Notebooks as posts") ------------
+nb_execution_mode = "off"  # stored outputs as they are; "cache" executes (once) with jupyter-cache
+nb_ipywidgets_js = {}  # widgets' scripts come from a CDN: a published page loads nothing off-site
 
 # -- Copy button: copies only the commands of a console session, without "$ " ----------
 copybutton_prompt_text = "$ "

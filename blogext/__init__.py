@@ -12,6 +12,9 @@ section draws the map; in short:
   makes it parallel-safe and keeps its environment lean.
 - :mod:`blogext.frontmatter`: every post checked before the build reads it (one
   clear error per problem), and tags that differ only in case or punctuation merged.
+- :mod:`blogext.notebooks`: Jupyter notebooks (``.ipynb``) and MyST-NB text notebooks
+  as posts, through myst-nb: stored outputs by default, cached execution on request,
+  errors and off-site outputs refused, myst-nb's folders kept in the doctree folder.
 - :mod:`blogext.drafts`: drafts and scheduled posts left out of the published site,
   and shown with a banner in the preview (``nox -s serve``).
 - :mod:`blogext.siteurl`: the URL a build is served at (Read the Docs, a custom domain,
@@ -66,6 +69,8 @@ FRONT_MATTER = 400
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
 EXCLUDE_UNPUBLISHED = 450
+#: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
+NOTEBOOK_FOLDERS = 600
 #: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it,
 SLIM_ABLOG_COPY = 700
 #: doctree-read: then the post model notes what lists can show of the post (its excerpt among it).

@@ -1,8 +1,10 @@
 """Every post is checked before Sphinx reads it, and its tags are made canonical.
 
 When the configuration is ready (``config-inited``), every post (each Markdown
-file matched by ABlog's ``blog_post_pattern``) is checked: its YAML front
-matter read with PyYAML, its body with MyST's own Markdown parser. What a
+file matched by ABlog's ``blog_post_pattern``, and each Jupyter notebook when
+:mod:`blogext.notebooks` is on) is checked: its YAML front matter read with
+PyYAML (a notebook's top-level metadata keys, read as JSON), its body (a
+notebook's Markdown cells) with MyST's own Markdown parser. What a
 post's text says is cached in the doctree folder, so a post is parsed again
 only when its bytes change (see :func:`read_posts`). Each problem is
 one line naming the file, the field, the bad value and what was expected::
@@ -17,7 +19,10 @@ without ``-W``), before a page is written. Checked:
 - the post has a title, a single ``# `` heading;
 - two posts never share a URL, not even one that differs only in case, spaces
   or punctuation (servers and file systems that ignore case would mix them up);
-- every local image and every link to a local file points to a file that exists.
+- every local image and every link to a local file points to a file that exists;
+- every source file in the posts' folders is a post the blog builds: a notebook
+  without :mod:`blogext.notebooks`, an ``.rst`` file or a Markdown file that
+  ``blog_post_pattern`` does not match is an error naming it, never dropped.
 
 Tags (and categories) that differ only in case, spacing or punctuation, such
 as ``Machine Learning``, ``machine-learning`` and ``machine learning``, are one
@@ -64,7 +69,7 @@ from blogext.errors import BuildStopped
 logger = logging.getLogger(__name__)
 
 #: Bump when what :func:`parse_post` finds changes, so that older caches are not used.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: The cache of parsed posts, in the doctree folder.
 CACHE_FILE = "blogext-frontmatter.json"
 
@@ -80,6 +85,30 @@ KNOWN_KEYS: dict[str, str] = {
     "part": "the post's place in its series: 1, 2, 3, ...",
     "author": "a key of blog_authors in conf.py, or a list of them",
 }
+
+#: Keys of a notebook's own machinery (Jupyter, jupytext, myst-nb, editors), allowed besides the post's
+#: keys in a notebook's metadata; a text notebook (Markdown) may use the first three in its front matter.
+#: ``mystnb`` holds myst-nb's settings for the one post, such as ``{execution_mode: cache}``.
+TEXT_NOTEBOOK_KEYS = ("jupytext", "kernelspec", "mystnb")
+NOTEBOOK_KEYS = (
+    *TEXT_NOTEBOOK_KEYS,
+    "language_info",
+    "widgets",
+    "vscode",
+    "interpreter",
+    "colab",
+    "toc",
+    "celltoolbar",
+    "varInspector",
+    "nbsphinx",
+    "papermill",
+    "orig_nbformat",
+)
+#: myst-nb's execution modes, for a post's ``mystnb: {execution_mode: ...}``.
+EXECUTION_MODES = ("off", "cache", "force", "auto", "inline")
+#: Suffixes of text a writer may mean as a post: such a file in the posts' folders that is not a post
+#: the blog builds is an error (an image or a data file there is not).
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx", ".qmd", ".rmd", ".ipynb", ".rst")
 
 #: What a message says is expected, for each key.
 EXPECTED: dict[str, str] = {
@@ -128,6 +157,7 @@ class Link:
     target: str  #: as written in the post
     line: int  #: 1-based line in the file
     path: str | None  #: the file it resolves to, relative to the source folder (None when outside it)
+    cell: int | None = None  #: in a notebook, the 1-based cell (and *line* is the line in that cell)
 
 
 @dataclass(frozen=True)
@@ -265,21 +295,44 @@ def _check_label(key: str, value: Any, problems: list[str]) -> str | None:
     return None
 
 
+def _check_mystnb(value: Any, problems: list[str]) -> None:
+    """A post's own myst-nb settings: a mapping, and a known execution mode (myst-nb checks the rest)."""
+    if not isinstance(value, dict):
+        problems.append(f"mystnb {_show(value)} is not a mapping (expected {{execution_mode: cache}})")
+        return
+    mode = value.get("execution_mode", "off")
+    if mode not in EXECUTION_MODES:
+        problems.append(
+            f"mystnb execution_mode {_show(mode)} is not an execution mode "
+            f"(expected one of: {', '.join(EXECUTION_MODES)})"
+        )
+
+
 def check_front_matter(
-    data: dict[str, Any], authors: Iterable[str] = (), extra_keys: Iterable[str] = ()
+    data: dict[str, Any],
+    authors: Iterable[str] = (),
+    extra_keys: Iterable[str] = (),
+    notebook_keys: Iterable[str] = TEXT_NOTEBOOK_KEYS,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Check a post's front matter: the values to keep, and the problems (without the file name)."""
+    """Check a post's front matter: the values to keep, and the problems (without the file name).
+
+    *notebook_keys* are the notebook machinery's keys allowed besides (see :data:`NOTEBOOK_KEYS`).
+    """
     problems: list[str] = []
     out: dict[str, Any] = {}
     known = [*KNOWN_KEYS, *extra_keys]
+    allowed = [*known, *notebook_keys]
     for key, value in data.items():
-        if not isinstance(key, str) or key not in known:
+        if not isinstance(key, str) or key not in allowed:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             problems.append(f"unknown key {_show(key)} ({hint}expected one of: {', '.join(known)})")
             continue
+        if key == "mystnb":
+            _check_mystnb(value, problems)
+            continue
         if key not in KNOWN_KEYS:
-            continue  # another feature's key: that feature checks it
+            continue  # another feature's key (or the notebook machinery's): that feature checks it
         if value is None:
             problems.append(f"{key} is empty (expected {EXPECTED[key]}, or leave the key out)")
             continue
@@ -411,6 +464,16 @@ def _is_local_file(target: str) -> bool:
     return "/" in path or "." in posixpath.basename(path)
 
 
+def _has_suffix(path: str) -> bool:
+    """Whether the last part of *path* has a suffix, such as ``.md`` or ``.csv``."""
+    return "." in posixpath.basename(path).strip(".")
+
+
+def _at(line: int, cell: int | None) -> str:
+    """Where in a post: "on line 8", or in a notebook "in cell 3, line 2"."""
+    return f"on line {line}" if cell is None else f"in cell {cell}, line {line}"
+
+
 def _exists(srcdir: Path | str, relpath: str, suffixes: Iterable[str]) -> bool:
     full = os.path.join(srcdir, relpath)
     return os.path.exists(full) or any(os.path.isfile(full + s) for s in suffixes)
@@ -426,14 +489,73 @@ class ParsedPost:
 
     values: dict[str, Any]  #: the checked front matter (keys of :data:`KNOWN_KEYS`)
     problems: tuple[str, ...]  #: problems of the file and its front matter
-    titles: tuple[tuple[str, int], ...] = ()  #: each ``# `` heading and its line
+    titles: tuple[tuple, ...] = ()  #: each ``# `` heading and its line (and, in a notebook, its cell)
     links: tuple[Link, ...] = ()  #: local images and links to local files, in order
     usable: bool = True  #: False when the front matter cannot be used (not closed, not UTF-8)
     scanned: bool = True  #: False when the body could not be read at all (not UTF-8)
 
 
+def _body_items(md, text: str, relpath: str, cell: int | None = None):
+    """The titles and local links of the Markdown *text* (a post's, or a notebook cell's)."""
+    titles: list[tuple] = []
+    links: list[Link] = []
+    for kind, value, line in _scan_body(md, text):
+        if kind == "h1":
+            titles.append((value, line) if cell is None else (value, line, cell))
+        elif kind == "image" and "*" not in value and not _SCHEME.match(value) and not value.startswith("//"):
+            links.append(Link("image", value, line, _resolve(value, relpath), cell))
+        elif kind == "link" and _is_local_file(value):
+            links.append(Link("link", value, line, _resolve(value, relpath), cell))
+    return titles, links
+
+
+def parse_notebook(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost:
+    """Parse the Jupyter notebook *relpath*: its top-level metadata checked as front matter (the keys of
+    :data:`NOTEBOOK_KEYS` allowed besides), the title and links of its Markdown cells."""
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        return ParsedPost(
+            {},
+            (f"notebook is not valid JSON ({reason}; expected a Jupyter notebook, nbformat 4)",),
+            usable=False,
+            scanned=False,
+        )
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return ParsedPost(
+            {},
+            ("notebook has no list of cells (expected a Jupyter notebook, nbformat 4)",),
+            usable=False,
+            scanned=False,
+        )
+    metadata = notebook.get("metadata", {})
+    problems: list[str] = []
+    if not isinstance(metadata, dict):
+        problems.append(f"notebook metadata {_show(metadata)} is not a mapping (expected 'key: value' pairs)")
+        metadata = {}
+    values, found = check_front_matter(
+        metadata, config.blog_authors or {}, config.blog_extra_front_matter_keys, NOTEBOOK_KEYS
+    )
+    problems += found
+    md = md or _markdown_parser(config.myst_enable_extensions)
+    titles: list[tuple] = []
+    links: list[Link] = []
+    for index, cell in enumerate(notebook["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        more_titles, more_links = _body_items(md, text, relpath, index)
+        titles += more_titles
+        links += more_links
+    return ParsedPost(values, tuple(problems), tuple(titles), tuple(links))
+
+
 def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost:
     """Parse the post *relpath*, whose file holds *data*: its front matter checked, its title and links."""
+    if relpath.endswith(".ipynb"):
+        return parse_notebook(data, relpath, config, md)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -470,15 +592,7 @@ def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost
     problems += found
 
     md = md or _markdown_parser(config.myst_enable_extensions)
-    titles: list[tuple[str, int]] = []
-    links: list[Link] = []
-    for kind, value, line in _scan_body(md, text):
-        if kind == "h1":
-            titles.append((value, line))
-        elif kind == "image" and "*" not in value and not _SCHEME.match(value) and not value.startswith("//"):
-            links.append(Link("image", value, line, _resolve(value, relpath)))
-        elif kind == "link" and _is_local_file(value):
-            links.append(Link("link", value, line, _resolve(value, relpath)))
+    titles, links = _body_items(md, text, relpath)
     return ParsedPost(
         values, tuple(problems), tuple(titles), tuple(links), usable=not (raw is not None and closing == -1)
     )
@@ -497,25 +611,26 @@ def check_post(
         if link.kind == "image":
             missing = path is None or not os.path.isfile(os.path.join(srcdir, path))
         else:
-            missing = path is None or not _exists(srcdir, path, suffixes)
+            # A target without a suffix may be a label or a document (``ml/links``): MyST resolves
+            # it, and the strict build fails when it cannot.
+            missing = path is not None and not _exists(srcdir, path, suffixes) and _has_suffix(path)
+            missing = missing or path is None
         if missing:
             where = f"a file at {path}" if path else "a file inside the site's folder"
+            at = _at(link.line, link.cell)
             if link.kind == "image":
-                problems.append(
-                    f"image {_show(link.target)} on line {link.line} does not exist (expected {where})"
-                )
+                problems.append(f"image {_show(link.target)} {at} does not exist (expected {where})")
             else:
                 problems.append(
-                    f"link {_show(link.target)} on line {link.line} points to a file that does not exist "
-                    f"(expected {where})"
+                    f"link {_show(link.target)} {at} points to a file that does not exist (expected {where})"
                 )
     titles = parsed.titles
     if not titles:
         problems.append("title is missing (expected a '# Title' heading after the front matter)")
     elif len(titles) > 1:
-        heading, line = titles[1]
+        heading, line, *cell = titles[1]
         problems.append(
-            f"heading {_show(heading)} on line {line} is a second title "
+            f"heading {_show(heading)} {_at(line, cell[0] if cell else None)} is a second title "
             "(expected one '# ' heading, the title; use '## ' for sections)"
         )
     if not parsed.usable:
@@ -552,22 +667,29 @@ def _relative(name: str, srcdir: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def post_files(srcdir: Path, config: Config) -> list[str]:
-    """The Markdown posts: files matched by ``blog_post_pattern``, relative to *srcdir*, sorted."""
+def post_suffixes(app: Sphinx) -> tuple[str, ...]:
+    """The suffixes of posts: Markdown, and notebooks when a parser reads them (blogext.notebooks)."""
+    return (".md", ".ipynb") if ".ipynb" in sphinxinternals.source_suffixes(app) else (".md",)
+
+
+def post_files(srcdir: Path, config: Config, suffixes: Iterable[str] = (".md",)) -> list[str]:
+    """The posts: files with one of *suffixes* matched by ``blog_post_pattern``, relative to *srcdir*,
+    sorted."""
     patterns = config.blog_post_pattern
     if isinstance(patterns, str):
         patterns = [patterns]
     root = str(srcdir)
+    wanted = tuple(suffixes)
     found: set[str] = set()
     for pattern in patterns:
         for name in glob.glob(os.path.join(glob.escape(root), pattern), recursive=True):
-            if os.path.splitext(name)[1] == ".md" and os.path.isfile(name):
+            if os.path.splitext(name)[1] in wanted and os.path.isfile(name):
                 found.add(_relative(name, root))
     return sorted(found)
 
 
-def _collision_candidates(srcdir: Path, config: Config) -> list[str]:
-    """Every Markdown file in the posts' folders (each ``blog_post_pattern`` up to its first wildcard)."""
+def _folder_files(srcdir: Path, config: Config, hidden: bool) -> list[str]:
+    """Every file in the posts' folders (each ``blog_post_pattern`` up to its first wildcard)."""
     patterns = config.blog_post_pattern
     if isinstance(patterns, str):
         patterns = [patterns]
@@ -576,10 +698,47 @@ def _collision_candidates(srcdir: Path, config: Config) -> list[str]:
     for pattern in patterns:
         top = re.split(r"[*?[]", pattern, maxsplit=1)[0].rsplit("/", 1)[0] if "/" in pattern else ""
         base = glob.escape(os.path.join(root, top))
-        for name in glob.glob(os.path.join(base, "**", "*.md"), recursive=True, include_hidden=True):
+        for name in glob.glob(os.path.join(base, "**", "*"), recursive=True, include_hidden=hidden):
             if os.path.isfile(name):
                 found.add(_relative(name, root))
     return sorted(found)
+
+
+def _collision_candidates(srcdir: Path, config: Config, suffixes: Iterable[str] = (".md",)) -> list[str]:
+    """Every post-like file (*suffixes*) in the posts' folders, hidden ones too."""
+    wanted = tuple(suffixes)
+    return [path for path in _folder_files(srcdir, config, hidden=True) if path.endswith(wanted)]
+
+
+def _not_posts(srcdir: Path, config: Config, posts: Iterable[str], suffixes: Iterable[str]) -> list[str]:
+    """A problem for each file in the posts' folders that looks like a post (see
+    :data:`DOCUMENT_SUFFIXES`) but that the blog would not build as one: never dropped silently."""
+    exclude = Matcher(config.exclude_patterns)
+    known = set(posts)
+    wanted = tuple(suffixes)
+    problems = []
+    for path in _folder_files(srcdir, config, hidden=False):
+        suffix = posixpath.splitext(path)[1].lower()
+        if path in known or suffix not in DOCUMENT_SUFFIXES or exclude(path):
+            continue
+        if suffix == ".ipynb" and ".ipynb" not in wanted:
+            why = (
+                "is a notebook, and this site builds none "
+                "(expected 'blogext.notebooks' in conf.py's extensions, with myst-nb installed)"
+            )
+        elif suffix in wanted:
+            pattern = config.blog_post_pattern
+            why = (
+                f"is not a post: blog_post_pattern {_show(pattern)} does not match it "
+                "(expected a post where the pattern finds it, such as posts/<year>/<name>.md)"
+            )
+        else:
+            kinds = "a MyST Markdown file, .md"
+            if ".ipynb" in wanted:
+                kinds += ", or a Jupyter notebook, .ipynb"
+            why = f"is not a post this blog can build (expected {kinds})"
+        problems.append(f"{path}: {why}")
+    return problems
 
 
 def _collisions(paths: list[str]) -> list[str]:
@@ -632,7 +791,7 @@ def _dump(parsed: ParsedPost) -> dict[str, Any]:
         "values": values,
         "problems": list(parsed.problems),
         "titles": [list(title) for title in parsed.titles],
-        "links": [[link.kind, link.target, link.line, link.path] for link in parsed.links],
+        "links": [[link.kind, link.target, link.line, link.path, link.cell] for link in parsed.links],
         "usable": parsed.usable,
         "scanned": parsed.scanned,
     }
@@ -649,7 +808,7 @@ def _undump(data: dict[str, Any]) -> ParsedPost:
     return ParsedPost(
         values,
         tuple(data["problems"]),
-        tuple((text, line) for text, line in data["titles"]),
+        tuple(tuple(title) for title in data["titles"]),
         tuple(Link(*link) for link in data["links"]),
         usable=data["usable"],
         scanned=data["scanned"],
@@ -700,7 +859,8 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
         return cached
     srcdir = Path(app.srcdir)
     config = app.config
-    files = post_files(srcdir, config)
+    suffixes_of_posts = post_suffixes(app)
+    files = post_files(srcdir, config, suffixes_of_posts)
     settings = _parse_settings(config)
     old = _load_cache(app, settings)
     entries: dict[str, dict[str, Any]] = {}
@@ -741,7 +901,10 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     )
     if entries.keys() != old.keys() or parsed_now:
         _save_cache(app, settings, entries)
-    problems += _collisions(_collision_candidates(srcdir, config))
+    collisions = _collisions(_collision_candidates(srcdir, config, suffixes_of_posts))
+    colliding = {problem.split(": ", 1)[0] for problem in collisions}
+    problems += _not_posts(srcdir, config, [*files, *colliding], suffixes_of_posts)
+    problems += collisions
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         raise FrontMatterError(f"Post check failed! {count}; nothing was written:\n" + "\n".join(problems))
