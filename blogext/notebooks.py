@@ -66,6 +66,11 @@ _ACTIVE_HTML = re.compile(
 
 
 def _check_settings(app: Sphinx, config: Config) -> None:
+    if isinstance(config.source_suffix, dict):
+        # myst-nb reads Markdown too (a text notebook is a .md file; other Markdown goes on to MyST).
+        # A new dict: Sphinx merges extensions' suffixes into this setting in place, which would change
+        # its shared default for the next build in the same process.
+        config.source_suffix = {**config.source_suffix, ".md": "myst-nb", ".ipynb": "myst-nb"}
     for key, value in dict(config.nb_ipywidgets_js or {}).items():
         if re.match(r"(https?:)?//", str(key)):
             raise SettingError(

@@ -1,0 +1,295 @@
+"""Notebooks as posts (blogext.notebooks, myst-nb).
+
+``tests/roots/test-notebooks`` is built with the real ``conf.py``, templates and
+styles: a ``.ipynb`` post with stored outputs (a matplotlib plot, printed text),
+a MyST-NB text notebook that asks for cached execution, a Markdown post sharing a
+tag, and a draft notebook with marker words, a tag and a plot of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ATOM, REPO, ROOTS, BuiltSite, assert_clean, entry_titles, run_sphinx
+
+from blogext.notebooks import quote_dates
+
+TODAY = {"BLOG_TODAY": "2024-06-01"}
+SITE_PARTS = ("conf.py", "_templates", "_static")
+NOTEBOOK = "posts/2024/plotting-losses/"
+DRAFT_MARKERS = (
+    "Zanzibar",
+    "quixotic marmalade",
+    "secret-notebook-tag",
+    "Secret Notebook Tag",
+    "draft-notebook",
+)
+
+
+def make_site(dest: Path) -> Path:
+    """A copy of the notebooks test site with the real site's conf.py, templates and styles."""
+    shutil.copytree(ROOTS / "test-notebooks", dest)
+    for part in SITE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def build(src: Path, out: Path) -> BuiltSite:
+    return run_sphinx(src, out, env=TODAY)
+
+
+def notebook(metadata: dict, cells: list[dict]) -> str:
+    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}, indent=1)
+
+
+def markdown_cell(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def code_cell(source: str, outputs: list[dict], tags: tuple[str, ...] = ()) -> dict:
+    metadata = {"tags": list(tags)} if tags else {}
+    return {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": metadata,
+        "outputs": outputs,
+        "source": source,
+    }
+
+
+KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+ZERO_DIVISION = {
+    "output_type": "error",
+    "ename": "ZeroDivisionError",
+    "evalue": "division by zero",
+    "traceback": ["ZeroDivisionError: division by zero"],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> BuiltSite:
+    work = tmp_path_factory.mktemp("notebooks")
+    src = make_site(work / "src")
+    return assert_clean(build(src, work / "out"))
+
+
+@pytest.fixture
+def site_copy(tmp_path) -> Path:
+    return make_site(tmp_path / "src")
+
+
+def failed(site: BuiltSite) -> str:
+    assert site.returncode != 0, "the build should have failed"
+    return site.stderr
+
+
+# -- A notebook is a post ----------------------------------------------------------------------------
+
+
+def test_a_notebook_post_renders_its_stored_text_and_plot(built):
+    page = built.html(NOTEBOOK)
+    assert page.select_one("article h1").get_text(strip=True).startswith("Plotting a loss curve")
+    assert "final loss: 0.100" in page.select_one("article").get_text()
+    (plot,) = page.select("article .cell_output img")
+    assert plot["alt"] == "Output of the code above"
+    assert (built.path(NOTEBOOK).parent / plot["src"]).resolve().is_file()
+    # The post header from the notebook's metadata: date, category, tags (canonical names).
+    assert page.select_one(".post-date")["datetime"] == "2024-03-10"
+    assert [a.get_text() for a in page.select(".post-tags a")] == ["machine learning", "Python"]
+
+
+def test_a_notebook_post_is_on_the_home_page_and_in_its_archives(built):
+    for url in ("", "blog/tag/machine-learning/", "blog/category/tutorials/", "blog/2024/", "blog/"):
+        links = [a.get("href", "") for a in built.html(url).select("article a")]
+        assert any(href.rstrip("/").endswith("plotting-losses") for href in links), url
+
+
+def test_the_feed_carries_the_notebook_with_an_absolute_plot_url(built):
+    feed = built.feed("blog/atom.xml")
+    assert "Plotting a loss curve" in entry_titles(feed)
+    (entry,) = [
+        e for e in feed.findall(f"{ATOM}entry") if e.findtext(f"{ATOM}title") == "Plotting a loss curve"
+    ]
+    content = entry.findtext(f"{ATOM}content")
+    sources = re.findall(r'<img[^>]*\bsrc="([^"]+)"', content)
+    assert sources and all(s.startswith("https://shrutiturner.github.io/_images/") for s in sources)
+    assert "final loss: 0.100" in content
+    tag_feed = built.feed("blog/tag/machine-learning/atom.xml")
+    assert "Plotting a loss curve" in entry_titles(tag_feed)
+
+
+def test_a_text_notebook_is_a_post_and_its_cells_run(built):
+    page = built.html("posts/2024/executed-text-notebook/")
+    assert "the sum is 55" in page.select_one("article .cell_output").get_text()
+    assert "A text notebook" in entry_titles(built.feed("blog/atom.xml"))
+
+
+def test_myst_nb_writes_nothing_in_the_output_or_source_folder(built):
+    doctrees = built.outdir.with_name(built.outdir.name + ".doctrees")
+    assert (doctrees / "jupyter_cache").is_dir()
+    assert (doctrees / "jupyter_execute" / "posts" / "2024" / "plotting-losses.ipynb").is_file()
+    for folder in (built.outdir, built.srcdir, built.outdir.parent):
+        for name in ("jupyter_execute", ".jupyter_cache", "jupyter_cache", "reports"):
+            assert not (folder / name).exists(), folder / name
+    assert not list(built.outdir.rglob("*.ipynb"))
+
+
+def test_a_draft_notebook_leaves_no_trace(built):
+    doctrees = built.outdir.with_name(built.outdir.name + ".doctrees")
+    for path in built.outdir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for marker in DRAFT_MARKERS:
+                assert marker.encode() not in data, f"{marker!r} in {path}"
+    assert not (built.outdir / "blog" / "tag" / "secret-notebook-tag").exists()
+    assert not list((doctrees / "jupyter_execute").rglob("draft-notebook*"))
+    assert len(built.files("_images/*")) == 1  # the published notebook's plot only
+
+
+def test_cached_execution_runs_a_notebook_once(tmp_path):
+    src, out = make_site(tmp_path / "src"), tmp_path / "out"
+    first = assert_clean(build(src, out))
+    assert "executed-text-notebook.md: Executed notebook" in first.stderr + first.stdout
+    again = assert_clean(build(src, out))
+    assert "Executing notebook" not in again.stderr + again.stdout
+    post = src / "posts" / "2024" / "executed-text-notebook.md"
+    post.write_text(post.read_text().replace("And that is all.", "And that is all, really."))
+    edited = assert_clean(build(src, out))
+    log = edited.stderr + edited.stdout
+    assert "Executing notebook" not in log and "Using cached notebook" in log
+    assert "And that is all, really." in edited.html("posts/2024/executed-text-notebook/").get_text()
+
+
+def test_text_notebook_dates_are_quoted_line_for_line():
+    text = "---\ndate: 2024-04-02\nupdated: 2024-04-03 10:00\ntags: [a]\n---\n\n# T\n\ndate: 2024-01-01\n"
+    quoted = quote_dates(text)
+    assert quoted.splitlines()[1:3] == ['date: "2024-04-02"', 'updated: "2024-04-03 10:00"']
+    assert quoted.endswith("date: 2024-01-01\n") and len(quoted.splitlines()) == len(text.splitlines())
+
+
+# -- Bad input fails the build, naming the file and what was expected ------------------------------------
+
+
+def test_a_notebook_with_bad_metadata_stops_the_build(site_copy, tmp_path):
+    path = site_copy / "posts" / "2024" / "plotting-losses.ipynb"
+    data = json.loads(path.read_text())
+    data["metadata"].update({"date": "2024-13-01", "tgas": ["x"], "mystnb": {"execution_mode": "sometimes"}})
+    path.write_text(json.dumps(data))
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert (
+        "posts/2024/plotting-losses.ipynb: date '2024-13-01' is not a valid date (expected YYYY-MM-DD)"
+    ) in stderr
+    assert "posts/2024/plotting-losses.ipynb: unknown key 'tgas' (did you mean 'tags'?" in stderr
+    assert (
+        "posts/2024/plotting-losses.ipynb: mystnb execution_mode 'sometimes' is not an execution mode "
+        "(expected one of: off, cache, force, auto, inline)"
+    ) in stderr
+
+
+def test_a_notebook_that_is_not_json_stops_the_build(site_copy, tmp_path):
+    (site_copy / "posts" / "2024" / "broken.ipynb").write_text('{"cells": [')
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert re.search(
+        r"posts/2024/broken\.ipynb: notebook is not valid JSON \(.*; "
+        r"expected a Jupyter notebook, nbformat 4\)",
+        stderr,
+    )
+
+
+def test_a_notebook_without_a_title_stops_the_build(site_copy, tmp_path):
+    meta = {"date": "2024-05-02", **KERNEL}
+    (site_copy / "posts" / "2024" / "untitled.ipynb").write_text(
+        notebook(meta, [markdown_cell("No heading here."), markdown_cell("# Late\n\n# Later")])
+    )
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert "posts/2024/untitled.ipynb: heading 'Later' in cell 2, line 3 is a second title" in stderr
+
+
+def test_a_stored_cell_error_fails_the_build_naming_the_notebook_and_cell(site_copy, tmp_path):
+    meta = {"date": "2024-05-02", **KERNEL}
+    cells = [markdown_cell("# Errors\n\nA post."), code_cell("1 / 0", [ZERO_DIVISION])]
+    (site_copy / "posts" / "2024" / "errors.ipynb").write_text(notebook(meta, cells))
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert (
+        "posts/2024/errors.ipynb: WARNING: cell 2 ('1 / 0') raised ZeroDivisionError: division by zero "
+        "(expected cells that run without error; "
+        "tag the cell 'raises-exception' to show the error on purpose)"
+    ) in stderr
+
+
+def test_a_cell_tagged_raises_exception_shows_its_error(site_copy, tmp_path):
+    meta = {"date": "2024-05-02", **KERNEL}
+    cells = [markdown_cell("# Errors\n\nA post."), code_cell("1 / 0", [ZERO_DIVISION], ("raises-exception",))]
+    (site_copy / "posts" / "2024" / "errors.ipynb").write_text(notebook(meta, cells))
+    site = assert_clean(build(site_copy, tmp_path / "out"))
+    assert "ZeroDivisionError" in site.html("posts/2024/errors/").select_one(".cell_output").get_text()
+
+
+def test_an_executed_cell_that_raises_fails_the_build(site_copy, tmp_path):
+    post = site_copy / "posts" / "2024" / "executed-text-notebook.md"
+    post.write_text(post.read_text().replace("total = sum(range(1, 11))", "total = 1 / 0"))
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert re.search(
+        r"posts/2024/executed-text-notebook\.md:\d+: WARNING: cell 2 \('total = 1 / 0'\) raised "
+        r"ZeroDivisionError: division by zero \(expected cells that run without error",
+        stderr,
+    )
+    assert not (tmp_path / "out" / "reports").exists()
+
+
+def test_an_output_that_loads_from_another_host_fails_the_build(site_copy, tmp_path):
+    meta = {"date": "2024-05-02", **KERNEL}
+    html = '<div id="chart"></div><script src="https://cdn.example.com/plotly.js"></script>'
+    output = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": html, "text/plain": "Figure"},
+    }
+    cells = [markdown_cell("# Chart\n\nA post."), code_cell("fig.show()", [output])]
+    (site_copy / "posts" / "2024" / "chart.ipynb").write_text(notebook(meta, cells))
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert (
+        "posts/2024/chart.ipynb: WARNING: cell 2 ('fig.show()') has an output that would run a script "
+        "or load from another host ('<script'; expected static outputs"
+    ) in stderr
+
+
+def test_a_notebook_in_a_site_without_notebooks_is_an_error(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", src)
+    shutil.copy2(
+        ROOTS / "test-notebooks" / "posts" / "2024" / "plotting-losses.ipynb", src / "posts" / "2024"
+    )
+    conf = src / "conf.py"
+    conf.write_text(
+        conf.read_text().replace('"blogext.postmeta"]', '"blogext.postmeta", "blogext.frontmatter"]')
+    )
+    stderr = failed(run_sphinx(src, tmp_path / "out"))
+    assert (
+        "posts/2024/plotting-losses.ipynb: is a notebook, and this site builds none "
+        "(expected 'blogext.notebooks' in conf.py's extensions, with myst-nb installed)"
+    ) in stderr
+
+
+def test_files_in_the_posts_folders_that_are_no_posts_are_errors(site_copy, tmp_path):
+    (site_copy / "posts" / "stray.md").write_text("# Stray\n\nA post outside any year.\n")
+    (site_copy / "posts" / "2024" / "old-style.rst").write_text("Old\n===\n\nText.\n")
+    (site_copy / "posts" / "2024" / "data.csv").write_text("a,b\n1,2\n")  # a data file is fine
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert (
+        "posts/stray.md: is not a post: blog_post_pattern ['posts/*/*'] does not match it "
+        "(expected a post where the pattern finds it, such as posts/<year>/<name>.md)"
+    ) in stderr
+    assert (
+        "posts/2024/old-style.rst: is not a post this blog can build "
+        "(expected a MyST Markdown file, .md, or a Jupyter notebook, .ipynb)"
+    ) in stderr
+    assert "data.csv" not in stderr
