@@ -39,6 +39,8 @@ extensions = [
     "blogext.freshness",
     "blogext.archives",
     "blogext.templatecache",
+    "blogext.postlists",
+    "blogext.markuphints",
 ]
 
 root_doc = "index"

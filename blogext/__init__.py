@@ -38,6 +38,10 @@ section draws the map; in short:
   the 404 page at ``/404.html``, and the base URL handed to
   sphinxext-opengraph and sphinx-notfound-page.
 - :mod:`blogext.sitemap`: ``sitemap.xml`` of every published page.
+- :mod:`blogext.markuphints`: an unknown directive or role that a well-known package
+  provides (sphinx-design, sphinxcontrib-bibtex, myst-nb...) names the package to add.
+- :mod:`blogext.postlists`: ``{postlist}`` filters (tags, categories, authors) matched
+  loosely, like tags everywhere, and a filter that names nothing is an error.
 - :mod:`blogext.lightpages`: no search scripts outside the search page, and
   sphinx-copybutton's scripts deferred.
 - :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
@@ -71,12 +75,16 @@ POST_DECISIONS = 440
 EXCLUDE_UNPUBLISHED = 450
 #: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
 NOTEBOOK_FOLDERS = 600
+#: builder-inited: stand-ins for well-known packages' directives, after extensions have added their own.
+MARKUP_HINTS = 900
 #: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it,
 SLIM_ABLOG_COPY = 700
 #: doctree-read: then the post model notes what lists can show of the post (its excerpt among it).
 POST_READ = 710
 #: env-updated: the posts are registered with ABlog before any other listener asks ABlog about them.
 REGISTER_POSTS = 100
+#: doctree-resolved: postlist filters take the canonical tag names before the cards and ABlog select posts.
+POSTLIST_FILTERS = 300
 #: doctree-resolved: cards replace ``postcards`` nodes before ABlog (500) renders them as a plain list.
 CARDS = 400
 #: doctree-resolved: the series box goes under the post header that blogext.postmeta adds (500).

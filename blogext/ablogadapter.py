@@ -196,6 +196,12 @@ def post_info(env: BuildEnvironment, docname: str) -> PostInfo | None:
     return PostInfo(info.get("title"), info.get("date"), list(info.get("excerpt") or []))
 
 
+def postlists(doctree: nodes.Node) -> list[nodes.Element]:
+    """The ``postlist`` nodes of *doctree* (``postcards`` included), whose filters (``tags``,
+    ``category``, ``author``...) are lists of names."""
+    return list(doctree.findall(PostList))
+
+
 def _shown_value(value: Any) -> Any:
     if isinstance(value, nodes.Node):
         return value.pformat()
@@ -253,8 +259,22 @@ def _drop_copies(app: Sphinx, doctree: nodes.document) -> None:
         infos[0]["doctree"] = StoredDoctree(app.env.docname)
     for info in infos:
         for top in info.get("excerpt") or []:
+            detach_anchors(top)
             for node in top.findall():
                 node.document = None
+
+
+def detach_anchors(excerpt: nodes.Node) -> None:
+    """An excerpt without links that only work on the post's own page: footnote and citation
+    references are removed, and a link to an anchor of the page (``#id2``) keeps its text only.
+    The excerpt is shown on other pages (lists, cards, feeds), where such anchors point nowhere."""
+    for ref in list(excerpt.findall(nodes.footnote_reference)) + list(
+        excerpt.findall(nodes.citation_reference)
+    ):
+        ref.parent.remove(ref)
+    for ref in list(excerpt.findall(nodes.reference)):
+        if ref.get("refid") or str(ref.get("refuri", "")).startswith("#"):
+            ref.replace_self(ref.children)
 
 
 def _on_builder_inited(app: Sphinx) -> None:

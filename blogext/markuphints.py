@@ -1,0 +1,143 @@
+"""An unknown directive or role that a well-known package provides says which package to add.
+
+MyST's own warning ("Unknown directive type: 'tab-set'") leaves the author to
+guess. When the build starts (``builder-inited``, after every extension has
+registered its own), each name of :data:`DIRECTIVES` and :data:`ROLES` that no
+extension has registered gets a stand-in: using it is a warning of type
+``blog``, subtype ``markup``, naming the file and line, the package and the
+extension to add::
+
+    posts/2024/x.md:12: WARNING: directive 'tab-set' is not available on this site: it comes from
+    sphinx-design (expected 'sphinx_design' in conf.py's extensions, and sphinx-design in
+    pyproject.toml's site group)
+
+Names no well-known package provides (a role private to another site) keep
+MyST's own warning, which names the file too. Either fails the strict build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, is_directive_registered, is_role_registered
+
+import blogext
+
+logger = logging.getLogger(__name__)
+
+#: package on PyPI -> (the extension to add, its directives, its roles). The common ones, not all.
+PACKAGES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "myst-nb (blogext.notebooks)": (
+        "blogext.notebooks",
+        ("code-cell", "glue", "glue:any", "glue:figure", "glue:math", "glue:md"),
+        ("glue", "glue:any", "glue:text", "glue:md", "eval", "nb-download"),
+    ),
+    "sphinx-design": (
+        "sphinx_design",
+        ("grid", "grid-item", "grid-item-card", "card", "card-carousel", "dropdown", "tab-set", "tab-item")
+        + ("tab-set-code", "button-link", "button-ref", "article-info", "div"),
+        ("bdg", "bdg-primary", "bdg-secondary", "bdg-success", "bdg-info", "bdg-warning", "bdg-danger")
+        + ("bdg-light", "bdg-dark", "bdg-link", "bdg-ref", "octicon", "fab", "fas", "far", "button-link"),
+    ),
+    "sphinxcontrib-bibtex": (
+        "sphinxcontrib.bibtex",
+        ("bibliography", "footbibliography"),
+        ("cite", "cite:p", "cite:t", "cite:ps", "cite:ts", "cite:ct", "cite:cp", "cite:label", "footcite")
+        + ("footcite:p", "footcite:t", "cite:year", "cite:author"),
+    ),
+    "sphinxcontrib-mermaid": ("sphinxcontrib.mermaid", ("mermaid",), ()),
+    "sphinx-tabs": ("sphinx_tabs.tabs", ("tabs", "tab", "group-tab", "code-tab"), ()),
+    "sphinx-togglebutton": ("sphinx_togglebutton", ("toggle",), ()),
+    "sphinx-proof": ("sphinx_proof", ("prf:theorem", "prf:proof", "prf:lemma", "prf:definition"), ()),
+    "sphinx-exercise": ("sphinx_exercise", ("exercise", "solution"), ()),
+    "sphinxcontrib-youtube": ("sphinxcontrib.youtube", ("youtube", "vimeo"), ()),
+    "sphinx-issues": ("sphinx_issues", (), ("issue", "pr", "user", "commit", "cve", "cwe")),
+    "jupyter-sphinx": ("jupyter_sphinx", ("jupyter-execute", "jupyter-kernel", "thebe-button"), ()),
+    "matplotlib": ("matplotlib.sphinxext.plot_directive", ("plot",), ()),
+    "sphinx.ext.graphviz (with Sphinx)": ("sphinx.ext.graphviz", ("graphviz", "graph", "digraph"), ()),
+    "sphinx.ext.todo (with Sphinx)": ("sphinx.ext.todo", ("todo", "todolist"), ()),
+    "sphinx.ext.autodoc (with Sphinx)": (
+        "sphinx.ext.autodoc",
+        ("automodule", "autoclass", "autofunction", "automethod", "autoattribute", "autodata"),
+        (),
+    ),
+    "sphinx.ext.ifconfig (with Sphinx)": ("sphinx.ext.ifconfig", ("ifconfig",), ()),
+}
+
+
+def _expected(package: str, extension: str) -> str:
+    if package.endswith("(with Sphinx)"):
+        return f"expected '{extension}' in conf.py's extensions"
+    if extension.startswith("blogext."):
+        return f"expected '{extension}' in conf.py's extensions, with myst-nb installed"
+    name = package.split(" ")[0]
+    return f"expected '{extension}' in conf.py's extensions, and {name} in pyproject.toml's site group"
+
+
+def _message(kind: str, name: str, package: str, extension: str) -> str:
+    return (
+        f"{kind} {name!r} is not available on this site: it comes from {package} "
+        f"({_expected(package, extension)})"
+    )
+
+
+class _AnyOption(dict):
+    """Accepts every option, so that the stand-in's warning is the only one."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: str) -> Any:
+        return directives.unchanged
+
+
+def _stand_in_directive(name: str, package: str, extension: str) -> type[SphinxDirective]:
+    class StandIn(SphinxDirective):
+        has_content = True
+        optional_arguments = 99
+        final_argument_whitespace = True
+        option_spec = _AnyOption()
+
+        def run(self) -> list[nodes.Node]:
+            logger.warning(
+                _message("directive", name, package, extension),
+                type="blog",
+                subtype="markup",
+                location=self.get_location(),
+            )
+            return []
+
+    return StandIn
+
+
+def _stand_in_role(name: str, package: str, extension: str):
+    def role(typ, rawtext, text, lineno, inliner, options=None, content=None):
+        env = inliner.document.settings.env
+        logger.warning(
+            _message("role", name, package, extension),
+            type="blog",
+            subtype="markup",
+            location=(env.docname, lineno),
+        )
+        return [nodes.literal(rawtext, text)], []
+
+    return role
+
+
+def _add_stand_ins(app: Sphinx) -> None:
+    for package, (extension, directive_names, role_names) in PACKAGES.items():
+        for name in directive_names:
+            if not is_directive_registered(name):
+                app.add_directive(name, _stand_in_directive(name, package, extension))
+        for name in role_names:
+            if not is_role_registered(name):
+                app.add_role(name, _stand_in_role(name, package, extension))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _add_stand_ins, priority=blogext.MARKUP_HINTS)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,141 @@
+"""Never silently wrong: excerpts, postlist filters, links to labels, unknown markup.
+
+``tests/roots/test-neversilent`` is built with the real ``conf.py``: a post whose
+first paragraph has a footnote and a link to its own section (and a MyST label
+with a slash, ``ml/links``), a post that links to that label, a post tagged with
+another spelling of the same tag, and an About page with filtered post lists.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
+
+TODAY = {"BLOG_TODAY": "2024-06-01"}
+SITE_PARTS = ("conf.py", "_templates", "_static")
+
+
+def make_site(dest: Path) -> Path:
+    shutil.copytree(ROOTS / "test-neversilent", dest)
+    for part in SITE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> BuiltSite:
+    work = tmp_path_factory.mktemp("neversilent")
+    return assert_clean(run_sphinx(make_site(work / "src"), work / "out", env=TODAY))
+
+
+@pytest.fixture
+def site_copy(tmp_path) -> Path:
+    return make_site(tmp_path / "src")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def failed(site: BuiltSite) -> str:
+    assert site.returncode != 0, "the build should have failed"
+    return site.stderr
+
+
+def test_excerpts_carry_no_anchor_that_points_nowhere(built):
+    checked = 0
+    for page in built.outdir.rglob("*.html"):
+        html = page.read_text("utf-8")
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        for anchor in re.findall(r'\bhref="#([^"]+)"', html):
+            assert anchor in ids, f"{page.relative_to(built.outdir)}: href #{anchor} points nowhere"
+        checked += 1
+    assert checked > 8
+    card = built.html("").select_one(".post-cards")
+    assert "Models drift over time, as the section below explains." in card.get_text(" ", strip=True)
+    # The post's own page keeps its footnote.
+    assert built.html("posts/2024/footnoted/").select(".footnote-reference")
+
+
+def test_a_myst_link_to_a_label_with_a_slash_resolves(built):
+    link = built.html("posts/2024/linker/").select_one("article a.reference.internal[href*=footnoted]")
+    assert link is not None and link["href"] == "../footnoted/#ml-links"
+
+
+def test_postlist_filters_match_names_loosely(built):
+    about = built.html("about/")
+    first, second = about.select("ul.postlist")
+    assert [a.get_text(strip=True) for a in first.select("a")] == ["A footnoted post", "A plain post"]
+    assert [a.get_text(strip=True) for a in second.select("a")] == ["A footnoted post", "A plain post"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            ":tags: machine-learning",
+            ":tags: machine-lerning",
+            "postlist :tags: 'machine-lerning' names no tag of a published post "
+            "(expected one of: machine learning, MLOps)",
+        ),
+        (
+            ":category: NOTES",
+            ":category: Recipes",
+            "postlist :category: 'Recipes' names no category of a published post "
+            "(expected one of: notes, Tutorials)",
+        ),
+        (
+            ":author: Shruti Turner",
+            ":author: someone",
+            "postlist :author: 'someone' names no author of a published post (expected one of: shruti)",
+        ),
+    ],
+    ids=["tag", "category", "author"],
+)
+def test_a_postlist_filter_naming_nothing_fails_the_build(site_copy, tmp_path, old, new, message):
+    edit(site_copy / "about.md", old, new)
+    stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
+    assert re.search(rf"about\.md:\d+: WARNING: {re.escape(message)} \[blog\.postlist\]", stderr), stderr
+
+
+def test_an_unknown_directive_or_role_names_the_package_that_provides_it(site_copy, tmp_path):
+    edit(
+        site_copy / "posts" / "2024" / "plain.md",
+        "About machine learning, in the notes.",
+        "About machine learning, in the notes, see {issue}`12`.\n\n```{youtube} dQw4w9WgXcQ\n```\n",
+    )
+    stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
+    assert (
+        "posts/2024/plain.md:11: WARNING: directive 'youtube' is not available on this site: it comes from "
+        "sphinxcontrib-youtube (expected 'sphinxcontrib.youtube' in conf.py's extensions, and "
+        "sphinxcontrib-youtube in pyproject.toml's site group) [blog.markup]"
+    ) in stderr
+    assert (
+        "posts/2024/plain.md:9: WARNING: role 'issue' is not available on this site: it comes from "
+        "sphinx-issues (expected 'sphinx_issues' in conf.py's extensions, and sphinx-issues in "
+        "pyproject.toml's site group) [blog.markup]"
+    ) in stderr
+
+
+def test_a_role_private_to_another_site_fails_naming_the_file(site_copy, tmp_path):
+    edit(site_copy / "posts" / "2024" / "plain.md", "in the notes.", "in the {myteam}`notes`.")
+    stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
+    assert re.search(
+        r"posts/2024/plain\.md:9: (WARNING|ERROR): Unknown interpreted text role.*myteam", stderr
+    )
+
+
+def test_a_missing_file_link_with_a_suffix_still_stops_the_build(site_copy, tmp_path):
+    edit(site_copy / "posts" / "2024" / "linker.md", "(ml/links)", "(ml/links.md)")
+    stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
+    assert "posts/2024/linker.md: link 'ml/links.md' on line 9 points to a file that does not exist" in stderr
