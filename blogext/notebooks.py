@@ -199,26 +199,43 @@ def _check_outputs(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     config = getattr(env, "mystnb_config", None)
-    metadata = env.metadata.get(docname, {})
-    source = str(env.doc2path(docname))
-    if config is None or not (source.endswith(".ipynb") or "kernelspec" in metadata):
+    if config is None or not is_notebook(env, docname):
         return
     written = Path(config.output_folder, *f"{docname}.ipynb".split("/"))
     try:
         notebook = json.loads(written.read_text("utf-8"))
     except (OSError, ValueError):
         return
-    lines = metadata.get("source_map") or []
+    lines = env.metadata.get(docname, {}).get("source_map") or []
     for index, problem in cell_problems(notebook):
         line = lines[index] + 1 if index < len(lines) and isinstance(lines[index], int) else None
         logger.warning(problem, type="blog", subtype="notebooks", location=(docname, line))
 
 
+def is_notebook(env: Any, docname: str) -> bool:
+    """Whether the document *docname* is a notebook (``.ipynb``, or Markdown with a ``kernelspec``)."""
+    if docname not in env.found_docs:
+        return False
+    return str(env.doc2path(docname)).endswith(".ipynb") or "kernelspec" in env.metadata.get(docname, {})
+
+
+def _style_notebooks_only(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """myst-nb's stylesheet (43 KB) and the blog's on notebook pages only."""
+    if "css_files" in context and not is_notebook(app.env, pagename):
+        context["css_files"] = [
+            css
+            for css in context["css_files"]
+            if not str(getattr(css, "filename", css)).rsplit("/", 1)[-1].startswith(("mystnb.", "notebooks."))
+        ]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_nb")
+    app.add_css_file("notebooks.css")  # _static/notebooks.css of the site
     app.setup_extension("blogext.frontmatter")
     app.connect("config-inited", _check_settings)
     app.connect("builder-inited", _place_folders, priority=blogext.NOTEBOOK_FOLDERS)
     app.connect("source-read", _on_source_read)
     app.connect("doctree-read", _check_outputs)
+    app.connect("html-page-context", _style_notebooks_only)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
