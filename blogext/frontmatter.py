@@ -321,9 +321,9 @@ def check_front_matter(
     problems: list[str] = []
     out: dict[str, Any] = {}
     known = [*KNOWN_KEYS, *extra_keys]
-    allowed = [*known, *notebook_keys]
+    permitted = [*known, *notebook_keys]
     for key, value in data.items():
-        if not isinstance(key, str) or key not in allowed:
+        if not isinstance(key, str) or key not in permitted:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             problems.append(f"unknown key {_show(key)} ({hint}expected one of: {', '.join(known)})")

@@ -293,3 +293,14 @@ def test_files_in_the_posts_folders_that_are_no_posts_are_errors(site_copy, tmp_
         "(expected a MyST Markdown file, .md, or a Jupyter notebook, .ipynb)"
     ) in stderr
     assert "data.csv" not in stderr
+
+
+def test_notebook_keys_are_allowed_besides_every_post_key():
+    from blogext.frontmatter import NOTEBOOK_KEYS, check_front_matter
+
+    data = {"author": "shruti", "series": "git-guides", "part": 2, "kernelspec": {"name": "python3"}}
+    assert check_front_matter(data, ["shruti"], [], NOTEBOOK_KEYS)[1] == []
+    assert check_front_matter({"widgets": {}}, ["shruti"])[1] == [
+        "unknown key 'widgets' (expected one of: date, updated, draft, tags, category, description, series, "
+        "part, author)"
+    ]
