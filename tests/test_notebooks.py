@@ -304,3 +304,24 @@ def test_notebook_keys_are_allowed_besides_every_post_key():
         "unknown key 'widgets' (expected one of: date, updated, draft, tags, category, description, series, "
         "part, author)"
     ]
+
+
+@pytest.mark.parametrize("change", ["retitle-notebook", "draft-published"])
+def test_an_incremental_build_after_a_notebook_change_equals_a_clean_build(tmp_path, change):
+    from test_incremental import tree_differences
+
+    src, out = make_site(tmp_path / "src"), tmp_path / "out"
+    assert_clean(build(src, out))
+    if change == "retitle-notebook":
+        path = src / "posts" / "2024" / "plotting-losses.ipynb"
+        path.write_text(path.read_text().replace("# Plotting a loss curve", "# Plotting the loss"))
+    else:
+        path = src / "posts" / "2024" / "draft-notebook.ipynb"
+        data = json.loads(path.read_text())
+        del data["metadata"]["draft"]
+        path.write_text(json.dumps(data))
+    assert_clean(build(src, out))
+    clean_src = tmp_path / "clean-src"
+    shutil.copytree(src, clean_src)
+    clean = assert_clean(build(clean_src, tmp_path / "clean"))
+    assert tree_differences(out, clean.outdir) == []
