@@ -97,6 +97,8 @@ def _place_folders(app: Sphinx) -> None:
             f"nb_execution_cache_path {str(app.config.nb_execution_cache_path)!r} is inside the output "
             "folder (expected a folder outside it, or leave it empty for the doctree folder)"
         )
+    # myst-nb's own (undocumented) configuration object: its output folder cannot be set otherwise.
+    # Waits for a myst-nb setting of the output folder (nb_execution_cache_path is one already).
     app.env.mystnb_config = config.copy(
         output_folder=str(doctrees / OUTPUT_FOLDER),
         execution_cache_path=str(cache),
