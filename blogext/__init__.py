@@ -69,6 +69,8 @@ NOTFOUND_PREFIX = 200
 FEED_SETTINGS = 300
 #: config-inited: every post's front matter is checked before anything else reads the posts.
 FRONT_MATTER = 400
+#: config-inited: executed notebooks name an installed kernel, checked after the front matter.
+NOTEBOOK_KERNELS = 420
 #: config-inited: the post model decides "today", drafts and scheduled posts.
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).

@@ -80,6 +80,50 @@ def _check_settings(app: Sphinx, config: Config) -> None:
         del value
 
 
+def _front(app: Sphinx, relpath: str) -> dict[str, Any]:
+    """The metadata of the notebook post *relpath* (a text notebook's front matter), or {}."""
+    from blogext.frontmatter import _load_yaml, split_front_matter
+
+    text = (Path(app.srcdir) / relpath).read_text("utf-8-sig")
+    if relpath.endswith(".ipynb"):
+        data = json.loads(text).get("metadata", {})
+    elif "kernelspec" not in text:
+        return {}
+    else:
+        raw, _closing = split_front_matter(text)
+        data = _load_yaml(raw) if raw else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _check_kernels(app: Sphinx, config: Config) -> None:
+    """Every notebook post that is executed names a kernel installed here (before anything runs)."""
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    from blogext.frontmatter import FrontMatterError, read_posts
+
+    problems = []
+    installed: list[str] | None = None
+    for post in read_posts(app).values():
+        if not post.path.endswith((".md", ".ipynb")):
+            continue
+        meta = _front(app, post.path)
+        if not (post.path.endswith(".ipynb") or "kernelspec" in meta):
+            continue
+        own = meta.get("mystnb") if isinstance(meta.get("mystnb"), dict) else {}
+        if own.get("execution_mode", config.nb_execution_mode) == "off":
+            continue
+        spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+        name = spec.get("name")
+        installed = sorted(find_kernel_specs()) if installed is None else installed
+        if name not in installed:
+            problems.append(
+                f"{post.path}: kernelspec name {name!r} is not a kernel installed here, and the post is "
+                f"executed (expected one of: {', '.join(installed) or 'none: install ipykernel'})"
+            )
+    if problems:
+        raise FrontMatterError("Notebook check failed!\n" + "\n".join(problems))
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -236,6 +280,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("notebooks.css")  # _static/notebooks.css of the site
     app.setup_extension("blogext.frontmatter")
     app.connect("config-inited", _check_settings)
+    app.connect("config-inited", _check_kernels, priority=blogext.NOTEBOOK_KERNELS)
     app.connect("builder-inited", _place_folders, priority=blogext.NOTEBOOK_FOLDERS)
     app.connect("source-read", _on_source_read)
     app.connect("doctree-read", _check_outputs)

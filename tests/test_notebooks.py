@@ -325,3 +325,21 @@ def test_an_incremental_build_after_a_notebook_change_equals_a_clean_build(tmp_p
     shutil.copytree(src, clean_src)
     clean = assert_clean(build(clean_src, tmp_path / "clean"))
     assert tree_differences(out, clean.outdir) == []
+
+
+def test_an_executed_notebook_with_a_kernel_not_installed_stops_the_build(site_copy, tmp_path):
+    post = site_copy / "posts" / "2024" / "executed-text-notebook.md"
+    post.write_text(post.read_text().replace("  name: python3", "  name: julia-1.9"))
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert re.search(
+        r"posts/2024/executed-text-notebook\.md: kernelspec name 'julia-1\.9' is not a kernel installed "
+        r"here, and the post is executed \(expected one of: .*python3",
+        stderr,
+    )
+
+
+def test_a_cache_folder_inside_the_output_folder_is_refused(site_copy, tmp_path):
+    conf = site_copy / "conf.py"
+    conf.write_text(conf.read_text() + f"\nnb_execution_cache_path = {str(tmp_path / 'out' / 'cache')!r}\n")
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert "is inside the output folder (expected a folder outside it" in stderr
