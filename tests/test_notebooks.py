@@ -112,6 +112,12 @@ def test_a_notebook_post_is_on_the_home_page_and_in_its_archives(built):
         assert any(href.rstrip("/").endswith("plotting-losses") for href in links), url
 
 
+def test_a_notebook_post_is_in_the_search_index_and_the_sitemap(built):
+    index = (built.outdir / "searchindex.js").read_text("utf-8")
+    assert '"posts/2024/plotting-losses"' in index and "Plotting a loss curve" in index
+    assert "posts/2024/plotting-losses/" in (built.outdir / "sitemap.xml").read_text("utf-8")
+
+
 def test_the_feed_carries_the_notebook_with_an_absolute_plot_url(built):
     feed = built.feed("blog/atom.xml")
     assert "Plotting a loss curve" in entry_titles(feed)
