@@ -32,10 +32,9 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.search import js_index
 
 import blogext
-from blogext import ablogadapter, shown
+from blogext import ablogadapter, shown, sphinxinternals
 from blogext.posts import post_docnames, post_views, shown_digests
 
 # -- What pages show ---------------------------------------------------------------------------
@@ -138,7 +137,7 @@ def prune_search_index(app: Sphinx, exception: Exception | None) -> None:
     path = Path(app.outdir) / "searchindex.js"
     try:
         text = path.read_text("utf-8")
-        index = js_index.loads(text)
+        index = sphinxinternals.search_index_terms(text)
     except (OSError, ValueError):
         return
     pruned = False
@@ -148,7 +147,7 @@ def prune_search_index(app: Sphinx, exception: Exception | None) -> None:
             del terms[word]
             pruned = True
     if pruned:
-        path.write_text(js_index.dumps(index), "utf-8")
+        path.write_text(sphinxinternals.search_index_text(index), "utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
