@@ -23,6 +23,7 @@ from siteserver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SERIF = "'Iowan Old Style', 'Palatino Linotype', Palatino, P052, Georgia, serif"
 
+
 def strap_line() -> str:
     """``blog_feed_subtitle`` as conf.py sets it."""
     namespace: dict = {"__file__": str(ROOT / "conf.py")}
