@@ -295,3 +295,20 @@ def test_retitling_a_post_dated_after_the_clock_but_before_blog_today_rebuilds_l
     assert "Eta, renamed" in clean.path("posts/2024/alpha/").read_text("utf-8")
     problems = tree_differences(incremental.outdir, clean.outdir)
     assert not problems, "incremental build differs from a clean build:\n" + "\n\n".join(problems)
+
+
+def test_only_pages_whose_sidebar_lists_recent_posts_show_them():
+    # A new post rewrites the pages that show the recent posts; which those are follows the sidebars.
+    from types import SimpleNamespace
+
+    from blogext.freshness import recent_patterns
+
+    def config(items, sidebars=None):
+        return SimpleNamespace(
+            html_theme_options={"secondary_sidebar_items": items}, html_sidebars=sidebars or {}
+        )
+
+    assert recent_patterns(config({"posts/**": ["page-toc"]})) == []
+    assert recent_patterns(config({"posts/**": ["page-toc", "ablog/recentposts.html"]})) == ["posts/**"]
+    assert recent_patterns(config(["ablog/recentposts.html"])) == ["**"]
+    assert recent_patterns(config([], {"blog/**": ["ablog/recentposts.html"]})) == ["blog/**"]
