@@ -38,7 +38,7 @@ extensions = [
     "blogext.freshness",
     "blogext.archives",
     "blogext.templatecache",
-    "sphinx_design",
+    "blogext.layout",
     "blogext.mathml",
     "blogext.diagrams",
     "blogext.citations",

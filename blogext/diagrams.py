@@ -44,6 +44,15 @@ CHUNKS = Path("chunks") / "mermaid.esm.min"
 def _set_local(app: Sphinx, config: Config) -> None:
     if not config.mermaid_use_local:
         config.mermaid_use_local = f"{STATIC_FOLDER}/{ENTRY}"
+    if config.mermaid_height == "500px":  # sphinxcontrib-mermaid's default: a small diagram in a tall box
+        config.mermaid_height = "auto"
+    if config.mermaid_fullscreen_button == "\u26f6":  # a glyph few system fonts have
+        config.mermaid_fullscreen_button = "\u2922"
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if doctree is not None and doctree.next_node(mermaid) is not None:
+        app.add_css_file("diagrams.css")
 
 
 def dist_folder(app: Sphinx) -> Path | None:
@@ -142,4 +151,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", _on_merge)
     app.connect("env-check-consistency", _check)
     app.connect("build-finished", _on_build_finished)
+    app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

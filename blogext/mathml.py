@@ -116,13 +116,14 @@ def visit_block(self, node: nodes.math_block) -> None:
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
     parts = [node.astext()] if node.get("nowrap") else [p for p in node.astext().split("\n\n") if p.strip()]
+    self.body.append('<div class="math-scroll">')
     for part in parts:
         mathml = _convert(node, part, display=True)
         if mathml is None:
             self.body.append(f'<pre class="math-error">{self.encode(part)}</pre>')
         else:
             self.body.append(mathml)
-    self.body.append("</div>\n")
+    self.body.append("</div></div>\n")
     raise nodes.SkipNode
 
 

@@ -14,7 +14,7 @@ extensions = [
     "blogext.frontmatter",
     "blogext.feeds",
     "blogext.cards",
-    "sphinx_design",
+    "blogext.layout",
     "blogext.mathml",
     "blogext.diagrams",
     "blogext.citations",
