@@ -105,7 +105,7 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
             ENTRY,
             type="blog",
             subtype="diagrams",
-            location=(env.doc2path(docname), line),
+            location=(docname, line),
         )
 
 

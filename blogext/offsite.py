@@ -207,9 +207,9 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         docname = sources.get(page.resolve())
         for what, url, host in dict.fromkeys(problems):
             if docname is not None:
-                location = (app.env.doc2path(docname), _line_of(app, docname, url))
-            else:
-                location = (str(page.relative_to(outdir)), None)
+                location = (docname, _line_of(app, docname, url))
+            else:  # a generated page (an archive): its output file
+                location = page.relative_to(outdir).as_posix()
             logger.warning(
                 "%s loads %s from another host, %s (expected a file of the site: a published page "
                 "loads nothing from another host unless blog_allowed_hosts in conf.py lists it; add %r "
