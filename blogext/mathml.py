@@ -127,6 +127,28 @@ def visit_block(self, node: nodes.math_block) -> None:
     raise nodes.SkipNode
 
 
+_RANDOM_ID = re.compile(r"equation-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stable_ids(app: Sphinx, doctree: nodes.document) -> None:
+    """Anchors of ``amsmath`` equations by their place in the page, not the random ones myst-parser gives.
+
+    myst-parser labels each ``\\begin{align}`` block with a fresh UUID, so two builds of one post would
+    differ, and so would an incremental build and a clean one.
+    """
+    count = 0
+    for block in doctree.findall(nodes.math_block):
+        random = [i for i in block["ids"] if _RANDOM_ID.fullmatch(i)]
+        if not random:
+            continue
+        count += 1
+        stable = f"equation-amsmath-{count}"
+        block["ids"] = [stable if i in random else i for i in block["ids"]]
+        for old in random:
+            doctree.ids.pop(old, None)
+        doctree.ids[stable] = block
+
+
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if app.builder.math_renderer_name == "mathml" and context.get("has_maths_elements"):
         app.add_css_file("mathml.css")
@@ -135,4 +157,5 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_html_math_renderer("mathml", (visit_inline, None), (visit_block, None))
     app.connect("html-page-context", _on_page_context)
+    app.connect("doctree-read", _stable_ids)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
