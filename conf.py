@@ -80,7 +80,6 @@ myst_dmath_double_inline = True  # $$...$$ inside a paragraph is display math to
 blog_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
 
 # -- Rich posts (see README, "Writing rich posts") ------------------------------------
-html_math_renderer = "mathml"  # blogext.mathml: MathML at build time, nothing loaded by readers
 blog_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
 
 # -- Copy button: copies only the commands of a console session, without "$ " ----------

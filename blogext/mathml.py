@@ -9,7 +9,7 @@ its math, and a feed entry, made from the page as written, carries the same Math
 to feed readers that run no JavaScript. Headings, the page's table of contents and
 the home page's cards are rendered by the same translator, so they show math too.
 
-Selected in ``conf.py`` with ``html_math_renderer = "mathml"``. A page with math
+It is the site's math renderer unless ``conf.py`` names another (``html_math_renderer``). A page with math
 gets ``_static/mathml.css`` (wide equations scroll on a phone; equation numbers),
 and no other page does.
 
@@ -154,7 +154,13 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         app.add_css_file("mathml.css")
 
 
+def _choose(app: Sphinx, config) -> None:
+    if not config.html_math_renderer:
+        config.html_math_renderer = "mathml"
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _choose)
     app.add_html_math_renderer("mathml", (visit_inline, None), (visit_block, None))
     app.connect("html-page-context", _on_page_context)
     app.connect("doctree-read", _stable_ids)

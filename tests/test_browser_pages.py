@@ -114,10 +114,12 @@ def test_rich_posts_are_drawn_in_the_browser(chromium, rich_site, mode):
         assert page.evaluate("document.querySelectorAll('pre.mermaid svg .node').length") >= 5
         assert any("/_static/mermaid/" in url for url in requested)
         if mode == "dark":  # drawn in mermaid's dark theme, and not inverted again by the theme's filter
-            fill = page.evaluate("getComputedStyle(document.querySelector('pre.mermaid svg .node rect')).fill")
+            box = "document.querySelector('pre.mermaid svg .node rect')"
+            fill = page.evaluate(f"getComputedStyle({box}).fill")
             channels = [int(part) for part in fill[fill.index("(") + 1 : fill.index(")")].split(",")[:3]]
             assert sum(channels) / 3 < 128, f"the diagram's boxes are light in dark mode: {fill}"
-            assert page.evaluate("getComputedStyle(document.querySelector('pre.mermaid svg')).filter") == "none"
+            svg = "document.querySelector('pre.mermaid svg')"
+            assert page.evaluate(f"getComputedStyle({svg}).filter") == "none"
 
         page.goto(server.url + "posts/2024/layout/", wait_until="networkidle")
         page.click("text=conda")

@@ -36,7 +36,6 @@ templates_path = []
 # The site's own stylesheets (mathml.css among them), as the real site has them.
 html_static_path = [str(Path(blogext.__file__).resolve().parent.parent / "_static")]
 html_css_files = ["blog.css"]
-html_math_renderer = "mathml"
 myst_enable_extensions = [
     "colon_fence",
     "deflist",
