@@ -78,6 +78,8 @@ FRONT_MATTER = 400
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
 EXCLUDE_UNPUBLISHED = 450
+#: doctree-read: a title with math goes to ABlog as text (symbols, not TeX) before ABlog (500) reads it.
+MATH_TITLES = 400
 #: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it,
 SLIM_ABLOG_COPY = 700
 #: doctree-read: then the post model notes what lists can show of the post (its excerpt among it).

@@ -33,6 +33,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
+import blogext
+
 logger = logging.getLogger(__name__)
 
 #: Where the copy goes, under the output's ``_static``.
@@ -53,6 +55,15 @@ def _set_local(app: Sphinx, config: Config) -> None:
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if doctree is not None and doctree.next_node(mermaid) is not None:
         app.add_css_file("diagrams.css")
+    elif "script_files" in context:
+        # sphinxcontrib-mermaid adds its loader to every page that has no doctree (archives, search):
+        # pages without a diagram load nothing of mermaid.
+        context["script_files"] = [s for s in context["script_files"] if not _is_mermaid_loader(s)]
+
+
+def _is_mermaid_loader(script) -> bool:
+    body = str(getattr(script, "attributes", {}).get("body", "") or "")
+    return "import mermaid from" in body
 
 
 def dist_folder(app: Sphinx) -> Path | None:
@@ -151,5 +162,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", _on_merge)
     app.connect("env-check-consistency", _check)
     app.connect("build-finished", _on_build_finished)
-    app.connect("html-page-context", _on_page_context)
+    app.connect("html-page-context", _on_page_context, priority=blogext.LIGHT_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,6 +20,7 @@ the TeX, and the page shows the TeX as code.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -29,6 +30,9 @@ from sphinx.application import Sphinx
 from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
+
+import blogext
+from blogext import ablogadapter
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +153,41 @@ def _stable_ids(app: Sphinx, doctree: nodes.document) -> None:
         doctree.ids[stable] = block
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def as_text(tex: str) -> str:
+    """*tex* as the plain characters it shows (``\\alpha^2`` -> ``α2``), or the TeX if it can't be read."""
+    try:
+        return html.unescape(_TAG.sub("", to_mathml(tex, display=False)))
+    except MathError:
+        return tex
+
+
+def title_text(title: nodes.Element) -> str:
+    """A heading as plain text, its math as the characters it shows rather than TeX."""
+    parts = []
+    for node in title.findall(lambda n: isinstance(n, nodes.Text | nodes.math)):
+        if isinstance(node, nodes.math):
+            parts.append(as_text(node.astext()))
+        elif not any(isinstance(parent, nodes.math) for parent in _parents(node)):
+            parts.append(str(node))
+    return "".join(parts)
+
+
+def _parents(node: nodes.Node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def _post_titles(app: Sphinx, doctree: nodes.document) -> None:
+    """Post lists, previous/next links, feeds and the page's title show a heading's math as characters."""
+    title = doctree.next_node(nodes.title)
+    if title is not None and title.next_node(nodes.math) is not None:
+        ablogadapter.set_post_title(doctree, title_text(title))
+
+
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if app.builder.math_renderer_name == "mathml" and context.get("has_maths_elements"):
         app.add_css_file("mathml.css")
@@ -164,4 +203,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_html_math_renderer("mathml", (visit_inline, None), (visit_block, None))
     app.connect("html-page-context", _on_page_context)
     app.connect("doctree-read", _stable_ids)
+    app.connect("doctree-read", _post_titles, priority=blogext.MATH_TITLES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -100,6 +100,15 @@ def test_math_in_headings_shows_in_the_page_toc_and_the_home_page_card(rich):
     assert card.find(class_="post-card-excerpt").find("math") is not None
 
 
+def test_math_in_a_title_is_its_symbols_where_titles_are_text(rich):
+    neighbour = rich.html("posts/2024/diagram/").find("a", href="../math/")
+    assert neighbour.get_text(strip=True) == "Losses and α"
+    titles = [e.find(f"{ATOM}title").text for e in feed_entries(rich.feed("blog/atom.xml"))]
+    assert "Losses and α" in titles
+    assert rich.html("posts/2024/math/").title.get_text().startswith("Losses and α")
+    assert mathml.as_text(r"\alpha^2") == "α2"
+
+
 def test_math_is_mathml_in_the_feed_entry(rich):
     content = entry_content(rich, "posts/2024/math")
     assert len(content.find_all("math")) >= 7
