@@ -52,10 +52,17 @@ def _set_local(app: Sphinx, config: Config) -> None:
         config.mermaid_fullscreen_button = "\u2922"
 
 
-def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
-    if doctree is not None and doctree.next_node(mermaid) is not None:
+def _has_diagram(doctree) -> bool:
+    return doctree is not None and doctree.next_node(mermaid) is not None
+
+
+def _add_css(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if _has_diagram(doctree):
         app.add_css_file("diagrams.css")
-    elif "script_files" in context:
+
+
+def _drop_loader(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if not _has_diagram(doctree) and "script_files" in context:
         # sphinxcontrib-mermaid adds its loader to every page that has no doctree (archives, search):
         # pages without a diagram load nothing of mermaid.
         context["script_files"] = [s for s in context["script_files"] if not _is_mermaid_loader(s)]
@@ -162,5 +169,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", _on_merge)
     app.connect("env-check-consistency", _check)
     app.connect("build-finished", _on_build_finished)
-    app.connect("html-page-context", _on_page_context, priority=blogext.LIGHT_PAGES)
+    app.connect("html-page-context", _add_css)
+    app.connect("html-page-context", _drop_loader, priority=blogext.LIGHT_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

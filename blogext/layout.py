@@ -33,9 +33,13 @@ def _name(asset) -> str:
     return str(getattr(asset, "filename", asset) or "").split("?", 1)[0].rsplit("/", 1)[-1]
 
 
-def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+def _add_css(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if uses_design(doctree):
         app.add_css_file("design.css")
+
+
+def _drop_files(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    if uses_design(doctree):
         return
     for key in ("css_files", "script_files"):
         if key in context:
@@ -44,5 +48,6 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")
-    app.connect("html-page-context", _on_page_context, priority=blogext.LIGHT_PAGES)
+    app.connect("html-page-context", _add_css)
+    app.connect("html-page-context", _drop_files, priority=blogext.LIGHT_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
