@@ -7,8 +7,8 @@ sphinxcontrib-bibtex does the work; this module fits it to a blog:
   (``bibtex_bibfiles``, set here when ``conf.py`` leaves it unset);
 - a post's ``{bibliography}`` lists the works cited in that post, not in the
   whole site (the filter ``docname in docnames`` is the default here);
-- a post that cites and has no ``{bibliography}`` gets one at its end, under a
-  "References" heading.
+- a post (or any page) that cites and has no ``{bibliography}`` gets one at its
+  end, under a "References" heading.
 
 A key that no ``.bib`` file has is sphinxcontrib-bibtex's warning
 ``posts/2024/x.md:12: could not find bibtex key "smith2020"``, naming the post,
@@ -60,7 +60,7 @@ class PostBibliography(BibliographyDirective):
 
 def _append_bibliography(app: Sphinx, docname: str, source: list[str]) -> None:
     text = source[0]
-    if docname.startswith("posts/") and _CITES.search(text) and not _HAS_BIBLIOGRAPHY.search(text):
+    if _CITES.search(text) and not _HAS_BIBLIOGRAPHY.search(text):
         source[0] = text.rstrip("\n") + APPENDED
 
 
