@@ -4,7 +4,9 @@ sphinx-design adds its stylesheet and its tabs script to every page. Here they
 stay only on pages that use one of its components (an element with an ``sd-``
 class), and those pages also get ``_static/design.css``: the blog's radius,
 card shadow and accent on top of the PyData theme's own styling of sphinx-design
-(which already follows the blog's colours, light and dark).
+(which already follows the blog's colours, light and dark). Its tab labels lose
+the ``aria-controls`` attribute the HTML standard forbids on them (the label's
+``for`` already ties it to its tab).
 """
 
 from __future__ import annotations
@@ -46,8 +48,16 @@ def _drop_files(app: Sphinx, pagename: str, templatename: str, context: dict[str
             context[key] = [asset for asset in context[key] if _name(asset) not in DESIGN_FILES]
 
 
+def _valid_tab_labels(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Tab labels without ``aria-controls``, which HTML forbids on a ``<label>`` tied to its input."""
+    for node in doctree.findall(nodes.Element):
+        if "aria_controls" in node.attributes:
+            del node["aria_controls"]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")
+    app.connect("doctree-resolved", _valid_tab_labels)
     app.connect("html-page-context", _add_css)
     app.connect("html-page-context", _drop_files, priority=blogext.LIGHT_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -305,3 +305,18 @@ def test_bad_allowed_hosts_setting_stops_the_build(tmp_path):
     built = build_with(tmp_path, {}, blog_allowed_hosts="www.youtube.com")
     assert built.returncode != 0
     assert "blog_allowed_hosts" in built.stderr and "expected a list" in built.stderr
+
+
+# -- Valid HTML ----------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_rich_posts_are_valid_html_with_every_internal_link_resolving(rich):
+    from checkers import need_vnu
+    from test_html_validity import broken_links, run_vnu
+
+    java = need_vnu()
+    files = [rich.path(f"posts/2024/{name}/") for name in ("math", "diagram", "layout", "cited", "syntax")]
+    errors = [f"{m.get('url', '').rsplit('/html/', 1)[-1]}: {m['message']}" for m in run_vnu(java, files)]
+    assert errors == []
+    assert broken_links(rich.outdir) == []
