@@ -39,6 +39,12 @@ extensions = [
     "blogext.freshness",
     "blogext.archives",
     "blogext.templatecache",
+    "blogext.layout",
+    "blogext.mathml",
+    "blogext.diagrams",
+    "blogext.citations",
+    "blogext.codeblocks",
+    "blogext.offsite",
     "blogext.postlists",
     "blogext.markuphints",
 ]
@@ -59,8 +65,25 @@ blog_custom_domain = ""
 blog_canonical_url = ""
 
 # -- MyST -------------------------------------------------------------------------
-myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline"]
+myst_enable_extensions = [
+    "colon_fence",
+    "deflist",
+    "attrs_inline",
+    "attrs_block",
+    "dollarmath",
+    "amsmath",
+    "substitution",
+    "tasklist",
+    "html_image",
+    "fieldlist",
+]
 myst_heading_anchors = 3
+myst_fence_as_directive = ["mermaid"]  # ```mermaid fences are diagrams (blogext.diagrams)
+myst_dmath_double_inline = True  # $$...$$ inside a paragraph is display math too
+blog_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
+
+# -- Rich posts (see README, "Writing rich posts") ------------------------------------
+blog_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
 
 # -- Notebooks (blogext.notebooks, myst-nb; see README, "Notebooks as posts") ------------
 nb_execution_mode = "off"  # stored outputs as they are; "cache" executes (once) with jupyter-cache

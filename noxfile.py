@@ -19,6 +19,7 @@ Pages workflow install from the same files.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -58,6 +59,7 @@ def install_group(session: nox.Session, group: str) -> None:
 def build(session: nox.Session) -> None:
     """Build the published site into _build/html, swapping it in only when the build succeeds."""
     install_group(session, "site")
+    install_npm_site(session)
     staging = BUILD / "html.new"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -97,7 +99,13 @@ def tests(session: nox.Session) -> None:
 def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
     """``npm ci`` in *folder* unless node_modules is up to date (the checkers, or Lighthouse for audit)."""
     installed = folder / "node_modules" / ".package-lock.json"
-    if installed.is_file() and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime:
+    manifest = json.loads((folder / "package.json").read_text())
+    names = [*manifest.get("dependencies", {}), *manifest.get("devDependencies", {})]
+    if (
+        installed.is_file()
+        and installed.stat().st_mtime >= (folder / "package-lock.json").stat().st_mtime
+        and all((folder / "node_modules" / name).is_dir() for name in names)
+    ):
         return
     if shutil.which("npm") is None:
         session.warn("npm is missing: the browser tests will skip (apt-get install nodejs npm)")
@@ -106,10 +114,34 @@ def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
         session.run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", external=True)
 
 
+def _has_diagrams() -> bool:
+    """Whether a page of the site draws a mermaid diagram (a ```mermaid fence or a {mermaid} directive)."""
+    pages = [*ROOT.glob("*.md"), *ROOT.glob("posts/**/*.md"), *ROOT.glob("series/**/*.md")]
+    for path in pages:
+        if path.name == "README.md":
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        if "```mermaid" in text or "{mermaid}" in text:
+            return True
+    return False
+
+
+def install_npm_site(session: nox.Session) -> None:
+    """``npm ci --omit=dev`` when a page has a diagram: mermaid, which the site serves (blogext.diagrams)."""
+    if (ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.esm.min.mjs").is_file() or not _has_diagrams():
+        return
+    if shutil.which("npm") is None:
+        session.warn("npm is missing: a post with a mermaid diagram fails the build (apt-get install npm)")
+        return
+    with session.chdir(ROOT):
+        session.run("npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", external=True)
+
+
 @nox.session
 def serve(session: nox.Session) -> None:
     """Live preview: rebuilds on save and reloads the browser; shows drafts, with a banner."""
     install_group(session, "serve")
+    install_npm_site(session)
     session.run(
         "sphinx-autobuild",
         "-b",
@@ -165,6 +197,7 @@ def audit(session: nox.Session) -> None:
 def screenshots(session: nox.Session) -> None:
     """Build the site, then screenshot its pages into screenshots/: desktop and phone, light and dark."""
     install_group(session, "test")
+    install_npm_site(session)
     site = BUILD / "screenshots"
     shutil.rmtree(site, ignore_errors=True)
     doctrees = str(BUILD / "screenshots-doctrees")

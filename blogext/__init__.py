@@ -47,6 +47,18 @@ section draws the map; in short:
 - :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
   tutorials' console blocks against real Git; on the site, their markers are hidden.
 - :mod:`blogext.templatecache`: compiled page templates kept between builds.
+- :mod:`blogext.mathml`: math (``$x$``, ``$$``, ``amsmath``, ``{math}``) as MathML at build
+  time: nothing loaded by readers, and it works in feeds.
+- :mod:`blogext.diagrams`: mermaid diagrams, drawn by a copy of mermaid the site
+  serves, loaded only on pages that have one.
+- :mod:`blogext.layout`: sphinx-design's components, styled like the blog, its files
+  only on pages that use them.
+- :mod:`blogext.citations`: ``{cite}`` and a bibliography per post, from ``.bib``
+  files next to the posts (sphinxcontrib-bibtex).
+- :mod:`blogext.codeblocks`: notebook-style Python highlighted as IPython; unknown
+  code-block languages reported.
+- :mod:`blogext.offsite`: no page loads anything from another host unless
+  ``blog_allowed_hosts`` lists it.
 - :mod:`blogext.newpost`: ``nox -s new -- "Post title"``, a new post as a draft.
 
 Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
@@ -75,6 +87,8 @@ NOTEBOOK_KERNELS = 420
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
 EXCLUDE_UNPUBLISHED = 450
+#: doctree-read: a title with math goes to ABlog as text (symbols, not TeX) before ABlog (500) reads it.
+MATH_TITLES = 400
 #: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
 NOTEBOOK_FOLDERS = 600
 #: builder-inited: stand-ins for well-known packages' directives, after extensions have added their own.

@@ -355,6 +355,17 @@ def without_date_navigation(context: dict[str, Any]) -> None:
         context["ablog"] = _BlogWithoutDateNav(context["ablog"])
 
 
+def set_post_title(doctree: nodes.document, title: str) -> None:
+    """Give ABlog *title* as the text title of the post in *doctree*, unless its ``post`` directive has one.
+
+    ABlog reads a post's title as the plain text of its heading when it reads the post (``doctree-read``,
+    priority 500), so a listener before it can hand it a better text (blogext.mathml: math as its symbols).
+    """
+    for node in doctree.findall(ablog.post.PostNode):
+        if not node.get("title"):
+            node["title"] = title
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("ablog")
     sphinxinternals.mark_parallel_read_safe(app, "ablog")

@@ -100,12 +100,14 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     item = nodes.list_item(classes=["ablog-post", "post-card"])
     url = html.escape(app.builder.get_relative_uri(fromdoc, post.docname))
     level = min(max(level, 2), 6)
-    item += nodes.raw(
-        "",
-        f'<h{level} class="ablog-post-title post-card-title">'
-        f'<a href="{url}">{html.escape(str(post.title))}</a></h{level}>',
-        format="html",
-    )
+    heading = f'<h{level} class="ablog-post-title post-card-title"><a href="{url}">'
+    title = app.env.titles.get(post.docname)
+    if title is not None and title.next_node(nodes.math) is not None:  # math drawn, not shown as TeX
+        item += nodes.raw("", heading, format="html")
+        item += nodes.inline("", "", *(child.deepcopy() for child in title.children))
+        item += nodes.raw("", f"</a></h{level}>", format="html")
+    else:
+        item += nodes.raw("", f"{heading}{html.escape(str(post.title))}</a></h{level}>", format="html")
     item += postmeta.meta_line(app, fromdoc, post, ["post-card-meta"])
     if post.excerpt:
         excerpt = nodes.container(classes=["ablog-post-excerpt", "post-card-excerpt"])

@@ -89,6 +89,8 @@ FURNITURE_CLASSES = {"post-meta"}
 #: Elements a feed reader cannot use, or that need the site's scripts.
 DROPPED_ELEMENTS = {
     "script",
+    "iframe",  # a feed carries no embedded page (an allowed host's video, say); the post page has it
+    "frame",
     "style",
     "object",
     "embed",
@@ -538,6 +540,8 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
         if whole_post and FURNITURE_CLASSES.intersection(classes):
             _drop_block(element)
             continue
+        if element.tag == "input" and element.get("type") == "checkbox":  # a task list's box, as text
+            element.tail = ("☑ " if element.get("checked") is not None else "☐ ") + (element.tail or "")
         if element.tag in DROPPED_ELEMENTS or "headerlink" in classes:
             _drop_tree(element)
             continue

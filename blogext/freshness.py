@@ -9,8 +9,10 @@ rewrites, without re-reading:
 - every document with a post list, when any post was added or removed, or changed
   in what a list can show of it (title, date, tags, excerpt, reading time...: an
   edit further down a post's body leaves the lists alone);
-- every document, when the recent posts (the sidebar) change in which, title,
-  date or order; the sidebar shows ``blog_recent_posts`` posts;
+- every page whose sidebar lists the recent posts (``ablog/recentposts.html``, in
+  the theme's ``secondary_sidebar_items`` or in ``html_sidebars``), when they
+  change in which, title, date or order; the sidebar shows ``blog_recent_posts``
+  posts;
 - each post whose previous or next post (ABlog's date order) changed.
 
 Pages that no longer have a source (a removed post) are deleted from the
@@ -32,10 +34,10 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.search import js_index
+from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import ablogadapter, shown
+from blogext import ablogadapter, shown, sphinxinternals
 from blogext.posts import post_docnames, post_views, shown_digests
 
 # -- What pages show ---------------------------------------------------------------------------
@@ -46,8 +48,32 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         shown.record(app.env, "posts")
 
 
-def _all_pages(env: BuildEnvironment):
-    return ((docname, None) for docname in env.found_docs)
+#: The recent-posts sidebar's template.
+RECENT_TEMPLATE = "ablog/recentposts.html"
+
+
+def recent_patterns(config) -> list[str]:
+    """The page-name patterns whose sidebars include the recent posts: in the theme's
+    ``secondary_sidebar_items`` (a list for every page, or patterns), and in ``html_sidebars``."""
+    patterns: list[str] = []
+    items = (config.html_theme_options or {}).get("secondary_sidebar_items")
+    if isinstance(items, dict):
+        patterns += [pattern for pattern, names in items.items() if RECENT_TEMPLATE in names]
+    elif isinstance(items, list | tuple) and RECENT_TEMPLATE in items:
+        patterns.append("**")
+    patterns += [
+        pattern for pattern, names in (config.html_sidebars or {}).items() if RECENT_TEMPLATE in names
+    ]
+    return patterns
+
+
+def _recent_pages(env: BuildEnvironment):
+    """The pages that show the recent posts (none, if no sidebar of the site lists them)."""
+    patterns = recent_patterns(env.config)
+    if not patterns:
+        return ()
+    shows = Matcher(patterns)
+    return ((docname, None) for docname in env.found_docs if shows(docname))
 
 
 def _post_pages(env: BuildEnvironment):
@@ -138,7 +164,7 @@ def prune_search_index(app: Sphinx, exception: Exception | None) -> None:
     path = Path(app.outdir) / "searchindex.js"
     try:
         text = path.read_text("utf-8")
-        index = js_index.loads(text)
+        index = sphinxinternals.search_index_terms(text)
     except (OSError, ValueError):
         return
     pruned = False
@@ -148,7 +174,7 @@ def prune_search_index(app: Sphinx, exception: Exception | None) -> None:
             del terms[word]
             pruned = True
     if pruned:
-        path.write_text(js_index.dumps(index), "utf-8")
+        path.write_text(sphinxinternals.search_index_text(index), "utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -162,7 +188,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         description="how many posts the recent-posts sidebar lists",
     )
     shown.add_kind(app, "posts", _shows_posts)
-    shown.add_kind(app, "recent", _shows_recent, pages=_all_pages)
+    shown.add_kind(app, "recent", _shows_recent, pages=_recent_pages)
     shown.add_kind(app, "neighbours", _shows_neighbours, pages=_post_pages)
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-get-outdated", _on_outdated)

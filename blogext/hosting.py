@@ -38,10 +38,10 @@ from urllib.parse import urljoin, urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.environment import CONFIG_OK
 from sphinx.util import logging
 
 import blogext
+from blogext import sphinxinternals
 from blogext.siteurl import custom_domain, site_urls
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _move_doctrees_out(app: Sphinx, config: Config) -> None:
     if not _is_inside(doctrees, outdir):
         return
     target = outside_doctree_folder(outdir)
-    app.doctreedir = target
+    sphinxinternals.move_doctree_folder(app, target)
     logger.info(
         "blogext.hosting: the doctree folder %s is inside the output folder, which a host would publish "
         "(it holds every post's front matter, drafts' too); using %s instead (pass -d to choose)",
@@ -184,7 +184,7 @@ def _pages_written(app: Sphinx) -> set[str]:
 def _on_builder_inited(app: Sphinx) -> None:
     # A clean environment, or new settings: every document is read and written again (Sphinx resets
     # the status to "OK" once it has read them, so it is noted now).
-    app.builder.__dict__["blog_hosting_full_write"] = app.env.config_status != CONFIG_OK
+    app.builder.__dict__["blog_hosting_full_write"] = sphinxinternals.rewrites_everything(app)
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.environment import CONFIG_OK
+from sphinx.search import js_index
 from sphinx.util.osutil import relative_uri
 
 try:  # Sphinx >= 7.2; the class Sphinx renders <script> tags from.
@@ -88,22 +91,29 @@ def render_body(app: Sphinx, docname: str) -> str:
             setattr(builder, name, value)
 
 
-def build_settings(builder: Builder) -> tuple[str, str]:
-    """The builder's digests of the HTML settings and of the tags, as it compares them between builds.
+# -- The builder's own change detection: what it compares between builds ---------------------------
+# Undocumented: ``StandaloneHTMLBuilder.build_info``, ``BuiltinTemplateLoader.newest_template_mtime`` and
+# ``env.config_status``. They wait for a public "what changed since the last build" of the builder.
 
-    Undocumented: ``StandaloneHTMLBuilder.build_info``. Waits for a public "settings digest".
-    """
+
+def build_settings(builder: Builder) -> tuple[str, str]:
+    """The builder's digests of the HTML settings and of the tags, as it compares them between builds."""
     info = getattr(builder, "build_info", None)
     return getattr(info, "config_hash", ""), getattr(info, "tags_hash", "")
 
 
 def newest_template_time(builder: Builder) -> float:
-    """When the newest template the builder renders with was changed (0 for a builder without any).
-
-    Undocumented: ``BuiltinTemplateLoader.newest_template_mtime``. Waits for a public equivalent.
-    """
+    """When the newest template the builder renders with was changed (0 for a builder without any)."""
     templates = getattr(builder, "templates", None)
     return templates.newest_template_mtime() if templates is not None else 0
+
+
+def rewrites_everything(app: Sphinx) -> bool:
+    """Whether this build reads and writes every document again (a new environment, or new settings).
+
+    Call it when the builder starts: Sphinx resets the status once it has read the documents.
+    """
+    return app.env.config_status != CONFIG_OK
 
 
 def template_environment(builder: Builder) -> jinja2.Environment | None:
@@ -113,6 +123,29 @@ def template_environment(builder: Builder) -> jinja2.Environment | None:
     """
     environment = getattr(getattr(builder, "templates", None), "environment", None)
     return environment if isinstance(environment, jinja2.Environment) else None
+
+
+def move_doctree_folder(app: Sphinx, folder: str | Path) -> None:
+    """Keep this build's doctrees (and the environment) in *folder*; call it at ``config-inited``.
+
+    Undocumented: assigning ``app.doctreedir``, which Sphinx reads only once the configuration is
+    ready. Waits for a setting or hook that chooses the doctree folder.
+    """
+    app.doctreedir = Path(folder)
+
+
+def search_index_terms(text: str) -> dict[str, Any]:
+    """The data of a written ``searchindex.js`` (raises ValueError when it is not one).
+
+    Undocumented: ``sphinx.search.js_index``, the (de)serialiser Sphinx writes the index with. Waits for
+    a public hook on the index before it is written.
+    """
+    return js_index.loads(text)
+
+
+def search_index_text(index: dict[str, Any]) -> str:
+    """*index* as Sphinx writes ``searchindex.js``."""
+    return js_index.dumps(index)
 
 
 def source_suffixes(app: Sphinx) -> list[str]:

@@ -295,3 +295,56 @@ def test_retitling_a_post_dated_after_the_clock_but_before_blog_today_rebuilds_l
     assert "Eta, renamed" in clean.path("posts/2024/alpha/").read_text("utf-8")
     problems = tree_differences(incremental.outdir, clean.outdir)
     assert not problems, "incremental build differs from a clean build:\n" + "\n\n".join(problems)
+
+
+def test_only_pages_whose_sidebar_lists_recent_posts_show_them():
+    # A new post rewrites the pages that show the recent posts; which those are follows the sidebars.
+    from types import SimpleNamespace
+
+    from blogext.freshness import recent_patterns
+
+    def config(items, sidebars=None):
+        return SimpleNamespace(
+            html_theme_options={"secondary_sidebar_items": items}, html_sidebars=sidebars or {}
+        )
+
+    assert recent_patterns(config({"posts/**": ["page-toc"]})) == []
+    assert recent_patterns(config({"posts/**": ["page-toc", "ablog/recentposts.html"]})) == ["posts/**"]
+    assert recent_patterns(config(["ablog/recentposts.html"])) == ["**"]
+    assert recent_patterns(config([], {"blog/**": ["ablog/recentposts.html"]})) == ["blog/**"]
+
+
+def test_adding_math_to_a_posts_title_and_excerpt_rebuilds_like_a_clean_build(change_and_compare):
+    def add_math(src: Path) -> None:
+        excerpt = "Epsilon's excerpt, with $e^{i\\pi} + 1 = 0$."
+        edit("posts/2024/epsilon.md", "Epsilon's excerpt.", excerpt)(src)
+        edit("posts/2024/delta.md", "# Delta", "# Delta and $\\delta$")(src)
+
+    built = change_and_compare(add_math)
+    home = built.html("")
+    assert home.find("math") is not None and "$" not in home.find("article").get_text()
+
+
+def test_adding_display_math_to_a_body_rebuilds_like_a_clean_build(change_and_compare):
+    def add(src: Path) -> None:
+        with (src / "posts/2024/gamma.md").open("a", encoding="utf-8") as post:
+            post.write("\n\n$$\n\\sum_{i=1}^{n} x_i\n$$\n\n\\begin{align}\na &= b\n\\end{align}\n")
+
+    built = change_and_compare(add)
+    assert built.html("posts/2024/gamma/").find("math", display="block") is not None
+
+
+def test_adding_and_removing_a_diagram_rebuilds_like_a_clean_build(change_and_compare, pristine, tmp_path):
+    diagram = "\n\n```mermaid\nflowchart LR\n  a --> b\n```\n"
+
+    def add(src: Path) -> None:
+        with (src / "posts/2024/beta.md").open("a", encoding="utf-8") as post:
+            post.write(diagram)
+
+    built = change_and_compare(add)
+    assert (built.outdir / "_static" / "mermaid" / "mermaid.esm.min.mjs").is_file()
+    edit("posts/2024/beta.md", diagram, "\n")(pristine.src)
+    incremental = assert_clean(run_sphinx(pristine.src, pristine.out))
+    clean = assert_clean(run_sphinx(pristine.src, tmp_path / "clean-again"))
+    assert not tree_differences(incremental.outdir, clean.outdir)
+    assert not (incremental.outdir / "_static" / "mermaid").exists()
