@@ -42,6 +42,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
+from blogext import sphinxinternals
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -130,7 +131,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _place_folders(app: Sphinx) -> None:
     """myst-nb's folders into the doctree folder; the blog decides about errors (see the module)."""
-    config = getattr(app.env, "mystnb_config", None)
+    config = sphinxinternals.mystnb_settings(app.env)
     if config is None:
         return
     doctrees = Path(app.doctreedir).resolve()
@@ -141,9 +142,9 @@ def _place_folders(app: Sphinx) -> None:
             f"nb_execution_cache_path {str(app.config.nb_execution_cache_path)!r} is inside the output "
             "folder (expected a folder outside it, or leave it empty for the doctree folder)"
         )
-    # myst-nb's own (undocumented) configuration object: its output folder cannot be set otherwise.
-    # Waits for a myst-nb setting of the output folder (nb_execution_cache_path is one already).
-    app.env.mystnb_config = config.copy(
+    # Its output folder cannot be set otherwise (see sphinxinternals.mystnb_settings).
+    sphinxinternals.change_mystnb_settings(
+        app.env,
         output_folder=str(doctrees / OUTPUT_FOLDER),
         execution_cache_path=str(cache),
         execution_allow_errors=True,
@@ -244,7 +245,7 @@ def _check_outputs(app: Sphinx, doctree: nodes.document) -> None:
     _describe_images(doctree)
     env = app.env
     docname = env.docname
-    config = getattr(env, "mystnb_config", None)
+    config = sphinxinternals.mystnb_settings(env)
     if config is None or not is_notebook(env, docname):
         return
     written = Path(config.output_folder, *f"{docname}.ipynb".split("/"))

@@ -1,7 +1,8 @@
-"""Every use of Sphinx's private or undocumented API, in one place (not an extension).
+"""Every use of a private or undocumented API of Sphinx, and of the packages the blog builds on,
+in one place (not an extension).
 
 Each function says what it needs and which public API it waits for. Features call
-these instead of reaching into Sphinx themselves, so an upgrade of Sphinx has one
+these instead of reaching into Sphinx or myst-nb themselves, so an upgrade has one
 module to check. ABlog's internals have their own door, :mod:`blogext.ablogadapter`.
 """
 
@@ -175,3 +176,17 @@ def disconnect_handler(app: Sphinx, handler: Any) -> None:
         for listener in list(listeners):
             if listener.handler is handler:
                 app.disconnect(listener.id)
+
+
+def mystnb_settings(env: Any) -> Any:
+    """myst-nb's configuration object for this build (None before myst-nb has set it up).
+
+    Undocumented: ``env.mystnb_config``. Waits for a myst-nb setting of its output folder
+    (``nb_execution_cache_path`` is one already), and for public access to the resolved settings.
+    """
+    return getattr(env, "mystnb_config", None)
+
+
+def change_mystnb_settings(env: Any, **changes: Any) -> None:
+    """Give myst-nb's configuration object for this build other values (see :func:`mystnb_settings`)."""
+    env.mystnb_config = env.mystnb_config.copy(**changes)
