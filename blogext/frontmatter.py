@@ -363,13 +363,13 @@ def check_front_matter(
             out[key] = tuple(items)
     if "share_image" in data and "share_image_alt" not in data:
         problems.append(
-            f"share_image {_show(data['share_image'])} has no share_image_alt (expected {EXPECTED['share_image_alt']}, "
-            "for readers who cannot see it)"
+            f"share_image {_show(data['share_image'])} has no share_image_alt "
+            f"(expected {EXPECTED['share_image_alt']}, for readers who cannot see it)"
         )
     if "share_image_alt" in data and "share_image" not in data:
         problems.append(
-            f"share_image_alt {_show(data['share_image_alt'])} describes no image (expected a share_image key with it, "
-            "or no share_image_alt: the drawn share card has its own)"
+            f"share_image_alt {_show(data['share_image_alt'])} describes no image "
+            "(expected a share_image key with it, or no share_image_alt: the drawn share card has its own)"
         )
     if out.get("date") and out.get("updated") and out["updated"].date() < out["date"].date():
         problems.append(

@@ -311,15 +311,15 @@ BAD_POSTS = [
                 "date: 2024-02-01\nshare_image: https://cdn.example.org/card.png\nshare_image_alt: A card"
             )
         },
-        "posts/2024/x.md: share_image 'https://cdn.example.org/card.png' is not a local file (expected a PNG, "
-        "JPEG, GIF or WebP file next to the post, such as card.png: a page of this blog loads nothing "
-        "from another host)",
+        "posts/2024/x.md: share_image 'https://cdn.example.org/card.png' is not a local file "
+        "(expected a PNG, JPEG, GIF or WebP file next to the post, such as card.png: "
+        "a page of this blog loads nothing from another host)",
     ),
     (
         "image-not-an-image",
         {"posts/2024/x.md": post("date: 2024-02-01\nshare_image: notes.pdf\nshare_image_alt: A card")},
-        "posts/2024/x.md: share_image 'notes.pdf' is not an image file (expected a PNG, JPEG, GIF or WebP file "
-        "next to the post, such as card.png)",
+        "posts/2024/x.md: share_image 'notes.pdf' is not an image file "
+        "(expected a PNG, JPEG, GIF or WebP file next to the post, such as card.png)",
     ),
     (
         "image-a-list",
@@ -335,8 +335,8 @@ BAD_POSTS = [
     (
         "image-without-alt",
         {"posts/2024/x.md": post("date: 2024-02-01\nshare_image: ../../good.png"), "good.png": b"x"},
-        "posts/2024/x.md: share_image '../../good.png' has no share_image_alt (expected a sentence describing the "
-        "image, for readers who cannot see it)",
+        "posts/2024/x.md: share_image '../../good.png' has no share_image_alt "
+        "(expected a sentence describing the image, for readers who cannot see it)",
     ),
     (
         "image-alt-empty",
@@ -349,8 +349,8 @@ BAD_POSTS = [
     (
         "image-alt-without-image",
         {"posts/2024/x.md": post("date: 2024-02-01\nshare_image_alt: A card")},
-        "posts/2024/x.md: share_image_alt 'A card' describes no image (expected a share_image key with it, or no "
-        "share_image_alt: the drawn share card has its own)",
+        "posts/2024/x.md: share_image_alt 'A card' describes no image "
+        "(expected a share_image key with it, or no share_image_alt: the drawn share card has its own)",
     ),
 ]
 
@@ -403,8 +403,8 @@ def test_every_problem_of_every_post_is_listed_once(build_with_posts):
 def test_good_posts_with_every_known_key_build_strictly(build_with_posts):
     text = post(
         "date: 2024-02-01 09:30\nupdated: 2024-03-01\ndraft: false\ntags: [Git, 'no']\ncategory: Tutorials\n"
-        "description: A sentence.\nseries: git-guides\npart: 2\nauthor: [ada, grace]\nshare_image: pixel.png\n"
-        "share_image_alt: One pixel.\ncomments: true",
+        "description: A sentence.\nseries: git-guides\npart: 2\nauthor: [ada, grace]\n"
+        "share_image: pixel.png\nshare_image_alt: One pixel.\ncomments: true",
         "# A title\n\n![A pixel](pixel.png) and [the good post](good.md), [again](/posts/2024/good), "
         "[the web](https://example.org/a.png) and [an anchor](#a-title).\n",
     )
