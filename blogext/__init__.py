@@ -82,6 +82,11 @@ CANONICAL_LINKS = 100
 FEED_LINKS = 450
 #: html-page-context: the meta description is set before sphinxext-opengraph (500) looks for one.
 PAGE_META = 450
+#: html-page-context: a post's share card goes into the page's own copy of its meta fields, which
+#: blogext.findability (PAGE_META) makes, before sphinxext-opengraph (500) writes og:image from them.
+SHARE_CARD = 460
+#: html-page-context: the JSON-LD uses the meta description, which blogext.findability (PAGE_META) settles.
+STRUCTURED_DATA = 470
 #: html-page-context: the series' own previous/next replace ABlog's, after ABlog (500) sets them.
 SERIES_NAVIGATION = 600
 #: html-page-context: scripts are lightened after every extension has added its own.

@@ -110,11 +110,12 @@ def test_post_ends_with_author_card_then_previous_and_next(site):
     assert nav.select_one("a.post-nav-next")["href"] == "../what-a-git/"
 
 
-def test_post_sidebar_is_the_page_outline_and_recent_posts_not_the_ablog_postcard(site):
+def test_post_sidebar_is_the_page_outline_alone_not_recent_posts_or_the_ablog_postcard(site):
+    # What to read next is at the end of the post (related posts, previous/next), not in the sidebar.
     page = site.html(POST)
     sidebar = page.select_one("#pst-secondary-sidebar")
     assert sidebar.select_one("nav#pst-page-toc-nav")
-    assert sidebar.select_one("nav.blog-recent-posts")
+    assert sidebar.select_one("nav.blog-recent-posts") is None
     assert page.select_one(".ablog__postcard") is None
     assert page.select_one("#pst-primary-sidebar .sidebar-primary-item") is None
 

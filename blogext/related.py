@@ -1,0 +1,153 @@
+"""Related posts: at the end of each post, up to ``blog_related_posts`` others on the same subject.
+
+A reader who finished a post is offered the posts closest to it, ranked by:
+
+1. the number of tags they share with it (tags are compared by their canonical
+   key, so ``Machine Learning`` and ``machine-learning`` are one tag);
+2. then whether they are in the same category;
+3. then by date, newest first (and by docname, so the order never depends on
+   the order posts were read in).
+
+A post that shares neither a tag nor the category is not related, however
+recent. Never listed: the post itself, drafts and scheduled posts (the post model,
+:mod:`blogext.posts`, decides), and the other parts of the post's own series,
+which the series box already lists.
+
+The list is something a page shows of *other* posts, so it is declared to the
+record of what pages show (:mod:`blogext.shown`, kind ``"related"``): when another
+post is retagged, retitled, re-dated, added, removed or made a draft, every post
+whose list changes is written again, and an incremental build equals a clean one.
+
+The list is drawn by ``_templates/blog/related.html`` (included by
+``_templates/ablog/postnavy.html``, after the author card), from
+``related_posts`` in the page's context: (link, title, ISO date, shown date).
+Styled by ``_static/related.css``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from blogext import shown
+from blogext.frontmatter import label_key
+from blogext.posts import front_matter, is_published, post_docnames, post_info
+
+
+class Candidate(NamedTuple):
+    """What ranking needs of one published post."""
+
+    docname: str
+    title: str
+    date: datetime
+    tags: frozenset[str]
+    category: str | None
+    series: str | None
+
+
+def candidates(env: BuildEnvironment) -> dict[str, Candidate]:
+    """Every published post, by docname."""
+    found: dict[str, Candidate] = {}
+    for docname in post_docnames(env):
+        info = post_info(env, docname)
+        matter = front_matter(env, docname)
+        if info is None or matter is None or not is_published(env, docname, info.date):
+            continue
+        found[docname] = Candidate(
+            docname,
+            info.title or matter.title,
+            info.date.replace(tzinfo=None),
+            frozenset(label_key(tag) for tag in matter.tags),
+            label_key(matter.category) if matter.category else None,
+            matter.series,
+        )
+    return found
+
+
+def rank(post: Candidate, others: dict[str, Candidate], count: int) -> list[Candidate]:
+    """The *count* posts of *others* most related to *post* (see the module's docstring)."""
+    scored = []
+    for other in others.values():
+        if other.docname == post.docname or (post.series and other.series == post.series):
+            continue
+        shared = len(post.tags & other.tags)
+        same_category = post.category is not None and other.category == post.category
+        if shared or same_category:
+            scored.append(((-shared, not same_category, -other.date.timestamp(), other.docname), other))
+    return [other for _key, other in sorted(scored)[:count]]
+
+
+def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
+    """The posts related to the post *docname* (none when it is not a published post).
+
+    The published posts are gathered once per build's writing (the environment no longer changes).
+    """
+    everything = app.builder.__dict__.get("blog_related_candidates")
+    if everything is None:
+        everything = app.builder.__dict__["blog_related_candidates"] = candidates(app.env)
+    post = everything.get(docname)
+    return [] if post is None else rank(post, everything, app.config.blog_related_posts)
+
+
+# -- What pages show --------------------------------------------------------------------------------
+
+
+def _all_related(snapshot: shown.Snapshot) -> dict[str, list[tuple[str, str, str]]]:
+    def compute() -> dict[str, list[tuple[str, str, str]]]:
+        env = snapshot.env
+        count = snapshot.app.config.blog_related_posts
+        everything = candidates(env)
+        return {
+            docname: [(o.docname, o.title, o.date.isoformat()) for o in rank(post, everything, count)]
+            for docname, post in everything.items()
+        }
+
+    return snapshot.memo("related", compute)
+
+
+def _shows_related(snapshot: shown.Snapshot, docname: str) -> Any:
+    return _all_related(snapshot).get(docname)
+
+
+def _post_pages(env: BuildEnvironment):
+    return ((docname, docname) for docname in post_docnames(env))
+
+
+# -- Drawing ------------------------------------------------------------------------------------------
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html" or doctree is None:
+        return
+    found = related_posts(app, pagename)
+    if not found:
+        return
+    date_format = app.config.post_date_format
+    context["related_posts"] = [
+        (
+            app.builder.get_relative_uri(pagename, other.docname),
+            other.title,
+            other.date.strftime("%Y-%m-%d"),
+            other.date.strftime(date_format),
+        )
+        for other in found
+    ]
+    app.add_css_file("related.css")  # on this page only
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.posts")
+    app.setup_extension("blogext.shown")
+    app.add_config_value(
+        "blog_related_posts",
+        3,
+        "html",
+        types=[int],
+        description="how many related posts the end of a post lists (0: none)",
+    )
+    shown.add_kind(app, "related", _shows_related, pages=_post_pages)
+    app.connect("html-page-context", _on_page_context)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
