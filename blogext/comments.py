@@ -76,7 +76,9 @@ def _check(app: Sphinx, config: Config) -> None:
                 "https://giscus.app gives for the blog's repository)"
             )
     if not _REPO.fullmatch(given["repo"]):
-        raise SettingError(f"blog_giscus 'repo' {given['repo']!r} is not a repository (expected 'owner/name')")
+        raise SettingError(
+            f"blog_giscus 'repo' {given['repo']!r} is not a repository (expected 'owner/name')"
+        )
     host = given["host"]
     if not _HOST.fullmatch(host):
         raise SettingError(f"blog_giscus 'host' {host!r} is not a host name (expected such as 'giscus.app')")

@@ -138,7 +138,8 @@ def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int, height: int):
     for size in range(76, 40, -4):
         font = _serif(size)
         lines = _wrap(draw, title, font, width)
-        if len(lines) * int(size * 1.18) <= height and all(draw.textlength(x, font=font) <= width for x in lines):
+        fits = all(draw.textlength(line, font=font) <= width for line in lines)
+        if fits and len(lines) * int(size * 1.18) <= height:
             return font, size, lines
     font = _serif(44)
     lines = _wrap(draw, title, font, width)[: height // int(44 * 1.18)]
@@ -230,7 +231,8 @@ def write_cards(app: Sphinx) -> dict[str, int]:
             counts["drawn"] += 1
         shutil.copyfile(kept, target)
     _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
-    _remove_others(cache_dir, {cache_dir / f"{k}.png" for p, k in now.items() if p.endswith(".png")}, doctrees)
+    drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
+    _remove_others(cache_dir, drawn, doctrees)
     if now != before:
         record_path.write_text(json.dumps(now, sort_keys=True, indent=0), "utf-8")
     return counts

@@ -163,11 +163,11 @@ def test_editing_a_posts_excerpt_updates_home_page_and_archives(change_and_compa
     assert "A rewritten excerpt." in built.path("").read_text("utf-8")
 
 
-def test_retitling_a_post_updates_sidebars_neighbours_and_lists(change_and_compare):
+def test_retitling_a_post_updates_related_posts_neighbours_and_lists(change_and_compare):
     built = change_and_compare(edit("posts/2024/delta.md", "# Delta", "# Delta, renamed"))
-    # Delta's neighbours link it by title; every post's recent-posts sidebar lists it.
+    # Delta's neighbours link it by title; Beta lists it among its related posts (same category).
     assert "Delta, renamed" in built.path("posts/2024/gamma/").read_text("utf-8")
-    assert "Delta, renamed" in built.path("posts/2024/alpha/").read_text("utf-8")
+    assert "Delta, renamed" in _related(built, "posts/2024/beta/")
 
 
 def test_redating_a_post_reorders_lists_and_neighbours(change_and_compare):
@@ -220,7 +220,9 @@ def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
 
 def test_editing_a_template_rebuilds_like_a_clean_build(change_and_compare):
     # Compiled templates are kept between builds (blogext.templatecache): an edited one is not.
-    built = change_and_compare(edit("_templates/blog/related.html", "{{ _('Related posts') }}", "Latest writing"))
+    built = change_and_compare(
+        edit("_templates/blog/related.html", "{{ _('Related posts') }}", "Latest writing")
+    )
     for page in built.files("posts/*/*/index.html"):
         assert "Latest writing" in page.read_text("utf-8"), page
 
@@ -297,7 +299,9 @@ def test_retitling_a_post_dated_after_the_clock_but_before_blog_today_rebuilds_l
 
 def _related(built: BuiltSite, url: str) -> list[str]:
     page = built.path(url).read_text("utf-8")
-    block = page.split('<nav class="related-posts"', 1)[1].split("</nav>", 1)[0] if "related-posts" in page else ""
+    if '<nav class="related-posts"' not in page:
+        return []
+    block = page.split('<nav class="related-posts"', 1)[1].split("</nav>", 1)[0]
     return re.findall(r'class="related-post-title" href="[^"]*">([^<]*)<', block)
 
 
@@ -314,7 +318,9 @@ def test_retagging_a_post_updates_other_posts_related_posts(change_and_compare, 
 
 
 def test_making_a_post_a_draft_takes_it_out_of_related_posts(change_and_compare):
-    built = change_and_compare(edit("posts/2024/epsilon.md", "category: Career\n", "category: Career\ndraft: true\n"))
+    built = change_and_compare(
+        edit("posts/2024/epsilon.md", "category: Career\n", "category: Career\ndraft: true\n")
+    )
     assert "Epsilon" not in _related(built, "posts/2024/alpha/")
     assert not built.path("posts/2024/epsilon/").exists()
     assert not (built.outdir / "_social/posts/2024/epsilon.png").exists()
