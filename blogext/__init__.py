@@ -41,6 +41,13 @@ section draws the map; in short:
   tutorials' console blocks against real Git; on the site, their markers are hidden.
 - :mod:`blogext.templatecache`: compiled page templates kept between builds.
 - :mod:`blogext.newpost`: ``nox -s new -- "Post title"``, a new post as a draft.
+- :mod:`blogext.related`: related posts at the end of each post (shared tags, then
+  category, then date; never the post's series or a draft), declared to ``shown``.
+- :mod:`blogext.sharecards`: a share card per post (Pillow, cached by digest) as its
+  ``og:image`` and ``twitter:image``, or the post's own ``share_image``.
+- :mod:`blogext.structured`: JSON-LD ``BlogPosting`` and ``BreadcrumbList`` on posts.
+- :mod:`blogext.comments`: giscus comments on request, loaded only on a click.
+- :mod:`blogext.printing`: the print stylesheet, and links' absolute URLs for it.
 
 Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
 :mod:`blogext.nodeutil` (helpers on docutils nodes).

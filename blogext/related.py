@@ -26,6 +26,8 @@ Styled by ``_static/related.css``.
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -67,29 +69,55 @@ def candidates(env: BuildEnvironment) -> dict[str, Candidate]:
     return found
 
 
+class _Index:
+    """The published posts by tag and by category, and their order by date (newest first)."""
+
+    def __init__(self, everything: dict[str, Candidate]) -> None:
+        self.posts = everything
+        self.by_tag: dict[str, list[str]] = defaultdict(list)
+        self.by_category: dict[str, list[str]] = defaultdict(list)
+        newest_first = sorted(everything.values(), key=lambda c: (-c.date.timestamp(), c.docname))
+        self.order = {c.docname: n for n, c in enumerate(newest_first)}
+        for c in everything.values():
+            for tag in c.tags:
+                self.by_tag[tag].append(c.docname)
+            if c.category is not None:
+                self.by_category[c.category].append(c.docname)
+
+    def rank(self, post: Candidate, count: int) -> list[Candidate]:
+        shared = Counter(other for tag in post.tags for other in self.by_tag[tag])
+        same_category = set(self.by_category[post.category]) if post.category is not None else set()
+        keys = []
+        for docname in shared.keys() | same_category:
+            other = self.posts[docname]
+            if docname == post.docname or (post.series and other.series == post.series):
+                continue
+            keys.append((-shared[docname], docname not in same_category, self.order[docname], docname))
+        return [self.posts[key[3]] for key in heapq.nsmallest(count, keys)]
+
+
 def rank(post: Candidate, others: dict[str, Candidate], count: int) -> list[Candidate]:
     """The *count* posts of *others* most related to *post* (see the module's docstring)."""
-    scored = []
-    for other in others.values():
-        if other.docname == post.docname or (post.series and other.series == post.series):
-            continue
-        shared = len(post.tags & other.tags)
-        same_category = post.category is not None and other.category == post.category
-        if shared or same_category:
-            scored.append(((-shared, not same_category, -other.date.timestamp(), other.docname), other))
-    return [other for _key, other in sorted(scored)[:count]]
+    return _Index({**others, post.docname: post}).rank(post, count)
+
+
+def rank_all(everything: dict[str, Candidate], count: int) -> dict[str, list[Candidate]]:
+    """Every post's related posts."""
+    index = _Index(everything)
+    return {docname: index.rank(post, count) for docname, post in everything.items()}
 
 
 def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
     """The posts related to the post *docname* (none when it is not a published post).
 
-    The published posts are gathered once per build's writing (the environment no longer changes).
+    Worked out once per build's writing, for every post (the environment no longer changes).
     """
-    everything = app.builder.__dict__.get("blog_related_candidates")
-    if everything is None:
-        everything = app.builder.__dict__["blog_related_candidates"] = candidates(app.env)
-    post = everything.get(docname)
-    return [] if post is None else rank(post, everything, app.config.blog_related_posts)
+    found = app.builder.__dict__.get("blog_related")
+    if found is None:
+        found = app.builder.__dict__["blog_related"] = rank_all(
+            candidates(app.env), app.config.blog_related_posts
+        )
+    return found.get(docname, [])
 
 
 # -- What pages show --------------------------------------------------------------------------------
@@ -97,12 +125,12 @@ def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
 
 def _all_related(snapshot: shown.Snapshot) -> dict[str, list[tuple[str, str, str]]]:
     def compute() -> dict[str, list[tuple[str, str, str]]]:
-        env = snapshot.env
-        count = snapshot.app.config.blog_related_posts
-        everything = candidates(env)
+        ranked = rank_all(candidates(snapshot.env), snapshot.app.config.blog_related_posts)
+        # The environment is final after this event: the pages written next use the same ranking.
+        snapshot.app.builder.__dict__["blog_related"] = ranked
         return {
-            docname: [(o.docname, o.title, o.date.isoformat()) for o in rank(post, everything, count)]
-            for docname, post in everything.items()
+            docname: [(o.docname, o.title, o.date.isoformat()) for o in others]
+            for docname, others in ranked.items()
         }
 
     return snapshot.memo("related", compute)
