@@ -42,6 +42,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_css_file("print.css", media="print")  # _static/print.css of the site
+    # After the theme and blog.css (html_css_files come at 800), so that its colours win in dark mode.
+    app.add_css_file("print.css", priority=900, media="print")  # _static/print.css of the site
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
