@@ -146,7 +146,7 @@ def test_every_page_but_404_has_a_canonical_url_under_the_base_url(site):
         assert [c["href"] for c in canonical] == [BASE + url], url
 
 
-def test_every_page_has_open_graph_and_twitter_card_tags_with_the_default_image(site):
+def test_every_page_has_open_graph_and_twitter_card_tags_posts_with_their_own_card(site):
     for url in all_urls(site):
         head = site.html(url).select_one("head")
         tags = {m.get("property") or m.get("name"): m["content"] for m in head.select("meta[content]")}
@@ -154,7 +154,11 @@ def test_every_page_has_open_graph_and_twitter_card_tags_with_the_default_image(
             continue  # no address of its own to share
         for key in ("og:title", "og:description", "og:image", "og:site_name", "twitter:card"):
             assert tags.get(key), f"{url} has no {key}"
-        assert tags["og:image"] == BASE + "_static/social-card.png"
+        if url.startswith("posts/"):  # a post's share card (blogext.sharecards)
+            assert tags["og:image"] == BASE + "_social/" + url.rstrip("/") + ".png", url
+            assert tags["twitter:image"] == tags["og:image"]
+        else:
+            assert tags["og:image"] == BASE + "_static/social-card.png", url
         assert tags["twitter:card"] == "summary_large_image"
         assert tags["og:url"] == BASE + url, url
     assert (site.outdir / "_static" / "social-card.png").stat().st_size > 1000
