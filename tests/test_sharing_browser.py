@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,14 @@ const me = document.currentScript;
 document.body.dataset.giscusTheme = me.getAttribute("data-theme");
 document.body.dataset.giscusRepo = me.getAttribute("data-repo");
 document.body.dataset.giscusCategoryId = me.getAttribute("data-category-id");
+const frame = Object.assign(document.createElement("iframe"), {className: "giscus-frame", title: "Comments"});
+frame.src = "https://giscus.app/widget";
+me.after(frame);
 """
+#: giscus' frame, stubbed: it hands back every message the page sends it.
+GISCUS_FRAME = """<!doctype html><title>giscus</title><script>
+addEventListener("message", (event) => parent.postMessage({echo: event.data}, "*"));
+</script>"""
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +70,8 @@ def _page(browser, server, requested: list[str], mode: str = "light", width: int
             route.continue_()
         elif url == "https://giscus.app/client.js":
             route.fulfill(status=200, content_type="text/javascript", body=GISCUS_STUB)
+        elif url == "https://giscus.app/widget":
+            route.fulfill(status=200, content_type="text/html", body=GISCUS_FRAME)
         else:
             route.abort()
 
@@ -79,9 +89,13 @@ def test_comments_load_nothing_from_another_host_until_the_reader_asks(browser, 
     assert [url for url in requested if not url.startswith(server.url)] == []
     button = page.get_by_role("button", name="Show comments (loads giscus.app)")
     assert button.is_visible()
-    button.click()
+    with page.expect_request("https://giscus.app/widget"):
+        button.click()
     page.wait_for_function("document.body.dataset.giscusTheme !== undefined")
-    assert [url for url in requested if not url.startswith(server.url)] == ["https://giscus.app/client.js"]
+    assert [url for url in requested if not url.startswith(server.url)] == [
+        "https://giscus.app/client.js",
+        "https://giscus.app/widget",
+    ]
     assert page.evaluate("document.body.dataset.giscusTheme") == mode
     assert page.evaluate("document.body.dataset.giscusRepo") == "example/blog"
     assert page.evaluate("document.body.dataset.giscusCategoryId") == "DIC_kwDOTEST"
@@ -144,4 +158,18 @@ def test_printed_page_hides_the_site_around_the_article(browser, server):
     assert [selector for selector, gone in hidden if not gone] == []
     assert page.evaluate("getComputedStyle(document.querySelector('pre')).whiteSpace") == "pre-wrap"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    context.close()
+
+
+def test_comments_follow_the_theme_switcher_after_loading(browser, server):
+    context, page = _page(browser, server, [], "light")
+    page.goto(server.url + POST, wait_until="networkidle")
+    page.evaluate("addEventListener('message', e => { if (e.data.echo) window.echoed = e.data.echo; })")
+    with page.expect_request("https://giscus.app/widget"):
+        page.get_by_role("button", name="Show comments (loads giscus.app)").click()
+    page.frame_locator("iframe.giscus-frame").locator("script").wait_for(state="attached")
+    page.get_by_role("button", name=re.compile("Color mode")).click()
+    page.get_by_role("button", name="Dark").click()
+    page.wait_for_function("window.echoed !== undefined")
+    assert page.evaluate("window.echoed") == {"giscus": {"setConfig": {"theme": "dark"}}}
     context.close()
