@@ -16,12 +16,12 @@ import subprocess
 import sys
 
 import pytest
-from checkers import AXE, CHROMIUM, REPO, missing, need_browser
+from checkers import AXE, REPO, missing
 from conftest import assert_clean, run_sphinx
 from test_sharing import make_sharing_site
 
 sys.path.insert(0, str(REPO / "tools"))
-from siteserver import CHROMIUM_ARGS, serve  # noqa: E402
+from siteserver import serve  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -47,17 +47,6 @@ def server(tmp_path_factory):
     built = assert_clean(run_sphinx(make_sharing_site(work / "src"), work / "html"))
     with serve(built.outdir) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, server, requested: list[str], mode: str = "light", width: int = 1280):
