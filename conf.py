@@ -47,6 +47,11 @@ extensions = [
     "blogext.offsite",
     "blogext.postlists",
     "blogext.markuphints",
+    "blogext.related",
+    "blogext.sharecards",
+    "blogext.structured",
+    "blogext.comments",
+    "blogext.printing",
 ]
 
 root_doc = "index"
@@ -128,7 +133,8 @@ html_theme_options = {
     "navbar_center": ["blog-nav.html"],
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
     "navbar_persistent": ["search-button"],
-    "secondary_sidebar_items": {"posts/**": ["page-toc", "ablog/recentposts.html"]},
+    # A post's sidebar is its outline; what to read next is at its end (related posts, previous/next).
+    "secondary_sidebar_items": {"posts/**": ["page-toc"]},
     "article_header_start": [],
     "primary_sidebar_end": [],  # no ad slot (the theme reserves one for Read the Docs' ads)
     "pygments_light_style": "a11y-high-contrast-light",
@@ -172,5 +178,21 @@ ogp_image = "_static/social-card.png"  # the default link-preview image, 1200 x 
 ogp_image_alt = "Shruti Turner: notes from a machine-learning engineer"
 ogp_social_cards = {"enable": False}
 ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
+# Posts get their own share card (blogext.sharecards): drawn, or share_image in the front matter.
 notfound_template = "404.html"
 notfound_context = {"title": "Page not found"}
+
+# -- Comments on request (blogext.comments; see README, "Comments") ---------------------
+# Off. To switch them on: install the giscus app on the repository, enable its Discussions, copy
+# the ids https://giscus.app gives into blog_giscus, add "giscus.app" to blog_allowed_hosts, set
+# blog_comments = True, and write "comments: true" in the front matter of each post that wants them.
+blog_comments = False
+blog_giscus = {
+    "repo": "shrutiturner/shrutiturner.github.io",
+    "repo_id": "",
+    "category": "Comments",
+    "category_id": "",
+}
+
+# -- Related posts (blogext.related) ---------------------------------------------------
+blog_related_posts = 3  # at the end of each post: the posts sharing most tags, then its category

@@ -60,6 +60,13 @@ section draws the map; in short:
 - :mod:`blogext.offsite`: no page loads anything from another host unless
   ``blog_allowed_hosts`` lists it.
 - :mod:`blogext.newpost`: ``nox -s new -- "Post title"``, a new post as a draft.
+- :mod:`blogext.related`: related posts at the end of each post (shared tags, then
+  category, then date; never the post's series or a draft), declared to ``shown``.
+- :mod:`blogext.sharecards`: a share card per post (Pillow, cached by digest) as its
+  ``og:image`` and ``twitter:image``, or the post's own ``share_image``.
+- :mod:`blogext.structured`: JSON-LD ``BlogPosting`` and ``BreadcrumbList`` on posts.
+- :mod:`blogext.comments`: giscus comments on request, loaded only on a click.
+- :mod:`blogext.printing`: the print stylesheet, and links' absolute URLs for it.
 
 Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
 :mod:`blogext.nodeutil` (helpers on docutils nodes).
@@ -111,6 +118,11 @@ CANONICAL_LINKS = 100
 FEED_LINKS = 450
 #: html-page-context: the meta description is set before sphinxext-opengraph (500) looks for one.
 PAGE_META = 450
+#: html-page-context: a post's share card goes into the page's own copy of its meta fields, which
+#: blogext.findability (PAGE_META) makes, before sphinxext-opengraph (500) writes og:image from them.
+SHARE_CARD = 460
+#: html-page-context: the JSON-LD uses the meta description, which blogext.findability (PAGE_META) settles.
+STRUCTURED_DATA = 470
 #: html-page-context: the series' own previous/next replace ABlog's, after ABlog (500) sets them.
 SERIES_NAVIGATION = 600
 #: html-page-context: scripts are lightened after every extension has added its own.

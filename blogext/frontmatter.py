@@ -84,6 +84,9 @@ KNOWN_KEYS: dict[str, str] = {
     "series": "the slug of a series, such as git-guides",
     "part": "the post's place in its series: 1, 2, 3, ...",
     "author": "a key of blog_authors in conf.py, or a list of them",
+    "share_image": "the post's own link-preview image instead of its drawn share card (blogext.sharecards)",
+    "share_image_alt": "the alt text of that image, required with it",
+    "comments": "true to show comments on this post, when the site has them on (blogext.comments)",
 }
 
 #: Keys of a notebook's own machinery (Jupyter, jupytext, myst-nb, editors), allowed besides the post's
@@ -121,7 +124,13 @@ EXPECTED: dict[str, str] = {
     "series": "a slug, such as 'git-guides'",
     "part": "1, 2, 3, ...",
     "author": "a key of blog_authors in conf.py, or a list of them",
+    "share_image": "a PNG, JPEG, GIF or WebP file next to the post, such as card.png",
+    "share_image_alt": "a sentence describing the image",
+    "comments": "true or false",
 }
+
+#: The files a post's own ``image`` may be (what link previews show).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -176,6 +185,9 @@ class PostFrontMatter:
     series: str | None = None
     part: int | None = None
     author: tuple[str, ...] = ()
+    share_image: str | None = None  #: as written, relative to the post's folder
+    share_image_alt: str | None = None
+    comments: bool = False
     links: tuple[Link, ...] = field(default=(), repr=False)
 
 
@@ -338,11 +350,30 @@ def check_front_matter(
             continue
         if key in ("date", "updated"):
             out[key] = _check_date(key, value, problems)
-        elif key == "draft":
+        elif key in ("draft", "comments"):
             if isinstance(value, bool):
                 out[key] = value
             else:
-                problems.append(f"draft {_show(value)} is not a boolean (expected true or false)")
+                problems.append(f"{key} {_show(value)} is not a boolean (expected true or false)")
+        elif key == "share_image":
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"share_image {_show(value)} is not a file name (expected {EXPECTED[key]})")
+            elif _SCHEME.match(value) or value.startswith("//"):
+                problems.append(
+                    f"share_image {_show(value)} is not a local file (expected {EXPECTED[key]}: "
+                    "a page of this blog loads nothing from another host)"
+                )
+            elif not value.lower().endswith(IMAGE_SUFFIXES):
+                problems.append(f"share_image {_show(value)} is not an image file (expected {EXPECTED[key]})")
+            else:
+                out[key] = value.strip()
+        elif key == "share_image_alt":
+            if not isinstance(value, str) or not value.strip():
+                problems.append(
+                    f"share_image_alt {_show(value)} is not a sentence (expected {EXPECTED[key]})"
+                )
+            else:
+                out[key] = " ".join(value.split())
         elif key == "tags":
             if not isinstance(value, list):
                 problems.append(f"tags {_show(value)} is not a list (expected {EXPECTED['tags']})")
@@ -383,6 +414,16 @@ def check_front_matter(
                         f"author {_show(name)} is not in blog_authors (expected one of: {', '.join(allowed)})"
                     )
             out[key] = tuple(items)
+    if "share_image" in data and "share_image_alt" not in data:
+        problems.append(
+            f"share_image {_show(data['share_image'])} has no share_image_alt "
+            f"(expected {EXPECTED['share_image_alt']}, for readers who cannot see it)"
+        )
+    if "share_image_alt" in data and "share_image" not in data:
+        problems.append(
+            f"share_image_alt {_show(data['share_image_alt'])} describes no image "
+            "(expected a share_image key with it, or no share_image_alt: the drawn share card has its own)"
+        )
     if out.get("date") and out.get("updated") and out["updated"].date() < out["date"].date():
         problems.append(
             f"updated {_show(data['updated'])} is before date {_show(data['date'])} "
@@ -593,6 +634,12 @@ def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost
 
     md = md or _markdown_parser(config.myst_enable_extensions)
     titles, links = _body_items(md, text, relpath)
+    if values.get("share_image"):  # looked for like the body's images, on the line of its key
+        line = next(
+            (n for n, text in enumerate((raw or "").split("\n"), start=2) if text.startswith("share_image:")),
+            1,
+        )
+        links.insert(0, Link("image", values["share_image"], line, _resolve(values["share_image"], relpath)))
     return ParsedPost(
         values, tuple(problems), tuple(titles), tuple(links), usable=not (raw is not None and closing == -1)
     )

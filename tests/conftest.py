@@ -172,6 +172,24 @@ def site(tmp_path_factory) -> BuiltSite:
     return built
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole session (Playwright's sync API runs one
+    instance per process, so every browser test module shares it). Skips or fails without it."""
+    from checkers import CHROMIUM, need_browser
+
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(REPO / "tools"))
+    from siteserver import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def build_root(tmp_path) -> Callable[..., BuiltSite]:
     """Build ``tests/roots/test-<name>`` in a temporary copy; asserts nothing about success."""

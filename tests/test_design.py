@@ -110,11 +110,12 @@ def test_post_ends_with_author_card_then_previous_and_next(site):
     assert nav.select_one("a.post-nav-next")["href"] == "../what-a-git/"
 
 
-def test_post_sidebar_is_the_page_outline_and_recent_posts_not_the_ablog_postcard(site):
+def test_post_sidebar_is_the_page_outline_alone_not_recent_posts_or_the_ablog_postcard(site):
+    # What to read next is at the end of the post (related posts, previous/next), not in the sidebar.
     page = site.html(POST)
     sidebar = page.select_one("#pst-secondary-sidebar")
     assert sidebar.select_one("nav#pst-page-toc-nav")
-    assert sidebar.select_one("nav.blog-recent-posts")
+    assert sidebar.select_one("nav.blog-recent-posts") is None
     assert page.select_one(".ablog__postcard") is None
     assert page.select_one("#pst-primary-sidebar .sidebar-primary-item") is None
 
@@ -145,7 +146,7 @@ def test_every_page_but_404_has_a_canonical_url_under_the_base_url(site):
         assert [c["href"] for c in canonical] == [BASE + url], url
 
 
-def test_every_page_has_open_graph_and_twitter_card_tags_with_the_default_image(site):
+def test_every_page_has_open_graph_and_twitter_card_tags_posts_with_their_own_card(site):
     for url in all_urls(site):
         head = site.html(url).select_one("head")
         tags = {m.get("property") or m.get("name"): m["content"] for m in head.select("meta[content]")}
@@ -153,7 +154,11 @@ def test_every_page_has_open_graph_and_twitter_card_tags_with_the_default_image(
             continue  # no address of its own to share
         for key in ("og:title", "og:description", "og:image", "og:site_name", "twitter:card"):
             assert tags.get(key), f"{url} has no {key}"
-        assert tags["og:image"] == BASE + "_static/social-card.png"
+        if url.startswith("posts/"):  # a post's share card (blogext.sharecards)
+            assert tags["og:image"] == BASE + "_social/" + url.rstrip("/") + ".png", url
+            assert tags["twitter:image"] == tags["og:image"]
+        else:
+            assert tags["og:image"] == BASE + "_static/social-card.png", url
         assert tags["twitter:card"] == "summary_large_image"
         assert tags["og:url"] == BASE + url, url
     assert (site.outdir / "_static" / "social-card.png").stat().st_size > 1000

@@ -299,6 +299,59 @@ BAD_POSTS = [
         {"posts/2024/x.md": "---\ndate: 2024-02-01\n---\n\n# Caf\xe9\n".encode("latin-1")},
         "posts/2024/x.md: file is not UTF-8 text (invalid continuation byte at byte 31; expected UTF-8)",
     ),
+    (
+        "comments-not-a-boolean",
+        {"posts/2024/x.md": post("date: 2024-02-01\ncomments: 'yes please'")},
+        "posts/2024/x.md: comments 'yes please' is not a boolean (expected true or false)",
+    ),
+    (
+        "image-from-another-host",
+        {
+            "posts/2024/x.md": post(
+                "date: 2024-02-01\nshare_image: https://cdn.example.org/card.png\nshare_image_alt: A card"
+            )
+        },
+        "posts/2024/x.md: share_image 'https://cdn.example.org/card.png' is not a local file "
+        "(expected a PNG, JPEG, GIF or WebP file next to the post, such as card.png: "
+        "a page of this blog loads nothing from another host)",
+    ),
+    (
+        "image-not-an-image",
+        {"posts/2024/x.md": post("date: 2024-02-01\nshare_image: notes.pdf\nshare_image_alt: A card")},
+        "posts/2024/x.md: share_image 'notes.pdf' is not an image file "
+        "(expected a PNG, JPEG, GIF or WebP file next to the post, such as card.png)",
+    ),
+    (
+        "image-a-list",
+        {"posts/2024/x.md": post("date: 2024-02-01\nshare_image: [a.png]\nshare_image_alt: A card")},
+        "posts/2024/x.md: share_image ['a.png'] is not a file name (expected a PNG, JPEG, GIF or WebP file "
+        "next to the post, such as card.png)",
+    ),
+    (
+        "image-missing",
+        {"posts/2024/x.md": post("date: 2024-02-01\nshare_image: card.png\nshare_image_alt: A card")},
+        "posts/2024/x.md: image 'card.png' on line 3 does not exist (expected a file at posts/2024/card.png)",
+    ),
+    (
+        "image-without-alt",
+        {"posts/2024/x.md": post("date: 2024-02-01\nshare_image: ../../good.png"), "good.png": b"x"},
+        "posts/2024/x.md: share_image '../../good.png' has no share_image_alt "
+        "(expected a sentence describing the image, for readers who cannot see it)",
+    ),
+    (
+        "image-alt-empty",
+        {
+            "posts/2024/x.md": post("date: 2024-02-01\nshare_image: ../../good.png\nshare_image_alt: '  '"),
+            "good.png": b"x",
+        },
+        "posts/2024/x.md: share_image_alt '  ' is not a sentence (expected a sentence describing the image)",
+    ),
+    (
+        "image-alt-without-image",
+        {"posts/2024/x.md": post("date: 2024-02-01\nshare_image_alt: A card")},
+        "posts/2024/x.md: share_image_alt 'A card' describes no image "
+        "(expected a share_image key with it, or no share_image_alt: the drawn share card has its own)",
+    ),
 ]
 
 
@@ -350,7 +403,8 @@ def test_every_problem_of_every_post_is_listed_once(build_with_posts):
 def test_good_posts_with_every_known_key_build_strictly(build_with_posts):
     text = post(
         "date: 2024-02-01 09:30\nupdated: 2024-03-01\ndraft: false\ntags: [Git, 'no']\ncategory: Tutorials\n"
-        "description: A sentence.\nseries: git-guides\npart: 2\nauthor: [ada, grace]",
+        "description: A sentence.\nseries: git-guides\npart: 2\nauthor: [ada, grace]\n"
+        "share_image: pixel.png\nshare_image_alt: One pixel.\ncomments: true",
         "# A title\n\n![A pixel](pixel.png) and [the good post](good.md), [again](/posts/2024/good), "
         "[the web](https://example.org/a.png) and [an anchor](#a-title).\n",
     )
@@ -373,9 +427,9 @@ def test_dates_may_have_a_time_and_are_kept_as_datetimes():
 
 
 def test_unknown_key_suggestion_comes_from_the_known_keys_and_extra_keys():
-    _, problems = check_front_matter({"seires": "x"}, extra_keys=["image"])
-    assert problems == [f"unknown key 'seires' (did you mean 'series'? expected one of: {KEYS}, image)"]
-    values, problems = check_front_matter({"image": "card.png"}, extra_keys=["image"])
+    _, problems = check_front_matter({"seires": "x"}, extra_keys=["cover"])
+    assert problems == [f"unknown key 'seires' (did you mean 'series'? expected one of: {KEYS}, cover)"]
+    values, problems = check_front_matter({"cover": "card.png"}, extra_keys=["cover"])
     assert problems == [] and values == {}
 
 

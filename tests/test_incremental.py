@@ -163,11 +163,11 @@ def test_editing_a_posts_excerpt_updates_home_page_and_archives(change_and_compa
     assert "A rewritten excerpt." in built.path("").read_text("utf-8")
 
 
-def test_retitling_a_post_updates_sidebars_neighbours_and_lists(change_and_compare):
+def test_retitling_a_post_updates_related_posts_neighbours_and_lists(change_and_compare):
     built = change_and_compare(edit("posts/2024/delta.md", "# Delta", "# Delta, renamed"))
-    # Delta's neighbours link it by title; every post's recent-posts sidebar lists it.
+    # Delta's neighbours link it by title; Beta lists it among its related posts (same category).
     assert "Delta, renamed" in built.path("posts/2024/gamma/").read_text("utf-8")
-    assert "Delta, renamed" in built.path("posts/2024/alpha/").read_text("utf-8")
+    assert "Delta, renamed" in _related(built, "posts/2024/beta/")
 
 
 def test_redating_a_post_reorders_lists_and_neighbours(change_and_compare):
@@ -196,7 +196,7 @@ def test_adding_a_post_rebuilds_like_a_clean_build(change_and_compare):
         )
 
     built = change_and_compare(add)
-    assert "Eta" in built.path("posts/2024/alpha/").read_text("utf-8")  # in every recent-posts sidebar
+    assert "Eta" in built.path("posts/2024/alpha/").read_text("utf-8")  # in alpha's related posts
 
 
 def test_removing_a_post_rebuilds_like_a_clean_build(change_and_compare):
@@ -221,7 +221,7 @@ def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
 def test_editing_a_template_rebuilds_like_a_clean_build(change_and_compare):
     # Compiled templates are kept between builds (blogext.templatecache): an edited one is not.
     built = change_and_compare(
-        edit("_templates/ablog/recentposts.html", "{{ _('Recent posts') }}", "Latest writing")
+        edit("_templates/blog/related.html", "{{ _('Related posts') }}", "Latest writing")
     )
     for page in built.files("posts/*/*/index.html"):
         assert "Latest writing" in page.read_text("utf-8"), page
@@ -348,3 +348,40 @@ def test_adding_and_removing_a_diagram_rebuilds_like_a_clean_build(change_and_co
     clean = assert_clean(run_sphinx(pristine.src, tmp_path / "clean-again"))
     assert not tree_differences(incremental.outdir, clean.outdir)
     assert not (incremental.outdir / "_static" / "mermaid").exists()
+
+
+def _related(built: BuiltSite, url: str) -> list[str]:
+    page = built.path(url).read_text("utf-8")
+    if '<nav class="related-posts"' not in page:
+        return []
+    block = page.split('<nav class="related-posts"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'class="related-post-title" href="[^"]*">([^<]*)<', block)
+
+
+def test_retagging_a_post_updates_other_posts_related_posts(change_and_compare, pristine):
+    # Zeta now shares Testing with Alpha, and is newer than Epsilon and Beta: Alpha's page, whose source
+    # did not change, lists it.
+    assert _related(BuiltSite(pristine.src, pristine.saved / "out", 0, "", ""), "posts/2024/alpha/") == [
+        "Gamma",
+        "Epsilon",
+        "Beta",
+    ]
+    built = change_and_compare(edit("posts/2024/zeta.md", "tags: [Career]", "tags: [Career, Testing]"))
+    assert _related(built, "posts/2024/alpha/") == ["Gamma", "Zeta", "Epsilon"]
+
+
+def test_making_a_post_a_draft_takes_it_out_of_related_posts(change_and_compare):
+    built = change_and_compare(
+        edit("posts/2024/epsilon.md", "category: Career\n", "category: Career\ndraft: true\n")
+    )
+    assert "Epsilon" not in _related(built, "posts/2024/alpha/")
+    assert not built.path("posts/2024/epsilon/").exists()
+    assert not (built.outdir / "_social/posts/2024/epsilon.png").exists()
+
+
+def test_retitling_a_post_redraws_its_share_card_and_nothing_else(change_and_compare, pristine):
+    before = {p.name: p.read_bytes() for p in (pristine.saved / "out/_social/posts/2024").iterdir()}
+    built = change_and_compare(edit("posts/2024/delta.md", "# Delta", "# Delta, renamed"))
+    after = {p.name: p.read_bytes() for p in (built.outdir / "_social/posts/2024").iterdir()}
+    assert after.keys() == before.keys()
+    assert [name for name in after if after[name] != before[name]] == ["delta.png"]

@@ -1,0 +1,158 @@
+"""Comments on request: giscus (GitHub Discussions), loaded only when the reader asks.
+
+Off by default. Comments are shown on a post when both say so:
+
+- the site: ``blog_comments = True`` in ``conf.py``, with ``blog_giscus`` filled in
+  from https://giscus.app (the repository, its id, the discussion category and
+  its id);
+- the post: ``comments: true`` in its front matter (checked by
+  :mod:`blogext.frontmatter`).
+
+Such a post ends with a "Comments" section: a sentence saying what showing them
+does, and a button, "Show comments (loads giscus.app)". Nothing is loaded from
+another host until the reader clicks it; then ``_static/comments.js`` adds
+giscus' script, which shows the post's discussion in a frame. Its theme is the
+page's (light or dark), and follows the theme switcher afterwards.
+
+The host giscus is loaded from must be listed in ``blog_allowed_hosts`` (the hosts
+a page may load from; registered here, empty, unless another feature already
+has): comments switched on with the host missing, or with a ``blog_giscus`` that
+lacks a value, stop the build with one line naming the setting.
+
+A page without comments has no trace of them: no section, no script, no style.
+Drafts and scheduled posts never get comments (giscus would open a discussion
+for them).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+from blogext.errors import SettingError
+from blogext.posts import front_matter, is_published, post_info
+
+#: What ``blog_giscus`` must name (the ids are on https://giscus.app once the app is installed).
+REQUIRED = ("repo", "repo_id", "category", "category_id")
+#: giscus' settings and their defaults (``data-*`` attributes of its script).
+DEFAULTS = {
+    "host": "giscus.app",
+    "mapping": "pathname",
+    "strict": "1",
+    "reactions_enabled": "1",
+    "emit_metadata": "0",
+    "input_position": "top",
+    "lang": "en",
+}
+_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def settings(config: Config) -> dict[str, str]:
+    """``blog_giscus`` with its defaults."""
+    return {**DEFAULTS, **{k: str(v) for k, v in (config.blog_giscus or {}).items()}}
+
+
+def _check(app: Sphinx, config: Config) -> None:
+    if not isinstance(config.blog_comments, bool):
+        raise SettingError(f"blog_comments = {config.blog_comments!r} in conf.py is not True or False")
+    if not isinstance(config.blog_giscus, dict):
+        raise SettingError(
+            f"blog_giscus = {config.blog_giscus!r} in conf.py is not a dict "
+            "(expected {'repo': 'owner/name', 'repo_id': ..., 'category': ..., 'category_id': ...})"
+        )
+    if not config.blog_comments:
+        return
+    given = settings(config)
+    for key in REQUIRED:
+        if not given.get(key, "").strip():
+            raise SettingError(
+                f"blog_giscus has no {key!r}, and blog_comments is on (expected the value "
+                "https://giscus.app gives for the blog's repository)"
+            )
+    if not _REPO.fullmatch(given["repo"]):
+        raise SettingError(
+            f"blog_giscus 'repo' {given['repo']!r} is not a repository (expected 'owner/name')"
+        )
+    host = given["host"]
+    if not _HOST.fullmatch(host):
+        raise SettingError(f"blog_giscus 'host' {host!r} is not a host name (expected such as 'giscus.app')")
+    if host not in [h.lower() for h in config.blog_allowed_hosts or []]:
+        raise SettingError(
+            f"blog_comments is on, but giscus' host {host!r} is not in blog_allowed_hosts "
+            f"(expected it there, the hosts a page may load from: blog_allowed_hosts = [{host!r}])"
+        )
+
+
+def has_comments(app: Sphinx, docname: str) -> bool:
+    """Whether the page *docname* shows comments: the site has them on, and it is a published post that
+    asks for them."""
+    if not app.config.blog_comments:
+        return False
+    matter = front_matter(app.env, docname)
+    info = post_info(app.env, docname)
+    return bool(
+        matter is not None
+        and matter.comments
+        and info is not None
+        and is_published(app.env, docname, info.date)
+    )
+
+
+def section_html(config: Config) -> str:
+    """The comments section of a post: what will load, and the button that loads it."""
+    given = settings(config)
+    host = html.escape(given["host"])
+    data = " ".join(
+        f'data-giscus-{key.replace("_", "-")}="{html.escape(value)}"'
+        for key, value in sorted(given.items())
+        if key != "host"
+    )
+    return (
+        f'<section class="blog-comments pst-js-only" aria-labelledby="blog-comments-heading" '
+        f'data-giscus-host="{host}" {data}>\n'
+        '<h2 id="blog-comments-heading">Comments</h2>\n'
+        f'<p class="blog-comments-note">Comments are discussions on GitHub, shown by giscus. '
+        f"They are not loaded yet: showing them loads a script and a frame from {host}, which "
+        f"ask GitHub for this post's discussion. To comment you sign in with GitHub.</p>\n"
+        f'<button type="button" class="btn btn-primary blog-comments-button">'
+        f"Show comments (loads {host})</button>\n"
+        '<div class="blog-comments-thread"></div>\n'
+        "</section>\n"
+    )
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html" or doctree is None or not has_comments(app, pagename):
+        return
+    context["blog_comments_html"] = section_html(app.config)
+    app.add_css_file("comments.css")  # on this page only
+    app.add_js_file("comments.js", loading_method="defer")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.posts")
+    if importlib.util.find_spec("blogext.offsite") is not None:
+        app.setup_extension("blogext.offsite")  # it owns blog_allowed_hosts where it exists
+    if "blog_allowed_hosts" not in app.config:
+        app.add_config_value(
+            "blog_allowed_hosts",
+            [],
+            "html",
+            types=[list, tuple],
+            description="hosts a published page may load from (none by default)",
+        )
+    app.add_config_value(
+        "blog_comments", False, "html", types=[bool], description="comments on posts that ask for them"
+    )
+    app.add_config_value(
+        "blog_giscus", {}, "html", types=[dict], description="giscus' settings: repo, repo_id, category, ..."
+    )
+    app.connect("config-inited", _check)
+    app.connect("html-page-context", _on_page_context)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,181 @@
+"""Related posts: at the end of each post, up to ``blog_related_posts`` others on the same subject.
+
+A reader who finished a post is offered the posts closest to it, ranked by:
+
+1. the number of tags they share with it (tags are compared by their canonical
+   key, so ``Machine Learning`` and ``machine-learning`` are one tag);
+2. then whether they are in the same category;
+3. then by date, newest first (and by docname, so the order never depends on
+   the order posts were read in).
+
+A post that shares neither a tag nor the category is not related, however
+recent. Never listed: the post itself, drafts and scheduled posts (the post model,
+:mod:`blogext.posts`, decides), and the other parts of the post's own series,
+which the series box already lists.
+
+The list is something a page shows of *other* posts, so it is declared to the
+record of what pages show (:mod:`blogext.shown`, kind ``"related"``): when another
+post is retagged, retitled, re-dated, added, removed or made a draft, every post
+whose list changes is written again, and an incremental build equals a clean one.
+
+The list is drawn by ``_templates/blog/related.html`` (included by
+``_templates/ablog/postnavy.html``, after the author card), from
+``related_posts`` in the page's context: (link, title, ISO date, shown date).
+Styled by ``_static/related.css``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from blogext import shown
+from blogext.frontmatter import label_key
+from blogext.posts import front_matter, is_published, post_docnames, post_info
+
+
+class Candidate(NamedTuple):
+    """What ranking needs of one published post."""
+
+    docname: str
+    title: str
+    date: datetime
+    tags: frozenset[str]
+    category: str | None
+    series: str | None
+
+
+def candidates(env: BuildEnvironment) -> dict[str, Candidate]:
+    """Every published post, by docname."""
+    found: dict[str, Candidate] = {}
+    for docname in post_docnames(env):
+        info = post_info(env, docname)
+        matter = front_matter(env, docname)
+        if info is None or matter is None or not is_published(env, docname, info.date):
+            continue
+        found[docname] = Candidate(
+            docname,
+            info.title or matter.title,
+            info.date.replace(tzinfo=None),
+            frozenset(label_key(tag) for tag in matter.tags),
+            label_key(matter.category) if matter.category else None,
+            matter.series,
+        )
+    return found
+
+
+class _Index:
+    """The published posts by tag and by category, and their order by date (newest first)."""
+
+    def __init__(self, everything: dict[str, Candidate]) -> None:
+        self.posts = everything
+        self.by_tag: dict[str, list[str]] = defaultdict(list)
+        self.by_category: dict[str, list[str]] = defaultdict(list)
+        newest_first = sorted(everything.values(), key=lambda c: (-c.date.timestamp(), c.docname))
+        self.order = {c.docname: n for n, c in enumerate(newest_first)}
+        for c in everything.values():
+            for tag in c.tags:
+                self.by_tag[tag].append(c.docname)
+            if c.category is not None:
+                self.by_category[c.category].append(c.docname)
+
+    def rank(self, post: Candidate, count: int) -> list[Candidate]:
+        shared = Counter(other for tag in post.tags for other in self.by_tag[tag])
+        same_category = set(self.by_category[post.category]) if post.category is not None else set()
+        keys = []
+        for docname in shared.keys() | same_category:
+            other = self.posts[docname]
+            if docname == post.docname or (post.series and other.series == post.series):
+                continue
+            keys.append((-shared[docname], docname not in same_category, self.order[docname], docname))
+        return [self.posts[key[3]] for key in heapq.nsmallest(count, keys)]
+
+
+def rank(post: Candidate, others: dict[str, Candidate], count: int) -> list[Candidate]:
+    """The *count* posts of *others* most related to *post* (see the module's docstring)."""
+    return _Index({**others, post.docname: post}).rank(post, count)
+
+
+def rank_all(everything: dict[str, Candidate], count: int) -> dict[str, list[Candidate]]:
+    """Every post's related posts."""
+    index = _Index(everything)
+    return {docname: index.rank(post, count) for docname, post in everything.items()}
+
+
+def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
+    """The posts related to the post *docname* (none when it is not a published post).
+
+    Worked out once per build's writing, for every post (the environment no longer changes).
+    """
+    found = app.builder.__dict__.get("blog_related")
+    if found is None:
+        found = app.builder.__dict__["blog_related"] = rank_all(
+            candidates(app.env), app.config.blog_related_posts
+        )
+    return found.get(docname, [])
+
+
+# -- What pages show --------------------------------------------------------------------------------
+
+
+def _all_related(snapshot: shown.Snapshot) -> dict[str, list[tuple[str, str, str]]]:
+    def compute() -> dict[str, list[tuple[str, str, str]]]:
+        ranked = rank_all(candidates(snapshot.env), snapshot.app.config.blog_related_posts)
+        # The environment is final after this event: the pages written next use the same ranking.
+        snapshot.app.builder.__dict__["blog_related"] = ranked
+        return {
+            docname: [(o.docname, o.title, o.date.isoformat()) for o in others]
+            for docname, others in ranked.items()
+        }
+
+    return snapshot.memo("related", compute)
+
+
+def _shows_related(snapshot: shown.Snapshot, docname: str) -> Any:
+    return _all_related(snapshot).get(docname)
+
+
+def _post_pages(env: BuildEnvironment):
+    return ((docname, docname) for docname in post_docnames(env))
+
+
+# -- Drawing ------------------------------------------------------------------------------------------
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html" or doctree is None:
+        return
+    found = related_posts(app, pagename)
+    if not found:
+        return
+    date_format = app.config.post_date_format
+    context["related_posts"] = [
+        (
+            app.builder.get_relative_uri(pagename, other.docname),
+            other.title,
+            other.date.strftime("%Y-%m-%d"),
+            other.date.strftime(date_format),
+        )
+        for other in found
+    ]
+    app.add_css_file("related.css")  # on this page only
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.posts")
+    app.setup_extension("blogext.shown")
+    app.add_config_value(
+        "blog_related_posts",
+        3,
+        "html",
+        types=[int],
+        description="how many related posts the end of a post lists (0: none)",
+    )
+    shown.add_kind(app, "related", _shows_related, pages=_post_pages)
+    app.connect("html-page-context", _on_page_context)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,314 @@
+"""Share cards: a link-preview image for every post, drawn at build time.
+
+Every published post gets a 1200 x 630 PNG with its title, date, reading time
+and the blog's name, in the blog's type and colours (a serif title, the indigo
+accent of ``_static/blog.css``), written to ``_social/<docname>.png`` in the
+output. It is the post's ``og:image`` and ``twitter:image``, with alt text and
+its size; other pages keep the default image (``ogp_image``).
+
+A post may name its own image instead, in its front matter (checked by
+:mod:`blogext.frontmatter`, alt text required)::
+
+    share_image: diagram.png
+    share_image_alt: The training pipeline, from raw data to a served model.
+
+It is copied to ``_social/<docname>.<suffix>``.
+
+**Cost.** A card is drawn only when what it shows changes: each card is kept in
+the doctree folder under a digest of what it shows (``blogext-sharecards/``, with
+the drawing code's version, the font and Pillow's version in the digest), and
+``blogext-sharecards.json`` records which digest each output file has, so an
+unchanged post costs a digest and a lookup. Cards no post uses any more are
+deleted from the output and from the cache, so a reused output folder equals a
+clean build's.
+
+**Drafts** get no card: only published posts (:func:`blogext.posts.is_published`)
+have one, in the preview too, so no image of a draft is in any output folder or
+cache. Their pages keep the default image.
+
+Drawn with Pillow; the title's font, DejaVu Serif Bold, ships in ``blogext/fonts``
+(see its README for the licence), the small lines use Pillow's own font.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import os
+import posixpath
+import shutil
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import PIL
+from PIL import Image, ImageDraw, ImageFont
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+import blogext
+from blogext.posts import front_matter, is_published, post_docnames, post_info, reading_minutes
+
+logger = logging.getLogger(__name__)
+
+#: The output folder of the cards.
+FOLDER = "_social"
+#: Cards kept between builds (in the doctree folder), and the record of the output's cards.
+CACHE_FOLDER = "blogext-sharecards"
+RECORD_FILE = "blogext-sharecards.json"
+#: Bump when the drawing changes, so that every card is drawn again.
+DRAWING_VERSION = 1
+WIDTH, HEIGHT = 1200, 630
+FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSerif-Bold.ttf"
+
+# The light palette of _static/blog.css.
+BACKGROUND = "#fdfcfa"
+ACCENT = "#4338ca"
+ACCENT_TEXT = "#3730a3"
+HEADING = "#161a1f"
+MUTED = "#555f6b"
+ON_ACCENT = "#ffffff"
+
+
+class Card(NamedTuple):
+    """A post's link-preview image: where it comes from and what it says."""
+
+    docname: str
+    path: str  #: in the output folder, such as ``_social/posts/2024/x.png``
+    alt: str
+    #: What a drawn card shows (None for the post's own image).
+    lines: tuple[str, str, str, str] | None
+    #: The post's own image, as a path in the source folder (None for a drawn card).
+    source: str | None
+
+
+def card_for(app: Sphinx, docname: str) -> Card | None:
+    """The share card of the post *docname* (None when it is not a published post)."""
+    env = app.env
+    info = post_info(env, docname)
+    matter = front_matter(env, docname)
+    if info is None or matter is None or not is_published(env, docname, info.date):
+        return None
+    if matter.share_image:
+        source = posixpath.normpath(posixpath.join(posixpath.dirname(matter.path), matter.share_image))
+        suffix = posixpath.splitext(source)[1].lower()
+        return Card(docname, f"{FOLDER}/{docname}{suffix}", matter.share_image_alt or "", None, source)
+    title = info.title or matter.title
+    shown_date = info.date.strftime(app.config.post_date_format)
+    minutes = reading_minutes(env, docname) or 1
+    blog = app.config.blog_title or app.config.project
+    host = app.config.html_baseurl.split("://", 1)[-1].rstrip("/")
+    alt = f"{title}: a post on {blog}'s blog, {shown_date}, {minutes} min read"
+    lines = (title, f"{shown_date} · {minutes} min read", blog, host)
+    return Card(docname, f"{FOLDER}/{docname}.png", alt, lines, None)
+
+
+# -- Drawing ---------------------------------------------------------------------------------------
+
+
+@cache
+def _font_digest() -> str:
+    return hashlib.blake2b(FONT_FILE.read_bytes(), digest_size=8).hexdigest()
+
+
+@cache
+def _serif(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILE), size)
+
+
+@cache
+def _sans(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int, height: int):
+    """The largest title font (and its lines) that fits *width* x *height*; cut with … at the smallest."""
+    for size in range(76, 40, -4):
+        font = _serif(size)
+        lines = _wrap(draw, title, font, width)
+        fits = all(draw.textlength(line, font=font) <= width for line in lines)
+        if fits and len(lines) * int(size * 1.18) <= height:
+            return font, size, lines
+    font = _serif(44)
+    lines = _wrap(draw, title, font, width)[: height // int(44 * 1.18)]
+    while draw.textlength(lines[-1] + "…", font=font) > width and " " in lines[-1]:
+        lines[-1] = lines[-1].rsplit(" ", 1)[0]
+    lines[-1] += "…"
+    return font, 44, lines
+
+
+def draw_card(lines: tuple[str, str, str, str]) -> bytes:
+    """The PNG of a card that shows *lines*: title, date and reading time, blog name, host."""
+    title, when, blog, host = lines
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 27, HEIGHT), fill=ACCENT)
+    left, right = 28 + 88, WIDTH - 88
+    # The blog's mark and name, at the top.
+    draw.rounded_rectangle((left, 72, left + 72, 144), radius=16, fill=ACCENT)
+    initials = "".join(word[0] for word in blog.split()[:2]).upper()
+    draw.text((left + 36, 108), initials, font=_serif(34), fill=ON_ACCENT, anchor="mm")
+    draw.text((left + 96, 108), blog, font=_sans(34), fill=HEADING, anchor="lm")
+    # The title, as large as fits between the top and the bottom lines.
+    top, bottom = 196, 488
+    font, size, title_lines = _fit_title(draw, title, right - left, bottom - top)
+    y = top + (bottom - top - len(title_lines) * int(size * 1.18)) // 2
+    for line in title_lines:
+        draw.text((left, y), line, font=font, fill=HEADING)
+        y += int(size * 1.18)
+    # Date and reading time, and where the blog lives.
+    draw.line((left, 520, right, 520), fill="#dedad2", width=2)
+    draw.text((left, 566), when, font=_sans(30), fill=MUTED, anchor="lm")
+    draw.text((right, 566), host, font=_sans(30), fill=ACCENT_TEXT, anchor="rm")
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)  # quick: link previews fetch it once; ~50 KB
+    return out.getvalue()
+
+
+# -- Writing the cards -----------------------------------------------------------------------------
+
+
+def digest(app: Sphinx, card: Card) -> str:
+    """A digest of everything the card's file depends on."""
+    if card.source is not None:
+        what: Any = ("own", (Path(app.srcdir) / card.source).read_bytes())
+    else:
+        what = ("drawn", DRAWING_VERSION, PIL.__version__, _font_digest(), card.lines)
+    return hashlib.blake2b(repr(what).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _load_record(path: Path) -> dict[str, str]:
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def write_cards(app: Sphinx) -> dict[str, int]:
+    """Bring the output's cards up to date with the published posts; how many were drawn, copied, kept."""
+    outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
+    cache_dir = doctrees / CACHE_FOLDER
+    record_path = doctrees / RECORD_FILE
+    before = _load_record(record_path)
+    now: dict[str, str] = {}
+    counts = {"drawn": 0, "copied": 0, "kept": 0}
+    for docname in sorted(post_docnames(app.env)):
+        card = card_for(app, docname)
+        if card is None:
+            continue
+        key = digest(app, card)
+        now[card.path] = key
+        target = outdir / card.path
+        if before.get(card.path) == key and target.is_file():
+            counts["kept"] += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if card.source is not None:
+            shutil.copyfile(Path(app.srcdir) / card.source, target)
+            counts["copied"] += 1
+            continue
+        kept = cache_dir / f"{key}.png"
+        if kept.is_file():
+            counts["copied"] += 1
+        else:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+            partial.write_bytes(draw_card(card.lines))
+            os.replace(partial, kept)
+            counts["drawn"] += 1
+        shutil.copyfile(kept, target)
+    _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
+    drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
+    _remove_others(cache_dir, drawn, doctrees)
+    if now != before:
+        record_path.write_text(json.dumps(now, sort_keys=True, indent=0), "utf-8")
+    return counts
+
+
+def _remove_others(folder: Path, keep: set[Path], top: Path) -> None:
+    """Delete every file under *folder* but those in *keep*, and the folders that leaves empty."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if folder != top and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def _on_finished(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    started = time.perf_counter()
+    counts = write_cards(app)
+    seconds = time.perf_counter() - started
+    logger.verbose(
+        "share cards: %d drawn, %d copied, %d unchanged, in %.2f s",
+        counts["drawn"],
+        counts["copied"],
+        counts["kept"],
+        seconds,
+    )
+
+
+# -- Link previews -----------------------------------------------------------------------------------
+
+
+def image_size(app: Sphinx, card: Card) -> tuple[int, int]:
+    if card.source is None:
+        return WIDTH, HEIGHT
+    with Image.open(Path(app.srcdir) / card.source) as image:
+        return image.size
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html" or doctree is None:
+        return
+    card = card_for(app, pagename)
+    if card is None:
+        return
+    width, height = image_size(app, card)
+    # findability (PAGE_META, before) made context["meta"] this page's own copy; sphinxext-opengraph
+    # (500, after) writes og:image from it, made absolute under the site's URL.
+    meta = context.setdefault("meta", {})
+    meta["og:image"] = card.path
+    meta["og:image:alt"] = card.alt
+    meta["og:image:width"] = str(width)
+    meta["og:image:height"] = str(height)
+    url = html.escape(absolute_url(app, card))
+    alt = html.escape(card.alt)
+    context["metatags"] = (
+        context.get("metatags", "")
+        + f'<meta name="twitter:image" content="{url}" />\n'
+        + f'<meta name="twitter:image:alt" content="{alt}" />\n'
+    )
+
+
+def absolute_url(app: Sphinx, card: Card) -> str:
+    """The card's URL under the canonical base URL."""
+    base = app.config.ogp_site_url or app.config.html_baseurl
+    return base.rstrip("/") + "/" + card.path
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.posts")
+    app.setup_extension("blogext.findability")
+    app.connect("html-page-context", _on_page_context, priority=blogext.SHARE_CARD)
+    app.connect("build-finished", _on_finished)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
