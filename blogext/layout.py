@@ -45,7 +45,8 @@ def _drop_files(app: Sphinx, pagename: str, templatename: str, context: dict[str
         return
     for key in ("css_files", "script_files"):
         if key in context:
-            context[key] = [asset for asset in context[key] if _name(asset) not in DESIGN_FILES]
+            # In place: the list is the builder's for this page, which other features still add to.
+            context[key][:] = [asset for asset in context[key] if _name(asset) not in DESIGN_FILES]
 
 
 def _valid_tab_labels(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -269,7 +269,8 @@ def is_notebook(env: Any, docname: str) -> bool:
 def _style_notebooks_only(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """myst-nb's stylesheet (43 KB) and the blog's on notebook pages only."""
     if "css_files" in context and not is_notebook(app.env, pagename):
-        context["css_files"] = [
+        # In place: the list is the builder's for this page, which other features still add to.
+        context["css_files"][:] = [
             css
             for css in context["css_files"]
             if not str(getattr(css, "filename", css)).rsplit("/", 1)[-1].startswith(("mystnb.", "notebooks."))
