@@ -38,6 +38,7 @@ extensions = [
     "blogext.freshness",
     "blogext.archives",
     "blogext.templatecache",
+    "blogext.search",
 ]
 
 root_doc = "index"
@@ -97,7 +98,8 @@ html_theme_options = {
     "navbar_start": ["navbar-logo"],
     "navbar_center": ["blog-nav.html"],
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
-    "navbar_persistent": ["search-button"],
+    "navbar_persistent": ["blog-search-button.html"],  # blogext.search's dialog, not the theme's
+    "disable_search": True,  # no theme search dialog: Sphinx's search is replaced by Pagefind
     "secondary_sidebar_items": {"posts/**": ["page-toc", "ablog/recentposts.html"]},
     "article_header_start": [],
     "primary_sidebar_end": [],  # no ad slot (the theme reserves one for Read the Docs' ads)
@@ -114,7 +116,7 @@ html_theme_options = {
         "navbar-logo.html",
         "blog-nav.html",
         "theme-switcher.html",
-        "search-button.html",
+        "blog-search-button.html",
         "copyright.html",
         "sidebar-nav-bs.html",
         "navbar-nav.html",
@@ -128,6 +130,7 @@ html_sidebars = {
     "posts/**": [],
     "series": [],
     "series/**": [],
+    "search": [],
 }
 
 # -- Look, findability and sharing (blogext.cards, blogext.findability) --------------
@@ -143,4 +146,8 @@ ogp_image_alt = "Shruti Turner: notes from a machine-learning engineer"
 ogp_social_cards = {"enable": False}
 ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
 notfound_template = "404.html"
+
+# -- Search (blogext.search; see README, "Search") -----------------------------------
+blog_search_placeholder = "Search the blog"
+blog_search_results = 10  # results shown at first, and added by "More results"
 notfound_context = {"title": "Page not found"}

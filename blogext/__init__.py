@@ -35,8 +35,11 @@ section draws the map; in short:
   the 404 page at ``/404.html``, and the base URL handed to
   sphinxext-opengraph and sphinx-notfound-page.
 - :mod:`blogext.sitemap`: ``sitemap.xml`` of every published page.
-- :mod:`blogext.lightpages`: no search scripts outside the search page, and
+- :mod:`blogext.lightpages`: none of Sphinx's search helpers on any page, and
   sphinx-copybutton's scripts deferred.
+- :mod:`blogext.search`: search as you type, in a dialog on every page and on
+  ``/search/``, over a Pagefind index of the published pages made at the end of
+  every build (Sphinx's own search index and scripts left out).
 - :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
   tutorials' console blocks against real Git; on the site, their markers are hidden.
 - :mod:`blogext.templatecache`: compiled page templates kept between builds.
@@ -92,5 +95,7 @@ REMOVE_PAGES = 300
 REMOVE_ARCHIVES = 350
 #: build-finished: then files that no published page uses any more are swept out,
 SWEEP_OUTPUT = 900
+#: build-finished: then Pagefind indexes the published pages as they are now,
+SEARCH_INDEX = 920
 #: build-finished: and the sitemap lists what is left, last of all.
 SITEMAP = 950
