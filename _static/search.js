@@ -257,6 +257,12 @@
     form.append(label, top);
     dialog.append(form);
     panel(dialog, input);
+    dialog.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault(); // one Escape closes, even from a search field with text in it
+        dialog.close();
+      }
+    });
     dialog.addEventListener("click", (event) => {
       if (event.target === dialog) dialog.close(); // a click on the backdrop
     });

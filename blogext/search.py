@@ -27,8 +27,8 @@ downloads stays nearly the same as the blog grows. This module:
 - **writes ``/search/``**, a page that searches for its ``?q=`` (links from
   elsewhere work), with the same results as the dialog.
 
-A page Pagefind finds no words in is the author's mistake (an empty post): a
-warning of type ``blog``, subtype ``search``.
+A page with nothing to search but its title is the author's mistake (an empty
+post): a warning of type ``blog``, subtype ``search``, naming the file.
 
 Settings: ``blog_search_placeholder`` (the search field's placeholder) and
 ``blog_search_results`` (results shown at first, and added by "More results").
@@ -37,6 +37,7 @@ Settings: ``blog_search_placeholder`` (the search field's placeholder) and
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import tempfile
@@ -246,13 +247,15 @@ def fingerprint(pages: list[Indexed], config: dict[str, Any], version: str) -> s
 
 
 async def _run_pagefind(pages: list[Indexed], config: dict[str, Any], target: Path) -> dict[str, int]:
+    """Index *pages* into *target*; the words Pagefind found in each besides its title, by document."""
     from pagefind.index import PagefindIndex
 
     words = {}
     async with PagefindIndex(config=config) as index:
         for page in pages:
             answer = await index.add_html_file(content=page.html, url=page.url)
-            words[page.docname] = answer.get("page_word_count", 0)
+            title = (answer.get("page_meta") or {}).get("title", "")
+            words[page.docname] = answer.get("page_word_count", 0) - len(title.split())
         await index.write_files(output_path=str(target))
     return words
 
@@ -275,6 +278,110 @@ def _bundle_files(folder: Path) -> dict[str, bytes]:
     }
 
 
+# -- Pagefind's output made deterministic ------------------------------------------------------------
+# Pagefind writes its filters (tag, category, year) and their values in hash-map order, which changes
+# from run to run, and names those files, and the metadata file listing them, by their contents. The
+# same pages would give a different bundle each time, and an incremental build one unlike a clean
+# build's. The filter files and the metadata are decoded (CBOR, gzipped behind a signature), sorted,
+# encoded again and renamed by their new contents; pagefind-entry.json names the new metadata file.
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _cbor_decode(data: bytes, at: int = 0) -> tuple[Any, int]:
+    head = data[at]
+    major, info = head >> 5, head & 31
+    at += 1
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        width = 1 << (info - 24)
+        arg = int.from_bytes(data[at : at + width], "big")
+        at += width
+    else:
+        raise ValueError(f"unsupported CBOR item {head:#x}")
+    if major == 0:
+        return arg, at
+    if major == 1:
+        return -1 - arg, at
+    if major in (2, 3):
+        raw = bytes(data[at : at + arg])
+        return (raw if major == 2 else raw.decode("utf-8")), at + arg
+    if major in (4, 5):
+        items = []
+        for _ in range(arg * (2 if major == 5 else 1)):
+            item, at = _cbor_decode(data, at)
+            items.append(item)
+        return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=True))), at
+    if major == 7 and info in (20, 21, 22):
+        return {20: False, 21: True, 22: None}[info], at
+    raise ValueError(f"unsupported CBOR item {head:#x}")
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * width):
+            return bytes([major << 5 | info]) + arg.to_bytes(width, "big")
+    raise ValueError(f"integer too large for CBOR: {arg}")
+
+
+def _cbor_encode(value: Any) -> bytes:
+    if value is None or isinstance(value, bool):
+        return bytes([0xF6 if value is None else 0xF5 if value else 0xF4])
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _cbor_head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
+    if isinstance(value, dict):
+        return _cbor_head(5, len(value)) + b"".join(
+            _cbor_encode(k) + _cbor_encode(v) for k, v in value.items()
+        )
+    raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+def _unpack(data: bytes) -> Any:
+    raw = gzip.decompress(data)
+    if not raw.startswith(_SIGNATURE):
+        raise ValueError("not a Pagefind data file")
+    return _cbor_decode(raw, len(_SIGNATURE))[0]
+
+
+def _pack(value: Any) -> tuple[bytes, str]:
+    """*value* as a Pagefind data file, and a digest of it to name the file by."""
+    raw = _SIGNATURE + _cbor_encode(value)
+    return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()
+
+
+def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
+    """*files* (path in the bundle: bytes) with the filters and metadata sorted and renamed to match."""
+    out = dict(files)
+    renamed: dict[str, str] = {}
+    for name in [n for n in files if n.startswith("filter/") and n.endswith(".pf_filter")]:
+        key, values = _unpack(out.pop(name))
+        data, digest = _pack([key, sorted(values, key=lambda item: item[0])])
+        old = name[len("filter/") : -len(".pf_filter")]
+        new = f"{old.split('_', 1)[0]}_{digest[:7]}"
+        renamed[old] = new
+        out[f"filter/{new}.pf_filter"] = data
+    entry = json.loads(out["pagefind-entry.json"])
+    for language in entry["languages"].values():
+        old = language["hash"]
+        meta = _unpack(out.pop(f"pagefind.{old}.pf_meta"))
+        meta[3] = sorted([key, renamed.get(chunk, chunk)] for key, chunk in meta[3])
+        data, digest = _pack(meta)
+        language["hash"] = f"{old.split('_', 1)[0]}_{digest[:10]}"
+        out[f"pagefind.{language['hash']}.pf_meta"] = data
+    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dict(sorted(out.items()))
+
+
 def _sync(new: dict[str, bytes], folder: Path) -> None:
     """Make *folder* hold exactly *new*: files that differ written, others left untouched."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -294,9 +401,7 @@ def _sync(new: dict[str, bytes], folder: Path) -> None:
 def _bundle_intact(folder: Path, sizes: dict[str, int]) -> bool:
     if not folder.is_dir():
         return False
-    present = {
-        p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()
-    }
+    present = {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
     return present == sizes
 
 
@@ -323,13 +428,13 @@ def build_index(app: Sphinx) -> bool:
                 f"blogext.search: Pagefind's program is missing ({missing}), so the site would have no "
                 "search (install the lock, which has pagefind[bin]: pip install -r requirements/site.txt)"
             ) from None
-        files = _bundle_files(Path(scratch) / BUNDLE)
+        files = canonical_bundle(_bundle_files(Path(scratch) / BUNDLE))
     _sync(files, bundle)
     logger.info("blogext.search: indexed %d pages with Pagefind", len(pages))
-    empty = [docname for docname, count in words.items() if not count]
+    empty = [docname for docname, count in words.items() if count <= 0]
     for docname in empty:
         logger.warning(
-            "the page has no text for search to find (is its body empty?)",
+            "the page has nothing to search but its title (is its body empty?)",
             type="blog",
             subtype="search",
             location=docname,
