@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from checkers import AXE, CHROMIUM, REPO, need_browser
+from checkers import AXE, REPO
 
 sys.path.insert(0, str(REPO / "tools"))
-from siteserver import CHROMIUM_ARGS, serve  # noqa: E402
+from siteserver import serve  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -65,17 +65,6 @@ class Visit:
 def server(site):
     with serve(site.outdir) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 _AXE_RUN = """async () => {

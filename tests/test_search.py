@@ -18,12 +18,12 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from checkers import AXE, CHROMIUM, need_browser
+from checkers import AXE
 from conftest import REPO, BuiltSite, run_sphinx
 from test_hosting import DRAFT_TRACES, build, make_site
 
 sys.path.insert(0, str(REPO / "tools"))
-from siteserver import CHROMIUM_ARGS, serve  # noqa: E402
+from siteserver import serve  # noqa: E402
 
 from blogext import search  # noqa: E402
 from blogext.errors import SettingError  # noqa: E402
@@ -220,17 +220,6 @@ def test_bad_search_setting_stops_a_real_build(tmp_path):
 # -- in a browser ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 class Reader:
     """A page in Chromium that may ask only the local server, and records console errors."""
 
@@ -271,8 +260,8 @@ _AXE = """async () => (await axe.run(document, {resultTypes: ["violations"]})).v
 
 @pytest.mark.browser
 @pytest.mark.parametrize("key", ["/", "Control+k"])
-def test_shortcut_opens_the_dialog_and_results_come_as_you_type(chromium, served, key):
-    reader = Reader(chromium, served.url)
+def test_shortcut_opens_the_dialog_and_results_come_as_you_type(browser, served, key):
+    reader = Reader(browser, served.url)
     page = reader.page
     page.goto(served.url + POST, wait_until="networkidle")
     page.keyboard.press(key)
@@ -291,8 +280,8 @@ def test_shortcut_opens_the_dialog_and_results_come_as_you_type(chromium, served
 
 
 @pytest.mark.browser
-def test_filters_narrow_results_by_tag_category_and_year(chromium, served):
-    reader = Reader(chromium, served.url)
+def test_filters_narrow_results_by_tag_category_and_year(browser, served):
+    reader = Reader(browser, served.url)
     page = reader.page
     page.goto(served.url, wait_until="networkidle")
     page.keyboard.press("/")
@@ -320,8 +309,8 @@ def test_filters_narrow_results_by_tag_category_and_year(chromium, served):
 
 
 @pytest.mark.browser
-def test_search_page_searches_for_its_q_from_a_link(chromium, served):
-    reader = Reader(chromium, served.url)
+def test_search_page_searches_for_its_q_from_a_link(browser, served):
+    reader = Reader(browser, served.url)
     page = reader.page
     page.goto(served.url + "search/?q=version+control", wait_until="networkidle")
     assert page.locator("#blog-search-page-input").input_value() == "version control"
@@ -342,8 +331,8 @@ def test_search_page_searches_for_its_q_from_a_link(chromium, served):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_open_dialog_with_results_has_no_accessibility_violation(chromium, served, width, mode):
-    reader = Reader(chromium, served.url, width, mode)
+def test_open_dialog_with_results_has_no_accessibility_violation(browser, served, width, mode):
+    reader = Reader(browser, served.url, width, mode)
     page = reader.page
     page.goto(served.url + POST, wait_until="networkidle")
     page.keyboard.press("/")
@@ -360,8 +349,8 @@ def test_open_dialog_with_results_has_no_accessibility_violation(chromium, serve
 
 
 @pytest.mark.browser
-def test_search_page_has_no_accessibility_violation(chromium, served):
-    reader = Reader(chromium, served.url, 390, "dark")
+def test_search_page_has_no_accessibility_violation(browser, served):
+    reader = Reader(browser, served.url, 390, "dark")
     page = reader.page
     page.goto(served.url + "search/?q=git", wait_until="networkidle")
     reader.results()
@@ -382,10 +371,10 @@ def project_site(tmp_path_factory) -> tuple[BuiltSite, Path]:
 
 
 @pytest.mark.browser
-def test_search_works_under_a_project_page_prefix(chromium, project_site):
+def test_search_works_under_a_project_page_prefix(browser, project_site):
     _built, host = project_site
     with serve(host) as server:
-        reader = Reader(chromium, server.url)
+        reader = Reader(browser, server.url)
         page = reader.page
         page.goto(server.url + "ml-blog/posts/2024/alpha/", wait_until="networkidle")
         page.keyboard.press("Control+k")
@@ -405,10 +394,10 @@ def test_search_works_under_a_project_page_prefix(chromium, project_site):
 
 
 @pytest.mark.browser
-def test_preview_search_finds_published_posts_and_never_drafts(chromium, tmp_path):
+def test_preview_search_finds_published_posts_and_never_drafts(browser, tmp_path):
     built = build(make_site(tmp_path / "src"), tmp_path / "out", {"BLOG_PREVIEW": "1"})
     with serve(built.outdir) as server:
-        reader = Reader(chromium, server.url)
+        reader = Reader(browser, server.url)
         page = reader.page
         page.goto(server.url + "posts/2024/leaving-my-job/", wait_until="networkidle")
         page.keyboard.press("/")
