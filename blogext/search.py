@@ -446,6 +446,25 @@ def build_index(app: Sphinx) -> bool:
     return True
 
 
+def time_index(outdir: Path, language: str = "en") -> float:
+    """Seconds Pagefind takes to index the marked pages of the built site *outdir* as a build does
+    (the benchmark's "Pagefind build time"); writes nothing into *outdir*."""
+    import time
+
+    pages = []
+    for path in sorted(outdir.rglob("*.html")):
+        html = path.read_text("utf-8")
+        if "data-pagefind-body" in html:
+            url = "/" + path.relative_to(outdir).as_posix().removesuffix("index.html")
+            pages.append(Indexed(url, url, html))
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
+        config = {"exclude_selectors": list(NOT_TEXT), "force_language": language}
+        _run_to_end(_run_pagefind(pages, config, Path(scratch) / BUNDLE))
+        canonical_bundle(_bundle_files(Path(scratch) / BUNDLE))
+    return time.perf_counter() - start
+
+
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
