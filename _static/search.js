@@ -271,13 +271,33 @@
     dialogInput = input;
   }
 
+  /* search.css: the search page links it; other pages add it once they have loaded (so no page
+     waits for it to paint), or when the dialog opens first. */
+  let styled = null;
+  function style() {
+    if (!styled) {
+      const href = new URL("_static/search.css", root).href;
+      const present = [...document.styleSheets].some((sheet) => sheet.href && sheet.href.split("?")[0] === href);
+      styled = present
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const link = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
+            link.addEventListener("load", resolve);
+            link.addEventListener("error", resolve);
+            document.head.append(link);
+          });
+    }
+    return styled;
+  }
+
   function openDialog() {
+    style();
+    pagefind();
     if (!dialog) makeDialog();
     if (!dialog.open) returnTo = document.activeElement;
     if (!dialog.open) dialog.showModal();
     dialogInput.focus();
     dialogInput.select();
-    pagefind();
   }
 
   for (const opener of openers) {
@@ -294,7 +314,19 @@
         openDialog();
       }
     });
-    opener.addEventListener("pointerenter", () => pagefind(), { once: true });
+    opener.addEventListener(
+      "pointerenter",
+      () => {
+        style();
+        pagefind();
+      },
+      { once: true },
+    );
+  }
+
+  if (openers.length) {
+    if (document.readyState === "complete") style();
+    else addEventListener("load", () => style(), { once: true });
   }
 
   function typing(target) {

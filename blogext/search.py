@@ -158,6 +158,8 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     config = app.config
     context["blog_search_placeholder"] = config.blog_search_placeholder
     context["blog_search_results"] = config.blog_search_results
+    if pagename == SEARCH_PAGE:
+        app.add_css_file("search.css")  # this page only: the dialog loads it when it first opens
     if doctree is not None and is_indexed(app, pagename):
         context["blog_search_page"] = {
             "filters": filters_of(app, pagename),
@@ -486,6 +488,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _on_page_context)
     app.connect("html-collect-pages", _collect_pages)
     app.connect("build-finished", _on_finished, priority=blogext.SEARCH_INDEX)
-    app.add_css_file("search.css")  # _static/search.css of the site
     app.add_js_file("search.js", loading_method="defer")  # _static/search.js of the site
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
