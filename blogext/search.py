@@ -40,6 +40,7 @@ import asyncio
 import gzip
 import hashlib
 import json
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -94,6 +95,8 @@ NOT_TEXT = (
 )
 #: The search page: generated, never indexed.
 SEARCH_PAGE = "search"
+#: The builders that write the site (other HTML-like builders, EPUB for one, get no search).
+BUILDERS = ("html", "dirhtml")
 #: Where the fingerprint of the last Pagefind run is kept, in the doctree folder.
 STATE_FILE = "blogext-search.json"
 
@@ -171,7 +174,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def _collect_pages(app: Sphinx):
     """``/search/``: a page that searches for its ``?q=``."""
-    if app.builder.format != "html":
+    if app.builder.name not in BUILDERS:
         return
     yield SEARCH_PAGE, {"title": "Search"}, "blog-search.html"
 
@@ -180,7 +183,7 @@ def _collect_pages(app: Sphinx):
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    if app.builder.format == "html":
+    if app.builder.name in BUILDERS:
         sphinxinternals.disable_sphinx_search(app.builder)
 
 
@@ -422,6 +425,16 @@ def build_index(app: Sphinx) -> bool:
     if state.get("fingerprint") == key and _bundle_intact(bundle, state.get("files", {})):
         logger.info("blogext.search: the search index is up to date (%d pages)", len(pages))
         return False
+    if not pages:  # nothing published to search (Pagefind would write no index at all)
+        logger.warning(
+            "no published page to index for search",
+            type="blog",
+            subtype="search",
+            location=app.config.root_doc,
+        )
+        shutil.rmtree(bundle, ignore_errors=True)
+        state_file.unlink(missing_ok=True)
+        return False
     with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
         try:
             words = _run_to_end(_run_pagefind(pages, config, Path(scratch) / BUNDLE))
@@ -468,7 +481,7 @@ def time_index(outdir: Path, language: str = "en") -> float:
 
 
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.name not in BUILDERS:
         return
     outdir = Path(app.outdir)
     _remove_sphinx_search(outdir)

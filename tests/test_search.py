@@ -414,3 +414,29 @@ def test_preview_search_finds_published_posts_and_never_drafts(browser, tmp_path
         assert "Alpha post" in reader.results()
         assert reader.errors == [] and reader.foreign == []
         reader.close()
+
+
+# -- the bundle is the same for the same pages ------------------------------------------------------
+
+
+def test_cbor_round_trip_of_pagefind_values():
+    values = [0, 23, 24, 255, 256, 65_536, 2**32, -1, -300, "", "Machine Learning", "é…"]
+    values += [[], [1, [2, "x"]], {"a": [1]}, True, False, None, b"\x00\xff"]
+    for value in values:
+        encoded = search._cbor_encode(value)
+        assert search._cbor_decode(encoded) == (value, len(encoded))
+
+
+def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
+    pages = [
+        search.Indexed(str(path), "/" + path.relative_to(site.outdir).as_posix(), path.read_text("utf-8"))
+        for path in site.files("**/index.html")
+        if "data-pagefind-body" in path.read_text("utf-8")
+    ]
+    config = {"exclude_selectors": list(search.NOT_TEXT), "force_language": "en"}
+    bundles = []
+    for run in range(4):  # Pagefind's own order changes from run to run: 4 runs all but always differ
+        search._run_to_end(search._run_pagefind(pages, config, tmp_path / f"run{run}"))
+        bundles.append(search.canonical_bundle(search._bundle_files(tmp_path / f"run{run}")))
+    assert all(bundle == bundles[0] for bundle in bundles)
+    assert any(name.startswith("filter/") for name in bundles[0])
