@@ -8,14 +8,19 @@
  *   category and year; "More results" adds the next batch. Arrow keys move
  *   between the field and the results.
  *
- * pagefind/pagefind.js is imported from the site's root (the page's
- * data-content_root), on first use only, so the site works under any path
+ * pagefind/pagefind.js is imported from the site's root (found from this
+ * script's own URL), on first use only, so the site works under any path
  * prefix; it then loads just the index fragments a query needs.
  */
 (() => {
   "use strict";
 
-  const root = new URL(document.documentElement.dataset.content_root || "./", document.baseURI);
+  // The site's root: where this script is, one folder up (_static/..). Right on every page, the 404
+  // page too, which is served at any depth (its links are absolute, its data-content_root is not).
+  const script = document.currentScript;
+  const root = script
+    ? new URL("../", script.src)
+    : new URL(document.documentElement.dataset.content_root || "./", document.baseURI);
   const openers = [...document.querySelectorAll("[data-blog-search-open]")]; // the navbar's, wide and narrow
   const opener = openers[0];
   const settings = {

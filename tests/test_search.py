@@ -280,6 +280,22 @@ def test_shortcut_opens_the_dialog_and_results_come_as_you_type(browser, served,
 
 
 @pytest.mark.browser
+def test_search_works_from_the_404_page_at_any_depth(browser, served):
+    # The 404 page is served at whatever URL was missing: search must still find the site's root.
+    reader = Reader(browser, served.url)
+    page = reader.page
+    page.goto(served.url + "no/such/post/at/any/depth/", wait_until="networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type("version control")
+    assert "What a GIT." in reader.results()
+    href = page.locator(".blog-search-result-link").first.get_attribute("href")
+    assert urlsplit(href).path.startswith("/posts/") or urlsplit(href).path.startswith("/series/")
+    page.wait_for_load_state("networkidle")
+    assert [e for e in reader.errors if "404" not in e or "search" in e] == []
+    reader.close()
+
+
+@pytest.mark.browser
 def test_filters_narrow_results_by_tag_category_and_year(browser, served):
     reader = Reader(browser, served.url)
     page = reader.page
