@@ -58,6 +58,9 @@ def test_published_site_has_a_pagefind_index_and_no_sphinx_search(site):
     for name in search.SPHINX_SEARCH_FILES:
         assert not (out / name).exists(), name
     assert not list((out / "_static").glob("*stemmer*.js"))
+    # Pagefind writes into the output folder only: never into the sources or the working folder.
+    assert not (site.srcdir / "pagefind").exists()
+    assert not (Path.cwd() / "pagefind").exists()
 
 
 def test_no_page_loads_sphinx_search_scripts(site):
