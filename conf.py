@@ -52,6 +52,7 @@ extensions = [
     "blogext.structured",
     "blogext.comments",
     "blogext.printing",
+    "blogext.search",
 ]
 
 root_doc = "index"
@@ -132,7 +133,8 @@ html_theme_options = {
     "navbar_start": ["navbar-logo"],
     "navbar_center": ["blog-nav.html"],
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
-    "navbar_persistent": ["search-button"],
+    "navbar_persistent": ["blog-search-button.html"],  # blogext.search's dialog, not the theme's
+    "disable_search": True,  # no theme search dialog: Sphinx's search is replaced by Pagefind
     # A post's sidebar is its outline; what to read next is at its end (related posts, previous/next).
     "secondary_sidebar_items": {"posts/**": ["page-toc"]},
     "article_header_start": [],
@@ -150,7 +152,7 @@ html_theme_options = {
         "navbar-logo.html",
         "blog-nav.html",
         "theme-switcher.html",
-        "search-button.html",
+        "blog-search-button.html",
         "copyright.html",
         "sidebar-nav-bs.html",
         "navbar-nav.html",
@@ -164,6 +166,7 @@ html_sidebars = {
     "posts/**": [],
     "series": [],
     "series/**": [],
+    "search": [],
 }
 
 # -- Look, findability and sharing (blogext.cards, blogext.findability) --------------
@@ -180,6 +183,10 @@ ogp_social_cards = {"enable": False}
 ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
 # Posts get their own share card (blogext.sharecards): drawn, or share_image in the front matter.
 notfound_template = "404.html"
+
+# -- Search (blogext.search; see README, "Search") -----------------------------------
+blog_search_placeholder = "Search the blog"
+blog_search_results = 10  # results shown at first, and added by "More results"
 notfound_context = {"title": "Page not found"}
 
 # -- Comments on request (blogext.comments; see README, "Comments") ---------------------

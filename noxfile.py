@@ -177,7 +177,7 @@ def bench(session: nox.Session) -> None:
 
     For one size: ``nox -s bench -- --sizes 100 --runs 3``.
     """
-    install_group(session, "site")
+    install_group(session, "test")  # the site, and Playwright for the search rows (Chromium)
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 
 

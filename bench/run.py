@@ -10,7 +10,14 @@ does (``dirhtml``, ``-W --keep-going -n``) and times:
   most);
 - a rebuild after adding one new post;
 
-and the peak memory (max RSS) of the clean build. Every measurement runs
+and the peak memory (max RSS) of the clean build. For search, after each run's
+clean build: the bytes a reader downloads for one query (:data:`SEARCH_QUERY`),
+served gzipped as GitHub Pages serves it, in Chromium: on the blog, the search
+dialog opened on a post (Pagefind's script and the index fragments the query
+needs); on plain Sphinx, its search page (scripts, ``searchindex.js`` and the
+pages it fetches for the summaries); and the time Pagefind takes to index the
+blog's clean build (the same run ``blogext.search`` makes at the end of it,
+timed on its own in a fresh process). Every measurement runs
 ``sphinx-build`` as the child of a fresh Python process, which reports the
 wall time and ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of that one child.
 The two sites are built side by side, each build of one right after the same
@@ -60,6 +67,68 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
                   "maxrss_kb": usage.ru_maxrss, "returncode": proc.returncode,
                   "stderr": proc.stderr[-4000:]}))
+"""
+
+
+#: The query of the search measurement: a word of many posts' bodies and titles, and a rarer one.
+SEARCH_QUERY = "reproducible drift"
+
+#: Opens the built site (argv[1], served gzipped) in Chromium and searches for argv[3]: on the blog,
+#: in the dialog of the post at argv[2]; on plain Sphinx (argv[4] == "plain"), on its search page.
+#: Prints the bytes served from opening the search to the results (JSON), or null without Chromium.
+_SEARCH = """
+import gzip, json, mimetypes, sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+site, post, query, kind, tools = sys.argv[1:6]
+sys.path.insert(0, tools)
+try:
+    from playwright.sync_api import sync_playwright
+    from siteserver import CHROMIUM, CHROMIUM_ARGS, COMPRESSIBLE, serve
+except ImportError:
+    print("null"); sys.exit(0)
+if not Path(CHROMIUM).is_file():
+    print("null"); sys.exit(0)
+
+def served(path):
+    target = Path(site) / unquote(urlsplit(path).path).lstrip("/")
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return 0
+    data = target.read_bytes()
+    kind_ = mimetypes.guess_type(str(target))[0] or ""
+    return len(gzip.compress(data, 6)) if kind_.startswith(COMPRESSIBLE) else len(data)
+
+with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    if kind == "plain":
+        start = len(server.requests)
+        page.goto(server.url + "search/?q=" + query.replace(" ", "+"), wait_until="networkidle")
+        summary = "(document.querySelector('#search-results .search-summary') || {}).textContent"
+        page.wait_for_function(summary, timeout=60_000)
+    else:
+        page.goto(server.url + post, wait_until="networkidle")
+        start = len(server.requests)
+        page.keyboard.press("/")
+        page.keyboard.type(query)
+        page.wait_for_function("(document.querySelector('.blog-search-status') || {}).textContent",
+                               timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    paths = [path for path, _status in server.requests[start:]]
+    browser.close()
+print(json.dumps(sum(served(path) for path in paths)))
+"""
+
+#: Times the Pagefind run of blogext.search (argv[1]: the site's root) on the built blog at argv[2].
+_PAGEFIND = """
+import sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from blogext import search
+print(search.time_index(Path(sys.argv[2])))
 """
 
 
@@ -131,6 +200,10 @@ class Results:
     data: dict[str, dict[str, list[Measurement]]] = field(
         default_factory=lambda: {site: {key: [] for key, _ in BUILDS} for site in SITES}
     )
+    #: Bytes served for one search query, per run (None: no Chromium to measure with).
+    search_bytes: dict[str, list[int | None]] = field(default_factory=lambda: {site: [] for site in SITES})
+    #: Seconds Pagefind takes to index the blog's clean build, per run.
+    pagefind_seconds: list[float] = field(default_factory=list)
 
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
@@ -140,6 +213,10 @@ class Results:
         time (*measure* ``seconds``) or CPU time (``cpu_seconds``)."""
         pairs = zip(self.data["blog"][build], self.data["plain"][build], strict=True)
         return statistics.median(getattr(blog, measure) / getattr(plain, measure) for blog, plain in pairs)
+
+    def search_kb(self, site: str) -> float | None:
+        sizes = [size for size in self.search_bytes[site] if size is not None]
+        return statistics.median(sizes) / 1024 if sizes else None
 
     def peak_mb(self, site: str) -> float:
         return statistics.median(m.maxrss_kb for m in self.data[site]["clean"]) / 1024
@@ -156,6 +233,28 @@ REBUILD_REPEATS = 3
 #: The last edit of each run adds this many five-word sentences: more than the blog reads in a
 #: minute (``blog_words_per_minute``, 230), so the post's reading time, on every card, changes.
 LONG_EDIT_SENTENCES = 60
+
+
+def measure_search(sites: dict[str, Site], n: int, results: Results) -> None:
+    """After a clean build: the bytes of one search on both sites, and Pagefind's time on the blog."""
+    post = plan_posts(n)[n // 2].path.removesuffix(".md") + "/"
+    tools = str(REPO / "tools")
+    for site in sites.values():
+        out = subprocess.run(
+            [sys.executable, "-c", _SEARCH, str(site.outdir), post, SEARCH_QUERY, site.name, tools],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.search_bytes[site.name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    blog = sites["blog"]
+    out = subprocess.run(
+        [sys.executable, "-c", _PAGEFIND, str(blog.src), str(blog.outdir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    results.pagefind_seconds.append(float(out.stdout.strip().splitlines()[-1]))
 
 
 def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], results: Results) -> None:
@@ -180,6 +279,7 @@ def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], resu
     try:
         both("clean_j2", Site.clean, "-j", "2")
         both("clean", Site.clean)
+        measure_search(sites, n, results)
         for _ in range(REBUILD_REPEATS):
             both("nochange")
         for repeat in range(REBUILD_REPEATS):
@@ -236,6 +336,19 @@ def table(all_results: list[Results], runs: int) -> str:
         j1, j2 = res.median("blog", "clean"), res.median("blog", "clean_j2")
         pj1, pj2 = res.median("plain", "clean"), res.median("plain", "clean_j2")
         lines.append(f"| {res.n} | -j 2 / -j 1, full clean build | {j2 / j1:.2f}× | {pj2 / pj1:.2f}× | | |")
+        blog_kb, plain_kb = res.search_kb("blog"), res.search_kb("plain")
+        if blog_kb is not None and plain_kb is not None:
+            lines.append(
+                f'| {res.n} | search: bytes for one query ("{SEARCH_QUERY}"), gzipped '
+                f"| {blog_kb:.0f} KB | {plain_kb:.0f} KB | {blog_kb / plain_kb:.2f}× | |"
+            )
+        else:
+            lines.append(f"| {res.n} | search: bytes for one query | (no Chromium) | | | |")
+        if res.pagefind_seconds:
+            lines.append(
+                f"| {res.n} | Pagefind build time (in the full clean build) "
+                f"| {statistics.median(res.pagefind_seconds):.2f} s | | | |"
+            )
         blog_mb, plain_mb = res.peak_mb("blog"), res.peak_mb("plain")
         lines.append(
             f"| {res.n} | peak memory (max RSS), full clean build | {blog_mb:.0f} MB | {plain_mb:.0f} MB "

@@ -42,8 +42,11 @@ section draws the map; in short:
   provides (sphinx-design, sphinxcontrib-bibtex, myst-nb...) names the package to add.
 - :mod:`blogext.postlists`: ``{postlist}`` filters (tags, categories, authors) matched
   loosely, like tags everywhere, and a filter that names nothing is an error.
-- :mod:`blogext.lightpages`: no search scripts outside the search page, and
+- :mod:`blogext.lightpages`: none of Sphinx's search helpers on any page, and
   sphinx-copybutton's scripts deferred.
+- :mod:`blogext.search`: search as you type, in a dialog on every page and on
+  ``/search/``, over a Pagefind index of the published pages made at the end of
+  every build (Sphinx's own search index and scripts left out).
 - :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
   tutorials' console blocks against real Git; on the site, their markers are hidden.
 - :mod:`blogext.templatecache`: compiled page templates kept between builds.
@@ -133,5 +136,7 @@ REMOVE_PAGES = 300
 REMOVE_ARCHIVES = 350
 #: build-finished: then files that no published page uses any more are swept out,
 SWEEP_OUTPUT = 900
+#: build-finished: then Pagefind indexes the published pages as they are now,
+SEARCH_INDEX = 920
 #: build-finished: and the sitemap lists what is left, last of all.
 SITEMAP = 950

@@ -4,8 +4,9 @@ Sphinx adds its documentation helpers to every page, and extensions add their
 scripts to the ``<head>`` where they block rendering. For a blog:
 
 - ``blog_search_only_scripts`` (default: Sphinx's ``doctools.js`` and
-  ``sphinx_highlight.js``) are loaded by the search page only: elsewhere they
-  only highlight search terms, which this blog does not use;
+  ``sphinx_highlight.js``) are loaded by no page: they served Sphinx's own
+  search (its page, and highlighting its terms), which :mod:`blogext.search`
+  replaces with Pagefind (and removes the files from the output);
 - ``blog_deferred_scripts`` (default: sphinx-copybutton's two scripts) are
   loaded with ``defer``, so they run once the page is parsed, as they need to.
 
@@ -29,11 +30,15 @@ def _name(script) -> str:
 
 
 def lighten(scripts: list, pagename: str, search_only: list[str], deferred: list[str]) -> list:
-    """*scripts* without the search-only ones (except on the search page), with *deferred* ones deferred."""
+    """*scripts* without the search-only ones, with *deferred* ones deferred.
+
+    *pagename* is the page's name (every page drops the same scripts now that Sphinx's search page,
+    the one page that loaded them, is gone).
+    """
     kept = []
     for script in scripts:
         name = _name(script)
-        if name in search_only and pagename != "search":
+        if name in search_only:
             continue
         if name in deferred:
             script = sphinxinternals.deferred_script(script)

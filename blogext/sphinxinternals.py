@@ -39,6 +39,16 @@ def deferred_script(script: Any) -> Any:
     return _JavaScript(script.filename, priority=script.priority, **attributes, defer="defer")
 
 
+def disable_sphinx_search(builder: Builder) -> None:
+    """Turn off Sphinx's own search for *builder*: no ``searchindex.js``, no stemmers, no search page.
+
+    Undocumented: the HTML builder's ``search`` attribute (the HTML Help and Apple Help builders set it
+    to suppress search). Waits for a setting to switch Sphinx's search off (blogext.search puts
+    Pagefind in its place).
+    """
+    builder.search = False
+
+
 @contextmanager
 def rendering_as(builder: Builder, pagename: str) -> Iterator[None]:
     """Render with the builder as if it were writing *pagename*: its images' and downloads' paths.

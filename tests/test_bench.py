@@ -35,4 +35,6 @@ def test_harness_prints_every_row_of_the_table(tmp_path, capsys):
     for _key, label in run.BUILDS:
         assert f"| 3 | {label} |" in text
     assert "peak memory" in text and "-j 2 / -j 1" in text and "CPU, blog / plain" in text
+    assert "| 3 | search: bytes for one query" in text
+    assert "| 3 | Pagefind build time (in the full clean build) |" in text
     assert text in capsys.readouterr().out

@@ -220,13 +220,17 @@ def test_404_page_links_carry_the_base_url_path(build_root):
 # -- Light pages ----------------------------------------------------------------------------------
 
 
-def test_pages_load_no_search_scripts_except_the_search_page(site):
+def test_pages_load_no_sphinx_search_scripts_not_even_the_search_page(site):
+    # Sphinx's search is replaced by Pagefind (blogext.search): its scripts load nowhere, and the
+    # blog's own small search script is deferred, on every page.
     def scripts(url):
-        return [urlsplit(s["src"]).path.rsplit("/", 1)[-1] for s in site.html(url).select("script[src]")]
+        return {urlsplit(s["src"]).path.rsplit("/", 1)[-1]: s for s in site.html(url).select("script[src]")}
 
-    for name in ("searchtools.js", "searchindex.js", "doctools.js", "sphinx_highlight.js", "fontawesome.js"):
-        assert name not in scripts(POST)
-    assert {"searchtools.js", "searchindex.js"} <= set(scripts("search/"))
+    sphinx_search = ("searchtools.js", "searchindex.js", "doctools.js", "sphinx_highlight.js")
+    for url in (POST, "search/"):
+        for name in (*sphinx_search, "fontawesome.js"):
+            assert name not in scripts(url), (url, name)
+        assert scripts(url)["search.js"].has_attr("defer")
 
 
 def test_copy_button_scripts_are_deferred(site):

@@ -33,6 +33,9 @@ PAGES = {
     "archive": "blog/archive/",
     "about": "about/",
     "404": "no/such/page/deep/down/",
+    "search": "search/?q=git",
+    # The search dialog (blogext.search), opened with "/" on a post, a query typed, filters shown:
+    "search-dialog": "posts/2023/what-a-git/#search:version control",
 }
 WIDTHS = {"desktop": 1280, "mobile": 390}
 MODES = ("light", "dark")
@@ -61,9 +64,20 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 page = context.new_page()
                 for name, path in pages.items():
+                    path, _, query = path.partition("#search:")
                     page.goto(server.url + path, wait_until="networkidle")
                     target = args.out / f"{name}-{size}-{mode}.png"
                     clip = None
+                    if query:  # open the search dialog, type, show the filters: its first screen
+                        page.keyboard.press("/")
+                        page.keyboard.type(query)
+                        page.locator(".blog-search-result").first.wait_for()
+                        page.locator(".blog-search-filters summary").click()
+                        option = page.locator(".blog-search-filters option:nth-child(2)").first
+                        option.wait_for(state="attached")
+                        page.screenshot(path=str(target))
+                        print(target)
+                        continue
                     if args.max_height and not args.viewport_only:
                         height = page.evaluate("document.documentElement.scrollHeight")
                         clip = {"x": 0, "y": 0, "width": width, "height": min(height, args.max_height)}
