@@ -18,9 +18,6 @@ rewrites, without re-reading:
 Pages that no longer have a source (a removed post) are deleted from the
 output at the end of the build, as a clean build would not have them.
 
-Sphinx's search index keeps a word whose last page was rewritten without it,
-with an empty list of pages; a clean build does not have the word at all. Such
-empty entries are dropped from the written index (``searchindex.js``).
 Archive pages and feeds are generated on every build and are not this
 module's concern (see :mod:`blogext.archives` and :mod:`blogext.feeds`).
 """
@@ -37,7 +34,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import ablogadapter, shown, sphinxinternals
+from blogext import ablogadapter, shown
 from blogext.posts import post_docnames, post_views, shown_digests
 
 # -- What pages show ---------------------------------------------------------------------------
@@ -157,26 +154,6 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
         remove_page(outdir, app.builder.get_target_uri(docname))
 
 
-def prune_search_index(app: Sphinx, exception: Exception | None) -> None:
-    """Drop the words of the written search index that no page has any more (empty page lists)."""
-    if exception is not None or app.builder.format != "html":
-        return
-    path = Path(app.outdir) / "searchindex.js"
-    try:
-        text = path.read_text("utf-8")
-        index = sphinxinternals.search_index_terms(text)
-    except (OSError, ValueError):
-        return
-    pruned = False
-    for key in ("terms", "titleterms"):
-        terms = index.get(key) or {}
-        for word in [word for word, pages in terms.items() if pages == []]:
-            del terms[word]
-            pruned = True
-    if pruned:
-        path.write_text(sphinxinternals.search_index_text(index), "utf-8")
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
     app.setup_extension("blogext.shown")
@@ -193,6 +170,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-get-outdated", _on_outdated)
     app.connect("html-page-context", _on_page_context)
-    app.connect("build-finished", prune_search_index)
     app.connect("build-finished", _on_finished, priority=blogext.REMOVE_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

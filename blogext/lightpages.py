@@ -21,7 +21,6 @@ from typing import Any
 from sphinx.application import Sphinx
 
 import blogext
-from blogext import sphinxinternals
 
 
 def _name(script) -> str:
@@ -29,31 +28,30 @@ def _name(script) -> str:
     return str(filename).rsplit("/", 1)[-1]
 
 
-def lighten(scripts: list, pagename: str, search_only: list[str], deferred: list[str]) -> list:
-    """*scripts* without the search-only ones, with *deferred* ones deferred.
-
-    *pagename* is the page's name (every page drops the same scripts now that Sphinx's search page,
-    the one page that loaded them, is gone).
-    """
-    kept = []
+def lighten(scripts: list, search_only: list[str], deferred: list[str]) -> tuple[list, list]:
+    """*scripts* split into those a page keeps as they are, and those it loads deferred: the
+    search-only ones are in neither."""
+    kept, later = [], []
     for script in scripts:
         name = _name(script)
         if name in search_only:
             continue
-        if name in deferred:
-            script = sphinxinternals.deferred_script(script)
-        kept.append(script)
-    return kept
+        (later if name in deferred and getattr(script, "filename", None) else kept).append(script)
+    return kept, later
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
-    if "script_files" in context:
-        context["script_files"] = lighten(
-            context["script_files"],
-            pagename,
-            app.config.blog_search_only_scripts,
-            app.config.blog_deferred_scripts,
-        )
+    scripts = context.get("script_files")
+    if scripts is None:
+        return
+    kept, later = lighten(scripts, app.config.blog_search_only_scripts, app.config.blog_deferred_scripts)
+    # In place: the list is the builder's for this page. A script added during html-page-context is
+    # added to this page only (Sphinx's public API), now with ``defer``.
+    scripts[:] = kept
+    for script in later:
+        # The builder keeps a static script as "_static/<name>"; add_js_file takes the name in _static.
+        name = str(script.filename).removeprefix("_static/")
+        app.add_js_file(name, priority=script.priority, defer="defer")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

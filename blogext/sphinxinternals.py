@@ -18,25 +18,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.environment import CONFIG_OK
-from sphinx.search import js_index
 from sphinx.util.osutil import relative_uri
-
-try:  # Sphinx >= 7.2; the class Sphinx renders <script> tags from.
-    from sphinx.builders.html._assets import _JavaScript
-except ImportError:  # pragma: no cover - older Sphinx: scripts are left as they are
-    _JavaScript = None
-
-
-def deferred_script(script: Any) -> Any:
-    """*script* (an item of a page's ``script_files``) loaded with ``defer``; as it is if it cannot be.
-
-    Private: ``sphinx.builders.html._assets._JavaScript``. Waits for a public way to set a script's
-    attributes per page (``app.add_js_file`` sets them for every page).
-    """
-    if _JavaScript is None or not isinstance(script, _JavaScript):
-        return script
-    attributes = {k: v for k, v in script.attributes.items() if k not in ("async", "defer")}
-    return _JavaScript(script.filename, priority=script.priority, **attributes, defer="defer")
 
 
 def disable_sphinx_search(builder: Builder) -> None:
@@ -143,20 +125,6 @@ def move_doctree_folder(app: Sphinx, folder: str | Path) -> None:
     ready. Waits for a setting or hook that chooses the doctree folder.
     """
     app.doctreedir = Path(folder)
-
-
-def search_index_terms(text: str) -> dict[str, Any]:
-    """The data of a written ``searchindex.js`` (raises ValueError when it is not one).
-
-    Undocumented: ``sphinx.search.js_index``, the (de)serialiser Sphinx writes the index with. Waits for
-    a public hook on the index before it is written.
-    """
-    return js_index.loads(text)
-
-
-def search_index_text(index: dict[str, Any]) -> str:
-    """*index* as Sphinx writes ``searchindex.js``."""
-    return js_index.dumps(index)
 
 
 def source_suffixes(app: Sphinx) -> list[str]:

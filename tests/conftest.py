@@ -205,24 +205,6 @@ def build_root(tmp_path) -> Callable[..., BuiltSite]:
     return _build
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, driven by Playwright: one for the whole session (Playwright's sync API runs
-    one at a time), shared by every browser test module. Skips without it (see tests/checkers.py)."""
-    from checkers import CHROMIUM, need_browser
-
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    sys.path.insert(0, str(REPO / "tools"))
-    from siteserver import CHROMIUM_ARGS
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def assert_clean(built: BuiltSite) -> BuiltSite:
     """A build that succeeded with zero warnings."""
     assert built.returncode == 0, built.stderr
