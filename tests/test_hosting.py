@@ -26,6 +26,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ATOM, REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
+from test_incremental import make_site as make_root_site
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -58,15 +59,8 @@ URL_ENV = ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL", "BLOG_PAGES_REPOSITORY"
 
 
 def make_site(dest: Path) -> Path:
-    """A copy of the hosting test site with the real site's conf.py, templates and styles."""
-    shutil.copytree(ROOTS / "test-hosting", dest)
-    for part in SITE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part)
-        else:
-            shutil.copy2(source, dest / part)
-    return dest
+    """The hosting test site, with the real site's conf.py, templates and styles."""
+    return make_root_site("hosting", dest)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -9,25 +9,19 @@ another spelling of the same tag, and an About page with filtered post lists.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
+from conftest import BuiltSite, assert_clean, run_sphinx
+from test_incremental import make_site as make_root_site
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 SITE_PARTS = ("conf.py", "_templates", "_static")
 
 
 def make_site(dest: Path) -> Path:
-    shutil.copytree(ROOTS / "test-neversilent", dest)
-    for part in SITE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part)
-        else:
-            shutil.copy2(source, dest / part)
-    return dest
+    """The never-silent test site, with the real site's conf.py, templates and styles."""
+    return make_root_site("neversilent", dest)
 
 
 @pytest.fixture(scope="module")

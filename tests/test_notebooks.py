@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ATOM, REPO, ROOTS, BuiltSite, assert_clean, entry_titles, run_sphinx
+from conftest import ATOM, ROOTS, BuiltSite, assert_clean, entry_titles, run_sphinx
+from test_incremental import make_site as make_root_site
 
 from blogext.notebooks import quote_dates
 
@@ -31,15 +32,8 @@ DRAFT_MARKERS = (
 
 
 def make_site(dest: Path) -> Path:
-    """A copy of the notebooks test site with the real site's conf.py, templates and styles."""
-    shutil.copytree(ROOTS / "test-notebooks", dest)
-    for part in SITE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part)
-        else:
-            shutil.copy2(source, dest / part)
-    return dest
+    """The notebooks test site, with the real site's conf.py, templates and styles."""
+    return make_root_site("notebooks", dest)
 
 
 def build(src: Path, out: Path) -> BuiltSite:
