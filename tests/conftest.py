@@ -205,6 +205,20 @@ def build_root(tmp_path) -> Callable[..., BuiltSite]:
     return _build
 
 
+def load_noxfile(folder: Path):
+    """The noxfile of *folder*, imported as a module to call its sessions' code. nox's registry of
+    sessions is emptied first, so loading a noxfile again registers nothing twice."""
+    import importlib.util
+
+    import nox.registry
+
+    nox.registry.reset()
+    spec = importlib.util.spec_from_file_location("copied_noxfile", folder / "noxfile.py")
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    return noxfile
+
+
 def assert_clean(built: BuiltSite) -> BuiltSite:
     """A build that succeeded with zero warnings."""
     assert built.returncode == 0, built.stderr

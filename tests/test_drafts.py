@@ -9,7 +9,6 @@ own marker text, image, tag and category.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS, assert_clean, copy_site, entry_titles
+from conftest import REPO, ROOTS, assert_clean, copy_site, entry_titles, load_noxfile
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
@@ -246,13 +245,6 @@ def test_preview_switch_comes_from_blog_preview_env_then_conf():
     assert resolve_preview({}, False) is False
 
 
-def _load_noxfile(site: Path):
-    spec = importlib.util.spec_from_file_location("copied_noxfile", site / "noxfile.py")
-    noxfile = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(noxfile)
-    return noxfile
-
-
 class _Recorder:
     """A nox session that records the commands it is asked to run, and runs none."""
 
@@ -273,7 +265,7 @@ class _Recorder:
 
 def test_serve_session_builds_the_preview():
     session = _Recorder()
-    _load_noxfile(REPO).serve(session)
+    load_noxfile(REPO).serve(session)
     previews = [
         kwargs for cmd, kwargs in session.runs if (kwargs.get("env") or {}).get("BLOG_PREVIEW") == "1"
     ]
@@ -309,7 +301,7 @@ def test_failed_build_leaves_the_previous_site_and_no_half_written_one(tmp_path)
     previous.mkdir(parents=True)
     (previous / "index.html").write_text("the previous site")
     (site / "posts" / "2023" / "bad.md").write_text("---\ndate: 2023-02-30\n---\n\n# Bad\n")
-    noxfile = _load_noxfile(site)
+    noxfile = load_noxfile(site)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOG_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     with pytest.raises(RuntimeError, match=r"posts/2023/bad.md: date '2023-02-30' is not a valid date"):

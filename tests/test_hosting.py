@@ -10,7 +10,6 @@ that must never reach an output folder.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import re
 import shlex
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ATOM, REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
+from conftest import ATOM, REPO, ROOTS, BuiltSite, assert_clean, load_noxfile, run_sphinx
 from test_incremental import make_site as make_root_site
 
 if str(REPO) not in sys.path:
@@ -356,9 +355,7 @@ class _Session:
 def test_nox_build_leaves_no_draft_trace_in_its_output(site):
     shutil.copy2(REPO / "noxfile.py", site / "noxfile.py")
     shutil.copy2(REPO / "pyproject.toml", site / "pyproject.toml")
-    spec = importlib.util.spec_from_file_location("copied_noxfile", site / "noxfile.py")
-    noxfile = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(noxfile)
+    noxfile = load_noxfile(site)
     env = clean_env()
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     noxfile.build(_Session(env))
