@@ -34,8 +34,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import ablogadapter, shown
-from blogext.posts import post_docnames, post_views, shown_digests
+from blogext import ablogadapter, hosting, shown
+from blogext.posts import post_pages, post_views, shown_digests
 
 # -- What pages show ---------------------------------------------------------------------------
 
@@ -71,10 +71,6 @@ def _recent_pages(env: BuildEnvironment):
         return ()
     shows = Matcher(patterns)
     return ((docname, None) for docname in env.found_docs if shows(docname))
-
-
-def _post_pages(env: BuildEnvironment):
-    return ((docname, docname) for docname in post_docnames(env))
 
 
 def _views(snapshot: shown.Snapshot) -> dict[tuple[str, int], tuple]:
@@ -139,11 +135,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 def remove_page(outdir: Path, uri: str) -> None:
     """Delete the output file of the page at *uri*, and the folders that leaves empty."""
     page = outdir / uri / "index.html" if uri.endswith("/") or not uri else outdir / uri
-    page.unlink(missing_ok=True)
-    folder = page.parent
-    while folder != outdir and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+    hosting.remove_file(outdir, page)
 
 
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -166,7 +158,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     shown.add_kind(app, "posts", _shows_posts)
     shown.add_kind(app, "recent", _shows_recent, pages=_recent_pages)
-    shown.add_kind(app, "neighbours", _shows_neighbours, pages=_post_pages)
+    shown.add_kind(app, "neighbours", _shows_neighbours, pages=post_pages)
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-get-outdated", _on_outdated)
     app.connect("html-page-context", _on_page_context)

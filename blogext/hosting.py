@@ -121,7 +121,7 @@ def _write_host_files(app: Sphinx) -> None:
 # -- nothing left over -------------------------------------------------------------------------
 
 
-def _remove_file(outdir: Path, path: Path) -> None:
+def remove_file(outdir: Path, path: Path) -> None:
     """Delete *path*, and the folders that leaves empty up to *outdir*."""
     path.unlink(missing_ok=True)
     folder = path.parent
@@ -158,7 +158,7 @@ def _remove_unpublished(app: Sphinx, outdir: Path) -> None:
         for path in [*_page_files(app, docname), *_source_copies(app, docname)]:
             if path.is_file():
                 logger.info("blogext.hosting: removing %s (not published)", path.relative_to(outdir))
-                _remove_file(outdir, path)
+                remove_file(outdir, path)
 
 
 def _prune_unused(folder: Path, used: set[str], outdir: Path) -> None:
@@ -166,7 +166,7 @@ def _prune_unused(folder: Path, used: set[str], outdir: Path) -> None:
         return
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.relative_to(folder).as_posix() not in used:
-            _remove_file(outdir, path)
+            remove_file(outdir, path)
 
 
 def _prune_sources(app: Sphinx, outdir: Path) -> None:
@@ -203,9 +203,9 @@ def _sweep_pages(app: Sphinx, outdir: Path) -> None:
             continue
         logger.info("blogext.hosting: removing %s (no page has it any more)", relative.as_posix())
         folder = path.parent if path.name == "index.html" else path.with_suffix("")
-        _remove_file(outdir, path)
+        remove_file(outdir, path)
         if folder != outdir and (folder / "atom.xml").is_file() and not (folder / "index.html").is_file():
-            _remove_file(outdir, folder / "atom.xml")
+            remove_file(outdir, folder / "atom.xml")
 
 
 def _prune(app: Sphinx, outdir: Path) -> None:

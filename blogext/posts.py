@@ -194,6 +194,12 @@ def post_views(env: BuildEnvironment) -> dict[tuple[str, int], tuple]:
     }
 
 
+def post_pages(env: BuildEnvironment):
+    """Every post as a page that shows something about itself: (docname, docname), for
+    :func:`blogext.shown.add_kind`'s ``pages`` (neighbours, related posts)."""
+    return ((docname, docname) for docname in post_docnames(env))
+
+
 def post_docnames(env: BuildEnvironment) -> list[str]:
     """Every post read in this environment, published or not."""
     return ablogadapter.post_docnames(env)
@@ -223,6 +229,7 @@ __all__ = [
     "is_published",
     "minutes_for",
     "post_docnames",
+    "post_pages",
     "post_info",
     "post_views",
     "reading_minutes",

@@ -36,7 +36,7 @@ from sphinx.environment import BuildEnvironment
 
 from blogext import shown
 from blogext.frontmatter import label_key
-from blogext.posts import front_matter, is_published, post_docnames, post_info
+from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages
 
 
 class Candidate(NamedTuple):
@@ -140,10 +140,6 @@ def _shows_related(snapshot: shown.Snapshot, docname: str) -> Any:
     return _all_related(snapshot).get(docname)
 
 
-def _post_pages(env: BuildEnvironment):
-    return ((docname, docname) for docname in post_docnames(env))
-
-
 # -- Drawing ------------------------------------------------------------------------------------------
 
 
@@ -176,6 +172,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
         types=[int],
         description="how many related posts the end of a post lists (0: none)",
     )
-    shown.add_kind(app, "related", _shows_related, pages=_post_pages)
+    shown.add_kind(app, "related", _shows_related, pages=post_pages)
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
