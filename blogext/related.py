@@ -107,6 +107,26 @@ def rank_all(everything: dict[str, Candidate], count: int) -> dict[str, list[Can
     return {docname: index.rank(post, count) for docname, post in everything.items()}
 
 
+def ranked(env: BuildEnvironment, count: int) -> dict[str, list[Candidate]]:
+    """Every published post's related posts, ranked again only when what ranking reads changed.
+
+    Ranking every post against every other grows with the square of the posts; an edit of a post's
+    body (the usual save) changes none of it. The last ranking is kept in the environment with a
+    key made of all it was ranked from (each post's docname, title, date, tags, category and series).
+    """
+    everything = candidates(env)
+    key = repr(
+        (count, [(c.docname, c.title, c.date.isoformat(), sorted(c.tags), c.category, c.series)
+                 for c in sorted(everything.values())])
+    )  # fmt: skip
+    kept = getattr(env, "blog_related_ranking", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    found = rank_all(everything, count)
+    env.blog_related_ranking = (key, found)
+    return found
+
+
 def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
     """The posts related to the post *docname* (none when it is not a published post).
 
@@ -114,9 +134,7 @@ def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
     """
     found = app.builder.__dict__.get("blog_related")
     if found is None:
-        found = app.builder.__dict__["blog_related"] = rank_all(
-            candidates(app.env), app.config.blog_related_posts
-        )
+        found = app.builder.__dict__["blog_related"] = ranked(app.env, app.config.blog_related_posts)
     return found.get(docname, [])
 
 
@@ -125,12 +143,12 @@ def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
 
 def _all_related(snapshot: shown.Snapshot) -> dict[str, list[tuple[str, str, str]]]:
     def compute() -> dict[str, list[tuple[str, str, str]]]:
-        ranked = rank_all(candidates(snapshot.env), snapshot.app.config.blog_related_posts)
+        found = ranked(snapshot.env, snapshot.app.config.blog_related_posts)
         # The environment is final after this event: the pages written next use the same ranking.
-        snapshot.app.builder.__dict__["blog_related"] = ranked
+        snapshot.app.builder.__dict__["blog_related"] = found
         return {
             docname: [(o.docname, o.title, o.date.isoformat()) for o in others]
-            for docname, others in ranked.items()
+            for docname, others in found.items()
         }
 
     return snapshot.memo("related", compute)

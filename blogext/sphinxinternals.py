@@ -168,3 +168,26 @@ def mystnb_settings(env: Any) -> Any:
 def change_mystnb_settings(env: Any, **changes: Any) -> None:
     """Give myst-nb's configuration object for this build other values (see :func:`mystnb_settings`)."""
     env.mystnb_config = env.mystnb_config.copy(**changes)
+
+
+def sphinx_starting_from(env: Any) -> type[Sphinx]:
+    """A Sphinx application class that starts from *env*, an environment already unpickled from the
+    doctree folder, instead of unpickling ``environment.pickle`` itself (the preview keeps the
+    environment in memory between saves, :mod:`blogext.preview`). With *env* None, Sphinx itself.
+
+    Private: ``Sphinx._load_existing_env``, the step of ``Sphinx.__init__`` that unpickles it. Waits for
+    a public way to give an application an environment already loaded.
+    """
+    if env is None:
+        return Sphinx
+
+    class _StartingFrom(Sphinx):
+        def _load_existing_env(self, filename: Path) -> Any:
+            try:
+                env.setup(self)
+            except Exception:  # what Sphinx does with a pickle it cannot use: it reads it itself
+                return super()._load_existing_env(filename)
+            self._fresh_env_used = False
+            return env
+
+    return _StartingFrom

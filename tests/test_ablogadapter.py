@@ -88,6 +88,7 @@ PRIVATE = {
         "js_index",
         "mystnb_config",
         "create_translator",
+        "_load_existing_env",
     ),
 }
 

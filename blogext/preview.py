@@ -1,0 +1,662 @@
+"""The live preview (``nox -s serve``): one process keeps Sphinx loaded, rebuilds on save, reloads the page.
+
+``python -m blogext.preview [SOURCE] [OUTPUT]`` builds the preview (drafts and scheduled posts
+shown, ``BLOG_PREVIEW=1``) into ``_build/preview`` and serves it on http://127.0.0.1:8000:
+
+- **One process, Sphinx kept warm.** A *keeper* process imports Sphinx and every extension once,
+  makes the first build itself, and keeps the environment the last build pickled, unpickled, in
+  memory. For each save it forks: the copy builds (an incremental build, as ``sphinx-build``
+  would make it from the same environment) and exits; the keeper then loads the environment that
+  build left. So a save pays for neither Python's start-up, nor the imports, nor the unpickling.
+  Where there is no ``fork`` (Windows), each build runs in the serving process instead.
+- **The page reloads when it changed.** Every served HTML page gets a small script (served by the
+  preview, never written to the output) that waits for the next build; the build reports the pages
+  it wrote as soon as they are written (before feeds, sitemap and the search index, which follow),
+  and a page reloads only if it is one of them.
+- **Errors are shown in the page.** The build's warnings and errors (bad front matter, a cell that
+  raises, a build that stops) are listed in a panel at the top of every served page, with their file
+  and line, until the file is fixed; they are printed in the terminal too. The preview keeps
+  running, and the next save builds again.
+- **A change of ``conf.py`` or of the ``blogext`` package** restarts the preview and builds from a
+  fresh environment: the extensions' code and settings are loaded anew.
+
+The save-to-reload time is measured by ``nox -s bench`` (the "preview" row).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import json
+import os
+import pickle
+import queue
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+#: The prefix of the preview's own URLs (the reload script and the endpoint it waits on).
+OWN = "/_preview/"
+#: How long a page's wait for the next build is held open before it asks again.
+WAIT_SECONDS = 25.0
+#: Folders of the source tree whose changes never need a build.
+IGNORED_FOLDERS = (".git", ".nox", "node_modules", "__pycache__", ".ipynb_checkpoints", ".pytest_cache")
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: A Sphinx warning line: ``<location>: WARNING: <message>``, the location ``path``, ``path:line``
+#: or ``path:docstring of x:line``; no location at all for a message about the whole build.
+_WARNING = re.compile(r"^(?:(?P<location>.+?): )?(?P<kind>WARNING|ERROR|CRITICAL): (?P<message>.*)$")
+
+
+# -- what a build reports ------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """A warning or error of a build, as the panel lists it."""
+
+    text: str  # "posts/2023/x.md:3: WARNING: ..." relative to the source folder
+    doc: str | None  # the document it is about, if any
+    phase: str  # "init", "read", "write" or "finish": when in the build it was reported
+
+
+class _Reporter(io.StringIO):
+    """The warning stream of one build: prints each warning to the terminal, and keeps it as a
+    :class:`Problem` with the document and the build phase it came from."""
+
+    def __init__(self, srcdir: Path, terminal: io.TextIOBase | None) -> None:
+        super().__init__()
+        self.srcdir = srcdir
+        self.terminal = terminal
+        self.phase = "init"
+        self.app: Any = None
+        self.problems: list[Problem] = []
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        if self.terminal is not None:
+            self.terminal.write(text)
+            self.terminal.flush()
+        self._partial += _ANSI.sub("", text)
+        *lines, self._partial = self._partial.split("\n")
+        for line in lines:
+            self._add(line)
+        return len(text)
+
+    def _add(self, line: str) -> None:
+        match = _WARNING.match(line.strip())
+        if not match:
+            if line.strip() and self.problems:  # a continuation line (a traceback, a long message)
+                self.problems[-1].text += "\n" + line.rstrip()
+            return
+        location = match["location"] or ""
+        doc = None
+        path = location.split(":", 1)[0]
+        if path:
+            try:
+                relative = Path(path).resolve().relative_to(self.srcdir)
+            except ValueError:
+                relative = None
+            if relative is not None:
+                location = relative.as_posix() + location[len(path) :]
+                if self.app is not None and getattr(self.app, "env", None) is not None:
+                    doc = self.app.env.path2doc(str(self.srcdir / relative))
+        prefix = f"{location}: " if location else ""
+        self.problems.append(Problem(f"{prefix}{match['kind']}: {match['message']}", doc, self.phase))
+
+    def take(self) -> list[dict[str, Any]]:
+        """The problems reported since the last call, as plain data."""
+        taken, self.problems = self.problems, []
+        return [problem.__dict__ for problem in taken]
+
+
+@dataclass
+class BuildRequest:
+    number: int
+    srcdir: Path
+    outdir: Path
+    doctreedir: Path
+    builder: str
+    fresh: bool = False
+    nitpicky: bool = True
+
+
+def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], env: Any = None) -> int:
+    """Build the preview once, in this process, reporting to *send* as the build goes:
+
+    - ``written``: right after the documents' pages are written, the pages written, the documents
+      read or removed, and the problems so far;
+    - ``pages``: after the pages made by extensions (archives), before feeds, sitemap and search;
+    - ``done``: at the end, with the remaining problems and Sphinx's status code.
+
+    *env*: an environment already unpickled from the doctree folder, to start from.
+    """
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    from blogext import sphinxinternals
+
+    started = time.perf_counter()
+    reporter = _Reporter(request.srcdir.resolve(), sys.stderr)
+    purged: set[str] = set()
+    written: list[str] = []
+
+    def event(name: str, **data: Any) -> None:
+        send({"event": name, "build": request.number, "problems": reporter.take(), **data})
+
+    def on_purge(app: Any, env: Any, docname: str) -> None:
+        purged.add(docname)
+
+    def on_read(app: Any, env: Any, docnames: list[str]) -> None:
+        reporter.phase = "read"
+
+    def on_resolve(app: Any, env: Any) -> None:
+        reporter.phase = "write"
+
+    def on_page(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+        written.append(pagename)
+
+    def uris(app: Any) -> list[str]:
+        return [app.builder.get_target_uri(pagename) for pagename in written]
+
+    def on_collect(app: Any) -> list:
+        wrote = [pagename for pagename in written if pagename in app.env.all_docs]
+        seconds = round(time.perf_counter() - started, 3)
+        event("written", pages=uris(app), purged=sorted(purged), wrote=wrote, seconds=seconds)
+        written.clear()
+        reporter.phase = "finish"
+        return []
+
+    def on_finished(app: Any, exception: Exception | None) -> None:
+        event("pages", pages=uris(app))
+        written.clear()
+
+    status = 1
+    try:
+        with patch_docutils(request.srcdir), docutils_namespace():
+            application = sphinxinternals.sphinx_starting_from(None if request.fresh else env)
+            app = application(
+                request.srcdir,
+                request.srcdir,
+                request.outdir,
+                request.doctreedir,
+                request.builder,
+                confoverrides={"nitpicky": True} if request.nitpicky else {},
+                status=None,
+                warning=reporter,
+                freshenv=request.fresh,
+            )
+            reporter.app = app
+            app.connect("env-purge-doc", on_purge)
+            app.connect("env-before-read-docs", on_read)
+            app.connect("env-updated", on_resolve)
+            app.connect("html-page-context", on_page)
+            app.connect("html-collect-pages", on_collect, priority=1)
+            app.connect("build-finished", on_finished, priority=1)
+            app.build()
+            status = app.statuscode
+    except SystemExit as stop:  # blogext.errors.BuildStopped: the author's mistake, one problem a line
+        message = str(stop).strip() or "the build stopped"
+        print(message, file=sys.stderr, flush=True)
+        reporter.problems += [Problem(line, None, reporter.phase) for line in message.splitlines() if line.strip()]
+    except Exception as error:  # a bug, or Sphinx stopping on the author's input: shown either way
+        traceback.print_exc()
+        reporter.problems.append(Problem(f"ERROR: the build stopped: {_stopped(error)}", None, reporter.phase))
+    event("done", status=status, seconds=round(time.perf_counter() - started, 3))
+    return status
+
+
+def _stopped(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text if type(error).__module__.startswith(("sphinx", "blogext")) else f"{type(error).__name__}: {text}"
+
+
+# -- the keeper: Sphinx loaded once, a fork per build ------------------------------------------------------
+
+
+def _load_env(doctreedir: Path) -> Any:
+    """The environment the last build pickled, or None (then Sphinx reads it, or starts afresh)."""
+    try:
+        with open(doctreedir / "environment.pickle", "rb") as file:
+            return pickle.load(file)
+    except Exception:
+        return None
+
+
+def _keeper(commands: int, events: int, template: BuildRequest) -> None:
+    """The keeper's loop: read a command (a JSON line), build in a forked copy, load what it left.
+
+    Ctrl+C is the serving process's to handle; it ends the keeper (and a build under way) with SIGTERM.
+    """
+    building = 0
+
+    def end(signum: int, frame: Any) -> None:
+        if building:
+            os.kill(building, signal.SIGTERM)
+        os._exit(0)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, end)
+    out = os.fdopen(events, "w", buffering=1)
+    lock = threading.Lock()
+
+    def send(data: dict[str, Any]) -> None:
+        with lock:
+            out.write(json.dumps(data) + "\n")
+            out.flush()
+
+    env = None
+    first = True
+    with os.fdopen(commands) as incoming:
+        for line in incoming:
+            command = json.loads(line)
+            if command.get("quit"):
+                break
+            request = BuildRequest(**{**template.__dict__, "number": command["build"], "fresh": command["fresh"]})
+            if first:  # in this process: the imports a build makes, made once, for every copy to share
+                first = False
+                build_once(request, send)
+            else:
+                pid = building = os.fork()
+                if pid == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    code = 1
+                    try:
+                        build_once(request, send, env)
+                        code = 0
+                    finally:
+                        os._exit(code)
+                _, code = os.waitpid(pid, 0)
+                building = 0
+                if code:
+                    send({"event": "done", "build": request.number, "status": 1, "seconds": 0, "pages": [],
+                          "problems": [{"text": "ERROR: the build's process ended abruptly", "doc": None,
+                                        "phase": "finish"}]})  # fmt: skip
+            env = _load_env(request.doctreedir)
+            send({"event": "ready", "build": request.number})
+    out.close()
+
+
+# -- the state the server shows ------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """What the server knows: the builds' events, in order, and the problems to show."""
+
+    changes: list[tuple[int, set[str] | None]] = field(default_factory=list)  # (seq, pages or None: all)
+    seq: int = 0
+    building: bool = False
+    doc_problems: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    build_problems: dict[str, list[str]] = field(default_factory=dict)
+    last: dict[str, Any] = field(default_factory=dict)
+    condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def problems(self) -> list[str]:
+        listed: list[str] = []
+        for phase in ("init", "read", "write", "finish", "stopped"):
+            listed += self.build_problems.get(phase, [])
+            for doc in sorted(self.doc_problems):
+                listed += self.doc_problems[doc].get(phase, [])
+        return list(dict.fromkeys(listed))
+
+    def apply(self, event: dict[str, Any]) -> None:
+        with self.condition:
+            before = self.problems()
+            kind = event["event"]
+            if kind == "written":
+                for doc in event.get("purged", []):
+                    self.doc_problems.pop(doc, None)
+                for doc in event.get("wrote", []):
+                    self.doc_problems.get(doc, {}).pop("write", None)
+                self.build_problems["init"] = []
+            if kind == "done":
+                self.build_problems["finish"] = []
+                self.build_problems["stopped"] = []
+                self.building = False
+                self.last = {key: event.get(key) for key in ("build", "status", "seconds")}
+            for problem in event.get("problems", []):
+                text, doc, phase = problem["text"], problem["doc"], problem["phase"]
+                if phase == "init" and kind != "written":
+                    phase = "stopped"  # the build stopped before reading: nothing else will clear it
+                if doc and phase in ("read", "write"):
+                    self.doc_problems.setdefault(doc, {}).setdefault(phase, []).append(text)
+                else:
+                    self.build_problems.setdefault(phase, []).append(text)
+            pages = event.get("pages")
+            changed_problems = self.problems() != before
+            if changed_problems or kind == "restart":
+                self.changes.append((self.seq + 1, None))
+            elif pages:
+                self.changes.append((self.seq + 1, {_normal(page) for page in pages}))
+            else:
+                return
+            self.seq += 1
+            self.changes = self.changes[-200:]
+            self.condition.notify_all()
+
+    def wait(self, since: int, path: str, timeout: float) -> dict[str, Any]:
+        """Wait until a change after *since* concerns the page at *path*: ``reload`` true, or not."""
+        page = _normal(path)
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while True:
+                for seq, pages in self.changes:
+                    if seq > since and (pages is None or page in pages):
+                        return {"reload": True, "seq": self.seq}
+                since = self.seq
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return {"reload": False, "seq": self.seq}
+                self.condition.wait(left)
+
+
+def _normal(url: str) -> str:
+    """A page's URL path as the builder names it: no leading slash, no ``index.html``."""
+    path = urlsplit(url).path.lstrip("/")
+    if path.endswith("index.html"):
+        path = path[: -len("index.html")]
+    return path
+
+
+# -- the server --------------------------------------------------------------------------------------------
+
+_SCRIPT = """(() => {
+  let seq = %d;
+  async function wait() {
+    try {
+      const answer = await fetch(`/_preview/wait?since=${seq}&path=${encodeURIComponent(location.pathname)}`);
+      const data = await answer.json();
+      if (data.reload) { location.reload(); return; }
+      seq = data.seq;
+    } catch (error) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    wait();
+  }
+  wait();
+})();"""
+
+_PANEL_STYLE = (
+    "position:sticky;top:0;z-index:10000;max-height:45vh;overflow:auto;margin:0;padding:.75rem 1rem;"
+    "background:#fff4f2;color:#5c0f06;border-bottom:3px solid #b42318;font:14px/1.45 system-ui,sans-serif"
+)
+
+
+def _panel(problems: list[str]) -> str:
+    items = "".join(
+        f'<li><pre style="margin:.25rem 0;white-space:pre-wrap;font:13px/1.4 monospace">{html.escape(p)}</pre></li>'
+        for p in problems
+    )
+    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+    return (
+        f'<div id="blog-preview-problems" role="alert" style="{_PANEL_STYLE}">'
+        f"<strong>The preview's build has {count}</strong> (the published build would fail). "
+        f"Fix and save; this page reloads.<ul style=\"margin:.25rem 0 0;padding-left:1.25rem\">{items}</ul></div>"
+    )
+
+
+_WAITING_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Building the preview</title></head>
+<body style="font:16px system-ui,sans-serif;margin:2rem"><p>Building the preview; this page reloads when it is ready.</p>
+</body></html>"""
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    state: State
+    root: Path
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+        url = urlsplit(self.path)
+        if url.path == OWN + "wait":
+            query = parse_qs(url.query)
+            since = int((query.get("since") or ["0"])[0] or 0)
+            timeout = min(float((query.get("timeout") or [WAIT_SECONDS])[0]), WAIT_SECONDS)
+            answer = self.state.wait(since, (query.get("path") or ["/"])[0], timeout)
+            self._send(200, "application/json", json.dumps(answer).encode())
+            return
+        if url.path == OWN + "state":
+            with self.state.condition:
+                data = {"seq": self.state.seq, "problems": self.state.problems(), "last": self.state.last}
+            self._send(200, "application/json", json.dumps(data).encode())
+            return
+        super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the base class's name
+        self.do_GET()
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # the redirect to the slash URL
+            path = path / "index.html"
+        status = 200
+        if not path.is_file():
+            status, path = 404, self.root / "404.html"
+        if path.is_file():
+            body = path.read_bytes()
+        elif not any(self.root.glob("*.html")):
+            status, body = 200, _WAITING_PAGE.encode()
+        else:
+            self.send_error(404)
+            return None
+        ctype = self.guess_type(str(path)) if path.is_file() else "text/html"
+        if ctype.startswith("text/html"):
+            body = self._inject(body)
+        self._send(status, ctype, body, head_only=True)
+        return io.BytesIO(body)
+
+    def _inject(self, body: bytes) -> bytes:
+        with self.state.condition:
+            seq, problems = self.state.seq, self.state.problems()
+        text = body.decode("utf-8", "replace")
+        script = f"<script>{_SCRIPT % seq}</script>"
+        panel = _panel(problems) if problems else ""
+        opening = re.search(r"<body[^>]*>", text, flags=re.IGNORECASE)
+        if opening and panel:
+            text = text[: opening.end()] + panel + text[opening.end() :]
+        closing = text.lower().rfind("</body>")
+        text = text[:closing] + script + text[closing:] if closing >= 0 else text + script
+        return text.encode("utf-8")
+
+    def _send(self, status: int, ctype: str, body: bytes, head_only: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head_only and self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _serve(state: State, root: Path, host: str, port: int) -> ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"state": state, "root": root})
+
+    def make(*args: Any, **kwargs: Any) -> _Handler:
+        return handler(*args, directory=str(root), **kwargs)
+
+    server = ThreadingHTTPServer((host, port), make)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# -- the coordinator: watch, build, restart --------------------------------------------------------------
+
+
+class Preview:
+    def __init__(self, options: argparse.Namespace, argv: list[str]) -> None:
+        self.options = options
+        self.argv = argv
+        self.srcdir = Path(options.source).resolve()
+        self.outdir = Path(options.output).resolve()
+        self.doctreedir = Path(options.doctrees).resolve()
+        self.state = State()
+        self.number = 0
+        self.pending = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.lock = threading.Lock()
+        self.template = BuildRequest(0, self.srcdir, self.outdir, self.doctreedir, options.builder)
+        self.keeper: int | None = None
+        self.commands: Any = None
+
+    # Builds are run one at a time: a save during a build queues one more build.
+
+    def start(self) -> None:
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        if hasattr(os, "fork"):
+            self._start_keeper()  # before any thread starts: a fork copies only the thread that forks
+        changes: queue.Queue[set[Path]] = queue.Queue()
+        threading.Thread(target=self._watch, args=(changes,), daemon=True).start()  # saves during the first build count
+        server = _serve(self.state, self.outdir, self.options.host, self.options.port)
+        host, self.port = server.server_address[:2]
+        self.url = f"http://{host}:{self.port}/"
+        self._build(fresh=self.options.fresh)
+        print(f"preview: serving {self.url} (Ctrl+C stops)", flush=True)
+        while True:
+            paths = changes.get()
+            while not changes.empty():  # saves made during the last build: one build for them all
+                paths |= changes.get()
+            if any(self._needs_restart(path) for path in paths):
+                print("preview: conf.py or an extension changed: restarting, with a full rebuild", flush=True)
+                self.restart()
+            self._build()
+
+    def _start_keeper(self) -> None:
+        commands_read, commands_write = os.pipe()
+        events_read, events_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(commands_write)
+            os.close(events_read)
+            code = 0
+            try:
+                _keeper(commands_read, events_write, self.template)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(commands_read)
+        os.close(events_write)
+        self.keeper = pid
+        self.commands = os.fdopen(commands_write, "w", buffering=1)
+        self.events = os.fdopen(events_read)
+        threading.Thread(target=self._read_events, daemon=True).start()
+
+    def _read_events(self) -> None:
+        for line in self.events:
+            self._on_event(json.loads(line))
+        self.state.apply({"event": "done", "build": self.number, "status": 1, "problems": [
+            {"text": "ERROR: the preview's builder stopped; restart nox -s serve", "doc": None, "phase": "finish"}
+        ]})  # fmt: skip
+        self.idle.set()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        self.state.apply(event)
+        if event["event"] == "done":
+            problems = len(self.state.problems())
+            print(
+                f"preview: build {event['build']} done in {event.get('seconds', 0):.2f} s"
+                + (f", {problems} problem(s) shown in the page" if problems else ""),
+                flush=True,
+            )
+            if self.keeper is None:
+                self.idle.set()
+        elif event["event"] == "written":
+            print(f"preview: build {event['build']} wrote {len(event['pages'])} page(s) in {event['seconds']:.2f} s")
+        elif event["event"] == "ready":
+            self.idle.set()
+
+    def _build(self, fresh: bool = False) -> None:
+        """Start a build and wait until the next one may start."""
+        self.idle.wait()
+        self.idle.clear()
+        self.number += 1
+        with self.state.condition:
+            self.state.building = True
+        if self.keeper is not None:
+            self.commands.write(json.dumps({"build": self.number, "fresh": fresh}) + "\n")
+            self.commands.flush()
+        else:
+            request = BuildRequest(**{**self.template.__dict__, "number": self.number, "fresh": fresh})
+            build_once(request, self._on_event)
+        self.idle.wait()
+
+    def _watch(self, changes: queue.Queue[set[Path]]) -> None:
+        import watchfiles
+
+        ignored = [str(self.outdir), str(self.doctreedir), str(self.srcdir / "_build")]
+        watch_filter = watchfiles.DefaultFilter(
+            ignore_dirs=(*watchfiles.DefaultFilter.ignore_dirs, *IGNORED_FOLDERS), ignore_paths=ignored
+        )
+        for found in watchfiles.watch(self.srcdir, watch_filter=watch_filter, step=30, debounce=400):
+            changes.put({Path(path) for _, path in found})
+
+    def _needs_restart(self, path: Path) -> bool:
+        try:
+            relative = path.resolve().relative_to(self.srcdir)
+        except ValueError:
+            return False
+        return relative.as_posix() == "conf.py" or (relative.parts[0] == "blogext" and path.suffix == ".py")
+
+    def restart(self) -> None:
+        self.stop()
+        # The same port (the one bound, when the preview was asked for any free one), afresh.
+        argv = [*self.argv, "--fresh", "--port", str(self.port)]
+        os.execv(sys.executable, [sys.executable, "-m", "blogext.preview", *argv])
+
+    def stop(self) -> None:
+        if self.keeper is not None:
+            try:
+                os.kill(self.keeper, signal.SIGTERM)
+                os.waitpid(self.keeper, 0)
+            except (OSError, ChildProcessError):
+                pass
+            self.keeper = None
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m blogext.preview", description=__doc__.split("\n")[0])
+    parser.add_argument("source", nargs="?", default=".", help="the site's source folder (default: .)")
+    parser.add_argument("output", nargs="?", default=None, help="default: SOURCE/_build/preview")
+    parser.add_argument("--doctrees", default=None, help="default: SOURCE/_build/preview-doctrees")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0: a free port (default: 8000)")
+    parser.add_argument("--builder", default="dirhtml")
+    parser.add_argument("--fresh", action="store_true", help="start from a fresh environment (full rebuild)")
+    options = parser.parse_args(argv)
+    source = Path(options.source)
+    options.output = options.output or str(source / "_build" / "preview")
+    options.doctrees = options.doctrees or str(source / "_build" / "preview-doctrees")
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    os.environ.setdefault("BLOG_PREVIEW", "1")
+    preview = Preview(parse(argv), argv)
+    try:
+        preview.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.stop()
+
+
+if __name__ == "__main__":
+    main()

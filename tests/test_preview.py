@@ -1,0 +1,215 @@
+"""The live preview (``nox -s serve``, :mod:`blogext.preview`): one process kept alive between saves.
+
+Each test starts the preview on a copy of the real site, as ``nox -s serve`` does, edits the copy's
+files the way an author saves them, and reads what the preview serves over HTTP (a browser test
+checks that the page reloads by itself).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import copy_site
+from test_notebooks import KERNEL, ZERO_DIVISION, code_cell, markdown_cell, notebook
+
+POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer.md"
+POST_URL = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
+OTHER_URL = "posts/2023/what-a-git/"
+#: Long enough for a build on a loaded CI machine; a passing check returns as soon as it holds.
+PATIENCE = 120.0
+
+
+class Preview:
+    """``python -m blogext.preview`` running on a site; its output is read as it comes."""
+
+    def __init__(self, site: Path, work: Path) -> None:
+        self.site = site
+        self.out = work / "preview"
+        self.log: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "blogext.preview", str(site), str(self.out),
+             "--doctrees", str(work / "preview-doctrees"), "--port", "0"],
+            cwd=site,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )  # fmt: skip
+        threading.Thread(target=self._read, daemon=True).start()
+        found = until(lambda: next((m for line in self.log if (m := re.search(r"serving (\S+)", line))), None))
+        self.url = found[1]
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.log.append(line.rstrip("\n"))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as answer:
+                return answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8")
+        except (urllib.error.URLError, ConnectionError):  # restarting: not listening for a moment
+            return 0, ""
+
+    def page(self, path: str) -> BeautifulSoup:
+        return BeautifulSoup(self.get(path)[1], "html.parser")
+
+    def state(self) -> dict:
+        return json.loads(self.get("_preview/state")[1] or "{}")
+
+    def problems(self, path: str = POST_URL) -> str | None:
+        """The text of the page's problems panel, "" without one, None while nothing is served."""
+        status, html = self.get(path)
+        if status != 200:
+            return None
+        panel = BeautifulSoup(html, "html.parser").find(id="blog-preview-problems")
+        return panel.get_text(" ", strip=True) if panel else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def until(check, timeout: float = PATIENCE):
+    """The first true answer of *check*, asked every 50 ms; fails after *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = check()
+        if answer:
+            return answer
+        time.sleep(0.05)
+    raise AssertionError(f"still not true after {timeout} s: {check}")
+
+
+@pytest.fixture
+def preview(tmp_path):
+    site = copy_site(tmp_path / "site")
+    running = Preview(site, tmp_path)
+    yield running
+    running.stop()
+    assert running.proc.returncode is not None
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text, "utf-8")
+
+
+def test_preview_shows_an_edit_then_the_error_in_the_page_then_the_fix(preview):
+    post = preview.site / POST
+    original = post.read_text("utf-8")
+    assert "Finding my feet" in preview.page(POST_URL).title.get_text()
+    assert preview.problems() == ""
+
+    save(post, original + "\nA sentence saved a moment ago, zebra-mango.\n")
+    until(lambda: "zebra-mango" in preview.get(POST_URL)[1])
+
+    save(post, original.replace("date: 2023-04-30", "date: 2023-02-30"))
+    problems = until(preview.problems)
+    assert POST in problems
+    assert "date '2023-02-30' is not a valid date (expected YYYY-MM-DD)" in problems
+    assert "zebra-mango" in preview.get(POST_URL)[1], "the last good page is still served"
+    assert preview.problems(OTHER_URL) == problems, "every page shows the build's problems"
+
+    save(post, original + "\nFixed, and one more sentence, kiwi-quartz.\n")
+    until(lambda: "kiwi-quartz" in preview.get(POST_URL)[1])
+    until(lambda: preview.problems() == "")
+    assert preview.proc.poll() is None, "the preview kept running through the error"
+
+
+def test_preview_shows_a_warning_with_its_file_and_line_until_the_file_is_fixed(preview):
+    post = preview.site / POST
+    original = post.read_text("utf-8")
+    save(post, original + "\nSee {ref}`a-label-nowhere`.\n")
+    problems = until(preview.problems)
+    line = len(original.splitlines()) + 2
+    assert f"{POST}:{line}: WARNING: undefined label: 'a-label-nowhere'" in problems
+    save(preview.site / "posts/2023/what-a-git.md", (preview.site / "posts/2023/what-a-git.md").read_text() + "\nMore.\n")
+    until(lambda: "More." in preview.get(OTHER_URL)[1])
+    assert "a-label-nowhere" in preview.problems(), "a build that did not read the post keeps its problem"
+    save(post, original)
+    until(lambda: preview.problems() == "")
+
+
+def test_preview_shows_a_notebook_cell_error_until_the_output_is_fixed(preview):
+    post = preview.site / "posts/2023/losses.ipynb"
+    metadata = {**KERNEL, "date": "2023-06-01", "tags": ["Machine Learning"], "category": "Career",
+                "description": "A notebook post."}  # fmt: skip
+    cells = [markdown_cell("# Losses\n\nA notebook."), code_cell("1 / 0", [ZERO_DIVISION])]
+    save(post, notebook(metadata, cells))
+    problems = until(preview.problems)
+    assert "posts/2023/losses.ipynb" in problems
+    assert "ZeroDivisionError" in problems
+    save(post, notebook(metadata, [cells[0], code_cell("1 / 1", [])]))
+    until(lambda: preview.problems() == "")
+    assert preview.get("posts/2023/losses/")[0] == 200
+
+
+def test_preview_reloads_only_the_pages_a_build_wrote(preview):
+    _, html = preview.get(OTHER_URL)
+    seq = int(re.search(r"let seq = (\d+);", html)[1])
+    post = preview.site / POST
+    save(post, post.read_text("utf-8") + "\nA change further down, walrus-piano.\n")
+    edited = json.loads(preview.get(f"_preview/wait?since={seq}&path=/{POST_URL}")[1])
+    assert edited["reload"] is True
+    until(lambda: preview.state()["last"].get("build", 0) >= 2)
+    other = json.loads(preview.get(f"_preview/wait?since={seq}&path=/{OTHER_URL}&timeout=1")[1])
+    assert other["reload"] is False, "a page the build did not write is not reloaded"
+
+
+def test_preview_adds_its_script_and_panel_only_to_what_it_serves(preview):
+    assert "_preview/wait" in preview.get(POST_URL)[1]
+    written = (preview.out / POST_URL / "index.html").read_text("utf-8")
+    assert "_preview" not in written
+    assert "blog-preview-problems" not in written
+
+
+def test_preview_restarts_with_a_full_rebuild_when_conf_py_changes(preview):
+    conf = preview.site / "conf.py"
+    text = conf.read_text("utf-8")
+    assert re.search(r'^html_title = ".*"$', text, flags=re.MULTILINE), "the test needs html_title in conf.py"
+    save(conf, re.sub(r'^html_title = ".*"$', 'html_title = "A Renamed Blog"', text, flags=re.MULTILINE))
+    until(lambda: "A Renamed Blog" in preview.get(OTHER_URL)[1])
+    assert any("restarting" in line for line in preview.log)
+    assert preview.proc.poll() is None
+
+
+def test_preview_restarts_when_an_extension_changes(preview):
+    module = preview.site / "blogext" / "related.py"
+    save(module, module.read_text("utf-8") + "\n# saved by the test\n")
+    until(lambda: any("restarting" in line for line in preview.log))
+    until(lambda: sum("preview: serving" in line for line in preview.log) >= 2)
+    assert preview.get(POST_URL)[0] == 200
+    assert preview.problems() == ""
+
+
+@pytest.mark.browser
+def test_preview_page_reloads_by_itself_after_a_save(preview, browser):
+    post = preview.site / POST
+    page = browser.new_page()
+    try:
+        page.goto(preview.url + POST_URL)
+        page.wait_for_function("typeof fetch === 'function'")
+        time.sleep(0.5)  # the page's wait is open
+        save(post, post.read_text("utf-8") + "\nReloaded without a click, lemon-otter.\n")
+        page.wait_for_function("document.body.innerText.includes('lemon-otter')", timeout=PATIENCE * 1000)
+    finally:
+        page.close()
