@@ -139,27 +139,20 @@ def install_npm_site(session: nox.Session) -> None:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """Live preview: rebuilds on save and reloads the browser; shows drafts, with a banner."""
+    """Live preview: one process rebuilds on save and reloads the page; shows drafts, with a banner.
+
+    ``nox -s serve -- --port 8001`` to serve elsewhere; see ``python -m blogext.preview --help``.
+    """
     install_group(session, "serve")
     install_npm_site(session)
     session.run(
-        "sphinx-autobuild",
-        "-b",
-        "dirhtml",
-        "--port",
-        "8000",
-        "--host",
-        "127.0.0.1",
-        "--watch",
-        "blogext",
-        "--watch",
-        "_templates",
-        "--watch",
-        "_static",
-        "-d",
-        str(BUILD / "preview-doctrees"),
+        "python",
+        "-m",
+        "blogext.preview",
         str(ROOT),
         str(BUILD / "preview"),
+        "--doctrees",
+        str(BUILD / "preview-doctrees"),
         *session.posargs,
         env={"BLOG_PREVIEW": "1"},
     )

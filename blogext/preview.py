@@ -207,17 +207,21 @@ def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], en
     except SystemExit as stop:  # blogext.errors.BuildStopped: the author's mistake, one problem a line
         message = str(stop).strip() or "the build stopped"
         print(message, file=sys.stderr, flush=True)
-        reporter.problems += [Problem(line, None, reporter.phase) for line in message.splitlines() if line.strip()]
+        lines = [line for line in message.splitlines() if line.strip()]
+        reporter.problems += [Problem(line, None, reporter.phase) for line in lines]
     except Exception as error:  # a bug, or Sphinx stopping on the author's input: shown either way
         traceback.print_exc()
-        reporter.problems.append(Problem(f"ERROR: the build stopped: {_stopped(error)}", None, reporter.phase))
+        stopped = f"ERROR: the build stopped: {_stopped(error)}"
+        reporter.problems.append(Problem(stopped, None, reporter.phase))
     event("done", status=status, seconds=round(time.perf_counter() - started, 3))
     return status
 
 
 def _stopped(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
-    return text if type(error).__module__.startswith(("sphinx", "blogext")) else f"{type(error).__name__}: {text}"
+    if type(error).__module__.startswith(("sphinx", "blogext")):
+        return text
+    return f"{type(error).__name__}: {text}"
 
 
 # -- the keeper: Sphinx loaded once, a fork per build ------------------------------------------------------
@@ -261,7 +265,8 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
             command = json.loads(line)
             if command.get("quit"):
                 break
-            request = BuildRequest(**{**template.__dict__, "number": command["build"], "fresh": command["fresh"]})
+            number, fresh = command["build"], command["fresh"]
+            request = BuildRequest(**{**template.__dict__, "number": number, "fresh": fresh})
             if first:  # in this process: the imports a build makes, made once, for every copy to share
                 first = False
                 build_once(request, send)
@@ -386,6 +391,7 @@ _SCRIPT = """(() => {
   wait();
 })();"""
 
+_ITEM_STYLE = "margin:.25rem 0;white-space:pre-wrap;font:13px/1.4 monospace"
 _PANEL_STYLE = (
     "position:sticky;top:0;z-index:10000;max-height:45vh;overflow:auto;margin:0;padding:.75rem 1rem;"
     "background:#fff4f2;color:#5c0f06;border-bottom:3px solid #b42318;font:14px/1.45 system-ui,sans-serif"
@@ -394,20 +400,21 @@ _PANEL_STYLE = (
 
 def _panel(problems: list[str]) -> str:
     items = "".join(
-        f'<li><pre style="margin:.25rem 0;white-space:pre-wrap;font:13px/1.4 monospace">{html.escape(p)}</pre></li>'
-        for p in problems
+        f'<li><pre style="{_ITEM_STYLE}">{html.escape(problem)}</pre></li>' for problem in problems
     )
     count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
     return (
         f'<div id="blog-preview-problems" role="alert" style="{_PANEL_STYLE}">'
         f"<strong>The preview's build has {count}</strong> (the published build would fail). "
-        f"Fix and save; this page reloads.<ul style=\"margin:.25rem 0 0;padding-left:1.25rem\">{items}</ul></div>"
+        "Fix and save; this page reloads."
+        f'<ul style="margin:.25rem 0 0;padding-left:1.25rem">{items}</ul></div>'
     )
 
 
 _WAITING_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Building the preview</title></head>
-<body style="font:16px system-ui,sans-serif;margin:2rem"><p>Building the preview; this page reloads when it is ready.</p>
+<body style="font:16px system-ui,sans-serif;margin:2rem">
+<p>Building the preview; this page reloads when it is ready.</p>
 </body></html>"""
 
 
@@ -521,7 +528,8 @@ class Preview:
         if hasattr(os, "fork"):
             self._start_keeper()  # before any thread starts: a fork copies only the thread that forks
         changes: queue.Queue[set[Path]] = queue.Queue()
-        threading.Thread(target=self._watch, args=(changes,), daemon=True).start()  # saves during the first build count
+        # Watching from now: saves made during the first build are built next.
+        threading.Thread(target=self._watch, args=(changes,), daemon=True).start()
         server = _serve(self.state, self.outdir, self.options.host, self.options.port)
         host, self.port = server.server_address[:2]
         self.url = f"http://{host}:{self.port}/"
@@ -561,9 +569,9 @@ class Preview:
     def _read_events(self) -> None:
         for line in self.events:
             self._on_event(json.loads(line))
-        self.state.apply({"event": "done", "build": self.number, "status": 1, "problems": [
-            {"text": "ERROR: the preview's builder stopped; restart nox -s serve", "doc": None, "phase": "finish"}
-        ]})  # fmt: skip
+        ended = "ERROR: the preview's builder stopped; restart nox -s serve"
+        problem = {"text": ended, "doc": None, "phase": "finish"}
+        self.state.apply({"event": "done", "build": self.number, "status": 1, "problems": [problem]})
         self.idle.set()
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -578,7 +586,8 @@ class Preview:
             if self.keeper is None:
                 self.idle.set()
         elif event["event"] == "written":
-            print(f"preview: build {event['build']} wrote {len(event['pages'])} page(s) in {event['seconds']:.2f} s")
+            pages, seconds = len(event["pages"]), event["seconds"]
+            print(f"preview: build {event['build']} wrote {pages} page(s) in {seconds:.2f} s", flush=True)
         elif event["event"] == "ready":
             self.idle.set()
 

@@ -270,6 +270,8 @@ def test_serve_session_builds_the_preview():
         kwargs for cmd, kwargs in session.runs if (kwargs.get("env") or {}).get("BLOG_PREVIEW") == "1"
     ]
     assert previews, f"no command of the serve session builds the preview: {session.runs}"
+    commands = [cmd for cmd, kwargs in session.runs if (kwargs.get("env") or {}).get("BLOG_PREVIEW") == "1"]
+    assert any("blogext.preview" in cmd for cmd in commands), "the serve session runs the kept-alive preview"
 
 
 # -- a failed build leaves no half-written site --------------------------------------------------------------

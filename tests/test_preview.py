@@ -49,8 +49,7 @@ class Preview:
             start_new_session=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
-        found = until(lambda: next((m for line in self.log if (m := re.search(r"serving (\S+)", line))), None))
-        self.url = found[1]
+        self.url = until(lambda: next(iter(re.findall(r"serving (\S+)", "\n".join(self.log))), None))
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -142,7 +141,8 @@ def test_preview_shows_a_warning_with_its_file_and_line_until_the_file_is_fixed(
     problems = until(preview.problems)
     line = len(original.splitlines()) + 2
     assert f"{POST}:{line}: WARNING: undefined label: 'a-label-nowhere'" in problems
-    save(preview.site / "posts/2023/what-a-git.md", (preview.site / "posts/2023/what-a-git.md").read_text() + "\nMore.\n")
+    other = preview.site / "posts/2023/what-a-git.md"
+    save(other, other.read_text("utf-8") + "\nMore.\n")
     until(lambda: "More." in preview.get(OTHER_URL)[1])
     assert "a-label-nowhere" in preview.problems(), "a build that did not read the post keeps its problem"
     save(post, original)
