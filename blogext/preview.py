@@ -208,6 +208,8 @@ def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], en
         message = str(stop).strip() or "the build stopped"
         print(message, file=sys.stderr, flush=True)
         lines = [line for line in message.splitlines() if line.strip()]
+        if len(lines) > 1 and lines[0].endswith(":"):  # "Post check failed! 2 problems; ...:", then each
+            lines = lines[1:]
         reporter.problems += [Problem(line, None, reporter.phase) for line in lines]
     except Exception as error:  # a bug, or Sphinx stopping on the author's input: shown either way
         traceback.print_exc()
