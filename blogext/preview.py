@@ -438,7 +438,8 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         if url.path == OWN + "state":
             with self.state.condition:
-                data = {"seq": self.state.seq, "problems": self.state.problems(), "last": self.state.last}
+                data = {"seq": self.state.seq, "problems": self.state.problems(), "last": self.state.last,
+                        "building": self.state.building}  # fmt: skip
             self._send(200, "application/json", json.dumps(data).encode())
             return
         super().do_GET()

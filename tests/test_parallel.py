@@ -32,3 +32,18 @@ def test_parallel_incremental_build_equals_serial_clean_build(tmp_path):
     assert not problems, "an incremental -j 2 build differs from a clean serial build:\n" + "\n\n".join(
         problems
     )
+
+
+def test_parallel_incremental_build_after_adding_a_post_equals_serial_clean_build(tmp_path):
+    src = make_site("incremental", tmp_path / "src")
+    assert_clean(run_sphinx(src, tmp_path / "parallel", "-j", "2"))
+    (src / "posts/2024/eta.md").write_text(
+        "---\ndate: 2024-06-30\ntags: [MLOps]\ncategory: Notes\ndescription: Added last.\n---\n\n"
+        "# Eta\n\nA post added last.\n",
+        "utf-8",
+    )
+    parallel = assert_clean(run_sphinx(src, tmp_path / "parallel", "-j", "2"))
+    assert (parallel.outdir / "posts/2024/eta/index.html").is_file()
+    serial = assert_clean(run_sphinx(src, tmp_path / "serial"))
+    problems = tree_differences(parallel.outdir, serial.outdir)
+    assert not problems, "adding a post, -j 2, differs from a clean serial build:\n" + "\n\n".join(problems)

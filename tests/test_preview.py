@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import copy_site
+from conftest import assert_clean, copy_site, run_sphinx
+from test_incremental import tree_differences
 from test_notebooks import KERNEL, ZERO_DIVISION, code_cell, markdown_cell, notebook
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer.md"
@@ -29,6 +30,13 @@ POST_URL = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
 OTHER_URL = "posts/2023/what-a-git/"
 #: Long enough for a build on a loaded CI machine; a passing check returns as soon as it holds.
 PATIENCE = 120.0
+#: This process's environment without the host's URLs, as ``run_sphinx`` builds.
+CLEAN_ENVIRON = {
+    name: value
+    for name, value in os.environ.items()
+    if name
+    not in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL", "BLOG_PAGES_REPOSITORY", "BLOG_CANONICAL_URL")
+}
 
 
 class Preview:
@@ -45,7 +53,7 @@ class Preview:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
+            env={**CLEAN_ENVIRON, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
             start_new_session=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
@@ -213,3 +221,23 @@ def test_preview_page_reloads_by_itself_after_a_save(preview, browser):
         page.wait_for_function("document.body.innerText.includes('lemon-otter')", timeout=PATIENCE * 1000)
     finally:
         page.close()
+
+
+def test_preview_builds_after_an_edit_and_a_new_post_equal_a_clean_build(preview, tmp_path):
+    post = preview.site / POST
+    save(post, post.read_text("utf-8") + "\nOne more paragraph, heron-violet.\n")
+    until(lambda: "heron-violet" in preview.get(POST_URL)[1])
+    added = preview.site / "posts/2023/a-new-post.md"
+    save(
+        added,
+        "---\ndate: 2023-07-01\ntags: [Git]\ncategory: Career\ndescription: New.\n---\n\n"
+        "# A new post\n\nText.\n",
+    )
+    until(lambda: preview.get("posts/2023/a-new-post/")[0] == 200)
+    until(lambda: preview.state().get("building") is False)
+    time.sleep(1.0)
+    assert preview.state()["building"] is False, "no build is pending: the last was the new post's"
+    preview.stop()
+    clean = assert_clean(run_sphinx(preview.site, tmp_path / "clean", env={"BLOG_PREVIEW": "1"}))
+    problems = tree_differences(preview.out, clean.outdir)
+    assert not problems, "the preview differs from a clean build:\n" + "\n\n".join(problems)
