@@ -27,24 +27,76 @@ FIRST_BUILD_SECONDS = 1800.0
 EDIT_SECONDS = 120.0
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.status, answer.read().decode("utf-8")
-    except urllib.error.HTTPError as error:
-        return error.code, ""
-    except (urllib.error.URLError, ConnectionError):
-        return 0, ""
+class RunningPreview:
+    """``python -m blogext.preview`` started on *site* (output and doctrees in *work*), as ``nox -s
+    serve`` starts it, on a free port; its output is collected as it comes (:attr:`log`)."""
+
+    def __init__(
+        self, site: Path, work: Path, env: dict[str, str], timeout: float = FIRST_BUILD_SECONDS
+    ) -> None:
+        self.site = site
+        self.out = work / "preview"
+        self.log: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "blogext.preview", str(site), str(self.out),
+             "--doctrees", str(work / "preview-doctrees"), "--port", "0"],
+            cwd=site,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**env, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )  # fmt: skip
+        threading.Thread(target=self._read, daemon=True).start()
+        started = time.perf_counter()
+        self.url = until(self._served_url, timeout, "start", poll=0.05)
+        if self.proc.poll() is not None:
+            raise RuntimeError("the preview stopped:\n" + "\n".join(self.log[-40:]))
+        #: Seconds from the start to serving: the first build.
+        self.first_build = time.perf_counter() - started
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.log.append(line.rstrip("\n"))
+
+    def _served_url(self) -> str | bool:
+        found = re.findall(r"serving (\S+)", "\n".join(self.log))
+        return found[0] if found else self.proc.poll() is not None
+
+    def get(self, path: str) -> tuple[int, str]:
+        """The status and text of what the preview serves at *path*; status 0 while it is not listening."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as answer:
+                return answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, ConnectionError):  # restarting: not listening for a moment
+            return 0, ""
+
+    def state(self) -> dict:
+        """The preview's state: ``building``, ``problems``, ``last`` (the last build), ``seq``."""
+        status, text = self.get("_preview/state")
+        return json.loads(text) if status == 200 else {}
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
 
 
-def _until(check, timeout: float, what: str, poll: float = 0.01):
+def until(check, timeout: float, what: str = "", poll: float = 0.01):
+    """The first true answer of *check*, asked every *poll* seconds; an error after *timeout*."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         answer = check()
         if answer:
             return answer
         time.sleep(poll)
-    raise RuntimeError(f"the preview did not {what} within {timeout:.0f} s")
+    raise AssertionError(f"still not true after {timeout:.0f} s: {what or check}")
 
 
 def time_preview(site: Path, work: Path, posts: list[str], env: dict[str, str]) -> tuple[float, list[float]]:
@@ -52,58 +104,22 @@ def time_preview(site: Path, work: Path, posts: list[str], env: dict[str, str]) 
 
     *posts*: the source paths (relative to *site*) of the posts to edit, one edit each.
     """
-    log: list[str] = []
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "blogext.preview", str(site), str(work / "preview"),
-         "--doctrees", str(work / "preview-doctrees"), "--port", "0"],
-        cwd=site,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**env, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,
-    )  # fmt: skip
-
-    def read() -> None:
-        log.extend(line.rstrip("\n") for line in proc.stdout)
-
-    threading.Thread(target=read, daemon=True).start()
-    started = time.perf_counter()
+    preview = RunningPreview(site, work, env)
     try:
-        url = _until(
-            lambda: next(iter(re.findall(r"serving (\S+)", "\n".join(log))), None) or proc.poll() is not None,
-            FIRST_BUILD_SECONDS,
-            "start",
-            poll=0.1,
-        )
-        if proc.poll() is not None:
-            raise RuntimeError("the preview stopped:\n" + "\n".join(log[-40:]))
-        first = time.perf_counter() - started
-
-        def state() -> dict:
-            status, text = _get(url + "_preview/state")
-            return json.loads(text) if status == 200 else {}
-
         times = []
         for path in posts:
-            _until(lambda: state().get("building") is False, EDIT_SECONDS, "finish its build")
+            until(lambda: preview.state().get("building") is False, EDIT_SECONDS, "finish its build")
             source = site / path
-            page = url + re.sub(r"\.(md|ipynb)$", "/", path)
+            page = re.sub(r"\.(md|ipynb)$", "/", path)
             marker = f"preview-edit-{time.time_ns()}"
             text = source.read_text("utf-8")
             saved = time.perf_counter()
             source.write_text(text.rstrip("\n") + f"\n\nAn edit saved in the preview, {marker}.\n", "utf-8")
-            _until(lambda m=marker, p=page: m in _get(p)[1], EDIT_SECONDS, "serve the edit")
+            until(lambda m=marker, p=page: m in preview.get(p)[1], EDIT_SECONDS, "serve the edit")
             times.append(time.perf_counter() - saved)
-        problems = state().get("problems")
+        problems = preview.state().get("problems")
         if problems:
             raise RuntimeError("the preview's builds had problems:\n" + "\n".join(problems))
-        return first, times
+        return preview.first_build, times
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        preview.stop()

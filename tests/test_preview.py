@@ -10,20 +10,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import assert_clean, copy_site, run_sphinx
+from conftest import REPO, assert_clean, copy_site, run_sphinx
 from test_incremental import tree_differences
 from test_notebooks import KERNEL, ZERO_DIVISION, code_cell, markdown_cell, notebook
+
+sys.path.insert(0, str(REPO))
+from bench.preview import RunningPreview  # noqa: E402
+from bench.preview import until as wait_until  # noqa: E402
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer.md"
 POST_URL = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
@@ -39,44 +38,14 @@ CLEAN_ENVIRON = {
 }
 
 
-class Preview:
-    """``python -m blogext.preview`` running on a site; its output is read as it comes."""
+class Preview(RunningPreview):
+    """The preview, started as ``nox -s serve`` starts it, with what the tests read of it."""
 
     def __init__(self, site: Path, work: Path) -> None:
-        self.site = site
-        self.out = work / "preview"
-        self.log: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "blogext.preview", str(site), str(self.out),
-             "--doctrees", str(work / "preview-doctrees"), "--port", "0"],
-            cwd=site,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**CLEAN_ENVIRON, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
-            start_new_session=True,
-        )  # fmt: skip
-        threading.Thread(target=self._read, daemon=True).start()
-        self.url = until(lambda: next(iter(re.findall(r"serving (\S+)", "\n".join(self.log))), None))
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.log.append(line.rstrip("\n"))
-
-    def get(self, path: str) -> tuple[int, str]:
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=30) as answer:
-                return answer.status, answer.read().decode("utf-8")
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8")
-        except (urllib.error.URLError, ConnectionError):  # restarting: not listening for a moment
-            return 0, ""
+        super().__init__(site, work, CLEAN_ENVIRON, timeout=PATIENCE)
 
     def page(self, path: str) -> BeautifulSoup:
         return BeautifulSoup(self.get(path)[1], "html.parser")
-
-    def state(self) -> dict:
-        return json.loads(self.get("_preview/state")[1] or "{}")
 
     def problems(self, path: str = POST_URL) -> str | None:
         """The text of the page's problems panel, "" without one, None while nothing is served."""
@@ -86,25 +55,10 @@ class Preview:
         panel = BeautifulSoup(html, "html.parser").find(id="blog-preview-problems")
         return panel.get_text(" ", strip=True) if panel else ""
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
 
 def until(check, timeout: float = PATIENCE):
     """The first true answer of *check*, asked every 50 ms; fails after *timeout* seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = check()
-        if answer:
-            return answer
-        time.sleep(0.05)
-    raise AssertionError(f"still not true after {timeout} s: {check}")
+    return wait_until(check, timeout, poll=0.05)
 
 
 @pytest.fixture
