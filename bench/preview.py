@@ -32,14 +32,14 @@ class RunningPreview:
     serve`` starts it, on a free port; its output is collected as it comes (:attr:`log`)."""
 
     def __init__(
-        self, site: Path, work: Path, env: dict[str, str], timeout: float = FIRST_BUILD_SECONDS
+        self, site: Path, work: Path, env: dict[str, str], timeout: float = FIRST_BUILD_SECONDS, *options: str
     ) -> None:
         self.site = site
         self.out = work / "preview"
         self.log: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "blogext.preview", str(site), str(self.out),
-             "--doctrees", str(work / "preview-doctrees"), "--port", "0"],
+             "--doctrees", str(work / "preview-doctrees"), "--port", "0", *options],
             cwd=site,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

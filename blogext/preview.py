@@ -540,7 +540,7 @@ class Preview:
 
     def start(self) -> None:
         self.outdir.mkdir(parents=True, exist_ok=True)
-        if hasattr(os, "fork"):
+        if hasattr(os, "fork") and not self.options.no_fork:
             self._start_keeper()  # before any thread starts: a fork copies only the thread that forks
         changes: queue.Queue[set[Path]] = queue.Queue()
         # Watching from now: saves made during the first build are built next.
@@ -669,6 +669,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000, help="0: a free port (default: 8000)")
     parser.add_argument("--builder", default="dirhtml")
     parser.add_argument("--fresh", action="store_true", help="start from a fresh environment (full rebuild)")
+    parser.add_argument(
+        "--no-fork", action="store_true", help="build in the serving process (as without fork)"
+    )
     options = parser.parse_args(argv)
     source = Path(options.source)
     options.output = options.output or str(source / "_build" / "preview")

@@ -41,8 +41,8 @@ CLEAN_ENVIRON = {
 class Preview(RunningPreview):
     """The preview, started as ``nox -s serve`` starts it, with what the tests read of it."""
 
-    def __init__(self, site: Path, work: Path) -> None:
-        super().__init__(site, work, CLEAN_ENVIRON, timeout=PATIENCE)
+    def __init__(self, site: Path, work: Path, *options: str) -> None:
+        super().__init__(site, work, CLEAN_ENVIRON, PATIENCE, *options)
 
     def page(self, path: str) -> BeautifulSoup:
         return BeautifulSoup(self.get(path)[1], "html.parser")
@@ -195,3 +195,19 @@ def test_preview_builds_after_an_edit_and_a_new_post_equal_a_clean_build(preview
     clean = assert_clean(run_sphinx(preview.site, tmp_path / "clean", env={"BLOG_PREVIEW": "1"}))
     problems = tree_differences(preview.out, clean.outdir)
     assert not problems, "the preview differs from a clean build:\n" + "\n\n".join(problems)
+
+
+def test_preview_without_fork_builds_in_the_serving_process_and_shows_edits(tmp_path):
+    site = copy_site(tmp_path / "site")
+    preview = Preview(site, tmp_path, "--no-fork")
+    try:
+        post = site / POST
+        original = post.read_text("utf-8")
+        save(post, original + "\nBuilt without a fork, yak-saffron.\n")
+        until(lambda: "yak-saffron" in preview.get(POST_URL)[1])
+        save(post, original.replace("date: 2023-04-30", "date: 2023-02-30"))
+        assert "2023-02-30" in until(preview.problems)
+        save(post, original)
+        until(lambda: preview.problems() == "")
+    finally:
+        preview.stop()
