@@ -322,6 +322,8 @@ class State:
     build_problems: dict[str, list[str]] = field(default_factory=dict)
     last: dict[str, Any] = field(default_factory=dict)
     condition: threading.Condition = field(default_factory=threading.Condition)
+    #: Tells a page served before a restart (which starts counting builds again) to reload.
+    instance: str = field(default_factory=lambda: str(time.time_ns()))
 
     def problems(self) -> list[str]:
         listed: list[str] = []
@@ -393,9 +395,11 @@ def _normal(url: str) -> str:
 
 _SCRIPT = """(() => {
   let seq = %d;
+  const instance = "%s";
   async function wait() {
     try {
-      const answer = await fetch(`/_preview/wait?since=${seq}&path=${encodeURIComponent(location.pathname)}`);
+      const path = encodeURIComponent(location.pathname);
+      const answer = await fetch(`/_preview/wait?since=${seq}&instance=${instance}&path=${path}`);
       const data = await answer.json();
       if (data.reload) { location.reload(); return; }
       seq = data.seq;
@@ -446,6 +450,9 @@ class _Handler(SimpleHTTPRequestHandler):
         if url.path == OWN + "wait":
             query = parse_qs(url.query)
             since = int((query.get("since") or ["0"])[0] or 0)
+            if (query.get("instance") or [""])[0] != self.state.instance:  # served before a restart
+                self._send(200, "application/json", json.dumps({"reload": True}).encode())
+                return
             timeout = min(float((query.get("timeout") or [WAIT_SECONDS])[0]), WAIT_SECONDS)
             answer = self.state.wait(since, (query.get("path") or ["/"])[0], timeout)
             self._send(200, "application/json", json.dumps(answer).encode())
@@ -487,7 +494,7 @@ class _Handler(SimpleHTTPRequestHandler):
         with self.state.condition:
             seq, problems = self.state.seq, self.state.problems()
         text = body.decode("utf-8", "replace")
-        script = f"<script>{_SCRIPT % seq}</script>"
+        script = f"<script>{_SCRIPT % (seq, self.state.instance)}</script>"
         panel = _panel(problems) if problems else ""
         opening = re.search(r"<body[^>]*>", text, flags=re.IGNORECASE)
         if opening and panel:

@@ -130,10 +130,12 @@ def test_preview_reloads_only_the_pages_a_build_wrote(preview):
     seq = int(re.search(r"let seq = (\d+);", html)[1])
     post = preview.site / POST
     save(post, post.read_text("utf-8") + "\nA change further down, walrus-piano.\n")
-    edited = json.loads(preview.get(f"_preview/wait?since={seq}&path=/{POST_URL}")[1])
+    instance = re.search(r'const instance = "(\d+)";', html)[1]
+    edited = json.loads(preview.get(f"_preview/wait?since={seq}&instance={instance}&path=/{POST_URL}")[1])
     assert edited["reload"] is True
     until(lambda: preview.state()["last"].get("build", 0) >= 2)
-    other = json.loads(preview.get(f"_preview/wait?since={seq}&path=/{OTHER_URL}&timeout=1")[1])
+    asked = f"_preview/wait?since={seq}&instance={instance}&path=/{OTHER_URL}&timeout=1"
+    other = json.loads(preview.get(asked)[1])
     assert other["reload"] is False, "a page the build did not write is not reloaded"
 
 
@@ -152,6 +154,13 @@ def test_preview_restarts_with_a_full_rebuild_when_conf_py_changes(preview):
     until(lambda: "A Renamed Blog" in preview.get(OTHER_URL)[1])
     assert any("restarting" in line for line in preview.log)
     assert preview.proc.poll() is None
+
+
+def test_preview_tells_pages_served_before_a_restart_to_reload(preview):
+    _, html = preview.get(OTHER_URL)
+    seq = int(re.search(r"let seq = (\d+);", html)[1])
+    stale = json.loads(preview.get(f"_preview/wait?since={seq}&instance=1&path=/{OTHER_URL}&timeout=1")[1])
+    assert stale["reload"] is True
 
 
 def test_preview_restarts_when_an_extension_changes(preview):
