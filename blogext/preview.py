@@ -465,9 +465,6 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
-    def do_HEAD(self) -> None:  # noqa: N802 - the base class's name
-        self.do_GET()
-
     def send_head(self):  # type: ignore[override]
         path = Path(self.translate_path(self.path))
         if path.is_dir():
@@ -627,8 +624,12 @@ class Preview:
         with self.state.condition:
             self.state.building = True
         if self.keeper is not None:
-            self.commands.write(json.dumps({"build": self.number, "fresh": fresh}) + "\n")
-            self.commands.flush()
+            try:
+                self.commands.write(json.dumps({"build": self.number, "fresh": fresh}) + "\n")
+                self.commands.flush()
+            except OSError:  # the keeper is gone (it crashed): start again, afresh
+                print("preview: the builder stopped; restarting", flush=True)
+                self.restart()
         else:
             request = BuildRequest(**{**self.template.__dict__, "number": self.number, "fresh": fresh})
             build_once(request, self._on_event)

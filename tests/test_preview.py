@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -170,6 +171,17 @@ def test_preview_restarts_when_an_extension_changes(preview):
     until(lambda: sum("preview: serving" in line for line in preview.log) >= 2)
     assert preview.get(POST_URL)[0] == 200
     assert preview.problems() == ""
+
+
+def test_preview_starts_again_when_its_builder_dies(preview):
+    children = Path(f"/proc/{preview.proc.pid}/task/{preview.proc.pid}/children").read_text().split()
+    assert len(children) == 1, "one keeper process"
+    os.kill(int(children[0]), signal.SIGKILL)
+    assert "builder stopped" in until(preview.problems)
+    post = preview.site / POST
+    save(post, post.read_text("utf-8") + "\nSaved after the builder died, ibis-copper.\n")
+    until(lambda: "ibis-copper" in preview.get(POST_URL)[1])
+    until(lambda: preview.problems() == "")
 
 
 @pytest.mark.browser
