@@ -22,6 +22,8 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.domains import Domain
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, is_directive_registered, is_role_registered
 
@@ -52,8 +54,45 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "sphinxcontrib-mermaid": ("sphinxcontrib.mermaid", ("mermaid",), ()),
     "sphinx-tabs": ("sphinx_tabs.tabs", ("tabs", "tab", "group-tab", "code-tab"), ()),
     "sphinx-togglebutton": ("sphinx_togglebutton", ("toggle",), ()),
-    "sphinx-proof": ("sphinx_proof", ("prf:theorem", "prf:proof", "prf:lemma", "prf:definition"), ()),
-    "sphinx-exercise": ("sphinx_exercise", ("exercise", "solution"), ()),
+    "sphinx-proof": (
+        "sphinx_proof",
+        tuple(
+            f"prf:{name}"
+            for name in (
+                "algorithm",
+                "assumption",
+                "axiom",
+                "conjecture",
+                "corollary",
+                "criterion",
+                "definition",
+                "example",
+                "lemma",
+                "notation",
+                "observation",
+                "proof",
+                "property",
+                "proposition",
+                "remark",
+                "theorem",
+            )
+        ),
+        ("prf:ref",),
+    ),
+    "sphinx-exercise": (
+        "sphinx_exercise",
+        ("exercise", "solution", "exercise-start", "exercise-end", "solution-start", "solution-end"),
+        (),
+    ),
+    "sphinx-examples": ("sphinx_examples", ("example",), ()),
+    "sphinx-book-theme": ("sphinx_book_theme", ("margin",), ()),
+    "sphinx-panels": ("sphinx_panels", ("panels", "tabbed", "link-button"), ()),
+    "sphinx-jinja": ("sphinx_jinja", ("jinja",), ()),
+    "sphinx-external-toc": ("sphinx_external_toc", ("tableofcontents",), ()),
+    "sphinxcontrib-video": ("sphinxcontrib.video", ("video",), ()),
+    "sphinxext-altair": ("sphinxext_altair.altairplot", ("altair-plot",), ()),
+    "bokeh": ("bokeh.sphinxext.bokeh_plot", ("bokeh-plot",), ()),
+    "ipython": ("IPython.sphinxext.ipython_directive", ("ipython",), ()),
     "sphinxcontrib-youtube": ("sphinxcontrib.youtube", ("youtube", "vimeo"), ()),
     "sphinx-issues": ("sphinx_issues", (), ("issue", "pr", "user", "commit", "cve", "cwe")),
     "jupyter-sphinx": ("jupyter_sphinx", ("jupyter-execute", "jupyter-kernel", "thebe-button"), ()),
@@ -128,16 +167,61 @@ def _stand_in_role(name: str, package: str, extension: str):
     return role
 
 
+def _stand_in_domain(prefix: str, directive_names: dict, role_names: dict) -> type[Domain]:
+    """A domain named *prefix* (``prf`` of ``prf:ref``) holding stand-ins. Without it Sphinx warns
+    "unknown role name: prf:ref" without naming the file, then looks the name up without its prefix
+    in the standard domain, where ``ref`` is Sphinx's own role: ``{prf:ref}`` would silently be
+    ``{ref}``, and fail, if at all, as an undefined label."""
+
+    class StandInDomain(Domain):
+        name = prefix
+        label = f"{prefix} (not available on this site)"
+        directives = directive_names
+        roles = role_names
+        initial_data: dict[str, Any] = {}
+
+        def clear_doc(self, docname: str) -> None:
+            pass
+
+        def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
+            pass
+
+    return StandInDomain
+
+
+def _prefixed(name: str, app: Sphinx) -> tuple[str, str] | None:
+    """(prefix, name) of a name such as ``prf:ref`` whose prefix no extension registered as a domain."""
+    prefix, colon, short = name.partition(":")
+    return (prefix, short) if colon and prefix not in app.registry.domains else None
+
+
+def _add_stand_in_domains(app: Sphinx, config: Config) -> None:
+    """Domains are made with the environment, before ``builder-inited``: added when the config is
+    read, after every extension's ``setup``."""
+    domains: dict[str, tuple[dict, dict]] = {}
+    for package, (extension, directive_names, role_names) in PACKAGES.items():
+        for name in directive_names:
+            if split := _prefixed(name, app):
+                stand_in = _stand_in_directive(name, package, extension)
+                domains.setdefault(split[0], ({}, {}))[0][split[1]] = stand_in
+        for name in role_names:
+            if split := _prefixed(name, app):
+                domains.setdefault(split[0], ({}, {}))[1][split[1]] = _stand_in_role(name, package, extension)
+    for prefix, (directive_names, role_names) in domains.items():
+        app.add_domain(_stand_in_domain(prefix, directive_names, role_names))
+
+
 def _add_stand_ins(app: Sphinx) -> None:
     for package, (extension, directive_names, role_names) in PACKAGES.items():
         for name in directive_names:
-            if not is_directive_registered(name):
+            if ":" not in name and not is_directive_registered(name):
                 app.add_directive(name, _stand_in_directive(name, package, extension))
         for name in role_names:
-            if not is_role_registered(name):
+            if ":" not in name and not is_role_registered(name):
                 app.add_role(name, _stand_in_role(name, package, extension))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _add_stand_in_domains, priority=blogext.MARKUP_HINTS)
     app.connect("builder-inited", _add_stand_ins, priority=blogext.MARKUP_HINTS)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
