@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +192,24 @@ def test_equation_with_math_inside_text_publishes_no_raw_tex(site_copy, tmp_path
     assert block is not None
     assert "$" not in block.get_text() and "\\mathbf" not in block.get_text()
     assert block.find("mi", attrs={"mathvariant": "bold"}) is not None
+
+
+def test_text_notebook_that_is_not_executed_fails_naming_the_post(site_copy, tmp_path):
+    write(
+        site_copy,
+        "posts/2024/text-notebook.md",
+        POST.replace(
+            "description:",
+            "jupytext: {text_representation: {format_name: myst}}\n"
+            "kernelspec: {name: python3, display_name: Python 3}\ndescription:",
+        )
+        + "\n# Executed elsewhere\n\nIntro.\n\n```{code-cell} ipython3\nprint(1 + 1)\n```\n\n"
+        + "```{code-cell} ipython3\n2 * 3\n```\n",
+    )
+    stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
+    assert re.search(
+        r"posts/2024/text-notebook\.md:\d+: WARNING: text notebook's 2 code cell\(s\) are not executed "
+        r"\(execution mode 'off'\), so its page would show their code without any output \(expected "
+        r"'mystnb: \{execution_mode: cache\}' in its front matter.*\[blog\.notebooks\]",
+        stderr,
+    ), stderr
