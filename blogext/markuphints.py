@@ -11,6 +11,11 @@ extension to add::
     sphinx-design (expected 'sphinx_design' in conf.py's extensions, and sphinx-design in
     pyproject.toml's site group)
 
+A prefixed name (``{prf:ref}``, ``{prf:theorem}``) whose prefix no extension registered
+gets its stand-in in a stand-in domain of that prefix, made when the config is read:
+without it Sphinx would warn without naming the file, and then take ``{prf:ref}`` for
+its own ``{ref}``.
+
 Names no well-known package provides (a role private to another site) keep
 MyST's own warning, which names the file too. Either fails the strict build.
 """
