@@ -22,6 +22,8 @@ MyST's own warning, which names the file too. Either fails the strict build.
 
 from __future__ import annotations
 
+import logging as logging_std
+import re
 from typing import Any
 
 from docutils import nodes
@@ -232,7 +234,59 @@ def _add_stand_ins(app: Sphinx) -> None:
                 app.add_role(name, _stand_in_role(name, package, extension))
 
 
+class _UnknownPrefixFilter(logging_std.Filter):
+    """Sphinx's own warning for a prefixed name whose prefix no extension registered and no
+    well-known package provides (``{myteam:ref}``, private to another site) names no file, and
+    Sphinx then looks the name up without its prefix: ``{myteam:ref}`` is taken for ``{ref}``.
+    This filter gives the warning the file being read, the blog's type and what was expected."""
+
+    app: Sphinx | None = None
+
+    def _sphinx_has(self, kind: str, name: str) -> bool:
+        """Whether Sphinx's standard domain has a role or directive *name*, which it would use instead."""
+        std = self.app.env.domains.standard_domain
+        return (std.role(name) if kind == "role" else std.directive(name)) is not None
+
+    def filter(self, record: logging_std.LogRecord) -> bool:
+        app = self.app
+        if app is None or getattr(record, "location", None) is not None:
+            return True
+        match = _SPHINX_UNKNOWN.match(record.getMessage())
+        docname = getattr(getattr(app.env, "current_document", None), "docname", None) if app.env else None
+        if not match or not docname:
+            return True
+        kind, name = match.groups()
+        prefix, _, short = name.partition(":")
+        record.msg = (
+            f"{kind} {name!r} is not available on this site: no extension here provides the prefix "
+            f"{prefix!r}, nor does a package the blog knows (expected a {kind} of this site's extensions; "
+            f"one private to another site's own extension must be rewritten"
+            + (f"; Sphinx would take it for its own {short!r})" if self._sphinx_has(kind, short) else ")")
+        )
+        record.args = ()
+        record.location = (docname, None)
+        record.type, record.subtype = "blog", "markup"
+        return True
+
+
+_SPHINX_UNKNOWN = re.compile(r"unknown (role|directive) name: (\S+)$")
+_UNKNOWN_PREFIX = _UnknownPrefixFilter()
+
+
+def _watch_unknown_prefixes(app: Sphinx) -> None:
+    _UNKNOWN_PREFIX.app = app
+    logging_std.getLogger("sphinx.sphinx.util.docutils").addFilter(_UNKNOWN_PREFIX)  # once: same object
+
+
+def _stop_watching(app: Sphinx, exception: BaseException | None) -> None:
+    """Another build in this process (the tests, the preview) may be of a site without this module."""
+    logging_std.getLogger("sphinx.sphinx.util.docutils").removeFilter(_UNKNOWN_PREFIX)
+    _UNKNOWN_PREFIX.app = None
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _watch_unknown_prefixes)
+    app.connect("build-finished", _stop_watching)
     app.connect("config-inited", _add_stand_in_domains, priority=blogext.MARKUP_HINTS)
     app.connect("builder-inited", _add_stand_ins, priority=blogext.MARKUP_HINTS)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -213,3 +213,22 @@ def test_text_notebook_that_is_not_executed_fails_naming_the_post(site_copy, tmp
         r"'mystnb: \{execution_mode: cache\}' in its front matter.*\[blog\.notebooks\]",
         stderr,
     ), stderr
+
+
+def test_prefixed_role_of_an_unknown_package_names_the_file_and_is_not_taken_for_sphinx_ref(
+    site_copy, tmp_path
+):
+    write(
+        site_copy,
+        "posts/2024/private.md",
+        POST + "# Private roles\n\nIntro.\n\n(my-label)=\n## Section\n\nSee {myteam:ref}`my-label`.\n",
+    )
+    built = run_sphinx(site_copy, tmp_path / "out", env=TODAY)
+    stderr = failed(built)
+    assert (
+        "posts/2024/private.md: WARNING: role 'myteam:ref' is not available on this site: no extension here "
+        "provides the prefix 'myteam', nor does a package the blog knows (expected a role of this site's "
+        "extensions; one private to another site's own extension must be rewritten; Sphinx would take it "
+        "for its own 'ref') [blog.markup]"
+    ) in stderr
+    assert all("posts/2024/private.md" in line for line in built.warnings), built.warnings
