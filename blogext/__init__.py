@@ -101,7 +101,8 @@ EXCLUDE_UNPUBLISHED = 450
 MATH_TITLES = 400
 #: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
 NOTEBOOK_FOLDERS = 600
-#: builder-inited: stand-ins for well-known packages' directives, after extensions have added their own.
+#: builder-inited: stand-ins for well-known packages' directives, after extensions have added their own;
+#: config-inited: the same for prefixed names (``prf:ref``), as domains, after other listeners' domains.
 MARKUP_HINTS = 900
 #: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it,
 SLIM_ABLOG_COPY = 700

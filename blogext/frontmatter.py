@@ -69,7 +69,7 @@ from blogext.errors import BuildStopped
 logger = logging.getLogger(__name__)
 
 #: Bump when what :func:`parse_post` finds changes, so that older caches are not used.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: The cache of parsed posts, in the doctree folder.
 CACHE_FILE = "blogext-frontmatter.json"
 
@@ -152,6 +152,9 @@ _LITERAL_DIRECTIVES = {
     "parsed-literal",
 }
 _IMAGE_DIRECTIVES = {"image", "figure"}
+# ABlog's own way to make a page a post, as other ABlog sites write it: here the front matter
+# makes a post, and a second post in one file would have ABlog loop for ever looking for its section.
+_ABLOG_POST_DIRECTIVES = {"post"}
 
 
 class FrontMatterError(BuildStopped):
@@ -481,6 +484,8 @@ def _scan_body(md, text: str, offset: int = 0) -> Iterator[tuple[str, str, int]]
             name = name[1:].strip()
             if name in _IMAGE_DIRECTIVES and argument.strip():
                 yield "image", argument.strip(), line
+            if name in _ABLOG_POST_DIRECTIVES:
+                yield "post-directive", f"{name} {argument.strip()}".strip(), line
             if name not in _LITERAL_DIRECTIVES:
                 body, skipped = _directive_body(token.content)
                 yield from (item for item in _scan_body(md, body, line + skipped) if item[0] != "h1")
@@ -536,18 +541,31 @@ class ParsedPost:
     scanned: bool = True  #: False when the body could not be read at all (not UTF-8)
 
 
+def _post_directive_problem(value: str, line: int, cell: int | None) -> str:
+    name, _, argument = value.partition(" ")
+    date = f", as 'date: {argument}'" if argument else ""
+    return (
+        f"directive {{{name}}} {_at(line, cell)} is ABlog's way to make a page a post, which this site "
+        f"does not use (expected the date, tags and category in the front matter{date}, and no "
+        f"{{{name}}} directive)"
+    )
+
+
 def _body_items(md, text: str, relpath: str, cell: int | None = None):
-    """The titles and local links of the Markdown *text* (a post's, or a notebook cell's)."""
+    """The titles, local links and problems of the Markdown *text* (a post's, or a notebook cell's)."""
     titles: list[tuple] = []
     links: list[Link] = []
+    problems: list[str] = []
     for kind, value, line in _scan_body(md, text):
-        if kind == "h1":
+        if kind == "post-directive":
+            problems.append(_post_directive_problem(value, line, cell))
+        elif kind == "h1":
             titles.append((value, line) if cell is None else (value, line, cell))
         elif kind == "image" and "*" not in value and not _SCHEME.match(value) and not value.startswith("//"):
             links.append(Link("image", value, line, _resolve(value, relpath), cell))
         elif kind == "link" and _is_local_file(value):
             links.append(Link("link", value, line, _resolve(value, relpath), cell))
-    return titles, links
+    return titles, links, problems
 
 
 def parse_notebook(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost:
@@ -587,9 +605,10 @@ def parse_notebook(data: bytes, relpath: str, config: Config, md=None) -> Parsed
             continue
         source = cell.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
-        more_titles, more_links = _body_items(md, text, relpath, index)
+        more_titles, more_links, more_problems = _body_items(md, text, relpath, index)
         titles += more_titles
         links += more_links
+        problems += more_problems
     return ParsedPost(values, tuple(problems), tuple(titles), tuple(links))
 
 
@@ -633,7 +652,8 @@ def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost
     problems += found
 
     md = md or _markdown_parser(config.myst_enable_extensions)
-    titles, links = _body_items(md, text, relpath)
+    titles, links, body_problems = _body_items(md, text, relpath)
+    problems += body_problems
     if values.get("share_image"):  # looked for like the body's images, on the line of its key
         line = next(
             (n for n, text in enumerate((raw or "").split("\n"), start=2) if text.startswith("share_image:")),

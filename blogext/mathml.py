@@ -61,6 +61,40 @@ class MathError(ValueError):
     """TeX the converter cannot turn into MathML."""
 
 
+_TEXT_COMMAND = re.compile(r"\\(text|textrm|textit|textbf|textsf|texttt|textnormal|mbox)\s*\{")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _math_in_text(tex: str) -> str:
+    """``\\text{between $x$ and $y$}`` as LaTeX draws it: the ``$...$`` inside text is math again.
+    latex2mathml would show the dollars and the TeX between them as text."""
+    out: list[str] = []
+    start = 0
+    for match in _TEXT_COMMAND.finditer(tex):
+        if match.start() < start:
+            continue
+        depth, end = 1, match.end()
+        while end < len(tex) and depth:
+            depth += {"{": 1, "}": -1}.get(tex[end], 0) if tex[end - 1] != "\\" else 0
+            end += 1
+        if depth:
+            break  # unbalanced: the converter reports it
+        content = tex[match.end() : end - 1]
+        parts = _DOLLAR.split(content)
+        if len(parts) < 3 or len(parts) % 2 == 0:
+            continue  # no math inside, or an odd "$": left as it is
+        out.append(tex[start : match.start()])
+        command = match.group(1)
+        for i, part in enumerate(parts):
+            if i % 2:
+                out.append(f"{{{part}}}")
+            elif part:
+                out.append(f"\\{command}{{{part}}}")
+        start = end
+    out.append(tex[start:])
+    return "".join(out)
+
+
 def _prepare(tex: str) -> str:
     def environment(match: re.Match) -> str:
         name = match.group(2)
@@ -70,7 +104,7 @@ def _prepare(tex: str) -> str:
             return f"\\{match.group(1)}{{{_ENVIRONMENTS[name]}}}"
         return match.group(0)
 
-    return _LABEL.sub("", _ENVIRONMENT.sub(environment, tex)).strip()
+    return _math_in_text(_LABEL.sub("", _ENVIRONMENT.sub(environment, tex))).strip()
 
 
 def to_mathml(tex: str, display: bool) -> str:

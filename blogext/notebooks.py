@@ -16,6 +16,8 @@ errors), and myst-nb parses it, handing the same keys to ABlog as docinfo.
   output folder (myst-nb's own default is beside the output, or in the source
   folder for ``sphinx-build . out``). A draft is not read in the published build,
   so nothing of it is executed, cached or copied there.
+- **Text notebooks** (no stored outputs) that are not executed fail the build, naming the
+  post: their pages would show code without what it printed or plotted.
 - **Errors**: a cell with an error output (executed now or stored) fails the strict
   build, naming the notebook and the cell, unless the cell is tagged
   ``raises-exception``. Execution always runs to the end (myst-nb's
@@ -254,9 +256,37 @@ def _check_outputs(app: Sphinx, doctree: nodes.document) -> None:
     except (OSError, ValueError):
         return
     lines = env.metadata.get(docname, {}).get("source_map") or []
+    _check_text_notebook_runs(app, docname, config, notebook, lines)
     for index, problem in cell_problems(notebook):
         line = lines[index] + 1 if index < len(lines) and isinstance(lines[index], int) else None
         logger.warning(problem, type="blog", subtype="notebooks", location=(docname, line))
+
+
+def _check_text_notebook_runs(app: Sphinx, docname: str, config: Any, notebook: dict, lines: list) -> None:
+    """A text notebook (Markdown with ``{code-cell}`` blocks) stores no outputs: not executed, its page
+    would show its code and none of what it printed or plotted (as a post from a blog that executes
+    its notebooks would be published)."""
+    source = Path(app.env.doc2path(docname))
+    if source.suffix == ".ipynb":
+        return
+    settings = _front(app, source.relative_to(app.srcdir).as_posix()).get("mystnb")
+    mode = (settings.get("execution_mode") if isinstance(settings, dict) else None) or config.execution_mode
+    if mode != "off":
+        return
+    cells = [i for i, cell in enumerate(notebook.get("cells", [])) if cell.get("cell_type") == "code"]
+    if not cells:
+        return
+    first = cells[0]
+    line = lines[first] + 1 if first < len(lines) and isinstance(lines[first], int) else None
+    logger.warning(
+        "text notebook's %d code cell(s) are not executed (execution mode 'off'), so its page would show "
+        "their code without any output (expected 'mystnb: {execution_mode: cache}' in its front matter, "
+        'or nb_execution_mode = "cache" in conf.py; code only to be shown is a ```python block)',
+        len(cells),
+        type="blog",
+        subtype="notebooks",
+        location=(docname, line),
+    )
 
 
 def is_notebook(env: Any, docname: str) -> bool:
