@@ -278,6 +278,8 @@ def _style_notebooks_only(app: Sphinx, pagename: str, templatename: str, context
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # Nothing executed, nothing of jupyter-cache imported (see sphinxinternals.defer_mystnb_executors).
+    sphinxinternals.defer_mystnb_executors()
     app.setup_extension("myst_nb")
     app.add_css_file("notebooks.css")  # _static/notebooks.css of the site
     app.setup_extension("blogext.frontmatter")
