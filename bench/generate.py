@@ -396,6 +396,7 @@ TWIN_EXTENSIONS: dict[str, str | None] = {
     "blogext.notebooks": "myst_nb",  # notebooks: myst-nb itself (nb_execution_mode "off" too, from conf.py)
     "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
     "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
+    "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
     "blogext.mathml": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
     "blogext.codeblocks": None,  # code: Sphinx's own Pygments highlighting
     "blogext.search": None,  # search: Sphinx's own index (searchindex.js) and search page
@@ -429,6 +430,7 @@ def _keep(value):
 _twin = __TWIN__
 extensions = [_twin.get(e, e) for e in extensions]
 extensions = [e for e in extensions if e and e.split(".")[0] not in ("ablog", "blogext")]
+bibtex_bibfiles = []  # blogext.citations finds the .bib files; the synthetic posts cite nothing
 templates_path = []
 html_theme_options = _keep(html_theme_options)
 html_sidebars = _keep(html_sidebars)
