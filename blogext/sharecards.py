@@ -39,7 +39,9 @@ import json
 import os
 import posixpath
 import shutil
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -114,12 +116,26 @@ def _font_digest() -> str:
     return hashlib.blake2b(FONT_FILE.read_bytes(), digest_size=8).hexdigest()
 
 
-@cache
+def _per_thread(make):
+    """*make*(size) kept per size and per thread: FreeType's faces are not to be shared between the
+    threads that draw cards at once (see :func:`write_cards`)."""
+    local = threading.local()
+
+    def get(size: int):
+        fonts = local.__dict__.setdefault("fonts", {})
+        if size not in fonts:
+            fonts[size] = make(size)
+        return fonts[size]
+
+    return get
+
+
+@_per_thread
 def _serif(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_FILE), size)
 
 
-@cache
+@_per_thread
 def _sans(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
@@ -206,6 +222,8 @@ def write_cards(app: Sphinx) -> dict[str, int]:
     before = _load_record(record_path)
     now: dict[str, str] = {}
     counts = {"drawn": 0, "copied": 0, "kept": 0}
+    #: Cards to draw: their file in the cache, what they show, and where they go in the output.
+    to_draw: dict[Path, tuple[tuple[str, str, str, str], list[Path]]] = {}
     for docname in sorted(post_docnames(app.env)):
         card = card_for(app, docname)
         if card is None:
@@ -224,13 +242,21 @@ def write_cards(app: Sphinx) -> dict[str, int]:
         kept = cache_dir / f"{key}.png"
         if kept.is_file():
             counts["copied"] += 1
+            shutil.copyfile(kept, target)
         else:
+            to_draw.setdefault(kept, (card.lines, []))[1].append(target)
+    # Drawing is mostly Pillow's PNG encoder, which releases the GIL: with -j N, N threads draw.
+    with ThreadPoolExecutor(max_workers=max(1, app.parallel)) as pool:
+        drawn_cards = pool.map(draw_card, [lines for lines, _targets in to_draw.values()])
+        for (kept, (_lines, targets)), png in zip(to_draw.items(), drawn_cards, strict=True):
             cache_dir.mkdir(parents=True, exist_ok=True)
             partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-            partial.write_bytes(draw_card(card.lines))
+            partial.write_bytes(png)
             os.replace(partial, kept)
             counts["drawn"] += 1
-        shutil.copyfile(kept, target)
+            counts["copied"] += len(targets) - 1  # more posts with the same card: as before, copies
+            for target in targets:
+                shutil.copyfile(kept, target)
     _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
     drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
     _remove_others(cache_dir, drawn, doctrees)

@@ -392,3 +392,20 @@ def test_a_build_that_executes_a_notebook_imports_jupyter_cache_when_it_does(tmp
     assert code == 0 and jupyter_cache
     page = (tmp_path / "out" / "posts/2024/executed-text-notebook/index.html").read_text("utf-8")
     assert "And that is all." in page
+
+
+def test_only_markdown_that_names_a_notebook_format_is_checked_for_being_a_text_notebook():
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    from blogext.notebooks import might_be_text_notebook
+
+    texts = [p.read_text("utf-8") for p in ROOTS.rglob("*.md")] + [
+        "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n---\n# T\n",
+        "---\ndate: 2024-01-01\n---\n# T\n",
+        "# No front matter\n",
+    ]
+    notebooks = [text for text in texts if is_myst_markdown_notebook(text)]
+    assert len(notebooks) >= 2
+    for text in texts:  # never skips a text notebook
+        assert might_be_text_notebook(text) or not is_myst_markdown_notebook(text)
+    assert not might_be_text_notebook("---\ndate: 2024-01-01\ntags: [a]\n---\n# A post\n")
