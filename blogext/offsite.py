@@ -245,13 +245,14 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     }
     pages |= {outdir / name for name in earlier if (outdir / name).is_file()}
     allowed = _allowed(app)
-    sources = _sources_by_page(app)
+    sources: dict[Path, str] | None = None  # made when a page has a problem (a path for every document)
     failing = []
     for page in sorted(pages):
         problems = offsite(page.read_text("utf-8", errors="replace"), allowed)
         if not problems:
             continue
         failing.append(page.relative_to(outdir).as_posix())
+        sources = _sources_by_page(app) if sources is None else sources
         docname = sources.get(page.resolve())
         for what, url, host in dict.fromkeys(problems):
             if docname is not None:
