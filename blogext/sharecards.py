@@ -36,12 +36,12 @@ import hashlib
 import html
 import io
 import json
+import multiprocessing
 import os
 import posixpath
 import shutil
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -50,6 +50,7 @@ import PIL
 from PIL import Image, ImageDraw, ImageFont
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.parallel import parallel_available
 
 import blogext
 from blogext.posts import front_matter, is_published, post_docnames, post_info, reading_minutes
@@ -116,26 +117,12 @@ def _font_digest() -> str:
     return hashlib.blake2b(FONT_FILE.read_bytes(), digest_size=8).hexdigest()
 
 
-def _per_thread(make):
-    """*make*(size) kept per size and per thread: FreeType's faces are not to be shared between the
-    threads that draw cards at once (see :func:`write_cards`)."""
-    local = threading.local()
-
-    def get(size: int):
-        fonts = local.__dict__.setdefault("fonts", {})
-        if size not in fonts:
-            fonts[size] = make(size)
-        return fonts[size]
-
-    return get
-
-
-@_per_thread
+@cache
 def _serif(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_FILE), size)
 
 
-@_per_thread
+@cache
 def _sans(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
@@ -214,6 +201,17 @@ def _load_record(path: Path) -> dict[str, str]:
     return record if isinstance(record, dict) else {}
 
 
+def draw_cards(cards: list[tuple[str, str, str, str]], processes: int = 1) -> list[bytes]:
+    """The PNG of each card, in order: drawn by *processes* processes (``-j N``: the build's N, forked
+    as Sphinx forks its own), or in this one. The GIL keeps threads from drawing at once."""
+    if processes > 1 and len(cards) > 1 and parallel_available:
+        context = multiprocessing.get_context("fork")
+        chunk = max(1, len(cards) // (processes * 4))
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            return list(pool.map(draw_card, cards, chunksize=chunk))
+    return [draw_card(lines) for lines in cards]
+
+
 def write_cards(app: Sphinx) -> dict[str, int]:
     """Bring the output's cards up to date with the published posts; how many were drawn, copied, kept."""
     outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
@@ -245,18 +243,16 @@ def write_cards(app: Sphinx) -> dict[str, int]:
             shutil.copyfile(kept, target)
         else:
             to_draw.setdefault(kept, (card.lines, []))[1].append(target)
-    # Drawing is mostly Pillow's PNG encoder, which releases the GIL: with -j N, N threads draw.
-    with ThreadPoolExecutor(max_workers=max(1, app.parallel)) as pool:
-        drawn_cards = pool.map(draw_card, [lines for lines, _targets in to_draw.values()])
-        for (kept, (_lines, targets)), png in zip(to_draw.items(), drawn_cards, strict=True):
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-            partial.write_bytes(png)
-            os.replace(partial, kept)
-            counts["drawn"] += 1
-            counts["copied"] += len(targets) - 1  # more posts with the same card: as before, copies
-            for target in targets:
-                shutil.copyfile(kept, target)
+    drawn_cards = draw_cards([lines for lines, _targets in to_draw.values()], app.parallel)
+    for (kept, (_lines, targets)), png in zip(to_draw.items(), drawn_cards, strict=True):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        partial.write_bytes(png)
+        os.replace(partial, kept)
+        counts["drawn"] += 1
+        counts["copied"] += len(targets) - 1  # more posts with the same card: as before, copies
+        for target in targets:
+            shutil.copyfile(kept, target)
     _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
     drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
     _remove_others(cache_dir, drawn, doctrees)
