@@ -431,6 +431,9 @@ _twin = __TWIN__
 extensions = [_twin.get(e, e) for e in extensions]
 extensions = [e for e in extensions if e and e.split(".")[0] not in ("ablog", "blogext")]
 bibtex_bibfiles = []  # blogext.citations finds the .bib files; the synthetic posts cite nothing
+# Sphinx's default, as a dict of this configuration's own: Sphinx adds myst-nb's suffixes to it in place,
+# which would otherwise change the shared default of every later build in the same process.
+source_suffix = {".rst": "restructuredtext"}
 templates_path = []
 html_theme_options = _keep(html_theme_options)
 html_sidebars = _keep(html_sidebars)
