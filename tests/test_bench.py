@@ -149,3 +149,45 @@ def test_the_readme_table_has_every_row_and_goal_of_the_harness():
         assert re.search(rf"\| 1000 \| {re.escape(label)} \|.*≤ {run.GOALS[key]:g}×", performance), label
     assert "-j 2 / -j 1" in performance and "peak memory" in performance
     assert "math, diagrams and notebooks" in performance
+
+
+class _RecordingSession:
+    """What the noxfile's bench session uses of a nox session; records the commands it would run."""
+
+    def __init__(self):
+        self.posargs: list[str] = []
+        self.commands: list[tuple[str, ...]] = []
+
+    def install(self, *args: str) -> None:
+        pass
+
+    def run(self, *cmd: str, **kwargs) -> None:
+        self.commands.append(cmd)
+
+    def warn(self, *args) -> None:
+        self.commands.append(("warned",))
+
+    def chdir(self, folder):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def test_nox_bench_installs_mermaid_for_the_synthetic_diagrams_before_running(tmp_path):
+    import shutil
+
+    from conftest import load_noxfile
+
+    # A site whose own posts have no diagram, and no node_modules: the bench needs mermaid anyway.
+    shutil.copy2(REPO / "noxfile.py", tmp_path / "noxfile.py")
+    shutil.copy2(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    noxfile = load_noxfile(tmp_path)
+    session = _RecordingSession()
+    noxfile.bench(session)
+    if shutil.which("npm") is None:  # then the session says so, before the bench fails on a diagram
+        npm = session.commands.index(("warned",))
+    else:
+        npm = next(i for i, cmd in enumerate(session.commands) if cmd[:2] == ("npm", "ci"))
+        assert "--omit=dev" in session.commands[npm]
+    bench = next(i for i, cmd in enumerate(session.commands) if any("run.py" in str(c) for c in cmd))
+    assert npm < bench
