@@ -8,7 +8,22 @@ ABlog and no ``blogext``: the baseline every blog timing is compared with.
 Posts are deterministic for a given N: front matter (date, tags, category,
 description, author, some in a series with a part number), a title, an excerpt
 paragraph, sections with prose, lists, a code block, an image and links to
-earlier posts. Usable as a script::
+earlier posts. Rich content, as real posts have it (``rich=True``, the default):
+
+- **math** in one post in three: inline ``$...$`` and a display ``$$...$$``, and in
+  every other one of those a numbered ``{math}`` directive that the text refers to
+  (``{eq}``);
+- a **mermaid diagram** (a ```` ```mermaid ```` fence) in one post in ten;
+- one post in twenty is a **Jupyter notebook** (``.ipynb``) with stored outputs: a
+  stream, a table-like ``text/plain`` result and a small PNG image (nothing is
+  executed: ``nb_execution_mode = "off"``).
+
+``rich=False`` writes the same posts without any of that (every post Markdown):
+the benchmark builds it to report what math, diagrams and notebooks cost.
+
+The twin has the blog's third-party extensions, and in place of each ``blogext``
+feature the third-party part it builds on (see :data:`TWIN_EXTENSIONS`). Usable
+as a script::
 
     python bench/generate.py 100 DEST      # DEST/blog and DEST/plain
 """
@@ -16,7 +31,9 @@ earlier posts. Usable as a script::
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
+import json
 import random
 import shutil
 import struct
@@ -32,6 +49,11 @@ SITE_DIRS = ("blogext", "_templates", "_static")
 FIRST_DATE = dt.date(2016, 1, 4)
 DAYS_BETWEEN_POSTS = 3
 N_IMAGES = 4
+#: One post in MATH_EVERY has math; one in DIAGRAM_EVERY a mermaid diagram; one in NOTEBOOK_EVERY
+#: is a notebook (at an offset each, so that the three mix: see :func:`Post`).
+MATH_EVERY = 3
+DIAGRAM_EVERY = 10
+NOTEBOOK_EVERY = 20
 
 TAGS = [
     "Python",
@@ -105,14 +127,24 @@ class Post:
     category: str
     series: str | None
     part: int | None
+    #: Whether the post has math, a diagram, or is a notebook (all False in a blog without rich posts).
+    math: bool = False
+    diagram: bool = False
+    notebook: bool = False
+
+    @property
+    def suffix(self) -> str:
+        return ".ipynb" if self.notebook else ".md"
 
     @property
     def path(self) -> str:
-        return f"posts/{self.date.year}/{self.slug}.md"
+        return f"posts/{self.date.year}/{self.slug}{self.suffix}"
 
 
-def plan_posts(n: int, seed: int = 7) -> list[Post]:
-    """The N posts of a synthetic blog, oldest first; the same N always gives the same posts."""
+def plan_posts(n: int, seed: int = 7, *, rich: bool = True) -> list[Post]:
+    """The N posts of a synthetic blog, oldest first; the same N always gives the same posts.
+
+    *rich* False: the same posts, with no math, diagram or notebook."""
     rng = random.Random(seed)
     posts = []
     series_left: list[tuple[str, int]] = []  # (series slug, next part) still being written
@@ -140,6 +172,9 @@ def plan_posts(n: int, seed: int = 7) -> list[Post]:
                 category=rng.choice(CATEGORIES),
                 series=series,
                 part=part,
+                math=rich and i % MATH_EVERY == 0,
+                diagram=rich and i % DIAGRAM_EVERY == 5,
+                notebook=rich and i % NOTEBOOK_EVERY == 10,
             )
         )
     return posts
@@ -187,14 +222,144 @@ def post_source(post: Post, earlier: list[Post], *, extra_front_matter: str = ""
             lines += [f"![Diagram {image}](../../images/diagram-{image}.png)", ""]
             if earlier:
                 other = earlier[rng.randrange(len(earlier))]
-                lines += [
-                    f"This follows on from [an earlier post](../{other.date.year}/{other.slug}.md).",
-                    "",
-                ]
+                lines += [f"This follows on from [an earlier post]({_link(other)}).", ""]
+        if section == 1 and post.math:
+            lines += _math(post)
+        if section == 2 and post.diagram:
+            lines += _diagram(rng)
         lines += [_paragraph(rng, rng.randint(2, 5)), ""]
     if body_note:
         lines += [body_note, ""]
     return "\n".join(lines)
+
+
+def _link(other: Post) -> str:
+    """A relative link from a post to *other*, by its source file."""
+    return f"../{other.date.year}/{other.slug}{other.suffix}"
+
+
+def _math(post: Post) -> list[str]:
+    """Inline and display math; every other math post also a numbered equation it refers to."""
+    k = post.index % 7 + 2
+    lines = [
+        f"The loss is $\\mathcal{{L}} = -\\sum_{{c=1}}^{{{k}}} y_c \\log p_c$, minimised over "
+        f"$\\theta \\in \\mathbb{{R}}^{{{k}}}$ with step $\\eta = 10^{{-{k}}}$.",
+        "",
+        "$$",
+        f"\\operatorname{{softmax}}(z)_i = \\frac{{e^{{z_i}}}}{{\\sum_{{j=1}}^{{{k}}} e^{{z_j}}}}",
+        "$$",
+        "",
+    ]
+    if post.index % (2 * MATH_EVERY) == 0:
+        label = f"eq-update-{post.index + 1}"
+        lines += [
+            "```{math}",
+            f":label: {label}",
+            f"\\theta_{{t+1}} = \\theta_t - \\eta \\nabla_\\theta \\mathcal{{L}}(\\theta_t)"
+            f" + {k}\\lambda \\theta_t",
+            "```",
+            "",
+            f"Equation {{eq}}`{label}` is the update with weight decay.",
+            "",
+        ]
+    return lines
+
+
+def _diagram(rng: random.Random) -> list[str]:
+    """A mermaid flowchart, as a fence (``myst_fence_as_directive`` makes it a diagram)."""
+    steps = rng.sample(TITLE_WORDS, 4)
+    return [
+        "```mermaid",
+        "flowchart LR",
+        *(f"  s{i}[{a}] --> s{i + 1}[{b}]" for i, (a, b) in enumerate(zip(steps, steps[1:], strict=False))),
+        "```",
+        "",
+    ]
+
+
+def notebook_source(post: Post, earlier: list[Post], *, plain: bool = False) -> str:
+    """The ``.ipynb`` of a notebook post: front matter as its metadata, the title in its first cell, and
+    stored outputs (a stream, a text result and a small PNG); the same words as a Markdown post."""
+    rng = random.Random(post.index * 7919 + 1)
+    meta: dict = {
+        "date": post.date.isoformat(),
+        "tags": list(post.tags),
+        "category": post.category,
+        "description": _sentence(rng, 8, 14),
+        "author": "shruti",
+    }
+    if post.series:
+        meta.update(series=post.series, part=post.part)
+    if plain:
+        meta["orphan"] = True
+    meta["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    meta["language_info"] = {"name": "python"}
+    excerpt = f"{_paragraph(rng, 3)} It uses `{rng.choice(WORDS)}_{rng.choice(WORDS)}()`."
+
+    def markdown(text: str) -> dict:
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    def code(text: str, outputs: list[dict], count: int) -> dict:
+        return {
+            "cell_type": "code",
+            "execution_count": count,
+            "metadata": {},
+            "outputs": outputs,
+            "source": text,
+        }
+
+    png = base64.b64encode(_png(48, 24, (30, 110 + post.index % 100, 160))).decode("ascii")
+    other = earlier[rng.randrange(len(earlier))] if earlier else None
+    cells = [
+        markdown(f"# {post.title}\n\n{excerpt}"),
+        markdown(f"## {' '.join(rng.sample(TITLE_WORDS, 2))} 1\n\n{_paragraph(rng, 4)}"),
+        code(
+            f"losses = [1 / (epoch + 1) for epoch in range({post.index % 9 + 3})]\nprint(losses[-1])",
+            [{"output_type": "stream", "name": "stdout", "text": f"{1 / (post.index % 9 + 3):.4f}\n"}],
+            1,
+        ),
+        code(
+            "summary",
+            [
+                {
+                    "output_type": "execute_result",
+                    "execution_count": 2,
+                    "metadata": {},
+                    "data": {
+                        "text/plain": "\n".join(f"{w:<12} {j:>4}" for j, w in enumerate(rng.sample(WORDS, 4)))
+                    },
+                }
+            ],
+            2,
+        ),
+        markdown(f"## {' '.join(rng.sample(TITLE_WORDS, 2))} 2\n\n{_paragraph(rng, 3)}"),
+        code(
+            "plot(losses)",
+            [
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/png": png, "text/plain": "<Figure>"},
+                }
+            ],
+            3,
+        ),
+        markdown(
+            _paragraph(rng, 3)
+            + (f"\n\nThis follows on from [an earlier post]({_link(other)})." if other else "")
+        ),
+    ]
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number + 1}"
+    notebook = {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def post_file(post: Post, earlier: list[Post], *, plain: bool, body_note: str = "") -> str:
+    """The file of *post* as written: a notebook's JSON, or Markdown (the twin's posts orphans)."""
+    if post.notebook:
+        return notebook_source(post, earlier, plain=plain)
+    return post_source(post, earlier, extra_front_matter="orphan: true" if plain else "", body_note=body_note)
 
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -221,15 +386,29 @@ def write_posts(root: Path, posts: list[Post], *, plain: bool) -> None:
     for post in posts:
         target = root / post.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        extra = "orphan: true" if plain else ""
-        target.write_text(post_source(post, posts[: post.index], extra_front_matter=extra), encoding="utf-8")
+        target.write_text(post_file(post, posts[: post.index], plain=plain), encoding="utf-8")
 
+
+#: What the plain twin has in place of each ``blogext`` module that wraps a third-party part: that part
+#: on its own, with its defaults (None: Sphinx's own, built in). Every other ``blogext`` module and ABlog
+#: are blog machinery, which the twin does without.
+TWIN_EXTENSIONS: dict[str, str | None] = {
+    "blogext.notebooks": "myst_nb",  # notebooks: myst-nb itself (nb_execution_mode "off" too, from conf.py)
+    "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
+    "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
+    "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
+    "blogext.mathml": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
+    "blogext.codeblocks": None,  # code: Sphinx's own Pygments highlighting
+    "blogext.search": None,  # search: Sphinx's own index (searchindex.js) and search page
+}
 
 PLAIN_CONF = '''"""Plain-Sphinx twin of the synthetic blog: the blog's own conf.py without the blog machinery.
 
 The same theme, theme options, styles and extensions, less ABlog, blogext and the
 site's own templates (which draw blog furniture): where the blog puts one of those,
-the twin has the theme's default.
+the twin has the theme's default; where a blogext module wraps a third-party
+extension (myst-nb, sphinxcontrib-mermaid, sphinx-design), the twin has that
+extension on its own (bench.generate.TWIN_EXTENSIONS).
 """
 
 from pathlib import Path
@@ -248,7 +427,13 @@ def _keep(value):
     return value
 
 
-extensions = [e for e in extensions if e.split(".")[0] not in ("ablog", "blogext")]
+_twin = __TWIN__
+extensions = [_twin.get(e, e) for e in extensions]
+extensions = [e for e in extensions if e and e.split(".")[0] not in ("ablog", "blogext")]
+bibtex_bibfiles = []  # blogext.citations finds the .bib files; the synthetic posts cite nothing
+# Sphinx's default, as a dict of this configuration's own: Sphinx adds myst-nb's suffixes to it in place,
+# which would otherwise change the shared default of every later build in the same process.
+source_suffix = {".rst": "restructuredtext"}
 templates_path = []
 html_theme_options = _keep(html_theme_options)
 html_sidebars = _keep(html_sidebars)
@@ -286,9 +471,25 @@ def write_series_pages(root: Path, posts: list[Post], *, plain: bool) -> None:
         )
 
 
-def generate(n: int, dest: Path, site: Path = REPO) -> tuple[Path, Path]:
-    """Write ``dest/blog`` (the machinery of *site*) and ``dest/plain`` (plain Sphinx) with N posts."""
-    posts = plan_posts(n)
+def mermaid_dist(site: Path) -> Path | None:
+    """The site's copy of mermaid (``npm ci --omit=dev``), which the blog's diagrams need, if any."""
+    dist = site / "node_modules" / "mermaid" / "dist"
+    return dist if dist.is_dir() else None
+
+
+def generate(n: int, dest: Path, site: Path = REPO, *, rich: bool = True) -> tuple[Path, Path]:
+    """Write ``dest/blog`` (the machinery of *site*) and ``dest/plain`` (plain Sphinx) with N posts.
+
+    *rich*: with math, diagrams and notebooks (see the module); the blog's diagrams need mermaid's
+    files, from the site's ``node_modules`` (linked into the blog's tree)."""
+    posts = plan_posts(n, rich=rich)
+    if any(p.diagram for p in posts):
+        dist = mermaid_dist(site)
+        if dist is None:
+            raise SystemExit(
+                f"the synthetic posts have mermaid diagrams, which need mermaid's files: run "
+                f"`npm ci --omit=dev` in {site} first"
+            )
     with_series = "blogext.series" in (site / "conf.py").read_text(encoding="utf-8")
     blog, plain = dest / "blog", dest / "plain"
     for tree in (blog, plain):
@@ -305,18 +506,21 @@ def generate(n: int, dest: Path, site: Path = REPO) -> tuple[Path, Path]:
     if with_series:  # the site has the series feature: each series gets its page
         write_series_pages(blog, posts, plain=False)
         write_series_pages(plain, posts, plain=True)
+    if any(p.diagram for p in posts):
+        (blog / "node_modules" / "mermaid").mkdir(parents=True)
+        (blog / "node_modules" / "mermaid" / "dist").symlink_to(dist.resolve(), target_is_directory=True)
     (plain / "conf.py").rename(plain / "blog_conf.py")
-    (plain / "conf.py").write_text(PLAIN_CONF, encoding="utf-8")
+    (plain / "conf.py").write_text(PLAIN_CONF.replace("__TWIN__", repr(TWIN_EXTENSIONS)), encoding="utf-8")
     shutil.rmtree(plain / "blogext")
     (plain / "index.md").write_text(plain_index(posts), encoding="utf-8")
     return blog, plain
 
 
-def new_post(n: int, *, plain: bool = False) -> tuple[str, str]:
+def new_post(n: int, *, plain: bool = False, rich: bool = True) -> tuple[str, str]:
     """A post to add to an N-post blog: its path and source, newer than every other post."""
-    posts = plan_posts(n + 1)
+    posts = plan_posts(n + 1, rich=rich)
     post = posts[-1]
-    return post.path, post_source(post, posts[:-1], extra_front_matter="orphan: true" if plain else "")
+    return post.path, post_file(post, posts[:-1], plain=plain)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -324,8 +528,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("n", type=int, help="number of posts")
     parser.add_argument("dest", type=Path, help="folder to write blog/ and plain/ into")
     parser.add_argument("--site", type=Path, default=REPO, help="the site whose conf.py and blogext to use")
+    parser.add_argument("--no-rich", action="store_true", help="no math, diagrams or notebooks")
     args = parser.parse_args(argv)
-    blog, plain = generate(args.n, args.dest, args.site)
+    blog, plain = generate(args.n, args.dest, args.site, rich=not args.no_rich)
     print(f"{args.n} posts: {blog} and {plain}")
 
 

@@ -1,7 +1,27 @@
 """Benchmark: the blog against plain Sphinx with the same posts and theme, in one run.
 
 For each size N it generates a synthetic blog (:mod:`bench.generate`) and its
-plain-Sphinx twin, then, for several runs, builds both the way ``nox -s build``
+plain-Sphinx twin, with the same posts: prose, code, images, links, series, and rich
+content as real posts have it (math in one post in three, a mermaid diagram in one
+in ten, and one in twenty a Jupyter notebook with stored outputs, a PNG among them).
+The twin has no ABlog and no ``blogext``; in place of each ``blogext`` module that
+wraps a third-party part, it has that part on its own
+(:data:`bench.generate.TWIN_EXTENSIONS`):
+
+- notebooks (``blogext.notebooks``): myst-nb itself, nothing executed either;
+- math (``blogext.mathml``, MathML at build time): Sphinx's default renderer
+  (MathJax, loaded by the reader's browser), with the same ``dollarmath`` and
+  ``amsmath`` MyST extensions;
+- diagrams (``blogext.diagrams``, mermaid copied into the site):
+  sphinxcontrib-mermaid with its default (mermaid from its CDN);
+- cards, grids and tabs (``blogext.layout``): sphinx-design;
+- citations (``blogext.citations``): sphinxcontrib-bibtex (the posts cite nothing);
+- code (``blogext.codeblocks``): Sphinx's own Pygments highlighting;
+- search (``blogext.search``, Pagefind): Sphinx's own index and search page;
+- every other ``blogext`` module (post furniture, archives, feeds, series, share
+  cards, sitemap...) and ABlog: nothing (the theme's defaults).
+
+Then, for several runs, it builds both the way ``nox -s build``
 does (``dirhtml``, ``-W --keep-going -n``) and times:
 
 - a full clean build, and a full clean build with ``-j 2``;
@@ -10,7 +30,16 @@ does (``dirhtml``, ``-W --keep-going -n``) and times:
   most);
 - a rebuild after adding one new post;
 
-and the peak memory (max RSS) of the clean build. For search, after each run's
+and the peak memory (max RSS) of the clean build, and for each site the time of
+its ``-j 2`` clean build over its ``-j 1`` one (the median of the runs' ratios).
+Each row has its goal at 1,000 posts (:data:`GOALS`) and whether this run met it;
+one more timed row (a preview server's save-to-reload time is planned) joins them
+as a key of :data:`BUILDS` with its goal.
+
+What math, diagrams and notebooks cost the build: a third tree, the same synthetic
+blog without them (every post Markdown, no math, no diagram), is built clean and
+rebuilt after the same edits, each build right after the blog's, and a second table
+shows both and their ratio (``--no-rich-cost`` skips it). For search, after each run's
 clean build: the bytes a reader downloads for one query (:data:`SEARCH_QUERY`),
 served gzipped as GitHub Pages serves it, in Chromium: on the blog, the search
 dialog opened on a post (Pagefind's script and the index fragments the query
@@ -48,6 +77,8 @@ from bench.generate import REPO, generate, new_post, plan_posts  # noqa: E402
 
 STRICT = ["-W", "--keep-going", "-n"]
 SITES = ("blog", "plain")
+#: The blog without math, diagrams or notebooks: what they cost (built clean and after the edits only).
+BARE = "bare"
 #: (key, label) of each timed build, in table order.
 BUILDS = [
     ("clean", "full clean build"),
@@ -56,6 +87,18 @@ BUILDS = [
     ("edit", "rebuild, one post's body edited"),
     ("add", "rebuild, one post added"),
 ]
+#: The builds the bare blog makes, for the cost of rich posts.
+RICH_COST_BUILDS = [("clean", "full clean build"), ("edit", "rebuild, one post's body edited")]
+#: The goal of each row at 1,000 posts: the most the ratio (blog / plain, or -j 2 / -j 1) may be.
+GOALS = {
+    "clean": 1.2,
+    "clean_j2": 1.2,
+    "nochange": 1.2,
+    "edit": 1.3,
+    "add": 2.0,
+    "j2_over_j1": 0.75,
+    "memory": 1.3,
+}
 
 #: Runs a command as this process's only child; prints its wall time and peak RSS as JSON.
 _MEASURE = """
@@ -204,6 +247,10 @@ class Results:
     search_bytes: dict[str, list[int | None]] = field(default_factory=lambda: {site: [] for site in SITES})
     #: Seconds Pagefind takes to index the blog's clean build, per run.
     pagefind_seconds: list[float] = field(default_factory=list)
+    #: The bare blog's builds (:data:`RICH_COST_BUILDS`), each right after the same build of the blog.
+    bare: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
+    #: The blog's builds each bare one was paired with.
+    rich: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
 
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
@@ -214,6 +261,16 @@ class Results:
         pairs = zip(self.data["blog"][build], self.data["plain"][build], strict=True)
         return statistics.median(getattr(blog, measure) / getattr(plain, measure) for blog, plain in pairs)
 
+    def parallel_gain(self, site: str) -> float:
+        """The median over runs of the -j 2 clean build's time over the -j 1 one's, of *site*."""
+        pairs = zip(self.data[site]["clean_j2"], self.data[site]["clean"], strict=True)
+        return statistics.median(j2.seconds / j1.seconds for j2, j1 in pairs)
+
+    def rich_ratio(self, build: str) -> float:
+        """The median of rich blog / bare blog over the pairs of *build*."""
+        pairs = zip(self.rich[build], self.bare[build], strict=True)
+        return statistics.median(rich.seconds / bare.seconds for rich, bare in pairs)
+
     def search_kb(self, site: str) -> float | None:
         sizes = [size for size in self.search_bytes[site] if size is not None]
         return statistics.median(sizes) / 1024 if sizes else None
@@ -223,8 +280,10 @@ class Results:
 
 
 def _edit_target(n: int) -> str:
-    """The post whose body the edit benchmark changes: one in the middle of the blog."""
-    return plan_posts(n)[n // 2].path
+    """The post whose body the edit benchmark changes: a Markdown post in the middle of the blog (the
+    same file in the blog without rich posts)."""
+    posts = plan_posts(n)
+    return next(p.path for p in posts[n // 2 :] + posts[: n // 2] if not p.notebook)
 
 
 #: Rebuilds take a few seconds, so a stray load on the machine moves them most: each run measures
@@ -257,7 +316,9 @@ def measure_search(sites: dict[str, Site], n: int, results: Results) -> None:
     results.pagefind_seconds.append(float(out.stdout.strip().splitlines()[-1]))
 
 
-def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], results: Results) -> None:
+def run_once(
+    sites: dict[str, Site], n: int, run: int, env: dict[str, str], results: Results, bare: Site | None = None
+) -> None:
     """Every timed build of both sites, once (the rebuilds :data:`REBUILD_REPEATS` times, the last
     edit a long one), into *results*; leaves the sources as they were.
 
@@ -272,8 +333,14 @@ def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], resu
             if prepare is not None:
                 prepare(site)
             results.data[site.name][key].append(measure(site.command(*extra), env))
+        if bare is not None and key in results.bare and not extra:  # the same build without rich posts
+            if prepare is not None:
+                prepare(bare)
+            results.bare[key].append(measure(bare.command(), env))
+            results.rich[key].append(results.data["blog"][key][-1])
 
-    edited = {site.name: site.src / _edit_target(n) for site in order}
+    everyone = [*order, bare] if bare is not None else order
+    edited = {site.name: site.src / _edit_target(n) for site in everyone}
     originals = {name: path.read_text(encoding="utf-8") for name, path in edited.items()}
     added = {site.name: (site.src, *new_post(n, plain=site.name == "plain")) for site in order}
     try:
@@ -304,56 +371,90 @@ def run_once(sites: dict[str, Site], n: int, run: int, env: dict[str, str], resu
             (src / path).unlink(missing_ok=True)
 
 
-def bench_size(n: int, runs: int, workdir: Path, site_root: Path, log=print) -> Results:
-    """Generate the N-post blog and its twin, and measure both *runs* times."""
+def bench_size(
+    n: int, runs: int, workdir: Path, site_root: Path, log=print, rich_cost: bool = True
+) -> Results:
+    """Generate the N-post blog and its twin, and measure both *runs* times (and the blog without rich
+    posts, if *rich_cost*)."""
     work = workdir / f"n{n}"
     blog_src, plain_src = generate(n, work / "src", site_root)
     sites = {"blog": Site("blog", blog_src, work), "plain": Site("plain", plain_src, work)}
+    bare = None
+    if rich_cost:
+        bare_src, _plain = generate(n, work / "src-bare", site_root, rich=False)
+        shutil.rmtree(_plain)
+        bare = Site(BARE, bare_src, work)
     env = {k: v for k, v in os.environ.items() if k not in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL")}
     env["PYTHONHASHSEED"] = "0"
     results = Results(n)
     for run in range(runs):
         log(f"N={n} run {run + 1}/{runs} ...")
-        run_once(sites, n, run, env, results)
+        run_once(sites, n, run, env, results, bare)
     return results
+
+
+def _goal(key: str, value: float) -> tuple[str, str]:
+    """The goal column and whether *value* meets it."""
+    goal = GOALS[key]
+    return f"≤ {goal:g}×", "yes" if value <= goal else "no"
 
 
 def table(all_results: list[Results], runs: int) -> str:
     """The results as a Markdown table: median wall times, and the median ratio blog/plain of the
-    pairs, of wall time and of CPU time (user and system)."""
+    pairs, of wall time and of CPU time (user and system), each with its goal (at 1,000 posts) and
+    whether it is met; then the search rows, and the cost of math, diagrams and notebooks."""
     runs_text = f"{runs} run{'s' if runs != 1 else ''}"
     lines = [
-        f"| posts | build (median; {runs_text}) | blog | plain Sphinx | blog / plain | CPU, blog / plain |",
-        "|---:|---|---:|---:|---:|---:|",
+        f"| posts | build (median; {runs_text}) | blog | plain Sphinx | blog / plain | CPU, blog / plain "
+        "| goal | met |",
+        "|---:|---|---:|---:|---:|---:|---|---|",
     ]
     for res in all_results:
         for key, label in BUILDS:
             blog, plain = res.median("blog", key), res.median("plain", key)
+            ratio = res.ratio(key)
             lines.append(
-                f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {res.ratio(key):.2f}× "
-                f"| {res.ratio(key, 'cpu_seconds'):.2f}× |"
+                f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {ratio:.2f}× "
+                f"| {res.ratio(key, 'cpu_seconds'):.2f}× | {' | '.join(_goal(key, ratio))} |"
             )
-        j1, j2 = res.median("blog", "clean"), res.median("blog", "clean_j2")
-        pj1, pj2 = res.median("plain", "clean"), res.median("plain", "clean_j2")
-        lines.append(f"| {res.n} | -j 2 / -j 1, full clean build | {j2 / j1:.2f}× | {pj2 / pj1:.2f}× | | |")
+        gain, plain_gain = res.parallel_gain("blog"), res.parallel_gain("plain")
+        lines.append(
+            f"| {res.n} | -j 2 / -j 1, full clean build (each site) | {gain:.2f}× | {plain_gain:.2f}× | | "
+            f"| {' | '.join(_goal('j2_over_j1', gain))} (blog) |"
+        )
+        blog_mb, plain_mb = res.peak_mb("blog"), res.peak_mb("plain")
+        lines.append(
+            f"| {res.n} | peak memory (max RSS), full clean build | {blog_mb:.0f} MB | {plain_mb:.0f} MB "
+            f"| {blog_mb / plain_mb:.2f}× | | {' | '.join(_goal('memory', blog_mb / plain_mb))} |"
+        )
         blog_kb, plain_kb = res.search_kb("blog"), res.search_kb("plain")
         if blog_kb is not None and plain_kb is not None:
             lines.append(
                 f'| {res.n} | search: bytes for one query ("{SEARCH_QUERY}"), gzipped '
-                f"| {blog_kb:.0f} KB | {plain_kb:.0f} KB | {blog_kb / plain_kb:.2f}× | |"
+                f"| {blog_kb:.0f} KB | {plain_kb:.0f} KB | {blog_kb / plain_kb:.2f}× | | | |"
             )
         else:
-            lines.append(f"| {res.n} | search: bytes for one query | (no Chromium) | | | |")
+            lines.append(f"| {res.n} | search: bytes for one query | (no Chromium) | | | | | |")
         if res.pagefind_seconds:
             lines.append(
                 f"| {res.n} | Pagefind build time (in the full clean build) "
-                f"| {statistics.median(res.pagefind_seconds):.2f} s | | | |"
+                f"| {statistics.median(res.pagefind_seconds):.2f} s | | | | | |"
             )
-        blog_mb, plain_mb = res.peak_mb("blog"), res.peak_mb("plain")
-        lines.append(
-            f"| {res.n} | peak memory (max RSS), full clean build | {blog_mb:.0f} MB | {plain_mb:.0f} MB "
-            f"| {blog_mb / plain_mb:.2f}× | |"
-        )
+    if any(res.bare["clean"] for res in all_results):
+        lines += [
+            "",
+            f"| posts | math, diagrams and notebooks: build (median; {runs_text}) | blog | same blog without "
+            "them | with / without | extra |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        for res in all_results:
+            for key, label in RICH_COST_BUILDS:
+                rich = statistics.median(m.seconds for m in res.rich[key])
+                bare = statistics.median(m.seconds for m in res.bare[key])
+                lines.append(
+                    f"| {res.n} | {label} | {rich:.2f} s | {bare:.2f} s | {res.rich_ratio(key):.2f}× "
+                    f"| {rich - bare:+.2f} s |"
+                )
     return "\n".join(lines)
 
 
@@ -371,18 +472,33 @@ def main(argv: list[str] | None = None) -> str:
         "--site", type=Path, default=REPO, help="the site whose conf.py and blogext to measure"
     )
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument(
+        "--no-rich-cost",
+        action="store_true",
+        help="skip the cost of math, diagrams and notebooks (the blog built again without them)",
+    )
     args = parser.parse_args(argv)
     all_results = []
     for n in args.sizes:
         all_results.append(
-            bench_size(n, args.runs, args.workdir, args.site, log=lambda s: print(s, flush=True))
+            bench_size(
+                n,
+                args.runs,
+                args.workdir,
+                args.site,
+                log=lambda s: print(s, flush=True),
+                rich_cost=not args.no_rich_cost,
+            )
         )
     text = table(all_results, args.runs)
     if args.json:
         raw = {
             res.n: {
-                site: {k: [m.__dict__ for m in ms] for k, ms in builds.items()}
-                for site, builds in res.data.items()
+                **{
+                    site: {k: [m.__dict__ for m in ms] for k, ms in builds.items()}
+                    for site, builds in res.data.items()
+                },
+                BARE: {k: [m.__dict__ for m in ms] for k, ms in res.bare.items()},
             }
             for res in all_results
         }

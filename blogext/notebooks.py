@@ -176,10 +176,25 @@ def quote_dates(text: str) -> str:
     return "\n".join([lines[0], head, *lines[end:]])
 
 
+#: Keys one of which a text notebook's front matter has (``file_format: mystnb``, or ``jupytext``'s
+#: ``format_name: myst``): a Markdown file without either word is no notebook, and its YAML is not parsed.
+_TEXT_NOTEBOOK_KEYS = ("file_format", "jupytext")
+
+
+def might_be_text_notebook(text: str) -> bool:
+    """False when *text* cannot be a MyST-NB text notebook (no front matter naming its format)."""
+    return text.startswith("---") and any(key in text for key in _TEXT_NOTEBOOK_KEYS)
+
+
 def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     from myst_nb.core.read import is_myst_markdown_notebook
 
-    if str(app.env.doc2path(docname)).endswith(".md") and is_myst_markdown_notebook(source[0]):
+    # The cheap test first: myst-nb's parses the front matter's YAML, on every Markdown post.
+    if (
+        might_be_text_notebook(source[0])
+        and str(app.env.doc2path(docname)).endswith(".md")
+        and is_myst_markdown_notebook(source[0])
+    ):
         source[0] = quote_dates(source[0])
 
 
@@ -308,6 +323,8 @@ def _style_notebooks_only(app: Sphinx, pagename: str, templatename: str, context
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # Nothing executed, nothing of jupyter-cache imported (see sphinxinternals.defer_mystnb_executors).
+    sphinxinternals.defer_mystnb_executors()
     app.setup_extension("myst_nb")
     app.add_css_file("notebooks.css")  # _static/notebooks.css of the site
     app.setup_extension("blogext.frontmatter")

@@ -36,10 +36,12 @@ import hashlib
 import html
 import io
 import json
+import multiprocessing
 import os
 import posixpath
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -48,6 +50,7 @@ import PIL
 from PIL import Image, ImageDraw, ImageFont
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.parallel import parallel_available
 
 import blogext
 from blogext.posts import front_matter, is_published, post_docnames, post_info, reading_minutes
@@ -198,6 +201,17 @@ def _load_record(path: Path) -> dict[str, str]:
     return record if isinstance(record, dict) else {}
 
 
+def draw_cards(cards: list[tuple[str, str, str, str]], processes: int = 1) -> list[bytes]:
+    """The PNG of each card, in order: drawn by *processes* processes (``-j N``: the build's N, forked
+    as Sphinx forks its own), or in this one. The GIL keeps threads from drawing at once."""
+    if processes > 1 and len(cards) > 1 and parallel_available:
+        context = multiprocessing.get_context("fork")
+        chunk = max(1, len(cards) // (processes * 4))
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            return list(pool.map(draw_card, cards, chunksize=chunk))
+    return [draw_card(lines) for lines in cards]
+
+
 def write_cards(app: Sphinx) -> dict[str, int]:
     """Bring the output's cards up to date with the published posts; how many were drawn, copied, kept."""
     outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
@@ -206,6 +220,8 @@ def write_cards(app: Sphinx) -> dict[str, int]:
     before = _load_record(record_path)
     now: dict[str, str] = {}
     counts = {"drawn": 0, "copied": 0, "kept": 0}
+    #: Cards to draw: their file in the cache, what they show, and where they go in the output.
+    to_draw: dict[Path, tuple[tuple[str, str, str, str], list[Path]]] = {}
     for docname in sorted(post_docnames(app.env)):
         card = card_for(app, docname)
         if card is None:
@@ -224,13 +240,19 @@ def write_cards(app: Sphinx) -> dict[str, int]:
         kept = cache_dir / f"{key}.png"
         if kept.is_file():
             counts["copied"] += 1
+            shutil.copyfile(kept, target)
         else:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-            partial.write_bytes(draw_card(card.lines))
-            os.replace(partial, kept)
-            counts["drawn"] += 1
-        shutil.copyfile(kept, target)
+            to_draw.setdefault(kept, (card.lines, []))[1].append(target)
+    drawn_cards = draw_cards([lines for lines, _targets in to_draw.values()], app.parallel)
+    for (kept, (_lines, targets)), png in zip(to_draw.items(), drawn_cards, strict=True):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        partial.write_bytes(png)
+        os.replace(partial, kept)
+        counts["drawn"] += 1
+        counts["copied"] += len(targets) - 1  # more posts with the same card: as before, copies
+        for target in targets:
+            shutil.copyfile(kept, target)
     _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
     drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
     _remove_others(cache_dir, drawn, doctrees)

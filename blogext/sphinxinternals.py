@@ -8,6 +8,9 @@ module to check. ABlog's internals have their own door, :mod:`blogext.ablogadapt
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -191,3 +194,49 @@ def sphinx_starting_from(env: Any) -> type[Sphinx]:
             return env
 
     return _StartingFrom
+
+
+#: myst-nb's modules that import jupyter-cache (and, through it, SQLAlchemy: about 0.4 s, up to 1.4 s on
+#: a busy machine), and the class each gives ``myst_nb.core.execute``, which needs it only to execute.
+MYSTNB_EXECUTORS = {
+    "myst_nb.core.execute.cache": "NotebookClientCache",
+    "myst_nb.core.execute.direct": "NotebookClientDirect",
+}
+#: Marks a stand-in module of :func:`defer_mystnb_executors`.
+_STAND_IN = "__blogext_stand_in__"
+
+
+def _real_executor(module: str, name: str) -> Any:
+    if getattr(sys.modules.get(module), _STAND_IN, False):
+        del sys.modules[module]
+    return getattr(importlib.import_module(module), name)
+
+
+def defer_mystnb_executors() -> bool:
+    """Have myst-nb import its executing clients (and jupyter-cache) when it first executes a notebook,
+    not when it is imported: a build that executes nothing (``nb_execution_mode = "off"``, no post
+    asking for execution) never imports jupyter-cache or SQLAlchemy. Call before myst-nb is imported;
+    returns whether the import is deferred (False when myst-nb was imported already).
+
+    Until then each of the modules :data:`MYSTNB_EXECUTORS` is a stand-in whose class, called, imports
+    the real module and returns the real client (so executing works as before, in every process).
+
+    Undocumented: the layout of ``myst_nb.core.execute`` (``create_client`` calls those two classes).
+    Waits for myst-nb importing jupyter-cache only when it executes (as it already does for nbclient).
+    """
+    if "myst_nb.core.execute" in sys.modules:
+        return False
+    for module, name in MYSTNB_EXECUTORS.items():
+        if module in sys.modules:
+            continue
+
+        def __new__(cls: type, *args: Any, _module: str = module, _name: str = name, **kwargs: Any) -> Any:
+            return _real_executor(_module, _name)(*args, **kwargs)
+
+        stand_in = types.ModuleType(
+            module, "Stand-in until a notebook is executed (blogext.sphinxinternals)."
+        )
+        setattr(stand_in, _STAND_IN, True)
+        setattr(stand_in, name, type(name, (), {"__new__": __new__, "__module__": module}))
+        sys.modules[module] = stand_in
+    return True

@@ -87,6 +87,7 @@ PRIVATE = {
         "doctreedir =",
         "js_index",
         "mystnb_config",
+        "myst_nb.core.execute",
         "create_translator",
         "_load_existing_env",
     ),

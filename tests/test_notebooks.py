@@ -345,3 +345,67 @@ def test_a_cache_folder_inside_the_output_folder_is_refused(site_copy, tmp_path)
     conf.write_text(conf.read_text() + f"\nnb_execution_cache_path = {str(tmp_path / 'out' / 'cache')!r}\n")
     stderr = failed(build(site_copy, tmp_path / "out"))
     assert "is inside the output folder (expected a folder outside it" in stderr
+
+
+#: Builds the site argv[1] into argv[2] in a fresh process; prints the exit status and whether
+#: jupyter-cache and SQLAlchemy were imported.
+_BUILD_AND_LIST_IMPORTS = """
+import json, sys
+from sphinx.cmd.build import build_main
+code = build_main(["-b", "dirhtml", "-W", "--keep-going", "-n", "-q", sys.argv[1], sys.argv[2]])
+print(json.dumps([code, "jupyter_cache" in sys.modules, "sqlalchemy" in sys.modules]))
+"""
+
+
+def _imports_of_a_build(src: Path, out: Path) -> list:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = {**os.environ, **TODAY, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD_AND_LIST_IMPORTS, str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_build_that_executes_nothing_never_imports_jupyter_cache(tmp_path):
+    # jupyter-cache imports SQLAlchemy (about a second on a busy machine, on every build and rebuild):
+    # with nb_execution_mode "off" and no post asking for execution, neither is imported.
+    src = make_site(tmp_path / "src")
+    (src / "posts" / "2024" / "executed-text-notebook.md").unlink()
+    code, jupyter_cache, sqlalchemy = _imports_of_a_build(src, tmp_path / "out")
+    assert code == 0
+    assert not jupyter_cache and not sqlalchemy
+    assert (tmp_path / "out" / NOTEBOOK / "index.html").is_file()
+
+
+def test_a_build_that_executes_a_notebook_imports_jupyter_cache_when_it_does(tmp_path):
+    src = make_site(tmp_path / "src")
+    code, jupyter_cache, _sqlalchemy = _imports_of_a_build(src, tmp_path / "out")
+    assert code == 0 and jupyter_cache
+    page = (tmp_path / "out" / "posts/2024/executed-text-notebook/index.html").read_text("utf-8")
+    assert "And that is all." in page
+
+
+def test_only_markdown_that_names_a_notebook_format_is_checked_for_being_a_text_notebook():
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    from blogext.notebooks import might_be_text_notebook
+
+    texts = [p.read_text("utf-8") for p in ROOTS.rglob("*.md")] + [
+        "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n---\n# T\n",
+        "---\ndate: 2024-01-01\n---\n# T\n",
+        "# No front matter\n",
+    ]
+    notebooks = [text for text in texts if is_myst_markdown_notebook(text)]
+    assert len(notebooks) >= 2
+    for text in texts:  # never skips a text notebook
+        assert might_be_text_notebook(text) or not is_myst_markdown_notebook(text)
+    assert not might_be_text_notebook("---\ndate: 2024-01-01\ntags: [a]\n---\n# A post\n")

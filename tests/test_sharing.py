@@ -362,3 +362,21 @@ def test_comments_off_for_the_site_means_none_even_where_a_post_asks(tmp_path):
         conf.write("blog_comments = False\n")
     built = assert_clean(run_sphinx(src, tmp_path / "html"))
     assert "giscus" not in built.path("posts/2024/theta/").read_text("utf-8")
+
+
+def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
+    # With -j N, share cards are drawn by N processes (blogext.sharecards.draw_cards): the same bytes.
+    from blogext.sharecards import draw_card, draw_cards
+
+    cards = [
+        (
+            f"A title long enough to wrap over two lines, number {i}",
+            "3 May 2024 · 4 min read",
+            "Blog",
+            "x.org",
+        )
+        for i in range(8)
+    ]
+    one_by_one = [draw_card(lines) for lines in cards]
+    assert draw_cards(cards, 1) == one_by_one
+    assert draw_cards(cards, 2) == one_by_one
