@@ -131,6 +131,9 @@ STRUCTURED_DATA = 470
 SERIES_NAVIGATION = 600
 #: html-page-context: scripts are lightened after every extension has added its own.
 LIGHT_PAGES = 900
+#: html-collect-pages: Pagefind starts on the documents' pages, all written by now, before the
+#: extensions' pages are made, so it runs beside them (blogext.search).
+SEARCH_EARLY = 100
 #: build-finished: pages of removed documents are deleted first,
 REMOVE_PAGES = 300
 #: build-finished: then archive pages that are no longer generated,

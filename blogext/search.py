@@ -270,34 +270,61 @@ def pagefind_program() -> Path:
     return Path(program)
 
 
-def _run_pagefind(pages: list[Indexed], config: dict[str, Any], target: Path) -> dict[str, int]:
-    """Index *pages* into *target*; the words Pagefind found in each besides its title, by document.
+class _Pagefind:
+    """One run of Pagefind's program, started in the background on *pages*.
 
     Pagefind's program indexes a folder that holds exactly *pages* (so nothing else of the output can
-    reach the index), with its settings in a ``pagefind.json`` beside it. Its Python API, which sends
-    the pages one by one, is about thirty times slower.
+    reach the index), with its settings in a ``pagefind.json`` beside it; the bundle is written to
+    the scratch folder too. Its Python API, which sends the pages one by one, is about thirty times
+    slower.
     """
-    with tempfile.TemporaryDirectory(prefix="blog-pagefind-site-") as scratch:
-        site = Path(scratch) / "site"
+
+    def __init__(self, pages: list[Indexed], config: dict[str, Any], key: str = "") -> None:
+        self.pages, self.key = pages, key
+        self._scratch = tempfile.TemporaryDirectory(prefix="blog-pagefind-")
+        root = Path(self._scratch.name)
+        self.bundle = root / BUNDLE
         for page in pages:
-            path = site / page.file
+            path = root / "site" / page.file
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(page.html, "utf-8")
-        settings = {"site": "site", "output_path": str(target.resolve()), **config}
-        (Path(scratch) / "pagefind.json").write_text(json.dumps(settings), "utf-8")
-        done = subprocess.run(
-            [str(pagefind_program()), "--quiet"], cwd=scratch, capture_output=True, text=True, check=False
+        settings = {"site": "site", "output_path": str(self.bundle.resolve()), **config}
+        (root / "pagefind.json").write_text(json.dumps(settings), "utf-8")
+        self._process = subprocess.Popen(
+            [str(pagefind_program()), "--quiet"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    if done.returncode != 0:
-        raise BuildStopped(f"blogext.search: Pagefind failed:\n{done.stdout}{done.stderr}")
-    docnames = {page.url: page.docname for page in pages}
-    words = {}
-    for fragment in sorted((target / "fragment").glob("*.pf_fragment")):
-        data = json.loads(gzip.decompress(fragment.read_bytes())[len(_SIGNATURE) :])
-        title = (data.get("meta") or {}).get("title", "")
-        if data.get("url") in docnames:
-            words[docnames[data["url"]]] = data.get("word_count", 0) - len(title.split())
-    return words
+
+    def finish(self) -> tuple[dict[str, int], dict[str, bytes]]:
+        """Wait for Pagefind: the words it found in each page besides its title (by document), and
+        the bundle's files in their canonical form."""
+        try:
+            out, err = self._process.communicate()
+            if self._process.returncode != 0:
+                raise BuildStopped(f"blogext.search: Pagefind failed:\n{out}{err}")
+            docnames = {page.url: page.docname for page in self.pages}
+            words = {}
+            for fragment in sorted((self.bundle / "fragment").glob("*.pf_fragment")):
+                data = json.loads(gzip.decompress(fragment.read_bytes())[len(_SIGNATURE) :])
+                title = (data.get("meta") or {}).get("title", "")
+                if data.get("url") in docnames:
+                    words[docnames[data["url"]]] = data.get("word_count", 0) - len(title.split())
+            return words, canonical_bundle(_bundle_files(self.bundle))
+        finally:
+            self._scratch.cleanup()
+
+    def cancel(self) -> None:
+        self._process.kill()
+        self._process.communicate()
+        self._scratch.cleanup()
+
+
+def _run_pagefind(pages: list[Indexed], config: dict[str, Any]) -> tuple[dict[str, int], dict[str, bytes]]:
+    """Index *pages*: the words Pagefind found in each besides its title, and the bundle's files."""
+    return _Pagefind(pages, config).finish()
 
 
 def _bundle_files(folder: Path) -> dict[str, bytes]:
@@ -449,8 +476,10 @@ def build_index(app: Sphinx) -> bool:
         state = {}
     if state.get("fingerprint") == key and _bundle_intact(bundle, state.get("files", {})):
         logger.info("blogext.search: the search index is up to date (%d pages)", len(pages))
+        _cancel_started(app)
         return False
     if not pages:  # nothing published to search (Pagefind would write no index at all)
+        _cancel_started(app)
         logger.warning(
             "no published page to index for search",
             type="blog",
@@ -460,9 +489,13 @@ def build_index(app: Sphinx) -> bool:
         shutil.rmtree(bundle, ignore_errors=True)
         state_file.unlink(missing_ok=True)
         return False
-    with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
-        words = _run_pagefind(pages, config, Path(scratch) / BUNDLE)
-        files = canonical_bundle(_bundle_files(Path(scratch) / BUNDLE))
+    started = _take_started(app)
+    if started is not None and started.key == key:  # the pages are as they were when it started
+        words, files = started.finish()
+    else:
+        if started is not None:
+            started.cancel()
+        words, files = _run_pagefind(pages, config)
     _sync(files, bundle)
     logger.info("blogext.search: indexed %d pages with Pagefind", len(pages))
     empty = [docname for docname, count in words.items() if count <= 0]
@@ -492,15 +525,42 @@ def time_index(outdir: Path, language: str = "en") -> float:
             url = "/" + path.relative_to(outdir).as_posix().removesuffix("index.html")
             pages.append(Indexed(url, url, html))
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
-        config = {"exclude_selectors": list(NOT_TEXT), "force_language": language}
-        _run_pagefind(pages, config, Path(scratch) / BUNDLE)
-        canonical_bundle(_bundle_files(Path(scratch) / BUNDLE))
+    _run_pagefind(pages, {"exclude_selectors": list(NOT_TEXT), "force_language": language})
     return time.perf_counter() - start
+
+
+# -- Pagefind started early ---------------------------------------------------------------------------
+# The indexed pages are documents' pages: all written when the extensions' pages (archives, feeds)
+# are collected. Pagefind starts then, on its own core, while the rest of the build goes on; at the
+# end its run is used only if the pages are still, byte for byte, the ones it was given.
+
+
+def _start_early(app: Sphinx) -> list:
+    if app.builder.name in BUILDERS:
+        pages, config = pages_to_index(app), pagefind_config(app)
+        key = fingerprint(pages, config, pagefind_version())
+        try:
+            state = json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        if pages and state.get("fingerprint") != key:
+            app.builder.blog_pagefind = _Pagefind(pages, config, key)
+    return []
+
+
+def _take_started(app: Sphinx) -> _Pagefind | None:
+    return app.builder.__dict__.pop("blog_pagefind", None)
+
+
+def _cancel_started(app: Sphinx) -> None:
+    started = _take_started(app)
+    if started is not None:
+        started.cancel()
 
 
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.name not in BUILDERS:
+        _cancel_started(app)
         return
     outdir = Path(app.outdir)
     _remove_sphinx_search(outdir)
@@ -519,6 +579,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _on_builder_inited)
     app.connect("html-page-context", _on_page_context)
     app.connect("html-collect-pages", _collect_pages)
+    app.connect("html-collect-pages", _start_early, priority=blogext.SEARCH_EARLY)
     app.connect("build-finished", _on_finished, priority=blogext.SEARCH_INDEX)
     app.add_js_file("search.js", loading_method="defer")  # _static/search.js of the site
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

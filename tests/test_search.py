@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from checkers import AXE
-from conftest import REPO, BuiltSite, run_sphinx
+from conftest import REPO, BuiltSite, assert_clean, run_sphinx
 from test_hosting import DRAFT_TRACES, build, make_site
+from test_incremental import make_site as make_incremental_site
+from test_incremental import tree_differences
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
@@ -454,8 +456,61 @@ def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
     ]
     config = {"exclude_selectors": list(search.NOT_TEXT), "force_language": "en"}
     bundles = []
-    for run in range(4):  # Pagefind's own order changes from run to run: 4 runs all but always differ
-        search._run_pagefind(pages, config, tmp_path / f"run{run}")
-        bundles.append(search.canonical_bundle(search._bundle_files(tmp_path / f"run{run}")))
+    for _run in range(4):  # Pagefind's own order changes from run to run: 4 runs all but always differ
+        bundles.append(search._run_pagefind(pages, config)[1])
     assert all(bundle == bundles[0] for bundle in bundles)
     assert any(name.startswith("filter/") for name in bundles[0])
+
+
+def _count_pagefind_runs(monkeypatch) -> list[str]:
+    started: list[str] = []
+    original = search._Pagefind.__init__
+
+    def counting(self, pages, config, key=""):
+        started.append(key or "at the end")
+        original(self, pages, config, key)
+
+    monkeypatch.setattr(search._Pagefind, "__init__", counting)
+    return started
+
+
+def _fragments_text(outdir: Path) -> str:
+    fragments = sorted(outdir.glob("pagefind/fragment/*"))
+    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in fragments)
+
+
+def test_pagefind_starts_once_beside_the_rest_of_the_build(tmp_path, monkeypatch):
+    src = make_incremental_site("incremental", tmp_path / "src")
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    post = src / "posts/2024/delta.md"
+    post.write_text(post.read_text("utf-8") + "\nA word only the rebuild indexes, quokkaquill.\n", "utf-8")
+    started = _count_pagefind_runs(monkeypatch)
+    rebuilt = assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert len(started) == 1 and started[0] != "at the end", "one run, started early, used"
+    assert "quokkaquill" in _fragments_text(rebuilt.outdir)
+    clean = assert_clean(run_sphinx(src, tmp_path / "clean"))
+    problems = tree_differences(rebuilt.outdir / "pagefind", clean.outdir / "pagefind")
+    assert not problems, "the rebuild's index differs from a clean build's:\n" + "\n".join(problems)
+
+
+def test_a_page_changed_after_pagefind_started_is_indexed_as_the_build_left_it(tmp_path, monkeypatch):
+    src = make_incremental_site("incremental", tmp_path / "src")
+    (src / "late_edit.py").write_text(
+        "from pathlib import Path\n"
+        "def _edit(app, exception):\n"
+        "    page = Path(app.outdir) / 'posts/2024/delta/index.html'\n"
+        "    html = page.read_text('utf-8')\n"
+        "    page.write_text(html.replace('</h1>', '</h1><p>Changed late, wombatwhistle.</p>', 1), 'utf-8')\n"
+        "def setup(app):\n"
+        "    app.connect('build-finished', _edit, priority=500)\n"
+        "    return {'parallel_read_safe': True, 'parallel_write_safe': True}\n",
+        "utf-8",
+    )
+    conf = src / "conf.py"
+    extra = "\nimport sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n"
+    extra += "extensions.append('late_edit')\n"
+    conf.write_text(conf.read_text("utf-8") + extra, "utf-8")
+    started = _count_pagefind_runs(monkeypatch)
+    built = assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert len(started) == 2, "the early run saw the page before it changed, so Pagefind ran again"
+    assert "wombatwhistle" in _fragments_text(built.outdir)
