@@ -32,19 +32,27 @@ class RunningPreview:
     serve`` starts it, on a free port; its output is collected as it comes (:attr:`log`)."""
 
     def __init__(
-        self, site: Path, work: Path, env: dict[str, str], timeout: float = FIRST_BUILD_SECONDS, *options: str
+        self,
+        site: Path,
+        work: Path,
+        env: dict[str, str],
+        timeout: float = FIRST_BUILD_SECONDS,
+        *options: str,
+        out: Path | None = None,
+        doctrees: Path | None = None,
     ) -> None:
         self.site = site
-        self.out = work / "preview"
+        self.out = out or work / "preview"
+        doctrees = doctrees or work / "preview-doctrees"
         self.log: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "blogext.preview", str(site), str(self.out),
-             "--doctrees", str(work / "preview-doctrees"), "--port", "0", *options],
+             "--doctrees", str(doctrees), "--port", "0", *options],
             cwd=site,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**env, "BLOG_PREVIEW": "1", "PYTHONUNBUFFERED": "1"},
+            env={"BLOG_PREVIEW": "1", **env, "PYTHONUNBUFFERED": "1"},
             start_new_session=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
@@ -99,12 +107,15 @@ def until(check, timeout: float, what: str = "", poll: float = 0.01):
     raise AssertionError(f"still not true after {timeout:.0f} s: {what or check}")
 
 
-def time_preview(site: Path, work: Path, posts: list[str], env: dict[str, str]) -> tuple[float, list[float]]:
+def time_preview(
+    site: Path, work: Path, posts: list[str], env: dict[str, str], **folders: Path
+) -> tuple[float, list[float]]:
     """The preview's first build (seconds) and each edit's save-to-served time (seconds).
 
-    *posts*: the source paths (relative to *site*) of the posts to edit, one edit each.
+    *posts*: the source paths (relative to *site*) of the posts to edit, one edit each; *folders*:
+    ``out`` and ``doctrees``, to start from a build already made there.
     """
-    preview = RunningPreview(site, work, env)
+    preview = RunningPreview(site, work, env, FIRST_BUILD_SECONDS, **folders)
     try:
         times = []
         for path in posts:

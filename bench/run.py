@@ -74,6 +74,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate import REPO, generate, new_post, plan_posts  # noqa: E402
+from bench.preview import time_preview  # noqa: E402
 
 STRICT = ["-W", "--keep-going", "-n"]
 SITES = ("blog", "plain")
@@ -87,6 +88,8 @@ BUILDS = [
     ("edit", "rebuild, one post's body edited"),
     ("add", "rebuild, one post added"),
 ]
+#: The preview row's label: the blog's kept-alive preview, against plain Sphinx's rebuild after an edit.
+PREVIEW_LABEL = "preview: a body edit saved, to the page served with it (plain: the rebuild)"
 #: The builds the bare blog makes, for the cost of rich posts.
 RICH_COST_BUILDS = [("clean", "full clean build"), ("edit", "rebuild, one post's body edited")]
 #: The goal of each row at 1,000 posts: the most the ratio (blog / plain, or -j 2 / -j 1) may be.
@@ -99,6 +102,8 @@ GOALS = {
     "j2_over_j1": 0.75,
     "memory": 1.3,
 }
+#: The preview's goal, in seconds (not a ratio): from saving an edit to the page served with it.
+PREVIEW_GOAL_SECONDS = 1.0
 
 #: Runs a command as this process's only child; prints its wall time and peak RSS as JSON.
 _MEASURE = """
@@ -251,6 +256,8 @@ class Results:
     bare: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
     #: The blog's builds each bare one was paired with.
     rich: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
+    #: Seconds from saving a body edit to the preview serving the page with it, each edit of each run.
+    preview_seconds: list[float] = field(default_factory=list)
 
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
@@ -364,6 +371,15 @@ def run_once(
             (src / path).write_text(source, encoding="utf-8")
 
         both("add", add)
+        blog = sites["blog"]
+        targets = [_edit_target(n)] * REBUILD_REPEATS
+        # From the blog's last build: the preview's first build only brings it up to date. Without
+        # drafts among the synthetic posts, the preview (BLOG_PREVIEW=1) would build the same pages
+        # but read them all again, since the setting changed.
+        preview_env = {**env, "BLOG_PREVIEW": "0"}
+        folders = {"out": blog.outdir, "doctrees": blog.doctrees}
+        _first, seconds = time_preview(blog.src, blog.work, targets, preview_env, **folders)
+        results.preview_seconds += seconds
     finally:
         for name, path in edited.items():
             path.write_text(originals[name], encoding="utf-8")
@@ -416,6 +432,13 @@ def table(all_results: list[Results], runs: int) -> str:
             lines.append(
                 f"| {res.n} | {label} | {blog:.2f} s | {plain:.2f} s | {ratio:.2f}× "
                 f"| {res.ratio(key, 'cpu_seconds'):.2f}× | {' | '.join(_goal(key, ratio))} |"
+            )
+        if res.preview_seconds:
+            preview, plain = statistics.median(res.preview_seconds), res.median("plain", "edit")
+            met = "yes" if preview <= PREVIEW_GOAL_SECONDS else "no"
+            lines.append(
+                f"| {res.n} | {PREVIEW_LABEL} | {preview:.2f} s | {plain:.2f} s | {preview / plain:.2f}× | "
+                f"| ≤ {PREVIEW_GOAL_SECONDS:g} s | {met} |"
             )
         gain, plain_gain = res.parallel_gain("blog"), res.parallel_gain("plain")
         lines.append(

@@ -133,6 +133,8 @@ def test_harness_prints_every_row_of_the_table_with_its_goal(tmp_path, capsys):
     assert "CPU, blog / plain" in text and "| goal | met |" in text
     assert "| 3 | search: bytes for one query" in text
     assert "| 3 | Pagefind build time (in the full clean build) |" in text
+    preview = next(line for line in text.splitlines() if line.startswith(f"| 3 | {run.PREVIEW_LABEL} |"))
+    assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| \| ≤ 1 s \| (yes|no) \|$", preview), preview
     # What math, diagrams and notebooks cost: the blog against itself without them.
     assert "math, diagrams and notebooks" in text
     for _key, label in run.RICH_COST_BUILDS:
@@ -148,6 +150,7 @@ def test_the_readme_table_has_every_row_and_goal_of_the_harness():
     for key, label in run.BUILDS:
         assert re.search(rf"\| 1000 \| {re.escape(label)} \|.*≤ {run.GOALS[key]:g}×", performance), label
     assert "-j 2 / -j 1" in performance and "peak memory" in performance
+    assert re.search(rf"\| 1000 \| {re.escape(run.PREVIEW_LABEL)} \|.*≤ 1 s", performance)
     assert "math, diagrams and notebooks" in performance
 
 
