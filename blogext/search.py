@@ -280,7 +280,8 @@ class _Pagefind:
     """
 
     def __init__(self, pages: list[Indexed], config: dict[str, Any], key: str = "") -> None:
-        self.pages, self.key = pages, key
+        self.key = key
+        self.docnames = {page.url: page.docname for page in pages}  # not the pages: they are large
         self._scratch = tempfile.TemporaryDirectory(prefix="blog-pagefind-")
         root = Path(self._scratch.name)
         self.bundle = root / BUNDLE
@@ -305,7 +306,7 @@ class _Pagefind:
             out, err = self._process.communicate()
             if self._process.returncode != 0:
                 raise BuildStopped(f"blogext.search: Pagefind failed:\n{out}{err}")
-            docnames = {page.url: page.docname for page in self.pages}
+            docnames = self.docnames
             words = {}
             for fragment in sorted((self.bundle / "fragment").glob("*.pf_fragment")):
                 data = json.loads(gzip.decompress(fragment.read_bytes())[len(_SIGNATURE) :])
