@@ -126,7 +126,7 @@ class BuildRequest:
     number: int
     srcdir: Path
     outdir: Path
-    doctreedir: Path
+    doctrees: Path
     builder: str
     fresh: bool = False
     nitpicky: bool = True
@@ -189,7 +189,7 @@ def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], en
                 request.srcdir,
                 request.srcdir,
                 request.outdir,
-                request.doctreedir,
+                request.doctrees,
                 request.builder,
                 confoverrides={"nitpicky": True} if request.nitpicky else {},
                 status=None,
@@ -303,7 +303,7 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
                           "problems": [{"text": "ERROR: the build's process ended abruptly", "doc": None,
                                         "phase": "finish"}]})  # fmt: skip
             env = _ready_to_fork(None)  # the last environment freed before the next is loaded
-            env = _ready_to_fork(_load_env(request.doctreedir))
+            env = _ready_to_fork(_load_env(request.doctrees))
             send({"event": "ready", "build": request.number})
     out.close()
 
@@ -531,12 +531,12 @@ class Preview:
         self.argv = argv
         self.srcdir = Path(options.source).resolve()
         self.outdir = Path(options.output).resolve()
-        self.doctreedir = Path(options.doctrees).resolve()
+        self.doctrees = Path(options.doctrees).resolve()
         self.state = State()
         self.number = 0
         self.idle = threading.Event()
         self.idle.set()
-        self.template = BuildRequest(0, self.srcdir, self.outdir, self.doctreedir, options.builder)
+        self.template = BuildRequest(0, self.srcdir, self.outdir, self.doctrees, options.builder)
         self.keeper: int | None = None
         self.commands: Any = None
 
@@ -638,7 +638,7 @@ class Preview:
     def _watch(self, changes: queue.Queue[set[Path]]) -> None:
         import watchfiles
 
-        ignored = [str(self.outdir), str(self.doctreedir), str(self.srcdir / "_build")]
+        ignored = [str(self.outdir), str(self.doctrees), str(self.srcdir / "_build")]
         watch_filter = watchfiles.DefaultFilter(
             ignore_dirs=(*watchfiles.DefaultFilter.ignore_dirs, *IGNORED_FOLDERS), ignore_paths=ignored
         )
