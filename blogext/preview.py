@@ -50,8 +50,14 @@ from urllib.parse import parse_qs, urlsplit
 OWN = "/_preview/"
 #: How long a page's wait for the next build is held open before it asks again.
 WAIT_SECONDS = 25.0
-#: Folders of the source tree whose changes never need a build.
-IGNORED_FOLDERS = (".git", ".nox", "node_modules", "__pycache__", ".ipynb_checkpoints", ".pytest_cache")
+#: Folders of the source tree whose changes never need a build (looked for inside it only: a site
+#: may itself sit in a folder of one of these names, as the tests' copies under ``.nox/`` do).
+IGNORED_FOLDERS = frozenset(
+    {".git", ".hg", ".svn", ".nox", ".tox", ".venv", "venv", "node_modules", "__pycache__",
+     ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".idea", ".vscode"}
+)  # fmt: skip
+#: Editors' scratch files.
+_SCRATCH = re.compile(r"(~|\.sw[a-z]|\.py[cod]|\.tmp)$|^\.#|^\.DS_Store$")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: A Sphinx warning line: ``<location>: WARNING: <message>``, the location ``path``, ``path:line``
@@ -638,12 +644,21 @@ class Preview:
     def _watch(self, changes: queue.Queue[set[Path]]) -> None:
         import watchfiles
 
-        ignored = [str(self.outdir), str(self.doctrees), str(self.srcdir / "_build")]
-        watch_filter = watchfiles.DefaultFilter(
-            ignore_dirs=(*watchfiles.DefaultFilter.ignore_dirs, *IGNORED_FOLDERS), ignore_paths=ignored
-        )
-        for found in watchfiles.watch(self.srcdir, watch_filter=watch_filter, step=30, debounce=400):
+        for found in watchfiles.watch(self.srcdir, watch_filter=self._wanted, step=30, debounce=400):
             changes.put({Path(path) for _, path in found})
+
+    def _wanted(self, change: Any, path: str) -> bool:
+        """Whether a change of *path* may need a build: a file of the source tree, outside the
+        output, the doctrees, ``_build`` and :data:`IGNORED_FOLDERS`, not an editor's scratch file."""
+        found = Path(path)
+        for folder in (self.outdir, self.doctrees, self.srcdir / "_build"):
+            if found == folder or folder in found.parents:
+                return False
+        try:
+            parts = found.relative_to(self.srcdir).parts
+        except ValueError:
+            return False
+        return bool(parts) and not IGNORED_FOLDERS.intersection(parts) and not _SCRATCH.search(parts[-1])
 
     def _needs_restart(self, path: Path) -> bool:
         try:

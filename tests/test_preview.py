@@ -232,3 +232,20 @@ def test_preview_without_fork_builds_in_the_serving_process_and_shows_edits(tmp_
         until(lambda: preview.problems() == "")
     finally:
         preview.stop()
+
+
+def test_preview_watches_a_site_that_sits_in_a_folder_named_like_an_ignored_one(tmp_path):
+    # Folders such as .nox and node_modules are ignored inside the site, not above it (CI's copies
+    # of the site sit under .nox/).
+    site = copy_site(tmp_path / ".nox" / "node_modules" / "site")
+    preview = Preview(site, tmp_path / ".nox")
+    try:
+        post = site / POST
+        save(post, post.read_text("utf-8") + "\nSeen from under .nox, puffin-basalt.\n")
+        until(lambda: "puffin-basalt" in preview.get(POST_URL)[1])
+        (site / "node_modules").mkdir(exist_ok=True)
+        save(site / "node_modules" / "x.md", "ignored\n")  # inside the site: not a change to build
+        time.sleep(1.0)
+        assert preview.state()["building"] is False
+    finally:
+        preview.stop()
