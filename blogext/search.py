@@ -463,6 +463,14 @@ def _bundle_intact(folder: Path, sizes: dict[str, int]) -> bool:
     return present == sizes
 
 
+def _last_run(app: Sphinx) -> dict[str, Any]:
+    """What the last Pagefind run left in the doctree folder: its ``fingerprint`` and ``files``."""
+    try:
+        return json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def build_index(app: Sphinx) -> bool:
     """Index the site with Pagefind unless nothing it indexes changed. Returns whether it ran."""
     outdir = Path(app.outdir)
@@ -471,10 +479,7 @@ def build_index(app: Sphinx) -> bool:
     pages = pages_to_index(app)
     config = pagefind_config(app)
     key = fingerprint(pages, config, pagefind_version())
-    try:
-        state = json.loads(state_file.read_text("utf-8"))
-    except (OSError, ValueError):
-        state = {}
+    state = _last_run(app)
     if state.get("fingerprint") == key and _bundle_intact(bundle, state.get("files", {})):
         logger.info("blogext.search: the search index is up to date (%d pages)", len(pages))
         _cancel_started(app)
@@ -540,11 +545,7 @@ def _start_early(app: Sphinx) -> list:
     if app.builder.name in BUILDERS:
         pages, config = pages_to_index(app), pagefind_config(app)
         key = fingerprint(pages, config, pagefind_version())
-        try:
-            state = json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
-            state = {}
-        if pages and state.get("fingerprint") != key:
+        if pages and _last_run(app).get("fingerprint") != key:
             app.builder.blog_pagefind = _Pagefind(pages, config, key)
     return []
 
