@@ -83,7 +83,7 @@ ATOM_TYPE = "application/atom+xml"
 #: is written; so the cache does not depend on the base URL.
 PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
 #: Bump when the cached rendering changes, to drop caches of older versions.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 #: Classes of blocks that are page furniture, not content (postmeta's header).
 FURNITURE_CLASSES = {"post-meta"}
 #: Elements a feed reader cannot use, or that need the site's scripts.
@@ -420,7 +420,13 @@ def _content_dir(app: Sphinx) -> Path:
 def _load_cache(app: Sphinx) -> tuple[dict[str, Any], bool]:
     """The cache of the last build with this builder into this folder (and False), or an empty one (and
     True: it is to be saved)."""
-    empty = {"version": CACHE_VERSION, "outdir": str(app.outdir), "digests": {}, "fingerprints": {}}
+    empty = {
+        "version": CACHE_VERSION,
+        "outdir": str(app.outdir),
+        "digests": {},
+        "fingerprints": {},
+        "entries": [],
+    }
     try:
         cache = json.loads(_cache_file(app).read_text("utf-8"))
     except (OSError, ValueError):
@@ -439,9 +445,8 @@ def _save_cache(app: Sphinx, state: _Build) -> None:
     if state.stored_before is not None:  # only entries that were in use can have gone out of use
         stale = [folder / f"{digest}.html" for digest in sorted(state.stored_before - used)]
     else:
-        stale = (
-            [path for path in sorted(folder.iterdir()) if path.stem not in used] if folder.is_dir() else []
-        )
+        stored = sorted(folder.glob("*.html")) if folder.is_dir() else []
+        stale = [path for path in stored if path.stem not in used]
     for path in stale:
         path.unlink(missing_ok=True)
 
@@ -756,6 +761,26 @@ def _feed_head(
     return feed, chosen
 
 
+def _entry_name(entry: _Entry) -> str:
+    return f"{entry.fingerprint[:32]}.entry"
+
+
+def _entry_xml(app: Sphinx, entry: _Entry) -> bytes:
+    """*entry* serialized: made once, and kept in the doctree folder under its fingerprint (which
+    covers all its bytes depend on), so a feed written again reads the entries it did not change."""
+    if entry._xml is None:
+        stored = _content_dir(app) / _entry_name(entry)
+        try:
+            entry._xml = stored.read_bytes()
+        except OSError:
+            data = entry.xml(app.config)
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            partial = stored.with_name(f"{stored.stem}.{os.getpid()}.tmp")
+            partial.write_bytes(data)
+            os.replace(partial, stored)
+    return entry._xml
+
+
 def _write_feeds(app: Sphinx):
     """Write every collected feed (html-collect-pages: after all pages are written)."""
     state = _state(app)
@@ -800,7 +825,7 @@ def _write_feeds(app: Sphinx):
         # The feed's own elements, then its entries, each serialized once for every feed listing it.
         head = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
         end = head.rindex(b"</feed>")
-        data = b"".join([head[:end], *(entries[d].xml(app.config) for d in chosen), head[end:]])
+        data = b"".join([head[:end], *(_entry_xml(app, entries[d]) for d in chosen), head[end:]])
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
@@ -808,6 +833,12 @@ def _write_feeds(app: Sphinx):
         (outdir / stale).unlink(missing_ok=True)
     kept = {d: digests[d] for d in sorted(digests) if d in app.env.all_docs}
     if kept.keys() != digests.keys() or prints != old_prints:
+        state.changed = True
+    serialized = sorted({_entry_name(entry) for entry in entries.values()})
+    if serialized != state.cache["entries"]:
+        for stale_entry in set(state.cache["entries"]) - set(serialized):
+            (_content_dir(app) / stale_entry).unlink(missing_ok=True)
+        state.cache["entries"] = serialized
         state.changed = True
     state.cache["digests"] = kept
     state.cache["fingerprints"] = prints

@@ -14,25 +14,27 @@ downloads stays nearly the same as the blog grows. This module:
   article in ``layout.html``, with its tags, category and year as Pagefind filters
   and its date as metadata (the context's ``blog_search_page``). Drafts and
   scheduled posts are never marked, in the preview neither;
-- **runs Pagefind at the end of every HTML build** (``build-finished``), so every
-  command that builds the site (``nox -s build``, ``sphinx-build``, Read the Docs,
-  the Pages workflow, the preview) publishes the index: Pagefind's program (found
-  by the ``pagefind`` package, shipped by ``pagefind[bin]``) indexes a scratch
-  folder holding exactly the files of the marked pages, nothing else, and the
-  bundle is written to ``<output>/pagefind/``, without Pagefind's own UIs (the
-  blog's dialog, ``_static/search.js``, talks to ``pagefind.js``). When the
-  indexed pages and settings are byte for byte those of the last run
-  (``<doctrees>/blogext-search.json``), Pagefind is not run again and the folder
-  is left as it is; otherwise only files that differ are written, stale ones
-  deleted;
+- **runs Pagefind in every HTML build**, so every command that builds the site (``nox -s build``,
+  ``sphinx-build``, Read the Docs, the Pages workflow, the preview) publishes the index: Pagefind's
+  program (found by the ``pagefind`` package, shipped by ``pagefind[bin]``) starts as soon as the
+  documents' pages are written, beside the rest of the build, and the build waits for it at the end.
+  The index is in **parts** of at most ``blog_search_part_pages`` pages (the pages, then the posts
+  from the oldest), each Pagefind's own index of a folder holding exactly what it is given of its
+  pages (:func:`searchable`), nothing else; the first part is ``<output>/pagefind/``, the others
+  ``pagefind/part-N/`` (listed in ``pagefind/blog-parts.json``, merged by the dialog,
+  ``_static/search.js``, which talks to ``pagefind.js``; Pagefind's own UIs are not published). A
+  part whose pages and settings are byte for byte those of the last run
+  (``<doctrees>/blogext-search.json``) is not indexed again and its files are left as they are;
+  otherwise only files that differ are written, stale ones deleted;
 - **writes ``/search/``**, a page that searches for its ``?q=`` (links from
   elsewhere work), with the same results as the dialog.
 
 A page with nothing to search but its title is the author's mistake (an empty
 post): a warning of type ``blog``, subtype ``search``, naming the file.
 
-Settings: ``blog_search_placeholder`` (the search field's placeholder) and
-``blog_search_results`` (results shown at first, and added by "More results").
+Settings: ``blog_search_placeholder`` (the search field's placeholder),
+``blog_search_results`` (results shown at first, and added by "More results") and
+``blog_search_part_pages`` (the most pages in one part of the index).
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,8 +102,15 @@ NOT_TEXT = (
 SEARCH_PAGE = "search"
 #: The builders that write the site (other HTML-like builders, EPUB for one, get no search).
 BUILDERS = ("html", "dirhtml")
-#: Where the fingerprint of the last Pagefind run is kept, in the doctree folder.
+#: Where the last Pagefind runs are recorded, in the doctree folder: each part's fingerprint and files,
+#: and each indexed page's time, size and digest (a page not written since is not read again).
 STATE_FILE = "blogext-search.json"
+#: Where Pagefind indexes, in the doctree folder: a folder for each part, removed once indexed.
+RUNS_FOLDER = "blogext-search-runs"
+#: The most pages in one part of the index (``blog_search_part_pages``): what an edit reindexes.
+PART_PAGES = 100
+#: The list of the parts the dialog merges into the first, in the bundle.
+PARTS_FILE = "blog-parts.json"
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -116,6 +128,12 @@ def check_settings(app: Sphinx, config: Config) -> None:
     if isinstance(results, bool) or not isinstance(results, int) or results < 1:
         raise SettingError(
             f"blog_search_results {results!r} is not usable (expected a whole number from 1, such as 10)"
+        )
+    size = config.blog_search_part_pages
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise SettingError(
+            f"blog_search_part_pages {size!r} is not usable (expected a whole number from 1, such as "
+            f"{PART_PAGES}: the most pages in one part of the search index)"
         )
 
 
@@ -195,38 +213,106 @@ def _remove_sphinx_search(outdir: Path) -> None:
 
 
 # -- Pagefind -------------------------------------------------------------------------------------
+# The index is made of parts, each Pagefind's own index of at most ``blog_search_part_pages`` pages:
+# the pages that are not posts, then the posts from the oldest. The first part is the bundle's root
+# (where pagefind.js finds it); the dialog merges the others (``pagefind/blog-parts.json`` lists them)
+# with Pagefind's ``mergeIndex``, which shares the first part's WebAssembly. Pagefind has no
+# incremental mode, so a changed page means indexing its part again: the parts keep that to a hundred
+# pages however large the blog grows. An edit reindexes one part, a new post the last; a blog of up to
+# a hundred pages has one part, one index, as Pagefind alone would make it.
 
 
 @dataclass(frozen=True)
 class Indexed:
-    """One page given to Pagefind: its document, URL (from the site's root) and HTML."""
+    """One page given to Pagefind: its document, URL (from the site's root), file, and the digest of
+    what Pagefind is given of it (:func:`searchable`)."""
 
     docname: str
     url: str
-    html: str
+    path: Path
+    digest: str
+    #: Where the page falls in the parts: (1, date, docname) for a post, (0, "", docname) otherwise.
+    order: tuple[int, str, str]
+    #: The file's modification time and size when *digest* was taken.
+    stat: tuple[int, int]
 
     @property
     def file(self) -> str:
         """The page's file, relative to the output folder."""
-        path = self.url.lstrip("/")
-        return path + "index.html" if not path or path.endswith("/") else path
+        return _file_of(self.url)
 
 
-def pages_to_index(app: Sphinx) -> list[Indexed]:
-    """Every indexed page as written in the output, in a stable order."""
+#: The indexed element's start tag, and the comment after its end tag (``_templates/layout.html``).
+BODY_START = '<div class="blog-search-body" data-pagefind-body>'
+BODY_END = "<!-- blog-search-body end -->"
+#: Around the end of a post's furniture (author card, related posts, previous and next) in the indexed
+#: element, none of it searchable (``_templates/ablog/postnavy.html``).
+SKIP_START = "<!-- blog-search-skip -->"
+SKIP_END = "<!-- blog-search-skip end -->"
+_HTML_TAG = re.compile(r"<html\b[^>]*>")
+
+
+def searchable(html: str) -> str:
+    """What Pagefind is given of a page: its ``<html>`` tag (the language) and the indexed element,
+    which holds all Pagefind reads of it (the text, filters, metadata and sort key), without the
+    post's furniture at its end, which Pagefind skips; so a page whose navigation, sidebars, related
+    or next posts changed is not indexed again. A page without those marks, or with Pagefind
+    attributes outside the element, is given whole."""
+    start, end = html.find(BODY_START), html.rfind(BODY_END)
+    opening = _HTML_TAG.search(html)
+    if start < 0 or end < start or opening is None:
+        return html
+    if "data-pagefind" in html[:start] or "data-pagefind" in html[end:]:
+        return html
+    body = html[start:end]
+    skip, skipped = body.rfind(SKIP_START), body.rfind(SKIP_END)  # the template's marks: the last
+    if 0 <= skip < skipped and "data-pagefind" not in body[skip:skipped]:
+        body = body[:skip] + body[skipped + len(SKIP_END) :]
+    return (
+        f'<!DOCTYPE html>\n{opening.group(0)}\n<head><meta charset="utf-8"></head>\n<body>\n'
+        f"{body}\n</body>\n</html>\n"
+    )
+
+
+def _file_of(url: str) -> str:
+    path = url.lstrip("/")
+    return path + "index.html" if not path or path.endswith("/") else path
+
+
+def pages_to_index(app: Sphinx, known: dict[str, list] | None = None, before: int = 0) -> list[Indexed]:
+    """Every indexed page as written in the output. *known* is what was read of them earlier (file:
+    [mtime, size, digest]): a page whose file has the same time and size, a time before *before*
+    (nanoseconds), is not read again. (A file written again in the same tick of a coarse clock keeps its
+    time: only times well before the earlier reading are trusted, as Git trusts its index.)"""
     outdir = Path(app.outdir)
+    known = known or {}
     found = []
     for docname in sorted(app.env.all_docs):
         if not is_indexed(app, docname):
             continue
         path = Path(app.builder.get_outfilename(docname))
-        if not path.is_file():
+        try:
+            status = path.stat()
+        except OSError:
             continue
         url = "/" + path.relative_to(outdir).as_posix()
         if url.endswith("/index.html"):
             url = url[: -len("index.html")]
-        found.append(Indexed(docname, url, path.read_text("utf-8")))
+        stat = (status.st_mtime_ns, status.st_size)
+        last = known.get(_file_of(url))
+        if last is not None and tuple(last[:2]) == stat and stat[0] < before:
+            digest = last[2]
+        else:
+            digest = _digest(searchable(path.read_text("utf-8")))
+        post = posts.front_matter(app.env, docname)
+        date = post.date if post is not None else None
+        order = (1, date.isoformat(), docname) if date is not None else (0, "", docname)
+        found.append(Indexed(docname, url, path, digest, order, stat))
     return found
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def pagefind_config(app: Sphinx) -> dict[str, Any]:
@@ -249,12 +335,36 @@ def pagefind_version() -> str:
         ) from None
 
 
-def fingerprint(pages: list[Indexed], config: dict[str, Any], version: str) -> str:
-    digest = hashlib.sha256(json.dumps([version, config], sort_keys=True).encode())
-    for page in pages:
-        digest.update(f"\0{page.url}\0".encode())
-        digest.update(page.html.encode("utf-8"))
-    return digest.hexdigest()
+@dataclass
+class Part:
+    """One part of the index: its *pages*, where its files go in the bundle (*prefix*: "" for the first
+    part, else its name and a slash), and a fingerprint (*key*) of all Pagefind is given."""
+
+    name: str
+    pages: list[Indexed]
+    prefix: str
+    key: str = ""
+
+    @property
+    def first(self) -> bool:
+        return not self.prefix
+
+
+def parts_of(pages: list[Indexed], size: int, config: dict[str, Any], version: str) -> list[Part]:
+    """*pages* cut into parts of at most *size* pages: the pages that are not posts, then the posts,
+    oldest first (so a new post changes the last part only)."""
+    ordered = sorted(pages, key=lambda page: page.order)
+    parts = [
+        Part(f"part-{number}", ordered[start : start + size], "" if number == 1 else f"part-{number}/")
+        for number, start in enumerate(range(0, len(ordered), size), start=1)
+    ]
+    for part in parts:
+        head = json.dumps([version, config, part.name, part.prefix], sort_keys=True)
+        digest = hashlib.sha256(head.encode())
+        for page in part.pages:
+            digest.update(f"\0{page.url}\0{page.digest}".encode())
+        part.key = digest.hexdigest()
+    return parts
 
 
 def pagefind_program() -> Path:
@@ -270,62 +380,114 @@ def pagefind_program() -> Path:
     return Path(program)
 
 
-class _Pagefind:
-    """One run of Pagefind's program, started in the background on *pages*.
-
-    Pagefind's program indexes a folder that holds exactly *pages* (so nothing else of the output can
-    reach the index), with its settings in a ``pagefind.json`` beside it; the bundle is written to
-    the scratch folder too. Its Python API, which sends the pages one by one, is about thirty times
-    slower.
-    """
-
-    def __init__(self, pages: list[Indexed], config: dict[str, Any], key: str = "") -> None:
-        self.key = key
-        self.docnames = {page.url: page.docname for page in pages}  # not the pages: they are large
-        self._scratch = tempfile.TemporaryDirectory(prefix="blog-pagefind-")
-        root = Path(self._scratch.name)
-        self.bundle = root / BUNDLE
-        for page in pages:
-            path = root / "site" / page.file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(page.html, "utf-8")
-        settings = {"site": "site", "output_path": str(self.bundle.resolve()), **config}
-        (root / "pagefind.json").write_text(json.dumps(settings), "utf-8")
-        self._process = subprocess.Popen(
-            [str(pagefind_program()), "--quiet"],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def finish(self) -> tuple[dict[str, int], dict[str, bytes]]:
-        """Wait for Pagefind: the words it found in each page besides its title (by document), and
-        the bundle's files in their canonical form."""
-        try:
-            out, err = self._process.communicate()
-            if self._process.returncode != 0:
-                raise BuildStopped(f"blogext.search: Pagefind failed:\n{out}{err}")
-            docnames = self.docnames
-            words = {}
-            for fragment in sorted((self.bundle / "fragment").glob("*.pf_fragment")):
-                data = json.loads(gzip.decompress(fragment.read_bytes())[len(_SIGNATURE) :])
-                title = (data.get("meta") or {}).get("title", "")
-                if data.get("url") in docnames:
-                    words[docnames[data["url"]]] = data.get("word_count", 0) - len(title.split())
-            return words, canonical_bundle(_bundle_files(self.bundle))
-        finally:
-            self._scratch.cleanup()
-
-    def cancel(self) -> None:
-        self._process.kill()
-        self._process.communicate()
-        self._scratch.cleanup()
+#: What a part other than the first publishes of its bundle: the rest (pagefind.js, its worker and
+#: WebAssembly) is the first part's, which the dialog loads once.
+PART_DATA = ("pagefind-entry.json", "index/", "fragment/", "filter/")
 
 
-def _run_pagefind(pages: list[Indexed], config: dict[str, Any]) -> tuple[dict[str, int], dict[str, bytes]]:
-    """Index *pages*: the words Pagefind found in each besides its title, and the bundle's files."""
-    return _Pagefind(pages, config).finish()
+def _is_part_data(name: str) -> bool:
+    return name.startswith(PART_DATA) or (name.startswith("pagefind.") and name.endswith(".pf_meta"))
+
+
+class _Stopped(Exception):
+    """A run of Pagefind was stopped because its result is not wanted any more."""
+
+
+def index_folder(work: Path, config: dict[str, Any], first: bool = True, running=None) -> tuple[dict, dict]:
+    """Run Pagefind's program on the pages in ``work/site``: the words it found in each page besides
+    its title (by URL), and the bundle's files in their canonical form (a part other than the *first*:
+    only its own data). *running* (a dict) is given the process while it runs, to stop it."""
+    bundle = work / BUNDLE
+    settings = {"site": "site", "output_path": str(bundle.resolve()), **config}
+    (work / "pagefind.json").write_text(json.dumps(settings), "utf-8")
+    # One thread: Pagefind's own threads took as long on 2 cores, with half again the CPU time,
+    # taken from the build that goes on beside it.
+    environment = {**os.environ, "RAYON_NUM_THREADS": "1"}
+    process = subprocess.Popen(
+        [str(pagefind_program()), "--quiet"],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    if running is not None:
+        running[work.name] = process
+    out, err = process.communicate()
+    if running is not None and running.pop(work.name, None) is None:
+        raise _Stopped(work.name)
+    if process.returncode != 0:
+        raise BuildStopped(f"blogext.search: Pagefind failed:\n{out}{err}")
+    words = {}
+    for fragment in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = json.loads(gzip.decompress(fragment.read_bytes())[len(_SIGNATURE) :])
+        title = (data.get("meta") or {}).get("title", "")
+        words[data.get("url")] = data.get("word_count", 0) - len(title.split())
+    files = canonical_bundle(_bundle_files(bundle))
+    if not first:
+        files = {name: data for name, data in files.items() if _is_part_data(name)}
+    return words, files
+
+
+def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) -> tuple[dict, dict]:
+    """Index *part* in its own folder under *root* (emptied first, removed after)."""
+    work = root / part.name
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        for page in part.pages:
+            target = work / "site" / page.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # If the page changed since *digest* was taken, the part's key at the end will differ
+            # from this run's, which is then not used.
+            target.write_text(searchable(page.path.read_text("utf-8")), "utf-8")
+        by_url, files = index_folder(work, config, part.first, running)
+        return {page.docname: by_url[page.url] for page in part.pages if page.url in by_url}, files
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _Runs:
+    """Runs of Pagefind, one a part, *workers* at a time, in the background."""
+
+    def __init__(self, root: Path, parts: list[Part], config: dict[str, Any], workers: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.keys = {part.name: part.key for part in parts}
+        self._running: dict[str, subprocess.Popen] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pagefind")
+        self._futures = {
+            part.name: self._pool.submit(_index_part, root, part, config, self._running) for part in parts
+        }
+
+    def result(self, part: Part):
+        """The run of *part*'s pages as they are now, if one was started; else None."""
+        if self.keys.get(part.name) != part.key:
+            return None
+        return self._futures[part.name].result()
+
+    def stop(self) -> None:
+        """Stop the runs whose result was not taken (their processes killed, their folders removed)."""
+        for future in self._futures.values():
+            future.cancel()
+        for name in list(self._running):
+            process = self._running.pop(name, None)
+            if process is not None:
+                process.kill()
+        self._pool.shutdown(wait=True)
+
+
+def _run_pagefind(
+    pages: list[tuple[str, str]], config: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, bytes]]:
+    """Index *pages* ((URL, HTML) pairs) in one index: the words Pagefind found in each besides its
+    title (by URL), and the bundle's files."""
+    with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
+        work = Path(scratch)
+        for url, html in pages:
+            target = work / "site" / _file_of(url)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, "utf-8")
+        return index_folder(work, config)
 
 
 def _bundle_files(folder: Path) -> dict[str, bytes]:
@@ -440,12 +602,13 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
     return dict(sorted(out.items()))
 
 
-def _sync(new: dict[str, bytes], folder: Path) -> None:
-    """Make *folder* hold exactly *new*: files that differ written, others left untouched."""
+def _sync(folder: Path, new: dict[str, bytes], kept: set[str]) -> None:
+    """Make *folder* hold exactly *new* and the files *kept*: files of *new* that differ written,
+    files in neither removed, the others left untouched."""
     folder.mkdir(parents=True, exist_ok=True)
     for path in sorted(folder.rglob("*"), reverse=True):
         relative = path.relative_to(folder).as_posix()
-        if path.is_file() and relative not in new:
+        if path.is_file() and relative not in new and relative not in kept:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
@@ -456,55 +619,122 @@ def _sync(new: dict[str, bytes], folder: Path) -> None:
             path.write_bytes(data)
 
 
-def _bundle_intact(folder: Path, sizes: dict[str, int]) -> bool:
-    if not folder.is_dir():
+def _intact(folder: Path, prefix: str, sizes: dict[str, int]) -> bool:
+    """Whether the files a part left under *prefix* of the bundle *folder* are all there, as written."""
+    if not sizes:
         return False
-    present = {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
-    return present == sizes
+    for name, size in sizes.items():
+        try:
+            if (folder / (prefix + name)).stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _last_run(app: Sphinx) -> dict[str, Any]:
-    """What the last Pagefind run left in the doctree folder: its ``fingerprint`` and ``files``."""
+    """What the last Pagefind runs left in the doctree folder: ``parts`` (name: key, prefix, files),
+    ``pages`` (file: mtime, size, digest) and when they were read (``read_at``)."""
     try:
-        return json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
+        state = json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
+    return state if isinstance(state, dict) and isinstance(state.get("parts"), dict) else {}
+
+
+#: How long before a reading of the pages a page's time must be for the reading to be trusted later.
+TRUSTED_AFTER_NS = 3_000_000_000
+
+
+def _plan(app: Sphinx, known: dict[str, list], read_at: int) -> tuple[list[Indexed], list[Part]]:
+    """The pages to index (*known*, read at *read_at*: see :func:`pages_to_index`) and their parts."""
+    pages = pages_to_index(app, known, read_at - TRUSTED_AFTER_NS)
+    config = pagefind_config(app)
+    return pages, parts_of(pages, app.config.blog_search_part_pages, config, pagefind_version())
+
+
+def _known(pages: list[Indexed]) -> dict[str, list]:
+    return {page.file: [*page.stat, page.digest] for page in pages}
+
+
+def _unchanged(part: Part, state: dict[str, Any], bundle: Path | None = None) -> bool:
+    """Whether *part* is as the last run indexed it (and, given the *bundle*, its files are there)."""
+    last = state.get("parts", {}).get(part.name) or {}
+    if last.get("key") != part.key:
+        return False
+    return bundle is None or _intact(bundle, part.prefix, last.get("files", {}))
+
+
+def _runs_folder(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / RUNS_FOLDER
 
 
 def build_index(app: Sphinx) -> bool:
-    """Index the site with Pagefind unless nothing it indexes changed. Returns whether it ran."""
-    outdir = Path(app.outdir)
-    bundle = outdir / BUNDLE
+    """Index the parts of the site that changed with Pagefind. Returns whether Pagefind ran."""
+    bundle = Path(app.outdir) / BUNDLE
     state_file = Path(app.doctreedir) / STATE_FILE
-    pages = pages_to_index(app)
-    config = pagefind_config(app)
-    key = fingerprint(pages, config, pagefind_version())
     state = _last_run(app)
-    if state.get("fingerprint") == key and _bundle_intact(bundle, state.get("files", {})):
-        logger.info("blogext.search: the search index is up to date (%d pages)", len(pages))
-        _cancel_started(app)
-        return False
-    if not pages:  # nothing published to search (Pagefind would write no index at all)
-        _cancel_started(app)
-        logger.warning(
-            "no published page to index for search",
-            type="blog",
-            subtype="search",
-            location=app.config.root_doc,
-        )
-        shutil.rmtree(bundle, ignore_errors=True)
-        state_file.unlink(missing_ok=True)
-        return False
-    started = _take_started(app)
-    if started is not None and started.key == key:  # the pages are as they were when it started
-        words, files = started.finish()
+    early = _take_started(app)
+    read_at = time.time_ns()
+    if early is not None:  # the pages as read when the runs started, not what the last build left
+        pages, parts = _plan(app, early.known, early.read_at)
     else:
+        pages, parts = _plan(app, state.get("pages", {}), state.get("read_at", 0))
+    started = early.runs if early is not None else None
+    try:
+        if not pages:  # nothing published to search (Pagefind would write no index at all)
+            logger.warning(
+                "no published page to index for search",
+                type="blog",
+                subtype="search",
+                location=app.config.root_doc,
+            )
+            shutil.rmtree(bundle, ignore_errors=True)
+            state_file.unlink(missing_ok=True)
+            return False
+        stale = [part for part in parts if not _unchanged(part, state, bundle)]
+        results: dict[str, tuple[dict, dict]] = {}
+        for part in stale:
+            result = started.result(part) if started is not None else None
+            if result is not None:
+                results[part.name] = result
+        late = [part for part in stale if part.name not in results]
+        if late:  # not started early, or their pages changed since: run now, on every core
+            now = _Runs(_runs_folder(app), late, pagefind_config(app), os.cpu_count() or 1)
+            try:
+                results.update({part.name: now.result(part) for part in late})
+            finally:
+                now.stop()
+    finally:
         if started is not None:
-            started.cancel()
-        words, files = _run_pagefind(pages, config)
-    _sync(files, bundle)
-    logger.info("blogext.search: indexed %d pages with Pagefind", len(pages))
-    empty = [docname for docname, count in words.items() if count <= 0]
+            started.stop()
+    manifest = {"merge": [part.prefix for part in parts if not part.first]}
+    new = {PARTS_FILE: json.dumps(manifest, separators=(",", ":")).encode("utf-8")}
+    kept: set[str] = set()
+    recorded: dict[str, Any] = {}
+    for part in parts:
+        if part.name in results:
+            files = results[part.name][1]
+            new.update({part.prefix + name: data for name, data in files.items()})
+            sizes = {name: len(data) for name, data in files.items()}
+        else:
+            sizes = state["parts"][part.name]["files"]
+            kept.update(part.prefix + name for name in sizes)
+        recorded[part.name] = {"key": part.key, "prefix": part.prefix, "files": sizes}
+    _sync(bundle, new, kept)
+    if stale:
+        reindexed = sum(len(part.pages) for part in stale)
+        logger.info(
+            "blogext.search: indexed %d pages with Pagefind (%d of %d parts)",
+            reindexed,
+            len(stale),
+            len(parts),
+        )
+    else:
+        logger.info("blogext.search: the search index is up to date (%d pages)", len(pages))
+    empty = sorted(
+        docname for words, _files in results.values() for docname, count in words.items() if count <= 0
+    )
     for docname in empty:
         logger.warning(
             "the page has nothing to search but its title (is its body empty?)",
@@ -512,24 +742,24 @@ def build_index(app: Sphinx) -> bool:
             subtype="search",
             location=docname,
         )
-    # After a warning the next build runs Pagefind again, so the warning is not lost.
+    # A part with a warning is indexed again by the next build, so the warning is not lost.
+    for part in parts:
+        if any(page.docname in empty for page in part.pages):
+            recorded[part.name]["key"] = ""
+    state = {"parts": recorded, "pages": _known(pages), "read_at": read_at}
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    state = {} if empty else {"fingerprint": key, "files": {name: len(data) for name, data in files.items()}}
-    state_file.write_text(json.dumps(state, indent=1, sort_keys=True), "utf-8")
-    return True
+    state_file.write_text(json.dumps(state, indent=0, sort_keys=True), "utf-8")
+    return bool(stale)
 
 
 def time_index(outdir: Path, language: str = "en") -> float:
-    """Seconds Pagefind takes to index the marked pages of the built site *outdir* as a build does
-    (the benchmark's "Pagefind build time"); writes nothing into *outdir*."""
-    import time
-
+    """Seconds Pagefind takes to index the marked pages of the built site *outdir* in one index, as a
+    clean build's runs do in parts (the benchmark's "Pagefind build time"); writes nothing into *outdir*."""
     pages = []
     for path in sorted(outdir.rglob("*.html")):
         html = path.read_text("utf-8")
         if "data-pagefind-body" in html:
-            url = "/" + path.relative_to(outdir).as_posix().removesuffix("index.html")
-            pages.append(Indexed(url, url, html))
+            pages.append(("/" + path.relative_to(outdir).as_posix().removesuffix("index.html"), html))
     start = time.perf_counter()
     _run_pagefind(pages, {"exclude_selectors": list(NOT_TEXT), "force_language": language})
     return time.perf_counter() - start
@@ -537,32 +767,43 @@ def time_index(outdir: Path, language: str = "en") -> float:
 
 # -- Pagefind started early ---------------------------------------------------------------------------
 # The indexed pages are documents' pages: all written when the extensions' pages (archives, feeds)
-# are collected. Pagefind starts then, on its own core, while the rest of the build goes on; at the
-# end its run is used only if the pages are still, byte for byte, the ones it was given.
+# are collected. The parts whose pages changed start being indexed then, on the cores the build leaves
+# free, while the rest of the build goes on; at the end a run is used only if its part's pages are
+# still, byte for byte, the ones it was given.
+
+
+@dataclass
+class _Early:
+    """What the early start read of the pages (see :func:`pages_to_index`), and its runs, if any."""
+
+    known: dict[str, list]
+    read_at: int
+    runs: _Runs | None
 
 
 def _start_early(app: Sphinx) -> list:
     if app.builder.name in BUILDERS:
-        pages, config = pages_to_index(app), pagefind_config(app)
-        key = fingerprint(pages, config, pagefind_version())
-        if pages and _last_run(app).get("fingerprint") != key:
-            app.builder.blog_pagefind = _Pagefind(pages, config, key)
+        state = _last_run(app)
+        read_at = time.time_ns()
+        pages, parts = _plan(app, state.get("pages", {}), state.get("read_at", 0))
+        stale = [part for part in parts if not _unchanged(part, state)]
+        runs = None
+        if stale:
+            workers = max(1, (os.cpu_count() or 1) - 1)  # one core is the build's
+            runs = _Runs(_runs_folder(app), stale, pagefind_config(app), workers)
+        app.builder.blog_pagefind = _Early(_known(pages), read_at, runs)
     return []
 
 
-def _take_started(app: Sphinx) -> _Pagefind | None:
+def _take_started(app: Sphinx) -> _Early | None:
     return app.builder.__dict__.pop("blog_pagefind", None)
-
-
-def _cancel_started(app: Sphinx) -> None:
-    started = _take_started(app)
-    if started is not None:
-        started.cancel()
 
 
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.name not in BUILDERS:
-        _cancel_started(app)
+        early = _take_started(app)
+        if early is not None and early.runs is not None:
+            early.runs.stop()
         return
     outdir = Path(app.outdir)
     _remove_sphinx_search(outdir)
@@ -576,6 +817,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_config_value(
         "blog_search_results", 10, "html", types=[int], description="results shown at first, and per 'More'"
+    )
+    app.add_config_value(
+        "blog_search_part_pages",
+        PART_PAGES,
+        "html",
+        types=[int],
+        description="the most pages in one part of the search index",
     )
     app.connect("config-inited", check_settings)
     app.connect("builder-inited", _on_builder_inited)

@@ -590,10 +590,16 @@ def test_entry_store_keeps_exactly_the_entries_in_use_after_posts_change(tmp_pat
     _change_sources(src)
     assert_clean(run_sphinx(src, out))
     [index] = doctrees.glob("blogext-feeds-*.json")
-    in_use = {f"{digest}.html" for digest in json.loads(index.read_text("utf-8"))["digests"].values()}
+    cache = json.loads(index.read_text("utf-8"))
+    in_use = {f"{digest}.html" for digest in cache["digests"].values()}
     after = {p.name for p in store.iterdir()}
-    assert after == in_use
-    assert len(before - after) == 2, "the edited post's old entry and the removed post's entry stay"
+    # Each entry's content, and each entry serialized (by fingerprint) once a feed listing it was written.
+    assert {name for name in after if name.endswith(".html")} == in_use
+    assert {name for name in after if name.endswith(".entry")} <= set(cache["entries"])
+    assert all(name.endswith((".html", ".entry")) for name in after), after
+    gone = before - after
+    assert len({n for n in gone if n.endswith(".html")}) == 2, "the edited and removed posts' contents stay"
+    assert len({n for n in gone if n.endswith(".entry")}) == 2, "their serialized entries stay"
 
 
 # -- discovery ----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ project path, and search in Chromium.
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import re
 import shutil
 import sys
@@ -178,6 +180,115 @@ def test_lost_index_file_is_written_again(tmp_path):
     assert (again.outdir / "pagefind" / "pagefind.js").is_file()
 
 
+# -- the index in parts ------------------------------------------------------------------------------
+
+
+def _parts_site(tmp_path: Path, size: int = 1) -> Path:
+    """The hosting site with at most *size* pages in a part of the index: about, alpha, beta."""
+    src = make_site(tmp_path / "src")
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text("utf-8") + f"\nblog_search_part_pages = {size}\n", "utf-8")
+    return src
+
+
+def _part_text(bundle: Path, prefix: str) -> str:
+    fragments = sorted((bundle / prefix / "fragment").glob("*.pf_fragment"))
+    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in fragments)
+
+
+def _times(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_index_is_in_parts_pages_first_then_posts_oldest_first(tmp_path):
+    built = build(_parts_site(tmp_path), tmp_path / "out")
+    bundle = built.outdir / "pagefind"
+    assert "indexed 3 pages with Pagefind (3 of 3 parts)" in built.stdout
+    assert json.loads((bundle / search.PARTS_FILE).read_text("utf-8")) == {"merge": ["part-2/", "part-3/"]}
+    assert "A small blog served from several hosts" in _part_text(bundle, "")
+    assert "Alpha post" in _part_text(bundle, "part-2") and "Beta post" not in _part_text(bundle, "part-2")
+    assert "Beta post" in _part_text(bundle, "part-3")
+    # A merged part has its own index, and shares the first part's script and WebAssembly.
+    for name in ("pagefind-entry.json", "index", "fragment", "filter"):
+        assert (bundle / "part-2" / name).exists(), name
+    assert not list((bundle / "part-2").glob("*.js")) and not list((bundle / "part-2").glob("wasm.*"))
+    assert (bundle / "pagefind.js").is_file() and list(bundle.glob("wasm.*.pagefind"))
+
+
+def test_blog_of_up_to_a_part_of_pages_has_one_index_as_pagefind_alone_makes_it(tmp_path):
+    built = build(make_site(tmp_path / "src"), tmp_path / "out")
+    bundle = built.outdir / "pagefind"
+    assert json.loads((bundle / search.PARTS_FILE).read_text("utf-8")) == {"merge": []}
+    assert not [p for p in bundle.iterdir() if p.is_dir() and p.name.startswith("part-")]
+
+
+def test_edited_post_reindexes_its_part_only_and_the_index_equals_a_clean_builds(tmp_path):
+    src = _parts_site(tmp_path)
+    built = build(src, tmp_path / "out")
+    bundle = built.outdir / "pagefind"
+    before = _times(bundle)
+    post = src / "posts" / "2024" / "alpha.md"
+    post.write_text(post.read_text("utf-8") + "\nNumbatnotion arrives in an edit.\n", "utf-8")
+    rebuilt = build(src, tmp_path / "out")
+    assert "indexed 1 pages with Pagefind (1 of 3 parts)" in rebuilt.stdout
+    assert "Numbatnotion" in _part_text(bundle, "part-2")
+    after = _times(bundle)
+    untouched = {name: t for name, t in before.items() if not name.startswith("part-2/")}
+    assert {name: after.get(name) for name in untouched} == untouched, "other parts were written again"
+    clean = build(src, tmp_path / "clean")
+    assert _tree(bundle) == _tree(clean.outdir / "pagefind")
+
+
+def test_new_newest_post_adds_a_part_and_leaves_the_others_untouched(tmp_path):
+    src = _parts_site(tmp_path)
+    built = build(src, tmp_path / "out")
+    bundle = built.outdir / "pagefind"
+    before = _times(bundle)
+    (src / "posts" / "2024" / "gamma.md").write_text(
+        "---\ndate: 2024-03-10\ntags: [Python]\ncategory: Notes\n---\n\n# Gamma post\n\nGamma's words.\n",
+        "utf-8",
+    )
+    rebuilt = build(src, tmp_path / "out")
+    assert "indexed 1 pages with Pagefind (1 of 4 parts)" in rebuilt.stdout
+    assert "Gamma post" in _part_text(bundle, "part-4")
+    after = _times(bundle)
+    assert {n: after.get(n) for n in before if n != search.PARTS_FILE} == {
+        n: t for n, t in before.items() if n != search.PARTS_FILE
+    }
+    assert json.loads((bundle / search.PARTS_FILE).read_text("utf-8"))["merge"][-1] == "part-4/"
+    assert _tree(bundle) == _tree(build(src, tmp_path / "clean").outdir / "pagefind")
+
+
+def test_lost_file_of_a_part_is_written_again(tmp_path):
+    built = build(_parts_site(tmp_path), tmp_path / "out")
+    lost = next((built.outdir / "pagefind" / "part-3" / "fragment").iterdir())
+    lost.unlink()
+    again = build(_parts_site(tmp_path / "again"), tmp_path / "out")
+    assert "(1 of 3 parts)" in again.stdout
+    assert lost.is_file()
+
+
+def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tmp_path):
+    """Pages are not read again when their time and size are unchanged, unless that time is too close
+    to the last reading to be trusted (as on a file system with a coarse clock)."""
+    src = _parts_site(tmp_path)
+    built = build(src, tmp_path / "out")
+    page = built.outdir / "posts" / "2024" / "beta" / "index.html"
+    html = page.read_text("utf-8")
+    stat = page.stat()
+    assert "excerpt.</p>" in html
+    page.write_text(html.replace("excerpt.</p>", "quokkas.</p>", 1), "utf-8")
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert page.stat().st_size == stat.st_size
+    state_file = tmp_path / "out.doctrees" / search.STATE_FILE
+    state = json.loads(state_file.read_text("utf-8"))
+    state["read_at"] = stat.st_mtime_ns + 1_000_000_000  # read a second after the page was written
+    state_file.write_text(json.dumps(state), "utf-8")
+    rebuilt = build(src, tmp_path / "out")
+    assert "(1 of 3 parts)" in rebuilt.stdout
+    assert "quokkas" in _part_text(rebuilt.outdir / "pagefind", "part-3")
+
+
 # -- the author's mistakes and bad settings --------------------------------------------------------
 
 
@@ -193,7 +304,12 @@ def test_page_with_no_text_to_search_is_a_warning(tmp_path):
 
 
 def _config(**values):
-    settings = {"blog_search_placeholder": "Search the blog", "blog_search_results": 10, **values}
+    settings = {
+        "blog_search_placeholder": "Search the blog",
+        "blog_search_results": 10,
+        "blog_search_part_pages": 100,
+        **values,
+    }
     return SimpleNamespace(**settings)
 
 
@@ -208,6 +324,8 @@ def _config(**values):
         ({"blog_search_results": "10"}, "blog_search_results '10' is not usable"),
         ({"blog_search_results": True}, "blog_search_results True is not usable"),
         ({"blog_search_results": 2.5}, "blog_search_results 2.5 is not usable"),
+        ({"blog_search_part_pages": 0}, "blog_search_part_pages 0 is not usable"),
+        ({"blog_search_part_pages": "100"}, "blog_search_part_pages '100' is not usable"),
     ],
 )
 def test_bad_search_settings_stop_the_build_with_a_clear_message(values, message):
@@ -350,6 +468,36 @@ def test_search_page_searches_for_its_q_from_a_link(browser, served):
 
 
 @pytest.mark.browser
+def test_search_finds_pages_of_every_part_and_lists_filtered_posts_newest_first(browser, tmp_path):
+    src = _parts_site(tmp_path)
+    (src / "posts" / "2024" / "gamma.md").write_text(
+        "---\ndate: 2024-03-10\ntags: [Python]\ncategory: Notes\n---\n\n# Gamma post\n\nGamma's words.\n",
+        "utf-8",
+    )
+    built = build(src, tmp_path / "out")
+    assert len(json.loads((built.outdir / "pagefind" / search.PARTS_FILE).read_text("utf-8"))["merge"]) == 3
+    with serve(built.outdir) as server:
+        reader = Reader(browser, server.url)
+        page = reader.page
+        page.goto(server.url + "search/?q=post", wait_until="networkidle")
+        page.wait_for_function("document.querySelectorAll('.blog-search-result').length >= 3")
+        assert {"Alpha post", "Beta post", "Gamma post"} <= set(reader.results())
+        page.goto(server.url + "search/?q=several+hosts", wait_until="networkidle")
+        assert reader.results() == ["About"]  # the first part, at pagefind/
+        # Filters only: every post of the tag, newest first, across the parts.
+        page.goto(server.url + "search/?tag=Python", wait_until="networkidle")
+        page.wait_for_function("document.querySelectorAll('.blog-search-result').length === 3")
+        assert reader.results() == ["Gamma post", "Beta post", "Alpha post"]
+        counts = page.evaluate("[...document.querySelectorAll('select[name=tag] option')].map(o => o.text)")
+        assert "Python (3)" in counts, counts  # each part's counts, added up
+        requested = {urlsplit(path).path for path, _status in server.requests}
+        assert {"/pagefind/part-2/pagefind-entry.json", "/pagefind/part-4/pagefind-entry.json"} <= requested
+        assert not any(path.startswith("/pagefind/part-") and "wasm" in path for path in requested)
+        assert reader.errors == [] and reader.foreign == []
+        reader.close()
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_open_dialog_with_results_has_no_accessibility_violation(browser, served, width, mode):
@@ -450,7 +598,7 @@ def test_cbor_round_trip_of_pagefind_values():
 
 def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
     pages = [
-        search.Indexed(str(path), "/" + path.relative_to(site.outdir).as_posix(), path.read_text("utf-8"))
+        ("/" + path.relative_to(site.outdir).as_posix(), path.read_text("utf-8"))
         for path in site.files("**/index.html")
         if "data-pagefind-body" in path.read_text("utf-8")
     ]
@@ -463,14 +611,16 @@ def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
 
 
 def _count_pagefind_runs(monkeypatch) -> list[str]:
+    """Each start of Pagefind's runs: "early" (beside the rest of the build) or "at the end"."""
     started: list[str] = []
-    original = search._Pagefind.__init__
+    original = search._Runs.__init__
 
-    def counting(self, pages, config, key=""):
-        started.append(key or "at the end")
-        original(self, pages, config, key)
+    def counting(self, root, parts, config, workers):
+        started.append("at the end" if workers == (os.cpu_count() or 1) else "early")
+        original(self, root, parts, config, workers)
 
-    monkeypatch.setattr(search._Pagefind, "__init__", counting)
+    monkeypatch.setattr(search._Runs, "__init__", counting)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # early: one worker; at the end: two
     return started
 
 
@@ -486,7 +636,7 @@ def test_pagefind_starts_once_beside_the_rest_of_the_build(tmp_path, monkeypatch
     post.write_text(post.read_text("utf-8") + "\nA word only the rebuild indexes, quokkaquill.\n", "utf-8")
     started = _count_pagefind_runs(monkeypatch)
     rebuilt = assert_clean(run_sphinx(src, tmp_path / "html"))
-    assert len(started) == 1 and started[0] != "at the end", "one run, started early, used"
+    assert started == ["early"], "one run, started early, used"
     assert "quokkaquill" in _fragments_text(rebuilt.outdir)
     clean = assert_clean(run_sphinx(src, tmp_path / "clean"))
     problems = tree_differences(rebuilt.outdir / "pagefind", clean.outdir / "pagefind")
@@ -512,5 +662,5 @@ def test_a_page_changed_after_pagefind_started_is_indexed_as_the_build_left_it(t
     conf.write_text(conf.read_text("utf-8") + extra, "utf-8")
     started = _count_pagefind_runs(monkeypatch)
     built = assert_clean(run_sphinx(src, tmp_path / "html"))
-    assert len(started) == 2, "the early run saw the page before it changed, so Pagefind ran again"
+    assert started == ["early", "at the end"], "the early run saw the page before it changed: run again"
     assert "wombatwhistle" in _fragments_text(built.outdir)
