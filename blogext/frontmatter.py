@@ -1083,12 +1083,13 @@ def _outdated(
     """Posts read with a tag or category name that is no longer the canonical one: read them again."""
     names = getattr(env, "blog_label_names", {})
     read = _labels_read(env)
+    being_read = added | changed | removed
     return [
         docname
         for docname, post in getattr(env, "blog_front_matter", {}).items()
         if docname in read
+        and docname not in being_read
         and docname in env.found_docs
-        and docname not in added | changed | removed
         and read[docname] != labels_of(post, names)
     ]
 
