@@ -35,6 +35,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, is_directive_registered, is_role_registered
 
 import blogext
+from blogext import sphinxinternals
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ def _stand_in_domain(prefix: str, directive_names: dict, role_names: dict) -> ty
 def _prefixed(name: str, app: Sphinx) -> tuple[str, str] | None:
     """(prefix, name) of a name such as ``prf:ref`` whose prefix no extension registered as a domain."""
     prefix, colon, short = name.partition(":")
-    return (prefix, short) if colon and prefix not in app.registry.domains else None
+    return (prefix, short) if colon and prefix not in sphinxinternals.registered_domains(app) else None
 
 
 def _add_stand_in_domains(app: Sphinx, config: Config) -> None:

@@ -139,6 +139,15 @@ def source_suffixes(app: Sphinx) -> list[str]:
     return sorted({*app.config.source_suffix, *app.registry.source_suffix})
 
 
+def registered_domains(app: Sphinx) -> set[str]:
+    """The names of the domains extensions registered, already at ``config-inited`` (before the
+    environment makes them).
+
+    Undocumented: ``app.registry.domains``. Waits for a public list of registered domains.
+    """
+    return set(app.registry.domains)
+
+
 def mark_parallel_read_safe(app: Sphinx, extension: str) -> None:
     """Declare *extension* safe for parallel reading (when the blog makes it so).
 

@@ -84,6 +84,7 @@ PRIVATE = {
         "newest_template_mtime",
         "config_status",
         "registry.source_suffix",
+        "registry.domains",
         "doctreedir =",
         "js_index",
         "mystnb_config",
