@@ -429,17 +429,19 @@ def index_folder(work: Path, config: dict[str, Any], first: bool = True, running
     return words, files
 
 
-def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) -> tuple[dict, dict]:
-    """Index *part* in its own folder under *root* (emptied first, removed after)."""
+def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) -> tuple[dict, dict] | None:
+    """Index *part* in its own folder under *root* (emptied first, removed after); None if a page is
+    no longer what its digest says (it changed since: the part's key is not this run's any more)."""
     work = root / part.name
     shutil.rmtree(work, ignore_errors=True)
     try:
         for page in part.pages:
+            given = searchable(page.path.read_text("utf-8"))
+            if _digest(given) != page.digest:
+                return None
             target = work / "site" / page.file
             target.parent.mkdir(parents=True, exist_ok=True)
-            # If the page changed since *digest* was taken, the part's key at the end will differ
-            # from this run's, which is then not used.
-            target.write_text(searchable(page.path.read_text("utf-8")), "utf-8")
+            target.write_text(given, "utf-8")
         by_url, files = index_folder(work, config, part.first, running)
         return {page.docname: by_url[page.url] for page in part.pages if page.url in by_url}, files
     finally:
@@ -460,7 +462,7 @@ class _Runs:
         }
 
     def result(self, part: Part):
-        """The run of *part*'s pages as they are now, if one was started; else None."""
+        """The run of *part*'s pages as they are now, if one was started and indexed them; else None."""
         if self.keys.get(part.name) != part.key:
             return None
         return self._futures[part.name].result()
@@ -702,7 +704,14 @@ def build_index(app: Sphinx) -> bool:
         if late:  # not started early, or their pages changed since: run now, on every core
             now = _Runs(_runs_folder(app), late, pagefind_config(app), os.cpu_count() or 1)
             try:
-                results.update({part.name: now.result(part) for part in late})
+                for part in late:
+                    result = now.result(part)
+                    if result is None:  # a page changed again while the build was ending
+                        raise BuildStopped(
+                            f"blogext.search: a page of the search index's {part.name} changed while "
+                            "it was being indexed (is another program writing to the output folder?)"
+                        )
+                    results[part.name] = result
             finally:
                 now.stop()
     finally:

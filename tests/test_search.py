@@ -289,6 +289,25 @@ def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tm
     assert "quokkas" in _part_text(rebuilt.outdir / "pagefind", "part-3")
 
 
+def test_run_of_a_part_whose_page_changed_since_it_was_read_gives_nothing_to_use(tmp_path):
+    page = tmp_path / "out" / "a" / "index.html"
+    page.parent.mkdir(parents=True)
+    html = f'<html lang="en"><body>{search.BODY_START}<h1>A</h1><p>Words of a.</p></div>{search.BODY_END}'
+    page.write_text(html, "utf-8")
+    config = {"exclude_selectors": list(search.NOT_TEXT), "force_language": "en"}
+
+    def part_of(digest: str) -> search.Part:
+        indexed = search.Indexed("a", "/a/", page, digest, (0, "", "a"), (0, 0))
+        return search.Part("part-1", [indexed], "")
+
+    as_read = search._digest(search.searchable(html))
+    ran = search._index_part(tmp_path / "runs", part_of(as_read), config)
+    assert ran is not None and ran[0] == {"a": 3}  # the check can fail: the page as read is indexed
+    page.write_text(html.replace("Words of a.", "Other words now."), "utf-8")
+    assert search._index_part(tmp_path / "runs", part_of(as_read), config) is None
+    assert not (tmp_path / "runs" / "part-1").exists()
+
+
 # -- the author's mistakes and bad settings --------------------------------------------------------
 
 
