@@ -88,13 +88,19 @@ class BuiltSite:
 
 
 def run_sphinx(
-    srcdir: Path, outdir: Path, *args: str, env: dict[str, str] | None = None, builder: str = "dirhtml"
+    srcdir: Path,
+    outdir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    builder: str = "dirhtml",
+    timeout: float | None = None,
 ) -> BuiltSite:
     """Run ``sphinx-build`` strictly, as the nox build session does.
 
     In this process (ABlog's global state is reset when a build starts, by blogext.ablogadapter), with
     the environment variables of a fresh process: the blog's own (``BLOG_*``, the base URLs) are
-    those of *env* only. ``BLOG_TEST_SUBPROCESS=1`` runs each build in a subprocess instead.
+    those of *env* only. ``BLOG_TEST_SUBPROCESS=1`` runs each build in a subprocess instead, and so
+    does a *timeout* (seconds): a build that hangs then fails the test.
     """
     argv = [
         "-b",
@@ -110,9 +116,9 @@ def run_sphinx(
     for name in ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL", "BLOG_PAGES_REPOSITORY", "BLOG_CANONICAL_URL"):
         if env is None or name not in env:
             full_env.pop(name, None)
-    if os.environ.get("BLOG_TEST_SUBPROCESS") == "1":
+    if os.environ.get("BLOG_TEST_SUBPROCESS") == "1" or timeout is not None:
         cmd = [sys.executable, "-m", "sphinx", *argv]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout, check=False)
         return BuiltSite(srcdir, outdir, proc.returncode, proc.stdout, proc.stderr)
     return BuiltSite(srcdir, outdir, *_build_in_process(argv, full_env))
 
