@@ -435,13 +435,10 @@ def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) ->
     work = root / part.name
     shutil.rmtree(work, ignore_errors=True)
     try:
-        for page in part.pages:
-            given = searchable(page.path.read_text("utf-8"))
-            if _digest(given) != page.digest:
-                return None
-            target = work / "site" / page.file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(given, "utf-8")
+        given = [(page.url, searchable(page.path.read_text("utf-8"))) for page in part.pages]
+        if any(_digest(html) != page.digest for page, (_url, html) in zip(part.pages, given, strict=True)):
+            return None
+        _lay_out(work, given)
         by_url, files = index_folder(work, config, part.first, running)
         return {page.docname: by_url[page.url] for page in part.pages if page.url in by_url}, files
     finally:
@@ -484,12 +481,16 @@ def _run_pagefind(
     """Index *pages* ((URL, HTML) pairs) in one index: the words Pagefind found in each besides its
     title (by URL), and the bundle's files."""
     with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
-        work = Path(scratch)
-        for url, html in pages:
-            target = work / "site" / _file_of(url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, "utf-8")
-        return index_folder(work, config)
+        _lay_out(Path(scratch), pages)
+        return index_folder(Path(scratch), config)
+
+
+def _lay_out(work: Path, pages: list[tuple[str, str]]) -> None:
+    """Write *pages* ((URL, HTML) pairs) into ``work/site``, where :func:`index_folder` indexes them."""
+    for url, html in pages:
+        target = work / "site" / _file_of(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, "utf-8")
 
 
 def _bundle_files(folder: Path) -> dict[str, bytes]:
@@ -635,7 +636,7 @@ def _intact(folder: Path, prefix: str, sizes: dict[str, int]) -> bool:
 
 
 def _last_run(app: Sphinx) -> dict[str, Any]:
-    """What the last Pagefind runs left in the doctree folder: ``parts`` (name: key, prefix, files),
+    """What the last Pagefind runs left in the doctree folder: ``parts`` (name: key, files),
     ``pages`` (file: mtime, size, digest) and when they were read (``read_at``)."""
     try:
         state = json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
@@ -729,7 +730,7 @@ def build_index(app: Sphinx) -> bool:
         else:
             sizes = state["parts"][part.name]["files"]
             kept.update(part.prefix + name for name in sizes)
-        recorded[part.name] = {"key": part.key, "prefix": part.prefix, "files": sizes}
+        recorded[part.name] = {"key": part.key, "files": sizes}  # the key covers the part's prefix
     _sync(bundle, new, kept)
     if stale:
         reindexed = sum(len(part.pages) for part in stale)
@@ -762,13 +763,15 @@ def build_index(app: Sphinx) -> bool:
 
 
 def time_index(outdir: Path, language: str = "en") -> float:
-    """Seconds Pagefind takes to index the marked pages of the built site *outdir* in one index, as a
-    clean build's runs do in parts (the benchmark's "Pagefind build time"); writes nothing into *outdir*."""
+    """Seconds Pagefind takes to index the marked pages of the built site *outdir*, given as a build
+    gives them (:func:`searchable`), in one index (a clean build runs the parts one after another,
+    beside the rest of the build): the benchmark's "Pagefind build time". Writes nothing into *outdir*."""
     pages = []
     for path in sorted(outdir.rglob("*.html")):
         html = path.read_text("utf-8")
         if "data-pagefind-body" in html:
-            pages.append(("/" + path.relative_to(outdir).as_posix().removesuffix("index.html"), html))
+            url = "/" + path.relative_to(outdir).as_posix().removesuffix("index.html")
+            pages.append((url, searchable(html)))
     start = time.perf_counter()
     _run_pagefind(pages, {"exclude_selectors": list(NOT_TEXT), "force_language": language})
     return time.perf_counter() - start
