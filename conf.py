@@ -60,7 +60,7 @@ include_patterns = ["index.md", "about.md", "posts/**", "series/**"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 
-# -- Hosting (blogext.siteurl, blogext.hosting; see README, "Hosting") ------------------
+# -- Hosting (blogext.siteurl, blogext.hosting; see docs/hosting.md) ------------------
 # The published URL: the GitHub Pages user site. The site workflow passes its repository
 # (BLOG_PAGES_REPOSITORY), which wins, so a fork or a project repository gets its own URL.
 html_baseurl = "https://shrutiturner.github.io/"
@@ -88,10 +88,10 @@ myst_fence_as_directive = ["mermaid"]  # ```mermaid fences are diagrams (blogext
 myst_dmath_double_inline = True  # $$...$$ inside a paragraph is display math too
 blog_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
 
-# -- Rich posts (see README, "Writing rich posts") ------------------------------------
+# -- Rich posts (see docs/rich-posts.md) ------------------------------------
 blog_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
 
-# -- Notebooks (blogext.notebooks, myst-nb; see README, "Notebooks as posts") ------------
+# -- Notebooks (blogext.notebooks, myst-nb; see docs/notebooks.md) ------------
 nb_execution_mode = "off"  # stored outputs as they are; "cache" executes (once) with jupyter-cache
 nb_ipywidgets_js = {}  # widgets' scripts come from a CDN: a published page loads nothing off-site
 
@@ -113,7 +113,7 @@ post_auto_excerpt = 1
 post_show_prev_next = True
 fontawesome_included = True  # the theme ships Font Awesome; also keeps no-change rebuilds incremental
 
-# -- Feeds (blogext.feeds; see README, "Feeds") -------------------------------------
+# -- Feeds (blogext.feeds; see docs/feeds-and-search.md) -------------------------------------
 blog_timezone = "Europe/London"  # posts' dates and times are London times
 blog_feed_tag_authority = "shrutiturner.github.io"  # entry ids: tag:shrutiturner.github.io,2023:<docname>
 blog_feed_tag_date = "2023"  # never change these two: feed readers know posts by their ids
@@ -184,12 +184,12 @@ ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image"
 # Posts get their own share card (blogext.sharecards): drawn, or share_image in the front matter.
 notfound_template = "404.html"
 
-# -- Search (blogext.search; see README, "Search") -----------------------------------
+# -- Search (blogext.search; see docs/feeds-and-search.md) -----------------------------------
 blog_search_placeholder = "Search the blog"
 blog_search_results = 10  # results shown at first, and added by "More results"
 notfound_context = {"title": "Page not found"}
 
-# -- Comments on request (blogext.comments; see README, "Comments") ---------------------
+# -- Comments on request (blogext.comments; see docs/series-and-sharing.md) ---------------------
 # Off. To switch them on: install the giscus app on the repository, enable its Discussions, copy
 # the ids https://giscus.app gives into blog_giscus, add "giscus.app" to blog_allowed_hosts, set
 # blog_comments = True, and write "comments: true" in the front matter of each post that wants them.

@@ -1,8 +1,8 @@
 """Local Sphinx extensions for the blog, one module per feature.
 
 Each module is a Sphinx extension of its own, switched on in ``conf.py`` by its
-dotted name (for example ``"blogext.postmeta"``). The README's "Architecture"
-section draws the map; in short:
+dotted name (for example ``"blogext.postmeta"``). The architecture page,
+``docs/architecture.md``, draws the map; in short:
 
 - :mod:`blogext.posts`: the post model. Which posts exist, which are published
   (drafts, scheduling and "today" are decided there, once), and what other

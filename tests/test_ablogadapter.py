@@ -70,7 +70,7 @@ def test_only_the_adapter_imports_ablog():
 
 
 #: Private or undocumented APIs, each allowed in one module only: ABlog's in the adapter, the others'
-#: in blogext.sphinxinternals (see the README's "Private APIs still used").
+#: in blogext.sphinxinternals (see docs/architecture.md, "Private APIs still used").
 PRIVATE = {
     "ablogadapter.py": ("ablog_posts", "TOMORROW", "Blog(", "register_posts", "Blog._dict"),
     "sphinxinternals.py": (

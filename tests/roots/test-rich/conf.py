@@ -1,5 +1,5 @@
 # A blog of rich posts: math, a diagram, sphinx-design layout, citations and MyST syntax,
-# with the site's extensions for them (see README, "Writing rich posts").
+# with the site's extensions for them (see docs/rich-posts.md).
 from pathlib import Path
 
 import blogext
