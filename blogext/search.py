@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cbor2
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -506,79 +507,21 @@ def _bundle_files(folder: Path) -> dict[str, bytes]:
 # from run to run, and names those files, and the metadata file listing them, by their contents. The
 # same pages would give a different bundle each time, and an incremental build one unlike a clean
 # build's. The filter files and the metadata are decoded (CBOR, gzipped behind a signature), sorted,
-# encoded again and renamed by their new contents; pagefind-entry.json names the new metadata file.
+# encoded again (cbor2) and renamed by their new contents; pagefind-entry.json names the new metadata file.
 
 _SIGNATURE = b"pagefind_dcd"
-
-
-def _cbor_decode(data: bytes, at: int = 0) -> tuple[Any, int]:
-    head = data[at]
-    major, info = head >> 5, head & 31
-    at += 1
-    if info < 24:
-        arg = info
-    elif info in (24, 25, 26, 27):
-        width = 1 << (info - 24)
-        arg = int.from_bytes(data[at : at + width], "big")
-        at += width
-    else:
-        raise ValueError(f"unsupported CBOR item {head:#x}")
-    if major == 0:
-        return arg, at
-    if major == 1:
-        return -1 - arg, at
-    if major in (2, 3):
-        raw = bytes(data[at : at + arg])
-        return (raw if major == 2 else raw.decode("utf-8")), at + arg
-    if major in (4, 5):
-        items = []
-        for _ in range(arg * (2 if major == 5 else 1)):
-            item, at = _cbor_decode(data, at)
-            items.append(item)
-        return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=True))), at
-    if major == 7 and info in (20, 21, 22):
-        return {20: False, 21: True, 22: None}[info], at
-    raise ValueError(f"unsupported CBOR item {head:#x}")
-
-
-def _cbor_head(major: int, arg: int) -> bytes:
-    if arg < 24:
-        return bytes([major << 5 | arg])
-    for info, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if arg < 1 << (8 * width):
-            return bytes([major << 5 | info]) + arg.to_bytes(width, "big")
-    raise ValueError(f"integer too large for CBOR: {arg}")
-
-
-def _cbor_encode(value: Any) -> bytes:
-    if value is None or isinstance(value, bool):
-        return bytes([0xF6 if value is None else 0xF5 if value else 0xF4])
-    if isinstance(value, int):
-        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _cbor_head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _cbor_head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
-    if isinstance(value, dict):
-        return _cbor_head(5, len(value)) + b"".join(
-            _cbor_encode(k) + _cbor_encode(v) for k, v in value.items()
-        )
-    raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
 
 
 def _unpack(data: bytes) -> Any:
     raw = gzip.decompress(data)
     if not raw.startswith(_SIGNATURE):
         raise ValueError("not a Pagefind data file")
-    return _cbor_decode(raw, len(_SIGNATURE))[0]
+    return cbor2.loads(raw[len(_SIGNATURE) :])
 
 
 def _pack(value: Any) -> tuple[bytes, str]:
     """*value* as a Pagefind data file, and a digest of it to name the file by."""
-    raw = _SIGNATURE + _cbor_encode(value)
+    raw = _SIGNATURE + cbor2.dumps(value)
     return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()
 
 

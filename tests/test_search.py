@@ -607,12 +607,16 @@ def test_preview_search_finds_published_posts_and_never_drafts(browser, tmp_path
 # -- the bundle is the same for the same pages ------------------------------------------------------
 
 
-def test_cbor_round_trip_of_pagefind_values():
+def test_pagefind_data_files_round_trip_and_are_named_by_their_contents():
     values = [0, 23, 24, 255, 256, 65_536, 2**32, -1, -300, "", "Machine Learning", "é…"]
     values += [[], [1, [2, "x"]], {"a": [1]}, True, False, None, b"\x00\xff"]
     for value in values:
-        encoded = search._cbor_encode(value)
-        assert search._cbor_decode(encoded) == (value, len(encoded))
+        data, digest = search._pack(value)
+        assert search._unpack(data) == value
+        assert search._pack(value) == (data, digest)  # the same value, the same bytes and name
+    assert search._pack([1])[1] != search._pack([2])[1]
+    with pytest.raises(ValueError, match="not a Pagefind data file"):
+        search._unpack(gzip.compress(b"something else"))
 
 
 def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
