@@ -10,6 +10,7 @@ on its own, naming its file, line and path, and nothing of them may reach the ou
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -373,3 +374,54 @@ def test_the_feed_entry_images_point_at_the_copied_files(tmp_path):
         parts = urlsplit(url)
         assert parts.netloc == "files.example.org", url
         assert (built.outdir / unquote(parts.path).lstrip("/")).is_file(), url
+
+
+# -- notebooks: their Markdown cells' and outputs' HTML follow the same rule ------------------------------
+
+
+def _notebook(cells: list[dict]) -> str:
+    metadata = {
+        "date": "2024-05-02",
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    }
+    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4})
+
+
+def _html_output(html: str) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": {},
+        "source": "show()",
+        "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"text/html": html}}],
+    }
+
+
+def _with_notebook(tmp_path: Path, outputs_html: str) -> BuiltSite:
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-localfiles", src)
+    _with_feeds(src)  # blogext.notebooks needs the post model, which blogext.feeds brings
+    conf = src / "conf.py"
+    more = '\nextensions.insert(1, "blogext.notebooks")\nnb_ipywidgets_js = {}\n'
+    conf.write_text(conf.read_text("utf-8") + more, "utf-8")
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": '# A notebook\n\n<div><img src="pic.png"></div>'},
+        _html_output(outputs_html),
+    ]
+    (src / "posts" / "2024" / "nb.ipynb").write_text(_notebook(cells), "utf-8")
+    return run_sphinx(src, tmp_path / "out")
+
+
+def test_a_notebook_output_naming_a_missing_video_fails_naming_the_notebook(tmp_path):
+    built = _with_notebook(tmp_path, '<video controls src="media/gone.mp4"></video>')
+    assert built.returncode != 0
+    (line,) = [w for w in built.warnings if "[blog.localfiles]" in w]
+    assert "posts/2024/nb.ipynb" in line and "media/gone.mp4" in line and MISSING in line
+
+
+def test_a_notebook_image_inside_html_is_copied(tmp_path):
+    built = assert_clean(_with_notebook(tmp_path, '<div><img src="media/wide.png"></div>'))
+    page = LexborHTMLParser(built.path("posts/2024/nb/").read_text("utf-8"))
+    srcs = [img.attributes["src"] for img in page.css("article img")]
+    assert srcs == ["../../../_images/pic.png", "../../../_images/wide.png"], srcs
+    assert (built.outdir / "_images" / "wide.png").is_file()
