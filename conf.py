@@ -45,6 +45,7 @@ extensions = [
     "blogext.citations",
     "blogext.codeblocks",
     "blogext.offsite",
+    "blogext.localfiles",
     "blogext.postlists",
     "blogext.markuphints",
     "blogext.related",

@@ -99,6 +99,10 @@ POST_DECISIONS = 440
 EXCLUDE_UNPUBLISHED = 450
 #: doctree-read: a title with math goes to ABlog as text (symbols, not TeX) before ABlog (500) reads it.
 MATH_TITLES = 400
+#: config-inited: the .bib files blogext.citations (500) found are checked to be inside the source folder.
+BIB_FILES = 600
+#: doctree-read: local files are checked before Sphinx's collectors (500) copy them (blogext.localfiles).
+LOCAL_FILES = 450
 #: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
 NOTEBOOK_FOLDERS = 600
 #: builder-inited: stand-ins for well-known packages' directives, after extensions have added their own;
@@ -114,6 +118,8 @@ REGISTER_POSTS = 100
 POSTLIST_FILTERS = 300
 #: doctree-resolved: cards replace ``postcards`` nodes before ABlog (500) renders them as a plain list.
 CARDS = 400
+#: doctree-resolved: raw HTML points at its copied files, after ABlog (500) has added posts' excerpts.
+LOCAL_FILE_COPIES = 800
 #: doctree-resolved: the series box goes under the post header that blogext.postmeta adds (500).
 SERIES_BOX = 600
 #: html-page-context: the canonical URL is in the context before any feature or template reads it.

@@ -249,3 +249,38 @@ def defer_mystnb_executors() -> bool:
         setattr(stand_in, name, type(name, (), {"__new__": __new__, "__module__": module}))
         sys.modules[module] = stand_in
     return True
+
+
+# -- Files a page uses that Sphinx copies into ``_images/`` (blogext.localfiles) ---------------------
+# Undocumented: ``env.images`` (a ``FilenameUniqDict`` of source path -> (documents, copy's name)),
+# the builder's ``images`` (what it copies when it finishes) and ``imagedir``. They wait for a public
+# "copy this file of the source folder with the images, for this document".
+
+
+def note_image(env: Any, docname: str, relfn: str) -> str:
+    """Have *relfn* (a path relative to the source folder) copied with the images of *docname*, as
+    Sphinx's image collector does for an image node; returns the copy's file name."""
+    return env.images.add_file(docname, relfn)
+
+
+def publish_image(builder: Builder, env: Any, relfn: str) -> str:
+    """Have the builder copy *relfn* (noted by :func:`note_image`) when it finishes; its copy's name."""
+    copy = env.images[relfn][1]
+    images = getattr(builder, "images", None)
+    if images is not None:
+        images[relfn] = copy
+    return copy
+
+
+def image_folder_uri(builder: Builder, docname: str) -> str:
+    """The URL of the builder's image folder (``_images``) relative to *docname*'s page."""
+    return relative_uri(builder.get_target_uri(docname), builder.imagedir)
+
+
+def forget_document(env: Any, docname: str) -> None:
+    """Have Sphinx neither read nor write *docname*, although its file was found.
+
+    Undocumented: ``env.project.docnames`` (what ``env.found_docs`` returns). Waits for a public way to
+    leave out a found document after ``exclude_patterns`` have been applied.
+    """
+    env.project.docnames.discard(docname)

@@ -1,0 +1,27 @@
+# Local files of posts: images (Markdown, raw HTML anywhere), media, downloads, includes, all from
+# inside the source folder (blogext.localfiles); the attacks are added to a copy by the tests, and
+# so are the feeds (blogext.feeds brings blogext.frontmatter, whose own checks stop a build early).
+project = "Local files test blog"
+author = "Ada Lovelace"
+copyright = "2024, Ada Lovelace"
+language = "en"
+extensions = [
+    "myst_parser",
+    "ablog",
+    "blogext.siteurl",
+    "blogext.hosting",
+    "blogext.localfiles",
+]
+include_patterns = ["index.md", "posts/**"]
+html_baseurl = "https://files.example.org/"
+myst_enable_extensions = ["colon_fence", "html_image"]
+blog_title = "Local files test blog"
+blog_path = "blog"
+blog_post_pattern = ["posts/*/*"]
+blog_feed_archives = True
+blog_timezone = "Europe/London"
+blog_feed_tag_authority = "files.example.org"
+blog_feed_tag_date = "2024"
+fontawesome_included = True
+html_theme = "pydata_sphinx_theme"
+templates_path = []
