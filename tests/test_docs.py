@@ -118,7 +118,7 @@ def test_the_architecture_page_names_every_module():
 def test_the_architecture_page_lists_exactly_the_warning_subtypes_the_code_uses():
     used = set()
     for path in (REPO / "blogext").rglob("*.py"):
-        used |= set(re.findall(r'subtype="(\w+)"', path.read_text("utf-8")))
+        used |= set(re.findall(r'(?:subtype=|SUBTYPE = )"(\w+)"', path.read_text("utf-8")))
     text = ARCHITECTURE.read_text("utf-8")
     listed = set(re.findall(r"`blog\.(\w+)`", text))
     assert used == listed, (
