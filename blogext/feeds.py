@@ -666,7 +666,9 @@ class _Entry:
             for term, scheme in self.categories:
                 entry.append(ATOM.category(term=term, label=term, scheme=scheme))
             entry.append(ATOM.summary(self.summary, type="text"))
-            body = self.content().replace(f'"{PLACEHOLDER_ORIGIN}', f'"{self.base}')
+            # Every URL made absolute against the placeholder: an attribute's value, and each candidate
+            # of a srcset (which does not follow a quote).
+            body = self.content().replace(PLACEHOLDER_ORIGIN, self.base)
             entry.append(ATOM.content(body, type="html"))
             self._element = entry
         return self._element

@@ -363,6 +363,32 @@ def test_links_to_a_post_a_heading_and_an_image_are_absolute_and_resolve(feeds_s
         assert resolve(feeds_site, TEST_BASE, url) is None
 
 
+def test_every_url_of_a_srcset_is_absolute_in_the_feed(tmp_path):
+    def add_post(src: Path) -> None:
+        with (src / "conf.py").open("a", encoding="utf-8") as conf:
+            conf.write('\nextensions.append("blogext.localfiles")  # raw HTML\'s images copied\n')
+        (src / "posts" / "2024" / "pictures.md").write_text(
+            "---\ndate: 2024-01-06\n---\n\n# Pictures post\n\nText.\n\n"
+            '<picture><source srcset="diagram.svg 1x, diagram.svg 2x">'
+            '<img src="diagram.svg" alt="A diagram" srcset="diagram.svg 1x, diagram.svg 2x"></picture>\n',
+            "utf-8",
+        )
+
+    built = assert_clean(run_sphinx(copy_feeds_root(tmp_path / "src", add_post), tmp_path / "html"))
+    feed = built.feed("blog/atom.xml")
+    assert "feeds.invalid" not in (built.outdir / "blog" / "atom.xml").read_text("utf-8")
+    body = content_html(entry(feed, "Pictures post"))
+    candidates = [
+        part.split()[0]
+        for element in body.xpath("//img | //source")
+        for part in element.get("srcset").split(",")
+    ]
+    assert len(candidates) == 4
+    for url in candidates:
+        assert url.startswith(TEST_BASE), url
+        assert resolve(built, TEST_BASE, url) is None
+
+
 def test_code_blocks_keep_their_formatting(feeds_site):
     body = content_html(entry(feeds_site.feed("blog/atom.xml"), "Linked post"))
     blocks = body.xpath("//pre")
