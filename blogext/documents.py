@@ -144,7 +144,9 @@ def _page_front_matter(relpath: str, text: str) -> object:
         mark = getattr(error, "problem_mark", None)
         where = f" on line {mark.line + 2}" if mark is not None else ""
         reason = getattr(error, "problem", None) or str(error)
-        raise ValueError(f"front matter is not valid YAML{where}: {reason} (expected 'key: value' lines)") from None
+        raise ValueError(
+            f"front matter is not valid YAML{where}: {reason} (expected 'key: value' lines)"
+        ) from None
 
 
 # -- File names ------------------------------------------------------------------------------------
@@ -207,5 +209,7 @@ def name_problems(relpaths: Iterable[str], fallbacks: dict[str, str] | None = No
             what = f"folder name {bad[0]!r}"
         else:
             what = f"path {path!r}"
-        problems[path] = f"{what} has {_faults(''.join(bad))} (expected {NAME_RULE}: rename it to {suggestion})"
+        problems[path] = (
+            f"{what} has {_faults(''.join(bad))} (expected {NAME_RULE}: rename it to {suggestion})"
+        )
     return problems

@@ -14,8 +14,10 @@ one line naming the file, the field, the bad value and what was expected::
 and any problem stops the build with :class:`FrontMatterError` (with or
 without ``-W``), before a page is written. Checked:
 
-- the front matter is YAML and a mapping; every key is known (a typo gets a
-  suggestion); every value has the right type (see :data:`KNOWN_KEYS`);
+- the front matter is strict YAML (:mod:`blogext.frontmatter_yaml`: each key
+  once, no anchors, aliases or merge keys, at most 64 KiB) and a mapping; every
+  key is known (a typo gets a suggestion); every value has the right type (see
+  :data:`KNOWN_KEYS`);
 - the post has a title, a single ``# `` heading;
 - two posts never share a URL, not even one that differs only in case, spaces
   or punctuation (servers and file systems that ignore case would mix them up);
@@ -23,6 +25,12 @@ without ``-W``), before a page is written. Checked:
 - every source file in the posts' folders is a post the blog builds: a notebook
   without :mod:`blogext.notebooks`, an ``.rst`` file or a Markdown file that
   ``blog_post_pattern`` does not match is an error naming it, never dropped.
+
+With the posts, every other document Sphinx will read (a page) is known
+(:mod:`blogext.documents`): hidden files are left out of every build, a page's
+front matter is read as strictly, its ``draft: true`` unpublishes it wherever it
+is (:func:`read_pages`), and every document's file name must be a plain URL.
+All this happens before any document is read, so MyST never parses refused front matter.
 
 Tags (and categories) that differ only in case, spacing or punctuation, such
 as ``Machine Learning``, ``machine-learning`` and ``machine learning``, are one
@@ -44,7 +52,6 @@ import json
 import os
 import posixpath
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -541,7 +548,13 @@ def _directive_options(content: str) -> str:
 def _post_directive_problem(value: tuple[str, str, str], line: int, cell: int | None) -> str:
     name, argument, content = value
     lines = [f"'{text}'" for text in _ablog_front_matter(argument, content)]
-    said = f", as {', '.join(lines[:-1])} and {lines[-1]}" if len(lines) > 1 else f", as {lines[0]}" if lines else ""
+    said = (
+        f", as {', '.join(lines[:-1])} and {lines[-1]}"
+        if len(lines) > 1
+        else f", as {lines[0]}"
+        if lines
+        else ""
+    )
     return (
         f"directive {{{name}}} {_at(line, cell)} is ABlog's way to make a page a post, which this site "
         f"does not use (expected the date, tags and category in the front matter{said}, and no "
@@ -975,7 +988,7 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     found = documents.discover(srcdir, config, suffixes)
     pages, page_problems = _read_pages(app, [path for path in found if path not in set(files)])
     problems += page_problems
-    titles = {post.path: documents.slugify(post.title) for post in posts.values()}
+    titles = {post.path: documents.slugify(post.title) or "post" for post in posts.values()}
     names = documents.name_problems({*found, *files}, fallbacks=titles)
     candidates = _collision_candidates(srcdir, config, suffixes_of_posts)
     collisions = _collisions([path for path in candidates if path not in names])

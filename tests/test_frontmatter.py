@@ -8,7 +8,6 @@ value and what was expected, and before any page is written.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -256,7 +255,8 @@ BAD_POSTS = [
         "file-name-differing-only-in-case-and-space",
         {"posts/2024/My Post.md": post(GOOD_FRONT), "posts/2024/my-post.md": post(GOOD_FRONT)},
         "posts/2024/My Post.md: file name 'My Post.md' has spaces and capitals (expected lowercase letters "
-        "a-z, digits and hyphens, so that its URL is the same everywhere: rename it to posts/2024/my-post-2.md)",
+        "a-z, digits and hyphens, so that its URL is the same everywhere: "
+        "rename it to posts/2024/my-post-2.md)",
     ),
     (
         "file-name-differing-only-in-case",
@@ -285,7 +285,11 @@ BAD_POSTS = [
     ),
     (
         "duplicate-key-nested",
-        {"posts/2024/x.md": post("date: 2024-02-01\nmystnb:\n  execution_mode: 'off'\n  execution_mode: cache")},
+        {
+            "posts/2024/x.md": post(
+                "date: 2024-02-01\nmystnb:\n  execution_mode: 'off'\n  execution_mode: cache"
+            )
+        },
         "posts/2024/x.md: front matter has the key 'execution_mode' twice on lines 4 and 5 "
         "(expected each key once: keep the value you mean, delete the other)",
     ),
@@ -722,7 +726,9 @@ def test_a_notebook_metadata_key_given_twice_fails_naming_the_key_and_lines(tmp_
     path = src / "posts" / "2024" / "plotting-losses.ipynb"
     text = path.read_text("utf-8")
     assert '\n  "date": ' in text
-    path.write_text(text.replace('\n  "date": ', '\n  "draft": true,\n  "draft": false,\n  "date": ', 1), "utf-8")
+    path.write_text(
+        text.replace('\n  "date": ', '\n  "draft": true,\n  "draft": false,\n  "date": ', 1), "utf-8"
+    )
     lines = [n for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1) if '"draft"' in line]
     built = run_sphinx(src, tmp_path / "out", env={"BLOG_TODAY": "2024-06-01"})
     assert built.returncode != 0
