@@ -108,6 +108,8 @@ NOTEBOOK_FOLDERS = 600
 #: builder-inited: stand-ins for well-known packages' directives, after extensions have added their own;
 #: config-inited: the same for prefixed names (``prf:ref``), as domains, after other listeners' domains.
 MARKUP_HINTS = 900
+#: doctree-read: a draft page is made an orphan in the preview after Sphinx (500) notes its metadata.
+DRAFT_PAGE_ORPHAN = 600
 #: doctree-read: ABlog's copy of the post is slimmed after ABlog (500) has made it,
 SLIM_ABLOG_COPY = 700
 #: doctree-read: then the post model notes what lists can show of the post (its excerpt among it).

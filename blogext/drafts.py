@@ -4,7 +4,8 @@ Which posts are drafts or scheduled, and what day it is, is decided by the post
 model (:mod:`blogext.posts`). This module acts on it:
 
 - **Published build** (the default: ``nox -s build``, Read the Docs, Pages,
-  plain ``sphinx-build``): drafts and scheduled posts are added to
+  plain ``sphinx-build``): drafts and scheduled posts, and any other page whose
+  front matter says ``draft: true`` (wherever it is), are added to
   ``exclude_patterns`` when the configuration is ready, so Sphinx never reads
   them. Nothing can then leak: no page, source, search entry, feed entry,
   sitemap line, listing, tag or category page, image, nor ABlog's
@@ -31,7 +32,8 @@ from sphinx.config import Config
 
 import blogext
 from blogext import posts as post_model
-from blogext.frontmatter import FrontMatterError, PostFrontMatter, front_matter, read_posts
+from blogext.documents import Page
+from blogext.frontmatter import FrontMatterError, PostFrontMatter, front_matter, read_pages, read_posts
 
 
 def _glob_escape(path: str) -> str:
@@ -43,15 +45,16 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     if config.blog_preview:
         return
     posts = read_posts(app)
+    documents = {**read_pages(app), **posts}
     why = post_model.statuses(app)
     if why:
         config.exclude_patterns = [
             *config.exclude_patterns,
-            *(_glob_escape(posts[d].path) for d in sorted(why)),
+            *(_glob_escape(documents[d].path) for d in sorted(why)),
             *(_glob_escape(page) for page in waiting_series_pages(posts, why, config)),
         ]
     problems = []
-    by_path = {post.path: post for post in posts.values()}
+    by_path = {document.path: document for document in documents.values()}
     for docname, post in sorted(posts.items()):
         if docname in why:
             continue
@@ -61,7 +64,7 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
                 problems.append(
                     f"{post.path}: link {link.target!r} on line {link.line} points to {target.path}, "
                     f"{_describe(target, why[target.docname], config)} "
-                    "(expected a link to a published post)"
+                    f"(expected a link to a published {'page' if isinstance(target, Page) else 'post'})"
                 )
     if problems:
         raise FrontMatterError("\n".join(problems))
@@ -81,19 +84,25 @@ def waiting_series_pages(posts: dict[str, PostFrontMatter], why: dict[str, str],
     return [f"{folder}/{slug}.md" for slug in sorted(waiting)]
 
 
-def _describe(post: PostFrontMatter, why: str, config: Config) -> str:
+def _describe(post: PostFrontMatter | Page, why: str, config: Config) -> str:
     if why == "scheduled" and post.date is not None:
         return f"which is scheduled for {post.date.strftime(config.post_date_format)}"
     return "which is a draft"
 
 
-def banner(why: str, post: PostFrontMatter | None, date_format: str) -> nodes.admonition:
-    """The banner at the top of an unpublished post in the preview."""
+def banner(why: str, post: PostFrontMatter | None, date_format: str, page: bool = False) -> nodes.admonition:
+    """The banner at the top of an unpublished post in the preview (or of a draft *page*, not a post)."""
     if why == "scheduled" and post is not None and post.date is not None:
         when = post.date.strftime(date_format)
         title = f"Scheduled for {when}"
         text = (
             f"This post is scheduled: the published site shows it from {when}, and this preview shows it now."
+        )
+    elif page:
+        title = "Draft — not published"
+        text = (
+            "This page is a draft: only the preview shows it. "
+            "To publish it, remove 'draft: true' from its front matter."
         )
     else:
         title = "Draft — not published"
@@ -115,7 +124,16 @@ def _add_banner(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     parent = section if section is not None else doctree
-    parent.insert(0, banner(why, front_matter(app.env, docname), app.config.post_date_format))
+    post = front_matter(app.env, docname)
+    parent.insert(0, banner(why, post, app.config.post_date_format, page=post is None))
+
+
+def _orphan_draft_page(app: Sphinx, doctree: nodes.document) -> None:
+    """In the preview, a draft page is reached from no page of the published site (a toctree naming
+    it would fail the published build): it is an orphan, so Sphinx does not ask for a toctree."""
+    docname = app.env.docname
+    if docname in post_model.unpublished(app.env) and front_matter(app.env, docname) is None:
+        app.env.metadata[docname]["orphan"] = True
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -123,4 +141,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.hosting")  # no trace of an unpublished post in the output folder
     app.connect("config-inited", _on_config_inited, priority=blogext.EXCLUDE_UNPUBLISHED)
     app.connect("doctree-resolved", _add_banner)
+    app.connect("doctree-read", _orphan_draft_page, priority=blogext.DRAFT_PAGE_ORPHAN)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,8 +14,10 @@ one line naming the file, the field, the bad value and what was expected::
 and any problem stops the build with :class:`FrontMatterError` (with or
 without ``-W``), before a page is written. Checked:
 
-- the front matter is YAML and a mapping; every key is known (a typo gets a
-  suggestion); every value has the right type (see :data:`KNOWN_KEYS`);
+- the front matter is strict YAML (:mod:`blogext.frontmatter_yaml`: each key
+  once, no anchors, aliases or merge keys, at most 64 KiB) and a mapping; every
+  key is known (a typo gets a suggestion); every value has the right type (see
+  :data:`KNOWN_KEYS`);
 - the post has a title, a single ``# `` heading;
 - two posts never share a URL, not even one that differs only in case, spaces
   or punctuation (servers and file systems that ignore case would mix them up);
@@ -23,6 +25,12 @@ without ``-W``), before a page is written. Checked:
 - every source file in the posts' folders is a post the blog builds: a notebook
   without :mod:`blogext.notebooks`, an ``.rst`` file or a Markdown file that
   ``blog_post_pattern`` does not match is an error naming it, never dropped.
+
+With the posts, every other document Sphinx will read (a page) is known
+(:mod:`blogext.documents`): hidden files are left out of every build, a page's
+front matter is read as strictly, its ``draft: true`` unpublishes it wherever it
+is (:func:`read_pages`), and every document's file name must be a plain URL.
+All this happens before any document is read, so MyST never parses refused front matter.
 
 Tags (and categories) that differ only in case, spacing or punctuation, such
 as ``Machine Learning``, ``machine-learning`` and ``machine learning``, are one
@@ -44,7 +52,6 @@ import json
 import os
 import posixpath
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,14 +69,16 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import sphinxinternals
+from blogext import documents, frontmatter_yaml, sphinxinternals
 from blogext.ablogadapter import slugify
+from blogext.documents import Page, url_key
 from blogext.errors import BuildStopped
+from blogext.frontmatter_yaml import split_front_matter
 
 logger = logging.getLogger(__name__)
 
 #: Bump when what :func:`parse_post` finds changes, so that older caches are not used.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 #: The cache of parsed posts, in the doctree folder.
 CACHE_FILE = "blogext-frontmatter.json"
 
@@ -194,33 +203,9 @@ class PostFrontMatter:
     links: tuple[Link, ...] = field(default=(), repr=False)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, but dates stay text, so an impossible date is our error, not a YAML crash."""
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-#: The same loader with libyaml's parser, when PyYAML has it: several times quicker. Its error
-#: messages differ, so front matter it rejects is read again by :class:`_Loader`, whose messages
-#: (and verdict) count.
-_FastLoader: type = _Loader
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
-        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-
-
-def _load_yaml(text: str) -> Any:
-    """*text* loaded as YAML by :class:`_Loader` (quickly, when libyaml is there)."""
-    if _FastLoader is not _Loader:
-        try:
-            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader equivalent
-        except yaml.YAMLError:
-            pass
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+#: Front matter as strict YAML (see :mod:`blogext.frontmatter_yaml`); :mod:`blogext.notebooks` reads
+#: a text notebook's with it too.
+_load_yaml = frontmatter_yaml.load
 
 
 def _show(value: Any) -> str:
@@ -248,29 +233,7 @@ def label_key(name: str) -> str:
     return re.sub(r"[-_]+", "-", slugify(name)).strip("-")
 
 
-def url_key(docname: str) -> str:
-    """A post's URL, for telling collisions: ``x/index`` is ``x``; case and punctuation do not count."""
-    parts = docname.split("/")
-    if parts[-1] == "index" and len(parts) > 1:
-        parts.pop()
-    return "/".join(
-        re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", p).casefold()).strip("-") for p in parts
-    )
-
-
 # -- Reading one post ------------------------------------------------------------------
-
-
-def split_front_matter(text: str) -> tuple[str | None, int]:
-    """The YAML between the opening and closing ``---`` lines (None without front matter), and the
-    0-based index of the closing line (-1 when not closed)."""
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != "---":
-        return None, 0
-    for i, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), i
-    return "\n".join(lines[1:]), -1
 
 
 def _check_date(key: str, value: Any, problems: list[str]) -> datetime | None:
@@ -485,7 +448,7 @@ def _scan_body(md, text: str, offset: int = 0) -> Iterator[tuple[str, str, int]]
             if name in _IMAGE_DIRECTIVES and argument.strip():
                 yield "image", argument.strip(), line
             if name in _ABLOG_POST_DIRECTIVES:
-                yield "post-directive", f"{name} {argument.strip()}".strip(), line
+                yield "post-directive", (name, argument.strip(), token.content), line
             if name not in _LITERAL_DIRECTIVES:
                 body, skipped = _directive_body(token.content)
                 yield from (item for item in _scan_body(md, body, line + skipped) if item[0] != "h1")
@@ -541,12 +504,60 @@ class ParsedPost:
     scanned: bool = True  #: False when the body could not be read at all (not UTF-8)
 
 
-def _post_directive_problem(value: str, line: int, cell: int | None) -> str:
-    name, _, argument = value.partition(" ")
-    date = f", as 'date: {argument}'" if argument else ""
+def _ablog_date(argument: str) -> str:
+    """ABlog's ``{post}`` date (which it reads with dateutil) as this site's front matter writes it."""
+    from dateutil.parser import ParserError
+    from dateutil.parser import parse as parse_date
+
+    try:
+        when = parse_date(argument)
+    except (ParserError, OverflowError, ValueError):
+        return "YYYY-MM-DD"  # not a date ABlog would take either: the author's to give
+    return when.strftime("%Y-%m-%d %H:%M" if (when.hour, when.minute) != (0, 0) else "%Y-%m-%d")
+
+
+def _ablog_front_matter(argument: str, content: str) -> list[str]:
+    """The front-matter lines that say what ABlog's ``{post}`` directive (*argument*, options in
+    *content*) says: its date, tags and category."""
+    lines = [f"date: {_ablog_date(argument)}"] if argument else []
+    options = dict(re.findall(r"^\s*:([\w-]+):[ \t]*(.*?)\s*$", _directive_options(content), re.MULTILINE))
+    tags = [t.strip() for t in options.get("tags", "").split(",") if t.strip()]
+    if tags:
+        lines.append(f"tags: [{', '.join(_yaml_text(t) for t in tags)}]")
+    category = options.get("category", "").split(",")[0].strip()
+    if category:
+        lines.append(f"category: {_yaml_text(category)}")
+    return lines
+
+
+def _yaml_text(name: str) -> str:
+    """*name* as a YAML string: as it is when YAML reads it back as that text, else quoted."""
+    try:
+        plain = _load_yaml(f"x: [{name}]") == {"x": [name]}
+    except yaml.YAMLError:
+        plain = False
+    return name if plain else json.dumps(name, ensure_ascii=False)
+
+
+def _directive_options(content: str) -> str:
+    """The option lines at the start of a directive's *content*."""
+    body, skipped = _directive_body(content)
+    return "\n".join(content.splitlines()[:skipped])
+
+
+def _post_directive_problem(value: tuple[str, str, str], line: int, cell: int | None) -> str:
+    name, argument, content = value
+    lines = [f"'{text}'" for text in _ablog_front_matter(argument, content)]
+    said = (
+        f", as {', '.join(lines[:-1])} and {lines[-1]}"
+        if len(lines) > 1
+        else f", as {lines[0]}"
+        if lines
+        else ""
+    )
     return (
         f"directive {{{name}}} {_at(line, cell)} is ABlog's way to make a page a post, which this site "
-        f"does not use (expected the date, tags and category in the front matter{date}, and no "
+        f"does not use (expected the date, tags and category in the front matter{said}, and no "
         f"{{{name}}} directive)"
     )
 
@@ -572,7 +583,9 @@ def parse_notebook(data: bytes, relpath: str, config: Config, md=None) -> Parsed
     """Parse the Jupyter notebook *relpath*: its top-level metadata checked as front matter (the keys of
     :data:`NOTEBOOK_KEYS` allowed besides), the title and links of its Markdown cells."""
     try:
-        notebook = json.loads(data.decode("utf-8-sig"))
+        notebook = frontmatter_yaml.load_notebook(data.decode("utf-8-sig"))
+    except frontmatter_yaml.DuplicateKeyError as exc:
+        return ParsedPost({}, (str(exc),), usable=False, scanned=False)
     except (UnicodeDecodeError, ValueError) as exc:
         reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         return ParsedPost(
@@ -634,6 +647,9 @@ def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost
     elif raw is not None:
         try:
             loaded = _load_yaml(raw)
+        except frontmatter_yaml.StrictYAMLError as exc:
+            problems.append(exc.describe(2))
+            loaded = None
         except yaml.YAMLError as exc:
             where = ""
             mark = getattr(exc, "problem_mark", None)
@@ -772,9 +788,9 @@ def _folder_files(srcdir: Path, config: Config, hidden: bool) -> list[str]:
 
 
 def _collision_candidates(srcdir: Path, config: Config, suffixes: Iterable[str] = (".md",)) -> list[str]:
-    """Every post-like file (*suffixes*) in the posts' folders, hidden ones too."""
+    """Every post-like file (*suffixes*) in the posts' folders, but hidden ones (never built)."""
     wanted = tuple(suffixes)
-    return [path for path in _folder_files(srcdir, config, hidden=True) if path.endswith(wanted)]
+    return [path for path in _folder_files(srcdir, config, hidden=False) if path.endswith(wanted)]
 
 
 def _not_posts(srcdir: Path, config: Config, posts: Iterable[str], suffixes: Iterable[str]) -> list[str]:
@@ -926,6 +942,7 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
         return cached
     srcdir = Path(app.srcdir)
     config = app.config
+    documents.exclude_hidden(config)
     suffixes_of_posts = post_suffixes(app)
     files = post_files(srcdir, config, suffixes_of_posts)
     settings = _parse_settings(config)
@@ -968,15 +985,50 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     )
     if entries.keys() != old.keys() or parsed_now:
         _save_cache(app, settings, entries)
-    collisions = _collisions(_collision_candidates(srcdir, config, suffixes_of_posts))
+    found = documents.discover(srcdir, config, suffixes)
+    pages, page_problems = _read_pages(app, [path for path in found if path not in set(files)])
+    problems += page_problems
+    titles = {post.path: documents.slugify(post.title) or "post" for post in posts.values()}
+    names = documents.name_problems({*found, *files}, fallbacks=titles)
+    candidates = _collision_candidates(srcdir, config, suffixes_of_posts)
+    collisions = _collisions([path for path in candidates if path not in names])
     colliding = {problem.split(": ", 1)[0] for problem in collisions}
-    problems += _not_posts(srcdir, config, [*files, *colliding], suffixes_of_posts)
+    problems += _not_posts(srcdir, config, [*files, *colliding, *names], suffixes_of_posts)
+    problems += [f"{path}: {problem}" for path, problem in names.items()]
     problems += collisions
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         raise FrontMatterError(f"Post check failed! {count}; nothing was written:\n" + "\n".join(problems))
+    app._blog_pages = pages
     app._blog_front_matter = posts
     return posts
+
+
+def _read_pages(app: Sphinx, relpaths: list[str]) -> tuple[dict[str, Page], list[str]]:
+    """The pages (documents that are not posts) by docname, and their problems."""
+    pages: dict[str, Page] = {}
+    problems: list[str] = []
+    for relpath in relpaths:
+        page, found = documents.read_page(Path(app.srcdir), relpath)
+        problems += [f"{relpath}: {problem}" for problem in found]
+        if page.draft and page.docname == app.config.root_doc:
+            problems.append(
+                f"{relpath}: draft true on the home page (expected draft: false or no draft key: "
+                "every other page links to the home page, so it is always published)"
+            )
+        pages[page.docname] = page
+    if app.verbosity:
+        hidden = documents.hidden_files(Path(app.srcdir), app.config, sphinxinternals.source_suffixes(app))
+        if hidden:
+            logger.verbose("left out hidden files (a name starting with '.'): %s", ", ".join(hidden))
+    return pages, problems
+
+
+def read_pages(app: Sphinx) -> dict[str, Page]:
+    """Every document Sphinx will read that is not a post, by docname (see :mod:`blogext.documents`):
+    whether its front matter says ``draft: true``. Read with the posts, once per build."""
+    read_posts(app)
+    return app._blog_pages
 
 
 def front_matter(env: BuildEnvironment, docname: str) -> PostFrontMatter | None:

@@ -6,7 +6,8 @@ Every feature asks this module about posts; none decides it for itself.
   ready: "today" is ``BLOG_TODAY`` (or ``blog_today``) when set, else the date now
   in ``blog_timezone``; a post is a *draft* when its front matter says
   ``draft: true`` or has no ``date``, *scheduled* when dated after today, and
-  published otherwise. ABlog is told the same "today"
+  published otherwise. Any other page whose front matter says ``draft: true``
+  is a draft too, wherever it is (:func:`statuses`). ABlog is told the same "today"
   (:func:`blogext.ablogadapter.set_today`), so it groups exactly the published posts.
 - **The posts** are the checked front matter of :mod:`blogext.frontmatter` (title,
   date, canonical tags and category, series...), plus what is known only once a
@@ -38,7 +39,7 @@ from sphinx.environment import BuildEnvironment
 import blogext
 from blogext import ablogadapter
 from blogext.errors import SettingError, date_setting
-from blogext.frontmatter import PostFrontMatter, front_matter, read_posts
+from blogext.frontmatter import PostFrontMatter, front_matter, read_pages, read_posts
 from blogext.nodeutil import ancestors
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -102,9 +103,12 @@ def unpublished(env: BuildEnvironment) -> dict[str, str]:
 
 
 def statuses(app: Sphinx) -> dict[str, str]:
-    """Every unpublished post (built or not), with why: "draft" or "scheduled"."""
+    """Every unpublished post (built or not), with why: "draft" or "scheduled"; and every other
+    document (a page) whose front matter says ``draft: true``, wherever it is, as a "draft"."""
     day = today(app.config)
-    return {docname: why for docname, post in read_posts(app).items() if (why := status(post, day))}
+    found = {docname: why for docname, post in read_posts(app).items() if (why := status(post, day))}
+    found.update({docname: "draft" for docname, page in read_pages(app).items() if page.draft})
+    return dict(sorted(found.items()))
 
 
 def is_published(env: BuildEnvironment, docname: str, when: datetime | None) -> bool:

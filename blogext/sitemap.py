@@ -11,7 +11,10 @@ as a clean one:
   with the same exceptions; folders whose name starts with ``_`` or ``.``
   (static files, images, sources, caches) are not pages;
 - in URL order, each URL the page's canonical address (``html_baseurl`` and the
-  page's URI); a post's ``<lastmod>`` is its ``updated`` date, else its ``date``.
+  page's URI), joined and percent-encoded as browsers do (WHATWG URL, by
+  ada-url), as the sitemap protocol asks: a tag page such as ``blog/tag/机器学习/``
+  is listed escaped (documents' own names are plain: see :mod:`blogext.documents`);
+  a post's ``<lastmod>`` is its ``updated`` date, else its ``date``.
 
 The file is rewritten only when its content changes.
 """
@@ -21,8 +24,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
+import ada_url
 from lxml import etree
 from sphinx.application import Sphinx
 
@@ -84,7 +87,7 @@ def render(base_url: str, listed: dict[str, str | None]) -> bytes:
     urlset = etree.Element(f"{{{NAMESPACE}}}urlset", nsmap={None: NAMESPACE})
     for uri in sorted(listed):
         url = etree.SubElement(urlset, f"{{{NAMESPACE}}}url")
-        etree.SubElement(url, f"{{{NAMESPACE}}}loc").text = urljoin(base_url, uri)
+        etree.SubElement(url, f"{{{NAMESPACE}}}loc").text = ada_url.join_url(base_url, uri)
         if listed[uri]:
             etree.SubElement(url, f"{{{NAMESPACE}}}lastmod").text = listed[uri]
     return etree.tostring(urlset, xml_declaration=True, encoding="utf-8")

@@ -9,6 +9,7 @@ own marker text, image, tag and category.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -393,3 +394,129 @@ def test_nox_new_session_creates_a_draft_that_builds_and_stays_unpublished(tmp_p
 
 def test_real_site_publishes_no_drafts_page(site):
     assert not (site.outdir / "blog" / "drafts").exists()
+
+
+# -- Every document Sphinx would read is known: hidden files, drafts outside posts/ -------------------
+
+#: Written into a copy of tests/roots/test-documents: hidden files and folders, each with a marker.
+HIDDEN = {
+    "posts/2024/.wip.md": (
+        "---\ndate: 2024-03-01\ndraft: true\ntags: [Hiddentag]\n---\n\n# Hidden wip\n\nHIDDENMARKER1 wip.\n"
+    ),
+    "posts/2024/.published-looking.md": (
+        "---\ndate: 2024-03-01\n---\n\n# Hidden dated\n\nHIDDENMARKER2 dated.\n"
+    ),
+    "posts/.ipynb_checkpoints/alpha-checkpoint.md": "# Checkpoint\n\nHIDDENMARKER3 checkpoint.\n",
+    ".drafts/idea.md": "---\ndraft: true\n---\n\n# Idea\n\nHIDDENMARKER4 idea.\n",
+    "notes/.scratch.md": "# Scratch\n\nHIDDENMARKER5 scratch.\n",
+}
+DOCUMENTS_TRACES = [
+    "HIDDENMARKER",
+    "hidden wip",
+    "hidden dated",
+    "hiddentag",
+    "PAGEDRAFTMARKER3391",
+    "notes/plan",
+]
+
+
+def documents_site(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-documents", src)
+    for path, text in HIDDEN.items():
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text(text, "utf-8")
+    return src
+
+
+def leaks(outdir: Path, traces: list[str]) -> list[str]:
+    """Files of *outdir* whose path or bytes hold one of *traces* (any case)."""
+    found = []
+    for path in sorted(p for p in outdir.rglob("*") if p.is_file()):
+        data, name = path.read_bytes().lower(), path.relative_to(outdir).as_posix().lower()
+        found += [
+            f"{trace} in {name}"
+            for trace in traces
+            if trace.lower().encode() in data or trace.lower() in name
+        ]
+    return found
+
+
+@pytest.mark.parametrize("builder", ["dirhtml", "html"])
+def test_hidden_files_and_draft_pages_leave_no_trace_in_a_plain_sphinx_build(tmp_path, builder):
+    src = documents_site(tmp_path)
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLOG_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", builder, "-W", str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(REPO), "BLOG_TODAY": "2024-06-01"},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for kind in ("sitemap.xml", "searchindex.js", "blog/atom.xml"):
+        assert (out / kind).is_file(), f"{kind} was not built, so the search below proves nothing"
+    assert b"alpha excerpt paragraph" in (out / "blog" / "atom.xml").read_bytes().lower()
+    assert b"public notes" in (out / "searchindex.js").read_bytes().lower()
+    assert leaks(out, DOCUMENTS_TRACES) == []
+    sitemap = (out / "sitemap.xml").read_text("utf-8")
+    assert "notes/public" in sitemap and ".wip" not in sitemap and "checkpoint" not in sitemap
+    digest = hashlib.sha256((src / "notes" / "plan-only.png").read_bytes()).hexdigest()
+    assert not [
+        p for p in out.rglob("*") if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() == digest
+    ]
+
+
+def test_a_draft_page_outside_the_posts_is_previewed_with_a_banner_and_listed_nowhere(tmp_path):
+    from conftest import run_sphinx
+
+    src = documents_site(tmp_path)
+    built = assert_clean(run_sphinx(src, tmp_path / "out", env=PREVIEW))
+    banner = built.html("notes/plan/").select_one("article .post-unpublished")
+    assert banner.select_one(".admonition-title").get_text() == "Draft — not published"
+    assert "This page is a draft" in banner.get_text()
+    assert "PAGEDRAFTMARKER3391" in built.html("notes/plan/").select_one("article").get_text()
+    assert "notes/plan" not in (built.outdir / "sitemap.xml").read_text("utf-8")
+    # Hidden files stay out of the preview too.
+    assert leaks(built.outdir, ["HIDDENMARKER"]) == []
+
+
+def test_a_page_that_becomes_a_draft_is_removed_from_the_published_site(tmp_path):
+    from conftest import run_sphinx
+
+    src = documents_site(tmp_path)
+    out = tmp_path / "out"
+    first = assert_clean(run_sphinx(src, out, env=TODAY))
+    assert (first.outdir / "notes" / "public" / "index.html").is_file()
+    public = src / "notes" / "public.md"
+    public.write_text(public.read_text("utf-8").replace("draft: false", "draft: true"), "utf-8")
+    again = assert_clean(run_sphinx(src, out, env=TODAY))
+    assert not (again.outdir / "notes" / "public" / "index.html").exists()
+    assert "notes/public" not in (again.outdir / "sitemap.xml").read_text("utf-8")
+
+
+def test_a_published_post_linking_a_draft_page_fails_the_published_build(tmp_path):
+    from conftest import run_sphinx
+
+    src = documents_site(tmp_path)
+    alpha = src / "posts" / "2024" / "alpha.md"
+    alpha.write_text(alpha.read_text("utf-8") + "\nSee [the plan](../../notes/plan.md).\n", "utf-8")
+    built = run_sphinx(src, tmp_path / "out", env=TODAY)
+    assert built.returncode != 0
+    assert (
+        "posts/2024/alpha.md: link '../../notes/plan.md' on line 11 points to notes/plan.md, "
+        "which is a draft (expected a link to a published page)"
+    ) in built.stderr, built.stderr
+
+
+def test_a_notebook_page_whose_metadata_says_draft_is_a_draft(tmp_path):
+    from blogext.documents import read_page
+
+    notebook = {"cells": [], "metadata": {"draft": True}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "lab.ipynb").write_text(json.dumps(notebook, indent=1), "utf-8")
+    page, problems = read_page(tmp_path, "lab.ipynb")
+    assert (page.docname, page.draft, problems) == ("lab", True, [])
+    notebook["metadata"]["draft"] = "yes"
+    (tmp_path / "lab.ipynb").write_text(json.dumps(notebook, indent=1), "utf-8")
+    assert read_page(tmp_path, "lab.ipynb")[1] == ["draft 'yes' is not a boolean (expected true or false)"]

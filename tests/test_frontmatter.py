@@ -9,9 +9,11 @@ value and what was expected, and before any page is written.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from conftest import REPO, ROOTS, assert_clean, run_sphinx
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
+from blogext import frontmatter_yaml  # noqa: E402
 from blogext.frontmatter import (  # noqa: E402
     KNOWN_KEYS,
     PostFrontMatter,
@@ -35,9 +38,10 @@ KEYS = ", ".join(KNOWN_KEYS)
 
 
 def write_site(tmp_path: Path, posts: dict[str, str | bytes]) -> Path:
-    """A copy of test-badpost with *posts* (path -> content) added."""
+    """A copy of test-badpost with *posts* (path -> content) added (or written over the last copy's)."""
     src = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-badpost", src)
+    if not src.exists():
+        shutil.copytree(ROOTS / "test-badpost", src)
     for path, content in posts.items():
         target = src / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -241,24 +245,83 @@ BAD_POSTS = [
         "(expected a key of blog_authors in conf.py, or a list of them)",
     ),
     (
-        "url-collision-case-and-space",
-        {"posts/2024/My Post.md": post(GOOD_FRONT), "posts/2024/my-post.md": post(GOOD_FRONT)},
-        "posts/2024/my-post.md: URL 'posts/2024/my-post/' differs only in case, spaces or punctuation "
+        "url-collision-underscore",
+        {"posts/2024/my_post.md": post(GOOD_FRONT), "posts/2024/my-post.md": post(GOOD_FRONT)},
+        "posts/2024/my_post.md: URL 'posts/2024/my_post/' differs only in case, spaces or punctuation "
         "from the URL of "
-        "posts/2024/My Post.md (expected every post to have a URL of its own: rename one of the files)",
+        "posts/2024/my-post.md (expected every post to have a URL of its own: rename one of the files)",
     ),
     (
-        "url-collision-case",
+        "file-name-differing-only-in-case-and-space",
+        {"posts/2024/My Post.md": post(GOOD_FRONT), "posts/2024/my-post.md": post(GOOD_FRONT)},
+        "posts/2024/My Post.md: file name 'My Post.md' has spaces and capitals (expected lowercase letters "
+        "a-z, digits and hyphens, so that its URL is the same everywhere: "
+        "rename it to posts/2024/my-post-2.md)",
+    ),
+    (
+        "file-name-differing-only-in-case",
         {"posts/2024/Good.md": post(GOOD_FRONT)},
-        "posts/2024/good.md: URL 'posts/2024/good/' differs only in case, spaces or punctuation "
-        "from the URL of "
-        "posts/2024/Good.md (expected every post to have a URL of its own: rename one of the files)",
+        "posts/2024/Good.md: file name 'Good.md' has capitals (expected lowercase letters a-z, digits and "
+        "hyphens, so that its URL is the same everywhere: rename it to posts/2024/good-2.md)",
     ),
     (
         "url-collision-dirhtml-index",
         {"posts/2024/good/index.md": post(GOOD_FRONT)},
         "posts/2024/good/index.md: URL 'posts/2024/good/' is the same as the URL of posts/2024/good.md "
         "(expected every post to have a URL of its own: rename one of the files)",
+    ),
+    # -- Strict YAML: what front matter has no use for is refused, naming the key and the line.
+    (
+        "duplicate-key",
+        {"posts/2024/x.md": post("date: 2024-02-01\ndraft: true\ntags: [Git]\ndraft: false")},
+        "posts/2024/x.md: front matter has the key 'draft' twice on lines 3 and 5 "
+        "(expected each key once: keep the value you mean, delete the other)",
+    ),
+    (
+        "duplicate-key-quoted",
+        {"posts/2024/x.md": post("date: 2024-02-01\ndraft: true\n'draft': false")},
+        "posts/2024/x.md: front matter has the key 'draft' twice on lines 3 and 4 "
+        "(expected each key once: keep the value you mean, delete the other)",
+    ),
+    (
+        "duplicate-key-nested",
+        {
+            "posts/2024/x.md": post(
+                "date: 2024-02-01\nmystnb:\n  execution_mode: 'off'\n  execution_mode: cache"
+            )
+        },
+        "posts/2024/x.md: front matter has the key 'execution_mode' twice on lines 4 and 5 "
+        "(expected each key once: keep the value you mean, delete the other)",
+    ),
+    (
+        "anchor",
+        {"posts/2024/x.md": post("date: 2024-02-01\ntags: &t [Git]")},
+        "posts/2024/x.md: front matter has the anchor '&t' on line 3 (expected plain keys and values: "
+        "front matter has no use for anchors, aliases or merge keys; delete '&t')",
+    ),
+    (
+        "alias",
+        {"posts/2024/x.md": post("date: 2024-02-01\ntags: *t")},
+        "posts/2024/x.md: front matter has the alias '*t' on line 3 (expected plain keys and values: "
+        "front matter has no use for anchors, aliases or merge keys; write the value itself)",
+    ),
+    (
+        "merge-key",
+        {"posts/2024/x.md": post("date: 2024-02-01\n<<: {draft: false}")},
+        "posts/2024/x.md: front matter has the merge key '<<' on line 3 (expected plain keys and values: "
+        "front matter has no use for anchors, aliases or merge keys; write the keys themselves)",
+    ),
+    (
+        "front-matter-too-large",
+        {"posts/2024/x.md": post("date: 2024-02-01\ndescription: " + "x" * 70_000)},
+        "posts/2024/x.md: front matter is 70,030 bytes (expected at most 65,536 bytes: "
+        "a few 'key: value' lines; long text belongs in the post's body)",
+    ),
+    (
+        "front-matter-nested-too-deep",
+        {"posts/2024/x.md": post("date: 2024-02-01\ntags: " + "[" * 40 + "]" * 40)},
+        "posts/2024/x.md: front matter nests lists and mappings more than 16 deep on line 3 "
+        "(expected plain keys and values)",
     ),
     (
         "missing-image",
@@ -434,8 +497,19 @@ def test_unknown_key_suggestion_comes_from_the_known_keys_and_extra_keys():
 
 
 def test_yes_is_a_boolean_as_in_yaml_but_a_quoted_word_is_not():
-    assert check_front_matter({"draft": True}) == ({"draft": True}, [])
-    assert check_front_matter({"draft": "no"})[1] == ["draft 'no' is not a boolean (expected true or false)"]
+    # Read by the loader the build uses: YAML's unquoted yes is true (as MyST reads it too).
+    assert frontmatter_yaml.load("draft: yes\ncomments: no") == {"draft": True, "comments": False}
+    assert check_front_matter(frontmatter_yaml.load("draft: yes")) == ({"draft": True}, [])
+    assert check_front_matter(frontmatter_yaml.load("draft: 'no'"))[1] == [
+        "draft 'no' is not a boolean (expected true or false)"
+    ]
+
+
+def test_a_post_whose_draft_is_yaml_yes_is_not_published(build_with_posts):
+    returncode, stderr, out = build_with_posts({"posts/2024/x.md": post("date: 2024-02-01\ndraft: yes")})
+    assert returncode == 0, stderr
+    assert (out / "posts" / "2024" / "good" / "index.html").is_file()
+    assert not (out / "posts" / "2024" / "x").exists()
 
 
 def test_front_matter_is_split_from_the_body():
@@ -585,3 +659,111 @@ def test_cached_checks_follow_the_settings_they_depend_on(tmp_path):
     assert built.returncode != 0
     assert "parsed 2 of 2 posts" in built.stdout, built.stdout
     assert "posts/2024/grace.md: author 'grace' is not in blog_authors (expected one of: ada)" in built.stderr
+
+
+# -- Strict YAML: refused quickly, naming the file, wherever the front matter is -----------------------
+
+#: "Billion laughs": nine aliases a level, nine levels: 9**9 strings once expanded.
+BILLION_LAUGHS = "\n".join(
+    ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    + [f"lol{n}: &lol{n} [{', '.join([f'*lol{n - 1}'] * 9)}]" for n in range(1, 10)]
+    + ["tags: *lol9"]
+)
+
+
+@pytest.mark.parametrize("path", ["posts/2024/x.md", "index.md"])
+def test_a_billion_laughs_fails_at_once_naming_the_file_and_line(build_with_posts, path):
+    body = "# A title\n\nText.\n" if path.startswith("posts/") else "# Home\n"
+    start = time.perf_counter()
+    returncode, stderr, out = build_with_posts({path: post("date: 2024-02-01\n" + BILLION_LAUGHS, body)})
+    took = time.perf_counter() - start
+    assert returncode != 0
+    assert (
+        f"{path}: front matter has the anchor '&lol0' on line 3 (expected plain keys and values: "
+        "front matter has no use for anchors, aliases or merge keys; delete '&lol0')"
+    ) in stderr, stderr
+    assert took < 5, f"the refusal took {took:.1f} s"
+    assert not (out / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        (
+            "orphan: true\norphan: false",
+            "index.md: front matter has the key 'orphan' twice on lines 2 and 3 "
+            "(expected each key once: keep the value you mean, delete the other)",
+        ),
+        (
+            "myst: &m {}\n",
+            "index.md: front matter has the anchor '&m' on line 2 (expected plain keys and values: "
+            "front matter has no use for anchors, aliases or merge keys; delete '&m')",
+        ),
+        ("draft: maybe", "index.md: draft 'maybe' is not a boolean (expected true or false)"),
+        (
+            "draft: true",
+            "index.md: draft true on the home page (expected draft: false or no draft key: "
+            "every other page links to the home page, so it is always published)",
+        ),
+        (
+            "title: [unclosed",
+            "index.md: front matter is not valid YAML on line 2: expected ',' or ']', but got '<stream end>' "
+            "(expected 'key: value' lines)",
+        ),
+    ],
+)
+def test_a_page_front_matter_is_as_strict_as_a_post(build_with_posts, front, message):
+    returncode, stderr, out = build_with_posts({"index.md": post(front, "# Home\n")})
+    assert returncode != 0
+    assert message in [line.strip() for line in stderr.splitlines()], stderr
+    assert not (out / "index.html").exists()
+
+
+def test_a_notebook_metadata_key_given_twice_fails_naming_the_key_and_lines(tmp_path):
+    from test_notebooks import make_site
+
+    src = make_site(tmp_path / "src")
+    path = src / "posts" / "2024" / "plotting-losses.ipynb"
+    text = path.read_text("utf-8")
+    assert '\n  "date": ' in text
+    path.write_text(
+        text.replace('\n  "date": ', '\n  "draft": true,\n  "draft": false,\n  "date": ', 1), "utf-8"
+    )
+    lines = [n for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1) if '"draft"' in line]
+    built = run_sphinx(src, tmp_path / "out", env={"BLOG_TODAY": "2024-06-01"})
+    assert built.returncode != 0
+    assert (
+        f"posts/2024/plotting-losses.ipynb: notebook metadata has the key 'draft' twice on lines {lines[0]} "
+        f"and {lines[1]} (expected each key once: keep the value you mean, delete the other)"
+    ) in built.stderr, built.stderr
+
+
+# -- Every suggested fix is one the build accepts ---------------------------------------------------------
+
+
+def _apply_front_matter_suggestion(text: str, message: str) -> str:
+    """*text* with the ``{post}`` directive removed and the front-matter lines *message* suggests."""
+    suggested = re.search(r"in the front matter, as (.*), and no \{post\} directive", message).group(1)
+    lines = re.findall(r"'([a-z]+: [^']*)'", suggested)
+    body = re.sub(r"```\{post\}.*?```\n", "", text, flags=re.DOTALL)
+    return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+@pytest.mark.parametrize(
+    "directive",
+    [
+        "```{post} May 31, 2022\n:tags: Machine Learning, Git, no, 1.0\n:category: Notes\n:excerpt: 1\n```\n",
+        "```{post} 2021-11-03 14:30\n```\n",
+        "```{post} 15 Mar 2020\n:tags: ml\n```\n",
+    ],
+)
+def test_the_post_directive_message_suggests_front_matter_that_builds(build_with_posts, tmp_path, directive):
+    text = directive + "\n# Written for an ABlog site\n\nThe body.\n"
+    returncode, stderr, _out = build_with_posts({"posts/2024/x.md": text})
+    assert returncode != 0
+    message = next(line for line in stderr.splitlines() if "directive {post}" in line)
+    assert "'date: 20" in message, message
+    fixed = _apply_front_matter_suggestion(text, message)
+    returncode, stderr, out = build_with_posts({"posts/2024/x.md": fixed}, "-W", "--keep-going", "-n")
+    assert returncode == 0, f"{fixed}\n{stderr}"
+    assert (out / "posts" / "2024" / "x" / "index.html").is_file()
