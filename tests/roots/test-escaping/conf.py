@@ -22,7 +22,6 @@ extensions = [
     "sphinxext.opengraph",
     "blogext.findability",
     "blogext.cards",
-    "blogext.lightpages",
     "blogext.series",
     "blogext.archives",
     "blogext.related",
@@ -44,9 +43,11 @@ post_show_prev_next = True
 fontawesome_included = True
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {"navigation_with_keys": False}
-html_sidebars = {"**": []}
+# The recent posts in one page's sidebar, to check that template too.
+html_sidebars = {"**": [], "posts/2024/plain": ["ablog/recentposts.html"]}
 html_title = "Escaping test blog"
 templates_path = [str(SITE / "_templates")]
 html_static_path = [str(SITE / "_static")]
 html_css_files = ["blog.css"]
 ogp_social_cards = {"enable": False}
+html_context = {"default_mode": "auto"}  # as the site: the theme complains of no mode otherwise
