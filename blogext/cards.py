@@ -103,7 +103,9 @@ def _is_plain(excerpt) -> bool:
 def _heading(app: Sphinx, level: int, classes: str, href: str, title: Markup) -> nodes.raw:
     """A card's heading, ``<h{level}>``, its title linked (``_templates/blog/card-heading.html``)."""
     level = min(max(level, 2), 6)
-    html = safehtml.render(app, "blog/card-heading.html", level=level, classes=classes, href=href, title=title)
+    html = safehtml.render(
+        app, "blog/card-heading.html", level=level, classes=classes, href=href, title=title
+    )
     return nodes.raw("", html, format="html")
 
 

@@ -42,7 +42,9 @@ def meta_line(app: Sphinx, fromdoc: str, post, classes: list[str]) -> nodes.para
     if post.date:
         iso = post.date.strftime("%Y-%m-%d")
         shown = post.date.strftime(app.config.post_date_format)
-        line += nodes.raw("", safehtml.render(app, "blog/post-date.html", iso=iso, shown=shown), format="html")
+        line += nodes.raw(
+            "", safehtml.render(app, "blog/post-date.html", iso=iso, shown=shown), format="html"
+        )
     minutes = reading_minutes(app.env, post.docname)
     if minutes:
         line += nodes.inline("", f"{minutes} min read", classes=["post-reading-time"])

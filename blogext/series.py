@@ -28,14 +28,15 @@ Bad input
     was expected. A ``series`` slug that names no series page, a ``part`` that
     is not a positive integer, two parts of one series with the same number, a
     gap in a series' numbers (parts 1 and 3: drafts and scheduled parts count,
-    so the published build and the preview agree), and ``series`` on a page that is not a post, a series page with no parts,
-    and a ``series/index.md`` (that page is generated) are each a warning of
+    so the published build and the preview agree), ``series`` on a page that
+    is not a post, a series page with no parts, and a ``series/index.md``
+    (that page is generated) are each a warning of
     type ``blog``, subtype ``series``, with the file and line: the strict build
     (``-W``, as every documented command builds) fails on them, after running
     to the end to report every problem at once, and
     ``suppress_warnings = ["blog.series"]`` silences them. The checks run after
-    every read phase, incremental builds included, so a problem cannot slip through because its file was not
-    re-read.
+    every read phase, incremental builds included, so a problem cannot slip
+    through because its file was not re-read.
 
 State and incremental builds
     Membership and series definitions are collected when a document is read
@@ -57,6 +58,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -114,7 +116,8 @@ class Part:
 class Problem:
     subtype: str
     message: str
-    location: tuple[str, int | None]
+    #: (docname, line), or ``path:line`` for a post this build does not read (a draft, when published).
+    location: tuple[str, int | None] | str
 
 
 # -- State in the environment ---------------------------------------------------
@@ -154,10 +157,10 @@ def series_slug(app: Sphinx, docname: str) -> str | None:
     return slug
 
 
-def _front_matter_lines(app: Sphinx, docname: str) -> dict[str, int]:
+def _front_matter_lines(app: Sphinx, docname: str, path: Path | None = None) -> dict[str, int]:
     """Line numbers of the top-level keys of the YAML front matter, for error locations."""
     try:
-        lines = app.env.doc2path(docname).read_text(encoding="utf-8").splitlines()
+        lines = (path or app.env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     except OSError:
         return {}
     if not lines or lines[0].strip() != "---":
@@ -325,8 +328,17 @@ def _claims(app: Sphinx) -> dict[str, dict[int, list[str]]]:
     return claims
 
 
+def _part_location(app: Sphinx, docname: str) -> tuple[str, int | None] | str:
+    """Where the post *docname* gives its ``part``: a warning's location, read or not."""
+    if docname in app.env.found_docs:
+        return (docname, _front_matter_lines(app, docname).get("part"))
+    path = Path(app.srcdir, read_posts(app)[docname].path)
+    line = _front_matter_lines(app, docname, path).get("part")
+    return f"{path}:{line}" if line else str(path)
+
+
 def _missing(first: int, last: int) -> str:
-    return f"part {first}" if first == last else f"parts {first} to {last}"
+    return f"is no part {first}" if first == last else f"are no parts {first} to {last}"
 
 
 def _numbering_problems(app: Sphinx) -> list[Problem]:
@@ -343,7 +355,7 @@ def _numbering_problems(app: Sphinx) -> list[Problem]:
                         f"part {number} of series {slug!r} is also claimed by "
                         f"{app.env.doc2path(first, base=False)} "
                         "(expected each part number once per series)",
-                        (docname, _front_matter_lines(app, docname).get("part")),
+                        _part_location(app, docname),
                     )
                 )
             if number > expected:
@@ -351,10 +363,10 @@ def _numbering_problems(app: Sphinx) -> list[Problem]:
                 problems.append(
                     Problem(
                         "part-gap",
-                        f"part {number} of series {slug!r} {after}: there is no "
+                        f"part {number} of series {slug!r} {after}: there "
                         f"{_missing(expected, number - 1)} (expected the parts numbered 1, 2, 3, ... "
                         f"without a gap: number this part {expected}, or add the missing part)",
-                        (first, _front_matter_lines(app, first).get("part")),
+                        _part_location(app, first),
                     )
                 )
             expected = number + 1

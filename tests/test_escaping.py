@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -110,7 +109,9 @@ def test_json_ld_parses_and_holds_the_exact_text_with_no_angle_bracket_or_ampers
         assert not set("<>&") & set(text), url
         posting, crumbs = json.loads(text)["@graph"]
         assert posting["headline"] == title and crumbs["itemListElement"][-1]["name"] == title
-        assert sorted(posting["keywords"]) == (["Security"] if url == "posts/2024/plain/" else [TAG, "Security"])
+        assert sorted(posting["keywords"]) == (
+            ["Security"] if url == "posts/2024/plain/" else [TAG, "Security"]
+        )
         assert posting["articleSection"] == CATEGORY
         if url in DESCRIPTIONS:
             assert posting["description"] == DESCRIPTIONS[url]
