@@ -126,6 +126,9 @@ LOCAL_FILE_COPIES = 800
 SERIES_BOX = 600
 #: html-page-context: the canonical URL is in the context before any feature or template reads it.
 CANONICAL_LINKS = 100
+#: html-page-context: an archive page's title (a tag or category name) is escaped as HTML, as Sphinx gives
+#: documents' titles, before any feature or template reads it.
+ARCHIVE_TITLES = 120
 #: html-page-context: the feeds' links are in the context before the theme (500) renders the footer.
 FEED_LINKS = 450
 #: html-page-context: the meta description is set before sphinxext-opengraph (500) looks for one.

@@ -31,6 +31,11 @@ size and modification time of each page written. A page that ABlog no longer
 generates (the last post with a tag lost it, or the drafts list outside a
 preview with drafts) is deleted from the
 output, as a clean build would not have it.
+
+An archive page's title names a tag, category or author as the posts wrote it:
+ABlog gives it as text, where Sphinx gives a document's title as HTML. It is
+escaped into HTML when the page is written (so ``<b>`` in a tag's name is shown,
+not obeyed), before any feature or template reads it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 
 import blogext
@@ -218,8 +224,17 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     _record_file(app).write_text(json.dumps(record, sort_keys=True), "utf-8")
 
 
+def _escape_title(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+    """An archive page's title (text, from ABlog) as HTML, as the theme and features expect it."""
+    title = context.get("title")
+    is_archive = doctree is None and ("collection" in context or "catalog" in context)
+    if is_archive and isinstance(title, str) and not isinstance(title, Markup):
+        context["title"] = escape(title)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.freshness")
+    app.connect("html-page-context", _escape_title, priority=blogext.ARCHIVE_TITLES)
     ablogadapter.skip_archive_pages(app, functools.partial(_up_to_date, app))
     app.connect("build-finished", _on_finished, priority=blogext.REMOVE_ARCHIVES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,7 +14,13 @@ tags. The same card is used everywhere:
   parts (from :mod:`blogext.series`), then a link to the list of series;
 
 - in templates, with ``post_cards(posts, level)`` (the archive pages use it),
-  and ``post_authors(post)`` for the author card at the end of a post.
+  and ``post_authors(post)`` for the author card at the end of a post; with
+  ``post_title(post)``, a post's title as safe HTML, and ``blog_component(name,
+  ...)``, a template of ``_templates/blog/`` rendered with autoescape
+  (:mod:`blogext.safehtml`).
+
+Every heading and date a card draws is a template rendered with autoescape; the
+title comes as safe HTML (:func:`blogext.posts.title_html`: inline code as code).
 
 The card markup keeps ABlog's class names (``postlist``, ``ablog-post``,
 ``ablog-post-title``, ``ablog-post-excerpt``) next to its own ``post-card*``
@@ -37,7 +43,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -52,7 +57,7 @@ from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, postmeta, posts, shown, sphinxinternals
+from blogext import ablogadapter, postmeta, posts, safehtml, shown, sphinxinternals
 from blogext.ablogadapter import PostList, PostListDirective, revise_pending_xrefs
 
 
@@ -95,19 +100,28 @@ def _is_plain(excerpt) -> bool:
     return all(isinstance(node, _NEEDS_NO_RESOLVING) for top in excerpt or [] for node in top.findall())
 
 
+def _heading(app: Sphinx, level: int, classes: str, href: str, title: Markup) -> nodes.raw:
+    """A card's heading, ``<h{level}>``, its title linked (``_templates/blog/card-heading.html``)."""
+    level = min(max(level, 2), 6)
+    html = safehtml.render(
+        app, "blog/card-heading.html", level=level, classes=classes, href=href, title=title
+    )
+    return nodes.raw("", html, format="html")
+
+
 def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
     """One card for *post*, with links relative to *fromdoc* and its title as an ``<h{level}>``."""
     item = nodes.list_item(classes=["ablog-post", "post-card"])
-    url = html.escape(app.builder.get_relative_uri(fromdoc, post.docname))
-    level = min(max(level, 2), 6)
-    heading = f'<h{level} class="ablog-post-title post-card-title"><a href="{url}">'
-    title = app.env.titles.get(post.docname)
-    if title is not None and title.next_node(nodes.math) is not None:  # math drawn, not shown as TeX
-        item += nodes.raw("", heading, format="html")
-        item += nodes.inline("", "", *(child.deepcopy() for child in title.children))
-        item += nodes.raw("", f"</a></h{level}>", format="html")
-    else:
-        item += nodes.raw("", f"{heading}{html.escape(str(post.title))}</a></h{level}>", format="html")
+    heading = app.env.titles.get(post.docname)
+    # A title with math is drawn from the heading (MathML); ABlog knows it as its symbols.
+    drawn = heading is not None and heading.next_node(nodes.math) is not None
+    item += _heading(
+        app,
+        level,
+        "ablog-post-title post-card-title",
+        app.builder.get_relative_uri(fromdoc, post.docname),
+        posts.title_html(app, post.docname, None if drawn else str(post.title)),
+    )
     item += postmeta.meta_line(app, fromdoc, post, ["post-card-meta"])
     if post.excerpt:
         excerpt = nodes.container(classes=["ablog-post-excerpt", "post-card-excerpt"])
@@ -259,7 +273,7 @@ def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -
 # documents, which may change on their own) is only kept for the build that made it.
 
 #: Bump when the card markup changes, to drop cards kept by older versions.
-CARDS_VERSION = 1
+CARDS_VERSION = 2
 
 
 def _stored_cards_file(app: Sphinx) -> Path:
@@ -337,11 +351,12 @@ def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.No
         if not parts:
             continue
         item = nodes.list_item(classes=["post-card", "series-card"])
-        url = html.escape(app.builder.get_relative_uri(fromdoc, series.docname))
-        item += nodes.raw(
-            "",
-            f'<h{level} class="post-card-title"><a href="{url}">{html.escape(series.title)}</a></h{level}>',
-            format="html",
+        item += _heading(
+            app,
+            level,
+            "post-card-title",
+            app.builder.get_relative_uri(fromdoc, series.docname),
+            posts.title_html(app, series.docname, series.title),
         )
         meta = nodes.paragraph(classes=["post-card-meta"])
         meta += nodes.inline(
@@ -351,18 +366,21 @@ def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.No
         if dates:
             latest = max(dates)
             meta += nodes.inline("", "latest ", classes=["series-card-latest"])
-            meta[-1] += nodes.raw(
-                "",
-                f'<time datetime="{latest.strftime("%Y-%m-%d")}">'
-                f"{latest.strftime(app.config.post_date_format)}</time>",
-                format="html",
+            html = safehtml.render(
+                app,
+                "blog/series-card-latest.html",
+                iso=latest.strftime("%Y-%m-%d"),
+                shown=latest.strftime(app.config.post_date_format),
             )
+            meta[-1] += nodes.raw("", html, format="html")
         item += meta
         if series.summary:
             item += nodes.paragraph("", series.summary, classes=["post-card-excerpt"])
         start = nodes.paragraph(classes=["series-card-start"])
         start += nodes.Text("Start with part 1: ")
-        start += postmeta.link_to(app, fromdoc, parts[0].docname, parts[0].title, [])
+        start += postmeta.link_to(
+            app, fromdoc, parts[0].docname, posts.title_html(app, parts[0].docname, parts[0].title), []
+        )
         item += start
         cards += item
     every = nodes.paragraph(classes=["series-cards-all"])
@@ -451,8 +469,16 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     def post_authors(post) -> list[dict[str, str | None]]:
         return authors_of(app, post)
 
+    def post_title(post) -> Markup:
+        return posts.title_html(app, post.docname, str(post.title))
+
+    def blog_component(name: str, **values: Any) -> Markup:
+        return safehtml.render(app, name, **values)
+
     context["post_cards"] = post_cards
     context["post_authors"] = post_authors
+    context["post_title"] = post_title
+    context["blog_component"] = blog_component
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

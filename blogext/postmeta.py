@@ -2,7 +2,9 @@
 
 Reading time is counted by the post model (:mod:`blogext.posts`). The
 header itself is added when the doctree is resolved, because the tag and
-category archive URLs depend on the builder.
+category archive URLs depend on the builder. Tags and categories are docutils
+text (escaped by the writer); the date is ``_templates/blog/post-date.html``,
+rendered with autoescape (:mod:`blogext.safehtml`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 
-from blogext import ablogadapter
+from blogext import ablogadapter, safehtml
 from blogext.posts import reading_minutes
 
 
@@ -21,9 +24,11 @@ def _post_for(app: Sphinx, docname: str):
     return blog.posts[docname] if docname in blog.posts else None
 
 
-def link_to(app: Sphinx, fromdoc: str, todoc: str, text: str, classes: list[str]) -> nodes.reference:
-    """A link from page *fromdoc* to page *todoc*, relative, as the builder writes it."""
-    ref = nodes.reference("", text, internal=True, refuri=app.builder.get_relative_uri(fromdoc, todoc))
+def link_to(app: Sphinx, fromdoc: str, todoc: str, text: str | Markup, classes: list[str]) -> nodes.reference:
+    """A link from page *fromdoc* to page *todoc*, relative, as the builder writes it. *text* is
+    escaped; :class:`~markupsafe.Markup` (a title as HTML, :func:`blogext.posts.title_html`) is not."""
+    ref = nodes.reference("", "", internal=True, refuri=app.builder.get_relative_uri(fromdoc, todoc))
+    ref += nodes.raw("", text, format="html") if isinstance(text, Markup) else nodes.Text(text)
     ref["classes"] = classes
     return ref
 
@@ -37,7 +42,9 @@ def meta_line(app: Sphinx, fromdoc: str, post, classes: list[str]) -> nodes.para
     if post.date:
         iso = post.date.strftime("%Y-%m-%d")
         shown = post.date.strftime(app.config.post_date_format)
-        line += nodes.raw("", f'<time class="post-date" datetime="{iso}">{shown}</time>', format="html")
+        line += nodes.raw(
+            "", safehtml.render(app, "blog/post-date.html", iso=iso, shown=shown), format="html"
+        )
     minutes = reading_minutes(app.env, post.docname)
     if minutes:
         line += nodes.inline("", f"{minutes} min read", classes=["post-reading-time"])

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from docutils import nodes
+from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -226,6 +227,26 @@ def post_info(env: BuildEnvironment, docname: str) -> ablogadapter.PostInfo | No
     return ablogadapter.post_info(env, docname)
 
 
+def title_html(app: Sphinx, docname: str, text: str | None = None) -> Markup:
+    """The title of the document *docname* as safe HTML, for any page that shows it.
+
+    Its heading as the builder renders it on its own page (inline code as ``<code>``, emphasis,
+    math), every character of its text escaped, raw HTML shown as text. *text* is the title as
+    ABlog or a list knows it: when it is not the heading's text (a ``post`` directive's own
+    title, a math title given as symbols), that text is shown, escaped.
+    """
+    heading = app.env.titles.get(docname)
+    if heading is None or (text is not None and heading.astext() != text):
+        return escape(text if text is not None else docname)
+    rendered = app.builder.__dict__.setdefault("blog_title_html", {})
+    if docname not in rendered:
+        copy = heading.deepcopy()
+        for raw in list(copy.findall(nodes.raw)):
+            raw.replace_self(nodes.Text(raw.astext()))
+        rendered[docname] = Markup(app.builder.render_partial(copy)["title"])
+    return rendered[docname]
+
+
 __all__ = [
     "PostFrontMatter",
     "count_words",
@@ -242,6 +263,7 @@ __all__ = [
     "shown_digest",
     "shown_digests",
     "status",
+    "title_html",
     "today",
     "unpublished",
 ]

@@ -20,7 +20,8 @@ whose list changes is written again, and an incremental build equals a clean one
 
 The list is drawn by ``_templates/blog/related.html`` (included by
 ``_templates/ablog/postnavy.html``, after the author card), from
-``related_posts`` in the page's context: (link, title, ISO date, shown date).
+``related_posts`` in the page's context: (link, title as safe HTML, ISO date, shown date),
+rendered with autoescape (:mod:`blogext.safehtml`).
 Styled by ``_static/related.css``.
 """
 
@@ -36,7 +37,7 @@ from sphinx.environment import BuildEnvironment
 
 from blogext import shown
 from blogext.frontmatter import label_key
-from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages
+from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages, title_html
 
 
 class Candidate(NamedTuple):
@@ -171,7 +172,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     context["related_posts"] = [
         (
             app.builder.get_relative_uri(pagename, other.docname),
-            other.title,
+            title_html(app, other.docname, other.title),
             other.date.strftime("%Y-%m-%d"),
             other.date.strftime(date_format),
         )

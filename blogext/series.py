@@ -26,15 +26,17 @@ What a reader gets
 Bad input
     Every problem names the file (and front-matter line), the value and what
     was expected. A ``series`` slug that names no series page, a ``part`` that
-    is not a positive integer, two parts of one series with the same number,
-    and ``series`` on a page that is not a post, a series page with no parts,
-    and a ``series/index.md`` (that page is generated) are each a warning of
+    is not a positive integer, two parts of one series with the same number, a
+    gap in a series' numbers (parts 1 and 3: drafts and scheduled parts count,
+    so the published build and the preview agree), ``series`` on a page that
+    is not a post, a series page with no parts, and a ``series/index.md``
+    (that page is generated) are each a warning of
     type ``blog``, subtype ``series``, with the file and line: the strict build
     (``-W``, as every documented command builds) fails on them, after running
     to the end to report every problem at once, and
     ``suppress_warnings = ["blog.series"]`` silences them. The checks run after
-    every read phase, incremental builds included, so a problem cannot slip through because its file was not
-    re-read.
+    every read phase, incremental builds included, so a problem cannot slip
+    through because its file was not re-read.
 
 State and incremental builds
     Membership and series definitions are collected when a document is read
@@ -56,10 +58,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from markupsafe import Markup
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -67,8 +70,9 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, posts, shown
+from blogext import ablogadapter, posts, safehtml, shown
 from blogext.feeds import FeedSpec
+from blogext.frontmatter import read_posts
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +116,8 @@ class Part:
 class Problem:
     subtype: str
     message: str
-    location: tuple[str, int | None]
+    #: (docname, line), or ``path:line`` for a post this build does not read (a draft, when published).
+    location: tuple[str, int | None] | str
 
 
 # -- State in the environment ---------------------------------------------------
@@ -152,10 +157,10 @@ def series_slug(app: Sphinx, docname: str) -> str | None:
     return slug
 
 
-def _front_matter_lines(app: Sphinx, docname: str) -> dict[str, int]:
+def _front_matter_lines(app: Sphinx, docname: str, path: Path | None = None) -> dict[str, int]:
     """Line numbers of the top-level keys of the YAML front matter, for error locations."""
     try:
-        lines = app.env.doc2path(docname).read_text(encoding="utf-8").splitlines()
+        lines = (path or app.env.doc2path(docname)).read_text(encoding="utf-8").splitlines()
     except OSError:
         return {}
     if not lines or lines[0].strip() != "---":
@@ -256,7 +261,6 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     problems: list[Problem] = []
     defined = series_by_slug(env)
     folder = app.config.blog_series_path.strip("/")
-    numbered: dict[tuple[str, int], list[Membership]] = defaultdict(list)
     for member in sorted(_members(env).values(), key=lambda m: m.docname):
         where = (member.docname, member.series_line)
         if member.slug not in defined:
@@ -289,19 +293,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
                         (member.docname, member.part_line),
                     )
                 )
-            else:
-                numbered[(member.slug, number)].append(member)
-    for (slug, number), members in sorted(numbered.items()):
-        for member in members[1:]:
-            problems.append(
-                Problem(
-                    "duplicate-part",
-                    f"part {number} of series {slug!r} is also claimed by "
-                    f"{env.doc2path(members[0].docname, base=False)} "
-                    "(expected each part number once per series)",
-                    (member.docname, member.part_line),
-                )
-            )
+    problems += _numbering_problems(app)
     slugs_used = {m.slug for m in _members(env).values()}
     for slug, series in defined.items():
         if slug not in slugs_used:
@@ -325,6 +317,62 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     return problems
 
 
+def _claims(app: Sphinx) -> dict[str, dict[int, list[str]]]:
+    """Series slug -> part number -> the posts that claim it (sorted), from every post's front
+    matter: drafts and scheduled posts count, built or not, so the published build and the preview
+    see the same numbering."""
+    claims: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for docname, matter in sorted(read_posts(app).items()):
+        if matter.series and matter.part is not None:
+            claims[matter.series][matter.part].append(docname)
+    return claims
+
+
+def _part_location(app: Sphinx, docname: str) -> tuple[str, int | None] | str:
+    """Where the post *docname* gives its ``part``: a warning's location, read or not."""
+    if docname in app.env.found_docs:
+        return (docname, _front_matter_lines(app, docname).get("part"))
+    path = Path(app.srcdir, read_posts(app)[docname].path)
+    line = _front_matter_lines(app, docname, path).get("part")
+    return f"{path}:{line}" if line else str(path)
+
+
+def _missing(first: int, last: int) -> str:
+    return f"is no part {first}" if first == last else f"are no parts {first} to {last}"
+
+
+def _numbering_problems(app: Sphinx) -> list[Problem]:
+    """Two posts with one part number, and gaps: the numbers of a series are 1, 2, 3, ... each once."""
+    problems = []
+    for slug, numbers in sorted(_claims(app).items()):
+        expected = 1
+        for number, docnames in sorted(numbers.items()):
+            first = docnames[0]
+            for docname in docnames[1:]:
+                problems.append(
+                    Problem(
+                        "duplicate-part",
+                        f"part {number} of series {slug!r} is also claimed by "
+                        f"{app.env.doc2path(first, base=False)} "
+                        "(expected each part number once per series)",
+                        _part_location(app, docname),
+                    )
+                )
+            if number > expected:
+                after = f"follows part {expected - 1}" if expected > 1 else "is its first numbered part"
+                problems.append(
+                    Problem(
+                        "part-gap",
+                        f"part {number} of series {slug!r} {after}: there "
+                        f"{_missing(expected, number - 1)} (expected the parts numbered 1, 2, 3, ... "
+                        f"without a gap: number this part {expected}, or add the missing part)",
+                        _part_location(app, first),
+                    )
+                )
+            expected = number + 1
+    return problems
+
+
 def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
     for problem in find_problems(app, env):
         logger.warning(problem.message, type="blog", subtype="series", location=problem.location)
@@ -344,16 +392,18 @@ def _shows_series(snapshot: shown.Snapshot, slug: str) -> tuple | None:
 
 
 # -- Drawing: the box, the navigation, the series page -----------------------------------------
+#
+# Every piece of HTML is a template of _templates/blog/ (series-*.html), rendered with autoescape
+# by blogext.safehtml: titles arrive as safe HTML (blogext.posts.title_html), everything else escaped.
 
 
 def _uri(app: Sphinx, fromdoc: str, todoc: str) -> str:
-    return escape(app.builder.get_relative_uri(fromdoc, todoc))
+    return app.builder.get_relative_uri(fromdoc, todoc)
 
 
-def _link(app: Sphinx, fromdoc: str, todoc: str, text: str, cls: str = "") -> str:
-    """An HTML link from page *fromdoc* to page *todoc*."""
-    attr = f' class="{cls}"' if cls else ""
-    return f'<a{attr} href="{_uri(app, fromdoc, todoc)}">{escape(text)}</a>'
+def _title(app: Sphinx, docname: str, text: str) -> Markup:
+    """The title of a part or series page, as safe HTML (inline code shown as code)."""
+    return posts.title_html(app, docname, text)
 
 
 def _parts_count(parts: list[Part]) -> str:
@@ -366,7 +416,7 @@ def feed_path(app: Sphinx, slug: str) -> str:
 
 
 def _feed_uri(app: Sphinx, docname: str, slug: str) -> str:
-    return escape(relative_uri(app.builder.get_target_uri(docname), feed_path(app, slug)))
+    return relative_uri(app.builder.get_target_uri(docname), feed_path(app, slug))
 
 
 def _sequence(env: BuildEnvironment, slug: str, docname: str) -> list[Part]:
@@ -376,33 +426,22 @@ def _sequence(env: BuildEnvironment, slug: str, docname: str) -> list[Part]:
 
 def _box_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]) -> str:
     current = next(p for p in sequence if p.docname == docname)
-    link = _link(app, docname, series.docname, series.title, "series-box-title")
-    if current.visible:
-        count = f"Part {sequence.index(current) + 1} of {len(sequence)}"
-        heading = (
-            f'<span class="series-box-count">{count}</span> <span class="series-box-of">in</span> {link}'
-        )
-    else:
-        heading = (
-            f'<span class="series-box-count">Unpublished part</span> '
-            f'<span class="series-box-of">of</span> {link}'
-        )
-    items = []
-    for part in sequence:
-        note = "" if part.visible else ' <span class="series-box-note">(unpublished)</span>'
-        if part.docname == docname:
-            items.append(
-                f'<li class="series-box-part current" aria-current="page">'
-                f"<span>{escape(part.title)}</span>{note}</li>"
-            )
-        else:
-            items.append(
-                f'<li class="series-box-part">{_link(app, docname, part.docname, part.title)}{note}</li>'
-            )
-    return (
-        f'<nav class="series-box" aria-label="Series: {escape(series.title)}">'
-        f'<p class="series-box-heading">{heading}</p>'
-        f'<ol class="series-box-parts">{"".join(items)}</ol></nav>'
+    parts = [
+        {
+            "href": None if part.docname == docname else _uri(app, docname, part.docname),
+            "title": _title(app, part.docname, part.title),
+            "visible": part.visible,
+        }
+        for part in sequence
+    ]
+    return safehtml.render(
+        app,
+        "blog/series-box.html",
+        label=series.title,
+        count=f"Part {sequence.index(current) + 1} of {len(sequence)}" if current.visible else None,
+        series_href=_uri(app, docname, series.docname),
+        series_title=_title(app, series.docname, series.title),
+        parts=parts,
     )
 
 
@@ -411,44 +450,22 @@ def _nav_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]
     prev_part = sequence[index - 1] if index > 0 else None
     next_part = sequence[index + 1] if index + 1 < len(sequence) else None
 
-    def card(kind: str, label: str, href: str, title: str, rel: str | None) -> str:
-        rel_attr = f' rel="{rel}"' if rel else ""
-        return (
-            f'<a class="series-nav-link series-nav-{kind}"{rel_attr} href="{href}">'
-            f'<span class="series-nav-label">{label}</span>'
-            f'<span class="series-nav-title">{escape(title)}</span></a>'
-        )
+    def link(kind: str, label: str, todoc: str, title: Markup, rel: str | None) -> dict[str, Any]:
+        return {"kind": kind, "label": label, "href": _uri(app, docname, todoc), "title": title, "rel": rel}
 
-    overview = _uri(app, docname, series.docname)
-    cards = []
+    overview = _title(app, series.docname, series.title)
+    links = []
     if prev_part is not None:
-        cards.append(
-            card(
-                "prev",
-                f"← Previous: part {index}",
-                _uri(app, docname, prev_part.docname),
-                prev_part.title,
-                "prev",
-            )
-        )
+        title = _title(app, prev_part.docname, prev_part.title)
+        links.append(link("prev", f"← Previous: part {index}", prev_part.docname, title, "prev"))
     elif next_part is not None:
-        cards.append(card("prev series-nav-overview", "← Series overview", overview, series.title, None))
+        links.append(link("prev series-nav-overview", "← Series overview", series.docname, overview, None))
     if next_part is not None:
-        cards.append(
-            card(
-                "next",
-                f"Next: part {index + 2} →",
-                _uri(app, docname, next_part.docname),
-                next_part.title,
-                "next",
-            )
-        )
+        title = _title(app, next_part.docname, next_part.title)
+        links.append(link("next", f"Next: part {index + 2} →", next_part.docname, title, "next"))
     else:
-        cards.append(card("next series-nav-overview", "Series overview →", overview, series.title, None))
-    return (
-        f'<nav class="series-nav" aria-label="Previous and next in the series {escape(series.title)}">'
-        f"{''.join(cards)}</nav>"
-    )
+        links.append(link("next series-nav-overview", "Series overview →", series.docname, overview, None))
+    return safehtml.render(app, "blog/series-nav.html", label=series.title, links=links)
 
 
 def _resolved_excerpt(app: Sphinx, docname: str, part: Part) -> list[nodes.Node]:
@@ -467,16 +484,13 @@ def _resolved_excerpt(app: Sphinx, docname: str, part: Part) -> list[nodes.Node]
 
 def _series_page_nodes(app: Sphinx, docname: str, series: SeriesDef) -> list[nodes.Node]:
     parts = visible_parts(app.env, series.slug)
-    count = _parts_count(parts)
-    feed = (
-        f'<a class="series-feed-link" href="{_feed_uri(app, docname, series.slug)}">'
-        "Follow this series (Atom feed)</a>"
+    html = safehtml.render(
+        app,
+        "blog/series-page-meta.html",
+        count=_parts_count(parts),
+        feed_href=_feed_uri(app, docname, series.slug),
     )
-    meta = nodes.raw(
-        "",
-        f'<p class="series-page-meta"><span class="series-page-count">{count}</span> · {feed}</p>',
-        format="html",
-    )
+    meta = nodes.raw("", html, format="html")
     section = nodes.section(ids=["series-parts"], classes=["series-parts"])
     section += nodes.title("", "The parts")
     if not parts:
@@ -486,12 +500,15 @@ def _series_page_nodes(app: Sphinx, docname: str, series: SeriesDef) -> list[nod
         item = nodes.list_item(classes=["series-part"])
         shown = part.date.strftime(app.config.post_date_format) if part.date else ""
         iso = part.date.strftime("%Y-%m-%d") if part.date else ""
-        item += nodes.raw(
-            "",
-            f'<p class="series-part-title">{_link(app, docname, part.docname, part.title)}</p>'
-            f'<p class="series-part-date"><time datetime="{iso}">{escape(shown)}</time></p>',
-            format="html",
+        html = safehtml.render(
+            app,
+            "blog/series-part.html",
+            href=_uri(app, docname, part.docname),
+            title=_title(app, part.docname, part.title),
+            iso=iso,
+            shown=shown,
         )
+        item += nodes.raw("", html, format="html")
         item.extend(_resolved_excerpt(app, docname, part))
         listing += item
     if parts:
@@ -543,20 +560,17 @@ def _list_body(app: Sphinx, pagename: str) -> str:
         if not parts:
             continue
         dates = [p.date for p in parts if p.date]
-        latest = max(dates).strftime(app.config.post_date_format) if dates else ""
-        meta = [_parts_count(parts)] + ([f"latest {escape(latest)}"] if latest else [])
-        feed = f'<a class="series-feed-link" href="{_feed_uri(app, pagename, series.slug)}">Atom feed</a>'
         entries.append(
-            f'<li class="series-list-item">'
-            f'<p class="series-list-title">{_link(app, pagename, series.docname, series.title)}</p>'
-            f'<p class="series-list-meta">{" · ".join([*meta, feed])}</p>'
-            f'<p class="series-list-summary">{escape(series.summary)}</p></li>'
+            {
+                "href": _uri(app, pagename, series.docname),
+                "title": _title(app, series.docname, series.title),
+                "count": _parts_count(parts),
+                "latest": max(dates).strftime(app.config.post_date_format) if dates else "",
+                "feed_href": _feed_uri(app, pagename, series.slug),
+                "summary": series.summary,
+            }
         )
-    listing = f'<ul class="series-list">{"".join(entries)}</ul>' if entries else "<p>No series yet.</p>"
-    return (
-        f'<section id="series"><h1>Series</h1>'
-        f"<p>Tutorials in several parts, meant to be read in order.</p>{listing}</section>"
-    )
+    return safehtml.render(app, "blog/series-list.html", entries=entries)
 
 
 def _collect_pages(app: Sphinx):

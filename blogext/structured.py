@@ -100,9 +100,15 @@ def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> 
     return {"@context": "https://schema.org", "@graph": [posting, breadcrumbs]}
 
 
+#: Characters that could end the script element or comment it out (``</script>``, ``<!--``), or be
+#: read as markup by a careless consumer, written as JSON escapes: the JSON means the same.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def script(data: dict[str, Any]) -> str:
-    """*data* as a JSON-LD script element (``</`` escaped, so no text can close the element)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    """*data* as a JSON-LD script element: ``<``, ``>`` and ``&`` written ``\\u003c``, ``\\u003e`` and
+    ``\\u0026``, so no text can close the element, open a comment in it or be read as markup."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
     return f'<script type="application/ld+json">{text}</script>\n'
 
 

@@ -380,6 +380,52 @@ def test_duplicate_part_number_fails_naming_both_files(tmp_path):
     assert "(expected each part number once per series)" in err
 
 
+def test_a_gap_in_part_numbers_fails_naming_the_file_after_it(tmp_path):
+    # Parts 1 and 3: the third would be shown as "Part 2 of 2".
+    src = copy_root(tmp_path)
+    (src / "posts/2999/mocking.md").unlink()
+    edit(src / "posts/2024/fixtures.md", "part: 2", "part: 3")
+    err = failed(run_sphinx(src, tmp_path / "out"))
+    assert (
+        "posts/2024/fixtures.md:5: WARNING: part 3 of series 'basics' follows part 1: there is no part 2"
+        in err
+    )
+    assert "(expected the parts numbered 1, 2, 3, ... without a gap: number this part 2" in err
+    assert "[blog.series]" in err
+
+
+def test_a_series_whose_numbers_do_not_start_at_1_fails(tmp_path):
+    src = copy_root(tmp_path)
+    for path, old, new in (
+        ("posts/2024/first-assertion.md", "part: 1", "part: 3"),
+        ("posts/2024/fixtures.md", "part: 2", "part: 4"),
+        ("posts/2999/mocking.md", "part: 3", "part: 5"),
+    ):
+        edit(src / path, old, new)
+    err = failed(run_sphinx(src, tmp_path / "out"))
+    assert "posts/2024/first-assertion.md:5: WARNING: part 3 of series 'basics' is its first numbered " in err
+    assert "part: there are no parts 1 to 2" in err
+
+
+def test_two_part_2s_fail_naming_both_files(tmp_path):
+    src = copy_root(tmp_path)
+    edit(src / "posts/2999/mocking.md", "part: 3", "part: 2")
+    err = failed(run_sphinx(src, tmp_path / "out"))
+    message = "part 2 of series 'basics' is also claimed by posts/2024/fixtures.md"
+    assert f"posts/2999/mocking.md:5: WARNING: {message}" in err
+
+
+def test_a_draft_part_counts_in_the_numbering_of_the_published_build(tmp_path):
+    # Not built, but numbered: part 2 a draft leaves no gap, and a draft claiming part 1 is a duplicate.
+    src = _with_draft_part(tmp_path)
+    assert_clean(run_sphinx(src, tmp_path / "gapless", env={"BLOG_PREVIEW": "0"}))
+    edit(src / "posts/2024/fixtures.md", "part: 2", "part: 1")
+    edit(src / "posts/2999/mocking.md", "part: 3", "part: 2")
+    err = failed(run_sphinx(src, tmp_path / "duplicate", env={"BLOG_PREVIEW": "0"}))
+    assert "posts/2024/fixtures.md:5: WARNING: part 1 of series 'basics' is also claimed by" in err
+    assert "posts/2024/first-assertion.md" in err
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
 def test_part_that_is_not_a_positive_integer_fails(tmp_path, value):
     # The front-matter check stops the build before anything is read.
@@ -468,6 +514,9 @@ def _add_part(src: Path) -> None:
 
 def _remove_part(src: Path) -> None:
     (src / "posts/2024/first-assertion.md").unlink()
+    # The numbers stay 1, 2, ... without a gap.
+    edit(src / "posts/2024/fixtures.md", "part: 2", "part: 1")
+    edit(src / "posts/2999/mocking.md", "part: 3", "part: 2")
 
 
 def _redate_part(src: Path) -> None:
@@ -475,7 +524,8 @@ def _redate_part(src: Path) -> None:
 
 
 def _renumber_part(src: Path) -> None:
-    edit(src / "posts/2024/first-assertion.md", "part: 1", "part: 4")
+    edit(src / "posts/2024/first-assertion.md", "part: 1", "part: 2")
+    edit(src / "posts/2024/fixtures.md", "part: 2", "part: 1")
 
 
 def _retitle_part(src: Path) -> None:
@@ -487,7 +537,7 @@ def _retitle_series(src: Path) -> None:
 
 
 def _move_part(src: Path) -> None:
-    edit(src / "posts/2024/serving.md", "series: deploys", "series: basics\npart: 5")
+    edit(src / "posts/2024/serving.md", "series: deploys", "series: basics\npart: 4")
 
 
 CHANGES: dict[str, Callable[[Path], None]] = {

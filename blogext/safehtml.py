@@ -1,0 +1,48 @@
+"""HTML of the blog's own components, from templates that escape what they are given (not an extension).
+
+Every piece of HTML a feature draws itself (the series box and navigation, a card's
+heading, a post's date, the related posts, the author card...) is a Jinja template
+under ``_templates/blog/``, rendered by :func:`render` in an environment with
+**autoescape on**: a value reaches the page escaped unless it is
+:class:`markupsafe.Markup`, which only code makes (a post's title as HTML,
+:func:`blogext.posts.title_html`, escapes its text). No feature writes HTML with
+f-strings of post text.
+
+Templates are looked for in the project's ``templates_path`` first (a site may
+override them), then in the blog's own ``_templates`` folder, next to this package.
+Sphinx's own template environment does not autoescape: the templates it renders
+(``_templates/ablog/*.html``, which override ABlog's) write ``|e`` on every value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from sphinx.application import Sphinx
+
+#: The blog's own templates, used when the project's ``templates_path`` does not override them.
+TEMPLATES = Path(__file__).resolve().parent.parent / "_templates"
+
+
+def environment(app: Sphinx) -> jinja2.Environment:
+    """The application's autoescaping environment for the blog's components (made on first use)."""
+    env = getattr(app, "_blog_safehtml", None)
+    if env is None:
+        folders = [str(Path(app.confdir, path)) for path in app.config.templates_path]
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([*folders, str(TEMPLATES)]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        env.globals["_"] = app.translator.gettext
+        app._blog_safehtml = env
+    return env
+
+
+def render(app: Sphinx, name: str, **context: Any) -> Markup:
+    """The template *name* (such as ``blog/series-box.html``) rendered with *context*, every value
+    escaped unless it is :class:`~markupsafe.Markup`."""
+    return Markup(environment(app).get_template(name).render(context))
