@@ -100,7 +100,7 @@ def describe(app: Sphinx, pagename: str, context: dict[str, Any], doctree: nodes
         text = _first_paragraph(doctree)
         if text:
             return shorten(text)
-    title = re.sub(r"<[^>]+>", "", context.get("title") or "").strip()
+    title = _text_of(context.get("title") or "").strip()
     site = app.config.project
     if pagename == app.config.notfound_pagename:
         return f"There is no page at this address on {site}'s blog."
@@ -115,6 +115,11 @@ def describe(app: Sphinx, pagename: str, context: dict[str, Any], doctree: nodes
     if title:
         return shorten(f"{title}, on {site}'s blog.")
     return shorten(f"{site}'s blog.")
+
+
+def _text_of(title_html: str) -> str:
+    """The text of a page title as the context holds it (HTML: tags, and the text escaped)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", title_html))
 
 
 def _tag(attr: str, name: str, content: str) -> str:
@@ -172,7 +177,7 @@ def _open_graph_without_doctree(
 ) -> list[str]:
     config = app.config
     site_url = config.ogp_site_url or config.html_baseurl
-    title = re.sub(r"<[^>]+>", "", context.get("title") or config.project)
+    title = _text_of(context.get("title") or config.project)
     tags = [
         _tag("property", "og:title", title),
         _tag("property", "og:type", "website"),

@@ -185,6 +185,10 @@ def test_tag_category_and_author_names_are_text_on_their_archive_pages(attacked)
         page = soup(attacked, url)
         assert page.select_one("h1.archive-title").get_text() == title
         assert page.title.get_text().startswith(f"{title} — ")
+        # Link previews read the same text, not its HTML escapes shown as text (&lt;b&gt;).
+        og_title = page.select_one('meta[property="og:title"]')["content"]
+        assert og_title == title, (url, og_title)
+        assert page.select_one('meta[name="description"]')["content"].startswith(f"{title}: "), url
     tags = soup(attacked, "blog/tag/").select_one(".catalog-index").get_text(" ", strip=True)
     assert TAG in tags
     post = soup(attacked, "posts/2024/img-title/")

@@ -211,7 +211,11 @@ def test_adding_a_part_to_a_series_rebuilds_like_a_clean_build(change_and_compar
 
 
 def test_moving_a_post_out_of_a_series_rebuilds_like_a_clean_build(change_and_compare):
-    change_and_compare(edit("posts/2024/beta.md", "series: pipelines\npart: 1\n", ""))
+    def move_out(src: Path) -> None:
+        edit("posts/2024/beta.md", "series: pipelines\npart: 1\n", "")(src)
+        edit("posts/2024/gamma.md", "part: 2", "part: 1")(src)  # the series' numbering stays whole
+
+    change_and_compare(move_out)
 
 
 def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
