@@ -16,6 +16,7 @@ copyright = "2023-2026, Shruti Turner"
 language = "en"
 
 extensions = [
+    "blogext.rebuildwarned",  # first: every warning of the build is seen (a warned page is read again)
     "myst_parser",
     "blogext.notebooks",
     "ablog",
