@@ -70,6 +70,8 @@ section draws the map; in short:
 - :mod:`blogext.structured`: JSON-LD ``BlogPosting`` and ``BreadcrumbList`` on posts.
 - :mod:`blogext.comments`: giscus comments on request, loaded only on a click.
 - :mod:`blogext.printing`: the print stylesheet, and links' absolute URLs for it.
+- :mod:`blogext.quiet`: lines other packages print that are untrue of the site silenced at
+  their source (sphinxext-opengraph's matplotlib notice, the parsers' whole configuration).
 - :mod:`blogext.rebuildwarned`: a failed build stays failed until its cause is fixed: a document
   that warned is read again by the next build, so its warnings come back.
 
