@@ -16,6 +16,8 @@ copyright = "2023-2026, Shruti Turner"
 language = "en"
 
 extensions = [
+    "blogext.quiet",  # first: before the packages whose false alarms it silences
+    "blogext.rebuildwarned",  # early: every warning of the build is seen (a warned page is read again)
     "myst_parser",
     "blogext.notebooks",
     "ablog",

@@ -70,6 +70,10 @@ dotted name (for example ``"blogext.postmeta"``). The architecture page,
 - :mod:`blogext.structured`: JSON-LD ``BlogPosting`` and ``BreadcrumbList`` on posts.
 - :mod:`blogext.comments`: giscus comments on request, loaded only on a click.
 - :mod:`blogext.printing`: the print stylesheet, and links' absolute URLs for it.
+- :mod:`blogext.quiet`: lines other packages print that are untrue of the site silenced at
+  their source (sphinxext-opengraph's matplotlib notice, the parsers' whole configuration).
+- :mod:`blogext.rebuildwarned`: a failed build stays failed until its cause is fixed: a document
+  that warned is read again by the next build, so its warnings come back.
 
 Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
 :mod:`blogext.nodeutil` (helpers on docutils nodes).
@@ -81,6 +85,9 @@ priority takes it from here, with the reason:
 
 #: config-inited: the doctree folder is moved out of the output folder before anything reads it.
 MOVE_DOCTREES = 10
+#: config-inited: the documents that warned last time are known, once the doctree folder is settled and
+#: before the environment is loaded (which is not, after a warning that named no document).
+WARNED_DOCUMENTS = 20
 #: config-inited: the base URL is settled before anything reads it.
 SITE_URL = 100
 #: config-inited: the settled base URL is handed to sphinxext-opengraph and sphinx-notfound-page.

@@ -17,6 +17,9 @@ shown, ``BLOG_PREVIEW=1``) into ``_build/preview`` and serves it on http://127.0
   raises, a build that stops) are listed in a panel at the top of every served page, with their file
   and line, until the file is fixed; they are printed in the terminal too. The preview keeps
   running, and the next save builds again.
+- **Served to the author only** (:mod:`blogext.preview_server`): on 127.0.0.1 unless ``--host``
+  says otherwise; only to requests that name the preview by a loopback name (or ``--host``,
+  ``--allow-host``), every query parameter checked, long-polls bounded, quiet when a reader leaves.
 - **A change of ``conf.py`` or of the ``blogext`` package** restarts the preview and builds from a
   fresh environment: the extensions' code and settings are loaded anew.
 
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import html
 import io
 import json
 import os
@@ -40,16 +42,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-#: The prefix of the preview's own URLs (the reload script and the endpoint it waits on).
-OWN = "/_preview/"
-#: How long a page's wait for the next build is held open before it asks again.
-WAIT_SECONDS = 25.0
+from blogext.preview_server import State, allowed_hosts, serve
+
 #: Folders of the source tree whose changes never need a build (looked for inside it only: a site
 #: may itself sit in a folder of one of these names, as the tests' copies under ``.nox/`` do).
 IGNORED_FOLDERS = frozenset(
@@ -314,220 +312,6 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
     out.close()
 
 
-# -- the state the server shows ------------------------------------------------------------------------
-
-
-@dataclass
-class State:
-    """What the server knows: the builds' events, in order, and the problems to show."""
-
-    changes: list[tuple[int, set[str] | None]] = field(default_factory=list)  # (seq, pages or None: all)
-    seq: int = 0
-    building: bool = False
-    doc_problems: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    build_problems: dict[str, list[str]] = field(default_factory=dict)
-    last: dict[str, Any] = field(default_factory=dict)
-    condition: threading.Condition = field(default_factory=threading.Condition)
-    #: Tells a page served before a restart (which starts counting builds again) to reload.
-    instance: str = field(default_factory=lambda: str(time.time_ns()))
-
-    def problems(self) -> list[str]:
-        listed: list[str] = []
-        for phase in ("init", "read", "write", "finish", "stopped"):
-            listed += self.build_problems.get(phase, [])
-            for doc in sorted(self.doc_problems):
-                listed += self.doc_problems[doc].get(phase, [])
-        return list(dict.fromkeys(listed))
-
-    def apply(self, event: dict[str, Any]) -> None:
-        with self.condition:
-            before = self.problems()
-            kind = event["event"]
-            if kind == "written":
-                for doc in event.get("purged", []):
-                    self.doc_problems.pop(doc, None)
-                for doc in event.get("wrote", []):
-                    self.doc_problems.get(doc, {}).pop("write", None)
-                self.build_problems["init"] = []
-            if kind == "done":
-                self.build_problems["finish"] = []
-                self.build_problems["stopped"] = []
-                self.last = {key: event.get(key) for key in ("build", "status", "seconds")}
-            for problem in event.get("problems", []):
-                text, doc, phase = problem["text"], problem["doc"], problem["phase"]
-                if phase == "init" and kind != "written":
-                    phase = "stopped"  # the build stopped before reading: nothing else will clear it
-                if doc and phase in ("read", "write"):
-                    self.doc_problems.setdefault(doc, {}).setdefault(phase, []).append(text)
-                else:
-                    self.build_problems.setdefault(phase, []).append(text)
-            pages = event.get("pages")
-            changed_problems = self.problems() != before
-            if changed_problems or kind == "restart":
-                self.changes.append((self.seq + 1, None))
-            elif pages:
-                self.changes.append((self.seq + 1, {_normal(page) for page in pages}))
-            else:
-                return
-            self.seq += 1
-            self.changes = self.changes[-200:]
-            self.condition.notify_all()
-
-    def wait(self, since: int, path: str, timeout: float) -> dict[str, Any]:
-        """Wait until a change after *since* concerns the page at *path*: ``reload`` true, or not."""
-        page = _normal(path)
-        deadline = time.monotonic() + timeout
-        with self.condition:
-            while True:
-                for seq, pages in self.changes:
-                    if seq > since and (pages is None or page in pages):
-                        return {"reload": True, "seq": self.seq}
-                since = self.seq
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return {"reload": False, "seq": self.seq}
-                self.condition.wait(left)
-
-
-def _normal(url: str) -> str:
-    """A page's URL path as the builder names it: no leading slash, no ``index.html``."""
-    path = urlsplit(url).path.lstrip("/")
-    if path.endswith("index.html"):
-        path = path[: -len("index.html")]
-    return path
-
-
-# -- the server --------------------------------------------------------------------------------------------
-
-_SCRIPT = """(() => {
-  let seq = %d;
-  const instance = "%s";
-  async function wait() {
-    try {
-      const path = encodeURIComponent(location.pathname);
-      const answer = await fetch(`/_preview/wait?since=${seq}&instance=${instance}&path=${path}`);
-      const data = await answer.json();
-      if (data.reload) { location.reload(); return; }
-      seq = data.seq;
-    } catch (error) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    wait();
-  }
-  wait();
-})();"""
-
-_ITEM_STYLE = "margin:.25rem 0;white-space:pre-wrap;font:13px/1.4 monospace"
-_PANEL_STYLE = (
-    "position:sticky;top:0;z-index:10000;max-height:45vh;overflow:auto;margin:0;padding:.75rem 1rem;"
-    "background:#fff4f2;color:#5c0f06;border-bottom:3px solid #b42318;font:14px/1.45 system-ui,sans-serif"
-)
-
-
-def _panel(problems: list[str]) -> str:
-    items = "".join(
-        f'<li><pre style="{_ITEM_STYLE}">{html.escape(problem)}</pre></li>' for problem in problems
-    )
-    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-    return (
-        f'<div id="blog-preview-problems" role="alert" style="{_PANEL_STYLE}">'
-        f"<strong>The preview's build has {count}</strong> (the published build would fail). "
-        "Fix and save; this page reloads."
-        f'<ul style="margin:.25rem 0 0;padding-left:1.25rem">{items}</ul></div>'
-    )
-
-
-_WAITING_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Building the preview</title></head>
-<body style="font:16px system-ui,sans-serif;margin:2rem">
-<p>Building the preview; this page reloads when it is ready.</p>
-</body></html>"""
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    state: State
-    root: Path
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - the base class's name
-        url = urlsplit(self.path)
-        if url.path == OWN + "wait":
-            query = parse_qs(url.query)
-            since = int((query.get("since") or ["0"])[0] or 0)
-            if (query.get("instance") or [""])[0] != self.state.instance:  # served before a restart
-                self._send(200, "application/json", json.dumps({"reload": True}).encode())
-                return
-            timeout = min(float((query.get("timeout") or [WAIT_SECONDS])[0]), WAIT_SECONDS)
-            answer = self.state.wait(since, (query.get("path") or ["/"])[0], timeout)
-            self._send(200, "application/json", json.dumps(answer).encode())
-            return
-        if url.path == OWN + "state":
-            with self.state.condition:
-                data = {"seq": self.state.seq, "problems": self.state.problems(), "last": self.state.last,
-                        "building": self.state.building}  # fmt: skip
-            self._send(200, "application/json", json.dumps(data).encode())
-            return
-        super().do_GET()
-
-    def send_head(self):  # type: ignore[override]
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not urlsplit(self.path).path.endswith("/"):
-                return super().send_head()  # the redirect to the slash URL
-            path = path / "index.html"
-        status = 200
-        if not path.is_file():
-            status, path = 404, self.root / "404.html"
-        if path.is_file():
-            body = path.read_bytes()
-        elif not any(self.root.glob("*.html")):
-            status, body = 200, _WAITING_PAGE.encode()
-        else:
-            self.send_error(404)
-            return None
-        ctype = self.guess_type(str(path)) if path.is_file() else "text/html"
-        if ctype.startswith("text/html"):
-            body = self._inject(body)
-        self._send(status, ctype, body, head_only=True)
-        return io.BytesIO(body)
-
-    def _inject(self, body: bytes) -> bytes:
-        with self.state.condition:
-            seq, problems = self.state.seq, self.state.problems()
-        text = body.decode("utf-8", "replace")
-        script = f"<script>{_SCRIPT % (seq, self.state.instance)}</script>"
-        panel = _panel(problems) if problems else ""
-        opening = re.search(r"<body[^>]*>", text, flags=re.IGNORECASE)
-        if opening and panel:
-            text = text[: opening.end()] + panel + text[opening.end() :]
-        closing = text.lower().rfind("</body>")
-        text = text[:closing] + script + text[closing:] if closing >= 0 else text + script
-        return text.encode("utf-8")
-
-    def _send(self, status: int, ctype: str, body: bytes, head_only: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if not head_only and self.command != "HEAD":
-            self.wfile.write(body)
-
-
-def _serve(state: State, root: Path, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"state": state, "root": root})
-
-    def make(*args: Any, **kwargs: Any) -> _Handler:
-        return handler(*args, directory=str(root), **kwargs)
-
-    server = ThreadingHTTPServer((host, port), make)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 # -- the coordinator: watch, build, restart --------------------------------------------------------------
 
 
@@ -555,9 +339,10 @@ class Preview:
         changes: queue.Queue[set[Path]] = queue.Queue()
         # Watching from now: saves made during the first build are built next.
         threading.Thread(target=self._watch, args=(changes,), daemon=True).start()
-        server = _serve(self.state, self.outdir, self.options.host, self.options.port)
+        hosts = allowed_hosts(self.options.host, self.options.allow_host)
+        server = serve(self.state, self.outdir, self.options.host, self.options.port, hosts)
         host, self.port = server.server_address[:2]
-        self.url = f"http://{host}:{self.port}/"
+        self.url = f"http://{'[' + host + ']' if ':' in host else host}:{self.port}/"
         self._build(fresh=self.options.fresh)
         print(f"preview: serving {self.url} (Ctrl+C stops)", flush=True)
         while True:
@@ -688,7 +473,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("source", nargs="?", default=".", help="the site's source folder (default: .)")
     parser.add_argument("output", nargs="?", default=None, help="default: SOURCE/_build/preview")
     parser.add_argument("--doctrees", default=None, help="default: SOURCE/_build/preview-doctrees")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default="127.0.0.1", help="the address listened on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name to answer besides localhost, 127.0.0.1, [::1] and --host (repeatable)",
+    )
     parser.add_argument("--port", type=int, default=8000, help="0: a free port (default: 8000)")
     parser.add_argument("--builder", default="dirhtml")
     parser.add_argument("--fresh", action="store_true", help="start from a fresh environment (full rebuild)")

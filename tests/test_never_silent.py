@@ -8,11 +8,14 @@ another spelling of the same tag, and an About page with filtered post lists.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import BuiltSite, assert_clean, run_sphinx
+from conftest import REPO, BuiltSite, assert_clean, run_sphinx
 from test_incremental import make_site as make_root_site
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
@@ -133,3 +136,45 @@ def test_a_missing_file_link_with_a_suffix_still_stops_the_build(site_copy, tmp_
     edit(site_copy / "posts" / "2024" / "linker.md", "(ml/links)", "(ml/links.md)")
     stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
     assert "posts/2024/linker.md: link 'ml/links.md' on line 9 points to a file that does not exist" in stderr
+
+
+# -- no line that misleads or says nothing (blogext.quiet) -------------------------------------------
+
+#: Lines a clean build must not print: a false alarm (the site draws its own share cards) and the
+#: parsers' whole configuration.
+NOISE = (
+    "matplotlib is not installed",
+    "social cards will not be generated",
+    "MdParserConfig(",
+    "NbParserConfig(",
+)
+#: sphinx-build as the site's install runs it: without matplotlib (requirements/site.txt has none).
+WITHOUT_MATPLOTLIB = (
+    "import sys; sys.modules['matplotlib'] = None; from sphinx.cmd.build import main; "
+    "raise SystemExit(main(sys.argv[1:]))"
+)
+
+
+def _build_without_matplotlib(site: Path, out: Path, *options: str) -> subprocess.CompletedProcess:
+    argv = ["-b", "dirhtml", "-W", "--keep-going", "-n", "-d", str(out) + ".doctrees", *options]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **TODAY}
+    command = [sys.executable, "-c", WITHOUT_MATPLOTLIB, *argv, str(site), str(out)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+def test_a_clean_build_prints_no_false_alarm_and_no_parser_configuration(tmp_path):
+    site = make_root_site("stayfailed", tmp_path / "src")
+    built = _build_without_matplotlib(site, tmp_path / "out")
+    assert built.returncode == 0, built.stderr
+    printed = built.stdout + built.stderr
+    assert "build succeeded" in printed
+    for line in NOISE:
+        assert line not in printed, line
+
+
+def test_the_parsers_configuration_is_still_shown_with_verbose(tmp_path):
+    site = make_root_site("stayfailed", tmp_path / "src")
+    built = _build_without_matplotlib(site, tmp_path / "out", "-v")
+    assert built.returncode == 0, built.stderr
+    assert "MdParserConfig(" in built.stdout and "NbParserConfig(" in built.stdout
+    assert "matplotlib is not installed" not in built.stdout + built.stderr

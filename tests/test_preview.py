@@ -7,13 +7,19 @@ checks that the page reloads by itself).
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import signal
+import socket
+import struct
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -249,3 +255,192 @@ def test_preview_watches_a_site_that_sits_in_a_folder_named_like_an_ignored_one(
         assert preview.state()["building"] is False
     finally:
         preview.stop()
+
+
+# -- the preview answers the author only, and only what it must (blogext.preview_server) --------------
+
+#: A small site (two posts, the real conf.py): the preview's answers, not its builds, are under test.
+SMALL_ENVIRON = {**CLEAN_ENVIRON, "PYTHONPATH": str(REPO), "BLOG_TODAY": "2024-06-01"}
+
+
+@pytest.fixture(scope="module")
+def small_preview(tmp_path_factory):
+    from test_incremental import make_site
+
+    work = tmp_path_factory.mktemp("small-preview")
+    running = RunningPreview(make_site("stayfailed", work / "site"), work, SMALL_ENVIRON, PATIENCE)
+    yield running
+    running.stop()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+
+def ask(preview: RunningPreview, target: str, host: str | None = "", timeout: float = 60.0) -> Answer:
+    """GET *target* from the preview with the Host header *host* ("" for the preview's own, None for none)."""
+    url = urlsplit(preview.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    started = time.monotonic()
+    try:
+        connection.putrequest("GET", target, skip_host=True, skip_accept_encoding=True)
+        if host is not None:
+            connection.putheader("Host", host or url.netloc)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        return Answer(response.status, dict(response.getheaders()), body, time.monotonic() - started)
+    finally:
+        connection.close()
+
+
+def instance_of(preview: RunningPreview) -> str:
+    return re.search(r'const instance = "(\d+)";', preview.get("")[1])[1]
+
+
+def test_preview_listens_on_the_loopback_address_by_default(small_preview):
+    assert small_preview.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:{port}", "LocalHost:{port}", "127.0.0.1:{port}",
+                                  "[::1]:{port}", "[::1]"])  # fmt: skip
+def test_preview_answers_requests_that_name_it_by_a_loopback_name(small_preview, host):
+    port = urlsplit(small_preview.url).port
+    for target in ("/", "/_preview/state"):
+        assert ask(small_preview, target, host.format(port=port)).status == 200, target
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example", "evil.example:{port}", "localhost.evil.example", "127.0.0.1.nip.io:{port}",
+     "evil.example@localhost", "localhost:{port}/x", "127.0.0.2", "[::2]", "", None],
+)  # fmt: skip
+def test_preview_refuses_requests_that_name_another_host_with_421(small_preview, host):
+    # A DNS-rebinding page (its own name pointed at 127.0.0.1) sends its own name as Host.
+    port = urlsplit(small_preview.url).port
+    instance = instance_of(small_preview)
+    for target in ("/", "/posts/2024/plain/", "/_preview/state", f"/_preview/wait?instance={instance}"):
+        answer = ask(small_preview, target, None if host is None else host.format(port=port) or " ")
+        assert answer.status == 421, (host, target)
+        assert b"plain" not in answer.body and b"seq" not in answer.body
+        assert answer.seconds < 5, "answered at once, without waiting for a build"
+
+
+BAD_QUERIES = {
+    "timeout-nan": "timeout=nan",
+    "timeout-inf": "timeout=inf",
+    "timeout-negative": "timeout=-1",
+    "timeout-huge": "timeout=100000",
+    "timeout-exponent": "timeout=1e9",
+    "timeout-above-the-cap": "timeout=26",
+    "timeout-empty": "timeout=",
+    "since-text": "since=abc",
+    "since-negative": "since=-1",
+    "since-huge": "since=" + "9" * 40,
+    "instance-script": "instance=%3Cscript%3E",
+    "path-relative": "path=posts",
+    "path-control-character": "path=/a%0Ab",
+    "repeated": "since=1&since=2",
+    "unknown": "callback=x",
+    "too-many": "a=1&b=2&c=3&d=4&e=5",
+}
+
+
+@pytest.mark.parametrize("query", list(BAD_QUERIES.values()), ids=list(BAD_QUERIES))
+def test_preview_answers_400_to_a_bad_query_value_at_once(small_preview, query):
+    instance = instance_of(small_preview)
+    defaults = {"since": "0", "instance": instance, "path": "/"}
+    for name in re.findall(r"(\w+)=", query):
+        defaults.pop(name, None)
+    target = "/_preview/wait?" + "&".join([query, *(f"{k}={v}" for k, v in defaults.items())])
+    answer = ask(small_preview, target)
+    assert answer.status == 400, target
+    assert json.loads(answer.body)["error"]
+    assert answer.seconds < 5
+
+
+def test_preview_wait_is_bounded_in_time_whatever_it_is_given(monkeypatch):
+    from blogext import preview_server
+
+    monkeypatch.setattr(preview_server, "WAIT_SECONDS", 0.3)
+    state = preview_server.State()
+    for timeout in (float("nan"), float("inf"), float("-inf"), -5.0, 1e9):
+        started = time.monotonic()
+        assert state.wait(0, "/", timeout) == {"reload": False, "seq": 0}
+        assert time.monotonic() - started < 2, timeout
+
+
+def test_preview_caps_the_pages_waiting_at_once_with_503(small_preview):
+    from blogext.preview_server import MAX_WAITERS
+
+    instance = instance_of(small_preview)
+    seq = small_preview.state()["seq"]
+    waiting = f"/_preview/wait?since={seq}&instance={instance}&path=/&timeout=8"
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(ask(small_preview, waiting).status))
+               for _ in range(MAX_WAITERS)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    until(lambda: small_preview.state()["waiting"] == MAX_WAITERS, timeout=7)
+    extra = f"/_preview/wait?since={seq}&instance={instance}&path=/&timeout=0"
+    refused = ask(small_preview, extra)
+    assert refused.status == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert json.loads(refused.body)["error"]
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * MAX_WAITERS
+    assert ask(small_preview, extra).status == 200, "a slot is free again once the pages' waits end"
+
+
+def _hang_up(preview: RunningPreview, target: str) -> None:
+    """Send a request for *target*, then reset the connection before reading the answer."""
+    url = urlsplit(preview.url)
+    with socket.create_connection((url.hostname, url.port)) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def test_preview_says_nothing_when_a_reader_hangs_up(small_preview):
+    before = len(small_preview.log)
+    seq = small_preview.state()["seq"]
+    instance = instance_of(small_preview)
+    for _ in range(3):
+        _hang_up(small_preview, f"/_preview/wait?since={seq}&instance={instance}&path=/&timeout=0.5")
+        _hang_up(small_preview, "/posts/2024/plain/")
+    time.sleep(2.0)  # the waits are answered, to readers who are gone
+    assert small_preview.get("")[0] == 200
+    printed = "\n".join(small_preview.log[before:])
+    for noise in ("Traceback", "BrokenPipeError", "ConnectionResetError", "Exception occurred"):
+        assert noise not in printed, printed
+
+
+def test_preview_answers_the_host_it_is_given_and_allowed_names(tmp_path):
+    from test_incremental import make_site
+
+    site = make_site("stayfailed", tmp_path / "site")
+    options = ("--host", "127.0.0.2", "--allow-host", "Blog.Test")
+    preview = RunningPreview(site, tmp_path, SMALL_ENVIRON, PATIENCE, *options)
+    try:
+        port = urlsplit(preview.url).port
+        assert preview.url == f"http://127.0.0.2:{port}/"
+        for host in (f"127.0.0.2:{port}", "blog.test", f"localhost:{port}"):
+            assert ask(preview, "/", host).status == 200, host
+        assert ask(preview, "/", "evil.example").status == 421
+    finally:
+        preview.stop()
+
+
+def test_preview_host_names_are_read_strictly():
+    from blogext.preview_server import allowed_hosts, host_name
+
+    assert host_name("LocalHost:8000") == "localhost"
+    assert host_name("[::1]:8000") == "[::1]"
+    for header in ("evil.example@localhost", "localhost:8000/x", "localhost:", "local host", "", None):
+        assert host_name(header) not in allowed_hosts("127.0.0.1"), header
+    assert allowed_hosts("0.0.0.0") == allowed_hosts("127.0.0.1") == {"localhost", "127.0.0.1", "[::1]"}
+    assert "[fe80::1]" in allowed_hosts("fe80::1")
