@@ -223,6 +223,14 @@ def missing(text: str) -> list[str]:
     return list(absent)
 
 
+def drawable(text: str) -> str:
+    """*text* without the characters no font has (and the spaces that leaves doubled)."""
+    absent = missing(text)
+    if not absent:
+        return text
+    return " ".join("".join(ch for ch in text if ch not in absent).split())
+
+
 def unshapable(text: str) -> bool:
     """Whether *text* needs shaping (right-to-left or joined scripts) that this Pillow cannot do."""
     if RAQM or plain(text):

@@ -130,7 +130,9 @@ def _sans(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def _title_lines(draw: ImageDraw.ImageDraw, title: str, width: int, height: int):
     """How the title is drawn: its size, its lines, and what draws a line at (x, y) (a plain title as
-    it always was, in DejaVu Serif Bold; any other through :mod:`blogext.cardtext`'s fonts)."""
+    it always was, in DejaVu Serif Bold; any other through :mod:`blogext.cardtext`'s fonts).
+    Characters no font has are left out (the build warns about them: :func:`check_title`)."""
+    title = cardtext.drawable(title)
     if cardtext.plain(title):
         measure = lambda line, size: draw.textlength(line, font=_serif(size))  # noqa: E731
         size, lines = cardtext.fit(title, measure, width, height)
