@@ -3,13 +3,15 @@
 Not an extension: :mod:`blogext.sharecards` draws the cards and calls this module for their titles.
 
 **Fonts.** A title is drawn in DejaVu Serif Bold (``blogext/fonts``) wherever that font has the
-character. Any other character is drawn by the first of these fonts that has it, all installed by the
-site's Python dependencies (so every build machine has the same, and no system font is used):
+character. Any other character is drawn by the first of these fonts that has it, in this order, all
+installed by the site's Python dependencies (so every build machine has the same, and no system font
+is used):
 
-- ``manimgx-fonts``: Noto Sans for the scripts DejaVu Serif lacks (Arabic, Hebrew, Devanagari,
-  Thai and fifteen more), then Noto Sans, Noto Sans Symbols and the monochrome Noto Emoji;
-- ``manimgx-fonts-cjk``: Noto Sans CJK, its Japanese face for a title with kana, its Korean one for a
-  title with Hangul, else its Simplified Chinese one.
+1. Noto Sans for each script DejaVu Serif lacks (Arabic, Hebrew, Devanagari, Thai and fifteen more),
+   from ``manimgx-fonts``;
+2. Noto Sans CJK (``manimgx-fonts-cjk``): its Japanese face for a title with kana, its Korean one
+   for a title with Hangul, else its Simplified Chinese one;
+3. the monochrome Noto Emoji, then Noto Sans and Noto Sans Symbols (``manimgx-fonts``).
 
 All are variable fonts, drawn at their bold weight (700). An emoji asked for as an emoji (``U+FE0F``)
 takes Noto Emoji first. Which fonts have a character is read from their ``cmap`` tables (fontTools),
@@ -92,17 +94,27 @@ def _package_folder(module: str) -> Path | None:
     return Path(spec.origin).parent if spec and spec.origin else None
 
 
+#: Noto Sans and its symbols (manimgx-fonts), tried after the scripts' own fonts, CJK and emoji.
+GENERAL_FONTS = ("NotoSans[wght].ttf", "NotoSansSymbols[wght].ttf")
+
+
 @cache
 def _script_faces() -> tuple[Face, ...]:
-    """Noto Sans of each script DejaVu Serif lacks, then Noto Sans and Noto Sans Symbols (manimgx-fonts)."""
+    """Noto Sans of each script DejaVu Serif lacks (manimgx-fonts): Arabic, Hebrew, Devanagari..."""
     folder = _package_folder("manimgx_fonts")
     if folder is None:
         return ()
-    general = {"NotoSans[wght].ttf", "NotoSans-Italic[wght].ttf", "NotoSansSymbols[wght].ttf"}
-    scripts = sorted(p for p in folder.glob("NotoSans*.ttf") if p.name not in general)
-    faces = [Face(str(p), shaped=True) for p in scripts]
-    faces += [Face(str(folder / name)) for name in ("NotoSans[wght].ttf", "NotoSansSymbols[wght].ttf")]
-    return tuple(f for f in faces if Path(f.path).is_file())
+    skipped = {*GENERAL_FONTS, "NotoSans-Italic[wght].ttf"}
+    return tuple(
+        Face(str(p), shaped=True) for p in sorted(folder.glob("NotoSans*.ttf")) if p.name not in skipped
+    )
+
+
+@cache
+def _general_faces() -> tuple[Face, ...]:
+    folder = _package_folder("manimgx_fonts")
+    paths = [folder / name for name in GENERAL_FONTS] if folder else []
+    return tuple(Face(str(path)) for path in paths if path.is_file())
 
 
 @cache
@@ -147,8 +159,8 @@ def _is_han(ch: str) -> bool:
 def faces_for(text: str) -> tuple[Face, ...]:
     """The fonts tried for the characters of *text*, in order (the CJK face chosen by what it holds)."""
     kind = "ja" if any(map(_is_kana, text)) else "ko" if any(map(_is_hangul, text)) else "zh"
-    others = (_cjk_face(kind), _emoji_face())
-    return (PRIMARY, *_script_faces()[:-2], *[f for f in others if f], *_script_faces()[-2:])
+    others = [face for face in (_cjk_face(kind), _emoji_face()) if face]
+    return (PRIMARY, *_script_faces(), *others, *_general_faces())
 
 
 def _ignorable(ch: str) -> bool:

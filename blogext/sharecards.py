@@ -28,6 +28,13 @@ cache. Their pages keep the default image.
 
 Drawn with Pillow; the title's font, DejaVu Serif Bold, ships in ``blogext/fonts``
 (see its README for the licence), the small lines use Pillow's own font.
+
+**Every script.** A title in Arabic, Hebrew, Chinese, Japanese, Korean, with emoji or in any
+script DejaVu Serif lacks is drawn with Noto fonts that the site's Python dependencies install,
+shaped and ordered right to left where it must be (:mod:`blogext.cardtext`). A character that no
+font has is left out of the card and the build warns (``blog.sharecards``), naming the post's file,
+the title's line and the characters, on every build, the card kept or not. A title DejaVu Serif
+Bold draws whole is drawn exactly as before, at the same cost.
 """
 
 from __future__ import annotations

@@ -378,6 +378,7 @@ def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
         )
         for i in range(8)
     ]
+    cards += [(title, "3 May 2024 · 4 min read", "Blog", "x.org") for title, _family in SCRIPT_POSTS.values()]
     one_by_one = [draw_card(lines) for lines in cards]
     assert draw_cards(cards, 1) == one_by_one
     assert draw_cards(cards, 2) == one_by_one
