@@ -28,6 +28,13 @@ cache. Their pages keep the default image.
 
 Drawn with Pillow; the title's font, DejaVu Serif Bold, ships in ``blogext/fonts``
 (see its README for the licence), the small lines use Pillow's own font.
+
+**Every script.** A title in Arabic, Hebrew, Chinese, Japanese, Korean, with emoji or in any
+script DejaVu Serif lacks is drawn with Noto fonts that the site's Python dependencies install,
+shaped and ordered right to left where it must be (:mod:`blogext.cardtext`). A character that no
+font has is left out of the card and the build warns (``blog.sharecards``), naming the post's file,
+the title's line and the characters, on every build, the card kept or not. A title DejaVu Serif
+Bold draws whole is drawn exactly as before, at the same cost.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from sphinx.util import logging
 from sphinx.util.parallel import parallel_available
 
 import blogext
+from blogext import cardtext
 from blogext.posts import front_matter, is_published, post_docnames, post_info, reading_minutes
 
 logger = logging.getLogger(__name__)
@@ -65,7 +73,7 @@ RECORD_FILE = "blogext-sharecards.json"
 #: Bump when the drawing changes, so that every card is drawn again.
 DRAWING_VERSION = 1
 WIDTH, HEIGHT = 1200, 630
-FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSerif-Bold.ttf"
+FONT_FILE = cardtext.PRIMARY_FILE
 
 # The light palette of _static/blog.css.
 BACKGROUND = "#fdfcfa"
@@ -127,30 +135,18 @@ def _sans(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def _fit_title(draw: ImageDraw.ImageDraw, title: str, width: int, height: int):
-    """The largest title font (and its lines) that fits *width* x *height*; cut with … at the smallest."""
-    for size in range(76, 40, -4):
-        font = _serif(size)
-        lines = _wrap(draw, title, font, width)
-        fits = all(draw.textlength(line, font=font) <= width for line in lines)
-        if fits and len(lines) * int(size * 1.18) <= height:
-            return font, size, lines
-    font = _serif(44)
-    lines = _wrap(draw, title, font, width)[: height // int(44 * 1.18)]
-    while draw.textlength(lines[-1] + "…", font=font) > width and " " in lines[-1]:
-        lines[-1] = lines[-1].rsplit(" ", 1)[0]
-    lines[-1] += "…"
-    return font, 44, lines
+def _title_lines(draw: ImageDraw.ImageDraw, title: str, width: int, height: int):
+    """How the title is drawn: its size, its lines, and what draws a line at (x, y) (a plain title as
+    it always was, in DejaVu Serif Bold; any other through :mod:`blogext.cardtext`'s fonts).
+    Characters no font has are left out (the build warns about them: :func:`check_title`)."""
+    title = cardtext.drawable(title)
+    if cardtext.plain(title):
+        measure = lambda line, size: draw.textlength(line, font=_serif(size))  # noqa: E731
+        size, lines = cardtext.fit(title, measure, width, height)
+        return size, lines, lambda line, box, y: draw.text((box[0], y), line, font=_serif(size), fill=HEADING)
+    typeset = cardtext.Title(title)
+    size, lines = cardtext.fit(title, typeset.length, width, height)
+    return size, lines, lambda line, box, y: typeset.draw(draw, line, box, y, size, HEADING)
 
 
 def draw_card(lines: tuple[str, str, str, str]) -> bytes:
@@ -167,10 +163,10 @@ def draw_card(lines: tuple[str, str, str, str]) -> bytes:
     draw.text((left + 96, 108), blog, font=_sans(34), fill=HEADING, anchor="lm")
     # The title, as large as fits between the top and the bottom lines.
     top, bottom = 196, 488
-    font, size, title_lines = _fit_title(draw, title, right - left, bottom - top)
+    size, title_lines, draw_line = _title_lines(draw, title, right - left, bottom - top)
     y = top + (bottom - top - len(title_lines) * int(size * 1.18)) // 2
     for line in title_lines:
-        draw.text((left, y), line, font=font, fill=HEADING)
+        draw_line(line, (left, right), y)
         y += int(size * 1.18)
     # Date and reading time, and where the blog lives.
     draw.line((left, 520, right, 520), fill="#dedad2", width=2)
@@ -188,8 +184,11 @@ def digest(app: Sphinx, card: Card) -> str:
     """A digest of everything the card's file depends on."""
     if card.source is not None:
         what: Any = ("own", (Path(app.srcdir) / card.source).read_bytes())
-    else:
+    elif cardtext.plain(card.lines[0]):
         what = ("drawn", DRAWING_VERSION, PIL.__version__, _font_digest(), card.lines)
+    else:  # drawn with the fallback fonts too, and by raqm when Pillow has it
+        fonts = (cardtext.fonts_version(), cardtext.RAQM, cardtext.LAYOUT_VERSION)
+        what = ("drawn", DRAWING_VERSION, PIL.__version__, _font_digest(), fonts, card.lines)
     return hashlib.blake2b(repr(what).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
@@ -226,6 +225,8 @@ def write_cards(app: Sphinx) -> dict[str, int]:
         card = card_for(app, docname)
         if card is None:
             continue
+        if card.lines is not None:
+            check_title(app, docname, card.lines[0])
         key = digest(app, card)
         now[card.path] = key
         target = outdir / card.path
@@ -259,6 +260,43 @@ def write_cards(app: Sphinx) -> dict[str, int]:
     if now != before:
         record_path.write_text(json.dumps(now, sort_keys=True, indent=0), "utf-8")
     return counts
+
+
+def check_title(app: Sphinx, docname: str, title: str) -> None:
+    """Warn, naming the post and the title's line, about characters of *title* that no font of the
+    cards has (left out of the card) or that this Pillow cannot shape (no raqm)."""
+    absent = cardtext.missing(title)
+    if absent:
+        names = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in absent)
+        packages = " and ".join(cardtext.FONT_PACKAGES)
+        _warn(
+            app,
+            docname,
+            absent[0],
+            f"the title {title!r} has characters no font of the share card has: {names}. They are "
+            f"left out of the card; write the title without them, or give the post its own "
+            f"share_image (the card's fonts: DejaVu Serif Bold, and Noto from {packages})",
+        )
+    if cardtext.unshapable(title):
+        _warn(
+            app,
+            docname,
+            title,
+            f"the title {title!r} needs right-to-left or joined shaping for its share card, which this "
+            f"Pillow cannot do (it lacks raqm: features.check('raqm') is False); install Pillow's "
+            f"wheel from PyPI, or libraqm and FriBiDi",
+        )
+
+
+def _warn(app: Sphinx, docname: str, text: str, message: str) -> None:
+    """A ``blog.sharecards`` warning at the first line of the post's file that has *text*."""
+    line = None
+    try:
+        lines = Path(app.env.doc2path(docname)).read_text("utf-8").splitlines()
+        line = next((i for i, content in enumerate(lines, 1) if text in content), None)
+    except (OSError, UnicodeDecodeError):
+        pass
+    logger.warning(message, type="blog", subtype="sharecards", location=(docname, line))
 
 
 def _remove_others(folder: Path, keep: set[Path], top: Path) -> None:

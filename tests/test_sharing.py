@@ -10,6 +10,7 @@ what the build wrote: HTML, JSON-LD, XML and PNG files.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import struct
@@ -377,6 +378,261 @@ def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
         )
         for i in range(8)
     ]
+    cards += [(title, "3 May 2024 · 4 min read", "Blog", "x.org") for title, _family in SCRIPT_POSTS.values()]
     one_by_one = [draw_card(lines) for lines in cards]
     assert draw_cards(cards, 1) == one_by_one
     assert draw_cards(cards, 2) == one_by_one
+
+
+# -- Share cards in every script ----------------------------------------------------------------------
+# tests/roots/test-scripts: one post per script, built with the share cards' extension alone. The
+# cards' fonts are read here with fontTools and Pillow directly, not through blogext.cardtext's choices.
+
+#: Each post of test-scripts: its title, and the font family that must draw it.
+SCRIPT_POSTS = {
+    "arabic": ("التعلم الآلي للمبتدئين", "Noto Sans Arabic"),
+    "hebrew": ("למידת מכונה", "Noto Sans Hebrew"),
+    "chinese": ("机器学习入门", "Noto Sans CJK SC"),
+    "japanese": ("機械学習の入門ガイド", "Noto Sans CJK JP"),
+    "korean": ("머신러닝 입문", "Noto Sans CJK KR"),
+    "emoji": ("Shipping models 🚀🤖", "Noto Emoji"),
+}
+#: Where a card's title is drawn: left, top, right, bottom (blogext.sharecards.draw_card).
+TITLE_BOX = (116, 196, 1112, 488)
+CARD_BACKGROUND = (0xFD, 0xFC, 0xFA)
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory) -> BuiltSite:
+    work = tmp_path_factory.mktemp("scripts")
+    shutil.copytree(REPO / "tests/roots/test-scripts", work / "src")
+    return assert_clean(run_sphinx(work / "src", work / "html"))
+
+
+def _family(face) -> str:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(face.path, fontNumber=face.index, lazy=True) as font:
+        return font["name"].getDebugName(16) or font["name"].getDebugName(1)
+
+
+def _codepoints(face) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(face.path, fontNumber=face.index, lazy=True) as font:
+        return set(font.getBestCmap())
+
+
+def _ink(image):
+    """*image* cropped to what is drawn on the card's background, in grey."""
+    from PIL import Image, ImageChops
+
+    image = image.convert("RGB")
+    bbox = ImageChops.difference(image, Image.new("RGB", image.size, CARD_BACKGROUND)).getbbox()
+    assert bbox, "nothing is drawn"
+    return image.crop(bbox).convert("L")
+
+
+def _title_ink(png: Path):
+    from PIL import Image
+
+    with Image.open(png) as card:
+        return _ink(card.crop(TITLE_BOX))
+
+
+def _drawn_alone(text: str, family: str, *, shaped: bool = True):
+    """*text* drawn by Pillow in the bold weight of the installed *family*, at the card's largest
+    size and colours: what the card must show. *shaped*: with raqm (else Pillow's basic layout)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from blogext import cardtext
+
+    face = next(f for f in cardtext.faces_for(text) if _family(f) == family)
+    layout = ImageFont.Layout.RAQM if shaped else ImageFont.Layout.BASIC
+    font = ImageFont.truetype(face.path, 76, index=face.index, layout_engine=layout)
+    font.set_variation_by_axes(
+        [700 if axis["name"] == b"Weight" else axis["default"] for axis in font.get_variation_axes()]
+    )
+    image = Image.new("RGB", (1600, 300), CARD_BACKGROUND)
+    options = {"direction": cardtext.paragraph_direction(text), "language": face.language} if shaped else {}
+    ImageDraw.Draw(image).text(
+        (50, 50), text, font=font, fill="#161a1f", **{k: v for k, v in options.items() if v}
+    )
+    return _ink(image)
+
+
+def _difference(a, b) -> float:
+    """How different two grey images are, from 0 (the same) to 255; different sizes are compared on
+    the smaller one's area, and a size that differs by more than 2 px counts as entirely different."""
+    from PIL import ImageChops, ImageStat
+
+    if abs(a.width - b.width) > 2 or abs(a.height - b.height) > 2:
+        return 255.0
+    size = (min(a.width, b.width), min(a.height, b.height))
+    return ImageStat.Stat(ImageChops.difference(a.crop((0, 0, *size)), b.crop((0, 0, *size)))).mean[0]
+
+
+def test_titles_in_every_script_are_drawn_by_fonts_that_have_every_character(scripts):
+    from blogext import cardtext
+
+    for name, (title, family) in SCRIPT_POSTS.items():
+        assert png_size(scripts.outdir / f"_social/posts/2024/{name}.png") == (1200, 630)
+        assert meta(scripts, f"posts/2024/{name}/", "og:image").endswith(f"_social/posts/2024/{name}.png")
+        runs = cardtext.Title(title).runs(title)
+        assert sorted("".join(run.text for run in runs)) == sorted(title), "every character is drawn"
+        assert family in {_family(run.face) for run in runs}, (name, [_family(r.face) for r in runs])
+        for run in runs:
+            absent = [ch for ch in run.text if ord(ch) not in _codepoints(run.face)]
+            assert absent == [], (name, _family(run.face), absent)
+        assert cardtext.missing(title) == []
+
+
+@pytest.mark.parametrize("name", ["arabic", "hebrew", "chinese", "japanese", "korean"])
+def test_a_card_shows_its_titles_glyphs_not_empty_boxes(scripts, name):
+    # The card's title is what Pillow draws with the script's own font, and not what DejaVu Serif
+    # alone drew before (a .notdef box per character).
+    from PIL import Image, ImageDraw, ImageFont
+
+    title, family = SCRIPT_POSTS[name]
+    drawn = _title_ink(scripts.outdir / f"_social/posts/2024/{name}.png")
+    assert _difference(drawn, _drawn_alone(title, family)) < 4
+    boxes = Image.new("RGB", (1600, 300), CARD_BACKGROUND)
+    ImageDraw.Draw(boxes).text(
+        (50, 50),
+        title,
+        font=ImageFont.truetype(str(REPO / "blogext/fonts/DejaVuSerif-Bold.ttf"), 76),
+        fill="#161a1f",
+    )
+    assert _difference(drawn, _ink(boxes)) == 255.0
+
+
+def test_arabic_is_shaped_and_right_to_left_titles_are_aligned_right(scripts):
+    title, family = SCRIPT_POSTS["arabic"]
+    shaped, isolated = _drawn_alone(title, family), _drawn_alone(title, family, shaped=False)
+    assert abs(shaped.width - isolated.width) > 40, "joined letters are narrower than isolated forms"
+    drawn = _title_ink(scripts.outdir / "_social/posts/2024/arabic.png")
+    assert abs(drawn.width - shaped.width) <= 2 and _difference(drawn, isolated) == 255.0
+    for name in ("arabic", "hebrew", "mixed"):
+        from PIL import Image, ImageChops
+
+        with Image.open(scripts.outdir / f"_social/posts/2024/{name}.png") as card:
+            box = card.convert("RGB").crop(TITLE_BOX)
+        left, _top, right, _bottom = ImageChops.difference(
+            box, Image.new("RGB", box.size, CARD_BACKGROUND)
+        ).getbbox()
+        assert box.width - right <= 4 < left, f"{name}: the title ends against the right margin"
+
+
+def test_emoji_are_drawn_from_noto_emoji_beside_the_serif_title(scripts):
+    from blogext import cardtext
+
+    title, _family_name = SCRIPT_POSTS["emoji"]
+    runs = cardtext.Title(title).runs(title)
+    assert [(run.text, _family(run.face)) for run in runs] == [
+        ("Shipping models ", "DejaVu Serif"),
+        ("🚀🤖", "Noto Emoji"),
+    ]
+    # The emoji are ink: the card's title is wider than the words alone, by about two emoji.
+    words = _title_ink(scripts.outdir / "_social/posts/2024/latin.png")
+    both = _title_ink(scripts.outdir / "_social/posts/2024/emoji.png")
+    assert both.width - words.width > 2 * 60
+
+
+def test_mixed_directions_are_ordered_as_the_bidirectional_algorithm_says():
+    from blogext import cardtext
+
+    def visual(title: str) -> list[str]:
+        return [run.text for run in cardtext.Title(title).runs(title)]
+
+    # Left to right, from the left edge: a right-to-left title puts its English words after (to the
+    # left of) the Hebrew they follow, and a number stays a number.
+    assert visual("למידת מכונה עם Python 3.12 ו-PyTorch") == [
+        "PyTorch",
+        "ו-",
+        " ",
+        "Python 3.12",
+        "למידת מכונה עם ",
+    ]
+    assert visual("Intro to التعلم الآلي (part 2) in Python") == [
+        "Intro to ",
+        "التعلم الآلي",
+        " ",
+        "(part 2) in Python",
+    ]
+    assert visual("التعلم الآلي 2024") == ["2024", "التعلم الآلي "]
+    assert [run.direction for run in cardtext.Title("למידת מכונה").runs("למידת מכונה")] == ["rtl"]
+
+
+def test_a_long_chinese_title_breaks_between_characters_inside_the_card():
+    from PIL import Image, ImageChops
+
+    from blogext import cardtext
+    from blogext.sharecards import draw_card
+
+    title = "机器学习入门：从零开始训练、评估并部署你的第一个模型，一步一步讲解每一个细节与常见陷阱"
+    size, lines = cardtext.fit(title, cardtext.Title(title).length, TITLE_BOX[2] - TITLE_BOX[0], 292)
+    assert len(lines) >= 2 and "".join(lines) == title
+    assert not any(line.startswith(("：", "、", "，")) for line in lines), "no line starts with punctuation"
+    with Image.open(io.BytesIO(draw_card((title, "1 May 2024 · 3 min read", "Blog", "x.org")))) as card:
+        right_of_the_bar = card.convert("RGB").crop((28, TITLE_BOX[1], 1200, TITLE_BOX[3]))
+    blank = Image.new("RGB", right_of_the_bar.size, CARD_BACKGROUND)
+    left, _top, right, _bottom = ImageChops.difference(right_of_the_bar, blank).getbbox()
+    assert TITLE_BOX[0] - 28 <= left and right <= TITLE_BOX[2] - 28, "the title stays inside the margins"
+
+
+def test_a_title_with_a_character_no_font_has_warns_naming_the_post_every_build(tmp_path):
+    from blogext.sharecards import draw_card
+
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "tests/roots/test-scripts", src)
+    title = "Models \U0010fffd in \U0002ebf0 production"
+    matter = "---\ndate: 2024-02-01\ntags: [Languages]\ncategory: Tests\ndescription: d.\n---\n"
+    (src / "posts/2024/unknown.md").write_text(f"{matter}\n# {title}\n\nText.\n", "utf-8")
+    for build in ("first", "unchanged"):
+        built = run_sphinx(src, tmp_path / "html")
+        assert built.returncode != 0, build
+        [warning] = built.warnings
+        assert "posts/2024/unknown.md:8: WARNING:" in warning, warning
+        assert "U+10FFFD" in warning and "U+2EBF0" in warning and warning.endswith("[blog.sharecards]")
+        # The card leaves them out: no empty box where they were.
+        card = built.outdir / "_social/posts/2024/unknown.png"
+        assert card.read_bytes() == draw_card(("Models in production", *_card_lines(built, "unknown")))
+
+
+def _card_lines(built: BuiltSite, name: str) -> tuple[str, str, str]:
+    alt = meta(built, f"posts/2024/{name}/", "og:image:alt")
+    when, minutes = alt.rsplit(", ", 2)[1:]
+    return f"{when} · {minutes}", "Scripts test blog", "blog.example.org"
+
+
+def test_without_raqm_a_right_to_left_title_warns_instead_of_drawing_it_unshaped(tmp_path, monkeypatch):
+    from blogext import cardtext
+
+    monkeypatch.setattr(cardtext, "RAQM", False)
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "tests/roots/test-scripts", src)
+    built = run_sphinx(src, tmp_path / "html")
+    assert built.returncode != 0
+    named = sorted(w.split("posts/2024/")[1].split(":")[0] for w in built.warnings if "lacks raqm" in w)
+    assert named == ["arabic.md", "hebrew.md", "mixed.md"]
+
+
+def test_a_title_dejavu_serif_has_whole_is_drawn_without_the_fallback_fonts(monkeypatch):
+    # Latin, Greek and Cyrillic titles, accents and typographic quotes: DejaVu Serif Bold alone, as
+    # before the fallback fonts (same bytes, same cost); the fallback machinery is not even reached.
+    from blogext import cardtext
+    from blogext.sharecards import draw_card
+
+    titles = [
+        "Why `<script defer>` matters: déjà vu, naïve café — “quotes” & Ελληνικά, Русский",
+        " ".join(["Supercalifragilistic expialidocious pipelines"] * 8),
+    ]
+    before = [draw_card((t, "1 Jan 2024 · 1 min read", "Blog", "x.org")) for t in titles]
+
+    def unreachable(*args):
+        raise AssertionError("a plain title reached the fallback fonts")
+
+    monkeypatch.setattr(cardtext, "Title", unreachable)
+    monkeypatch.setattr(cardtext, "faces_for", unreachable)
+    assert all(cardtext.plain(t) and cardtext.missing(t) == [] for t in titles)
+    assert [draw_card((t, "1 Jan 2024 · 1 min read", "Blog", "x.org")) for t in titles] == before
