@@ -97,6 +97,8 @@ NOTEBOOK_KERNELS = 420
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
 EXCLUDE_UNPUBLISHED = 450
+#: doctree-read: notebook outputs are sanitized before anything (Sphinx's image collector, 500) reads them.
+NOTEBOOK_OUTPUTS = 300
 #: doctree-read: a title with math goes to ABlog as text (symbols, not TeX) before ABlog (500) reads it.
 MATH_TITLES = 400
 #: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
