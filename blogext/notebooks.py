@@ -295,7 +295,7 @@ def _publisher(app: Sphinx, docname: str) -> nbsanitize.Publisher:
         if not target.is_file():
             return None, f"names {value!r}, and {relative} does not exist"
         app.env.note_dependency(str(target))
-        return SITE_ROOT + "_downloads/" + app.env.dlfiles.add_file(docname, relative), None
+        return SITE_ROOT + "_downloads/" + app.env.dlfiles.add_file(docname, Path(relative)).as_posix(), None
 
     return publish
 

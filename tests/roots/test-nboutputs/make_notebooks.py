@@ -27,7 +27,7 @@ KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "languag
 def notebook(metadata, cells):
     return (
         json.dumps(
-            {"cells": cells, "metadata": {**metadata, **KERNEL}, "nbformat": 4, "nbformat_minor": 5}, indent=1
+            {"cells": cells, "metadata": {**metadata, **KERNEL}, "nbformat": 4, "nbformat_minor": 4}, indent=1
         )
         + "\n"
     )
@@ -98,7 +98,7 @@ def rich():
             "Markdown(report)",
             {
                 "text/markdown": "**Best epoch:** 3, with *accuracy* 0.84.\n\n"
-                "| epoch | loss |\n|---|---|\n| 3 | 0.30 |\n",
+                "- loss: 0.30\n- accuracy: 0.84\n",
                 "text/plain": "<Markdown>",
             },
         ),
