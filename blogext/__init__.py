@@ -104,6 +104,8 @@ NOTEBOOK_KERNELS = 420
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
 EXCLUDE_UNPUBLISHED = 450
+#: doctree-read: notebook outputs are sanitized before anything (Sphinx's image collector, 500) reads them.
+NOTEBOOK_OUTPUTS = 300
 #: doctree-read: a title with math goes to ABlog as text (symbols, not TeX) before ABlog (500) reads it.
 MATH_TITLES = 400
 #: config-inited: the .bib files blogext.citations (500) found are checked to be inside the source folder.

@@ -22,29 +22,41 @@ errors), and myst-nb parses it, handing the same keys to ABlog as docinfo.
   build, naming the notebook and the cell, unless the cell is tagged
   ``raises-exception``. Execution always runs to the end (myst-nb's
   ``execution_allow_errors``), so this check is the one that decides.
-- **Privacy**: an output that would load something from another host or run a
-  script on the page (``<script>``, ``<iframe>``, a widget, an off-site ``src``)
-  fails the build naming the notebook and the cell (expected: a static output, or
-  the cell tagged ``remove-output``); ``nb_ipywidgets_js`` must name no off-site
-  script (``conf.py`` empties it).
+- **Outputs made safe** (:mod:`blogext.nbsanitize`): HTML, Markdown and SVG outputs are
+  rewritten by a sanitizer (nh3) before anything reads them: no script, event handler,
+  ``javascript:`` URL, embedded page, or load from another host reaches the page. What an
+  output held that would run script or load from another host fails the build naming the
+  notebook, the cell and what it was (with the URL); so does a widget or JavaScript output.
+  A local file an HTML output shows (``<img>``, ``<video>``, ``<audio>``, ``<source>``) is
+  published with the page, or, missing, fails the build naming the cell and the path.
+  ``nb_ipywidgets_js`` must name no off-site script (``conf.py`` empties it).
+- **Messages** about a notebook name "cell N, line M" (myst-nb's own lines are cell x 10000
+  + line), a heading that skips a level says what to write instead, and a failed execution
+  (a timeout) names the cell and the settings that give it more time.
 
 Each problem is a warning of type ``blog``, subtype ``notebooks``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging as stdlib_logging
+import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from docutils.utils import get_source_line
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import sphinxinternals
+from blogext import nbsanitize, sphinxinternals
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -58,14 +70,10 @@ CACHE_FOLDER = "jupyter_cache"
 ALLOW_ERROR_TAG = "raises-exception"
 #: Tags after which a cell's outputs are not on the page.
 NO_OUTPUT_TAGS = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
-#: Output types that would run a script or load from another host on the page.
-_ACTIVE_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json", "text/javascript")
-_ACTIVE_HTML = re.compile(
-    r"<\s*(script|iframe|object|embed|link|base)\b"
-    r"|\b(src|href|srcset|data|action)\s*=\s*[\"']?\s*(https?:)?//"
-    r"|url\(\s*[\"']?\s*(https?:)?//",
-    re.IGNORECASE,
-)
+#: Output types that show nothing without a script of their own: refused.
+ACTIVE_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json", "text/javascript")
+#: Stands for the path from a page to the site's root in a sanitized output, until the page is written.
+SITE_ROOT = "__blog_site_root__/"
 
 
 def _check_settings(app: Sphinx, config: Config) -> None:
@@ -131,24 +139,27 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _place_folders(app: Sphinx) -> None:
-    """myst-nb's folders into the doctree folder; the blog decides about errors (see the module)."""
-    config = sphinxinternals.mystnb_settings(app.env)
-    if config is None:
-        return
-    doctrees = Path(app.doctreedir).resolve()
-    cache = Path(app.config.nb_execution_cache_path or doctrees / CACHE_FOLDER).resolve()
-    outdir = Path(app.outdir).resolve()
-    if _inside(cache, outdir):
+def _choose_cache(app: Sphinx, config: Config) -> None:
+    """jupyter-cache's folder settled before myst-nb names it ("Using jupyter-cache at: ..."): the
+    doctree folder's, unless conf.py chose one outside the output folder."""
+    cache = Path(config.nb_execution_cache_path or Path(app.doctreedir) / CACHE_FOLDER).resolve()
+    if _inside(cache, Path(app.outdir).resolve()):
         raise SettingError(
-            f"nb_execution_cache_path {str(app.config.nb_execution_cache_path)!r} is inside the output "
+            f"nb_execution_cache_path {str(config.nb_execution_cache_path)!r} is inside the output "
             "folder (expected a folder outside it, or leave it empty for the doctree folder)"
         )
+    config.nb_execution_cache_path = str(cache)
+
+
+def _place_folders(app: Sphinx) -> None:
+    """myst-nb's output folder into the doctree folder; the blog decides about errors (see the module)."""
+    if sphinxinternals.mystnb_settings(app.env) is None:
+        return
     # Its output folder cannot be set otherwise (see sphinxinternals.mystnb_settings).
     sphinxinternals.change_mystnb_settings(
         app.env,
-        output_folder=str(doctrees / OUTPUT_FOLDER),
-        execution_cache_path=str(cache),
+        output_folder=str(Path(app.doctreedir).resolve() / OUTPUT_FOLDER),
+        execution_cache_path=app.config.nb_execution_cache_path,
         execution_allow_errors=True,
         execution_raise_on_error=False,
     )
@@ -209,7 +220,7 @@ def _first_line(cell: dict[str, Any]) -> str:
 
 
 def cell_problems(notebook: dict[str, Any]) -> list[tuple[int, str]]:
-    """(0-based cell index, problem) for each cell whose outputs the blog refuses (see the module)."""
+    """(0-based cell index, problem) for each cell with an error output the blog refuses (see the module)."""
     problems = []
     for index, cell in enumerate(notebook.get("cells", [])):
         if cell.get("cell_type") != "code":
@@ -217,8 +228,7 @@ def cell_problems(notebook: dict[str, Any]) -> list[tuple[int, str]]:
         tags = set(cell.get("metadata", {}).get("tags", []))
         name = f"cell {index + 1} ({_first_line(cell)!r})"
         for output in cell.get("outputs", []):
-            kind = output.get("output_type")
-            if kind == "error" and ALLOW_ERROR_TAG not in tags:
+            if output.get("output_type") == "error" and ALLOW_ERROR_TAG not in tags:
                 problems.append(
                     (
                         index,
@@ -227,23 +237,157 @@ def cell_problems(notebook: dict[str, Any]) -> list[tuple[int, str]]:
                         "to show the error on purpose)",
                     )
                 )
-            if kind not in ("display_data", "execute_result") or tags & NO_OUTPUT_TAGS:
-                continue
-            data = output.get("data", {})
-            active = [mime for mime in _ACTIVE_MIME if mime in data]
-            html = _text(data.get("text/html", "")) + _text(data.get("image/svg+xml", ""))
-            match = _ACTIVE_HTML.search(html)
-            if active or match:
-                what = active[0] if active else match.group(0).strip()
-                problems.append(
-                    (
-                        index,
-                        f"{name} has an output that would run a script or load from another host "
-                        f"({what!r}; expected static outputs such as images, text and tables: "
-                        "save the output as an image, or tag the cell 'remove-output')",
-                    )
-                )
     return problems
+
+
+# -- Outputs made safe (blogext.nbsanitize) ----------------------------------------------------------
+
+#: What each kind of finding asks of the author (the page leaves every finding out).
+_ADVICE = {
+    nbsanitize.ACTIVE: (
+        "would run a script on the page",
+        "expected a static output, such as an image, a table or text: show a chart as an image "
+        "(savefig, write_image), or tag the cell 'remove-output'",
+    ),
+    nbsanitize.OFFSITE: (
+        "would load from another host",
+        "expected files of the site: save the file next to the notebook and name it by its relative "
+        "path, or add the host to blog_allowed_hosts in conf.py",
+    ),
+    nbsanitize.MISSING: (
+        "names a file the page cannot show",
+        "expected a file in the site's folder, named relative to the notebook: add it, or correct the path",
+    ),
+}
+
+
+def _is_cell(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.container) and node.get("nb_element") == "cell_code"
+
+
+def _is_mime(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.container) and bool(node.get("mime_type"))
+
+
+def _cell_name(cell: nodes.Element) -> str:
+    source = next(iter(cell.findall(nodes.literal_block)), None)
+    lines = [line.strip() for line in (source.astext() if source else "").splitlines() if line.strip()]
+    shown = lines[0] if lines else ""
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"cell {cell['cell_index'] + 1}" + (f" ({shown!r})" if shown else "")
+
+
+def _allowed_hosts(app: Sphinx) -> frozenset[str]:
+    hosts = {str(h).lower() for h in getattr(app.config, "blog_allowed_hosts", None) or ()}
+    own = nbsanitize._resolve(app.config.html_baseurl or "", "") if app.config.html_baseurl else None
+    return frozenset(hosts | ({own["hostname"].lower()} if own else set()))
+
+
+def _publisher(app: Sphinx, docname: str) -> nbsanitize.Publisher:
+    """Publishes a local file an output shows as a download of the page (copied by the builder)."""
+    srcdir = Path(app.srcdir).resolve()
+
+    def publish(tag: str, attribute: str, value: str, path: str) -> tuple[str | None, str | None]:
+        target = (srcdir / path).resolve()
+        if not target.is_relative_to(srcdir):
+            return None, f"names {value!r}, which is outside the site's folder"
+        relative = target.relative_to(srcdir).as_posix()
+        if not target.is_file():
+            return None, f"names {value!r}, and {relative} does not exist"
+        app.env.note_dependency(str(target))
+        return SITE_ROOT + "_downloads/" + app.env.dlfiles.add_file(docname, Path(relative)).as_posix(), None
+
+    return publish
+
+
+def _sanitize_outputs(app: Sphinx, doctree: nodes.document) -> None:
+    """Every output of every code cell made safe (see the module), before anything else reads it."""
+    docname = app.env.docname
+    folder = posixpath.dirname(docname)
+    hosts = _allowed_hosts(app)
+    publish = _publisher(app, docname)
+    for cell in list(doctree.findall(_is_cell)):
+        for mime in list(cell.findall(_is_mime)):
+            output = nbsanitize.Output(folder, hosts, publish)
+            kind = mime["mime_type"]
+            if kind in ACTIVE_MIME:
+                what = f"an output of type {kind}, which shows nothing without its script"
+                output.note(nbsanitize.Finding(nbsanitize.ACTIVE, what))
+                mime.parent.remove(mime)
+            elif kind == "image/svg+xml":
+                _sanitize_svgs(app, mime, nbsanitize.Output(folder, hosts), output)
+            else:
+                _sanitize_markup(
+                    mime, output, nbsanitize.Output(folder, hosts, lambda t, a, value, p: (value, None))
+                )
+            _report(app, docname, cell, kind, output.findings)
+
+
+def _sanitize_markup(mime: nodes.Element, output: nbsanitize.Output, images: nbsanitize.Output) -> None:
+    """HTML (a text/html output, or raw HTML in a text/markdown one) sanitized; Markdown images from
+    another host left out (local ones are Sphinx's: copied, or reported missing)."""
+    for raw in list(mime.findall(nodes.raw)):
+        if "html" in raw.get("format", "").split():
+            raw.replace_self(nodes.raw("", nbsanitize.clean_html(raw.astext(), output), **raw.attributes))
+    for image in list(mime.findall(nodes.image)):
+        kept, finding = images.judge("img", "src", image.get("uri", ""))
+        output.note(finding)
+        if kept is None:
+            image.parent.remove(image)
+
+
+def _sanitize_svgs(
+    app: Sphinx, mime: nodes.Element, picture: nbsanitize.Output, output: nbsanitize.Output
+) -> None:
+    """An SVG output (a file myst-nb wrote, shown as a picture) replaced by its sanitized copy."""
+    srcdir = Path(app.srcdir)
+    for image in list(mime.findall(nodes.image)):
+        original = Path(os.path.normpath(srcdir / image["uri"].lstrip("/")))
+        cleaned = nbsanitize.clean_svg(original.read_text("utf-8"), picture)
+        for finding in picture.findings:
+            output.note(finding)
+        if cleaned is None:
+            output.note(
+                nbsanitize.Finding(nbsanitize.ACTIVE, "an SVG output that is no SVG image without them")
+            )
+            image.parent.remove(image)
+            continue
+        data = cleaned.encode("utf-8")
+        safe = original.with_name(hashlib.sha256(data).hexdigest() + ".svg")
+        if not safe.is_file():
+            safe.write_bytes(data)
+        image["uri"] = "/" + os.path.relpath(safe, srcdir).replace(os.sep, "/")
+
+
+def _report(app: Sphinx, docname: str, cell: nodes.Element, mime: str, findings: list) -> None:
+    source = str(app.env.doc2path(docname))
+    line = None if source.endswith(".ipynb") else cell.line
+    for kind, (what, expected) in _ADVICE.items():
+        items = [finding.what for finding in findings if finding.kind == kind]
+        if not items:
+            continue
+        shown = "; ".join(items[:6]) + (f"; and {len(items) - 6} more" if len(items) > 6 else "")
+        logger.warning(
+            "%s: its %s output %s: %s (%s; the page leaves it out)",
+            _cell_name(cell),
+            mime,
+            what,
+            shown,
+            expected,
+            type="blog",
+            subtype="notebooks",
+            location=(docname, line),
+        )
+
+
+def _link_published_files(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """The files outputs show, linked from the page being written (relative to it)."""
+    for raw in list(doctree.findall(nodes.raw)):
+        text = raw.astext()
+        if SITE_ROOT in text:
+            target = app.builder.get_target_uri(docname)
+            root = relative_uri(target, "_downloads/x")[: -len("_downloads/x")]
+            raw.replace_self(nodes.raw("", text.replace(SITE_ROOT, root), **raw.attributes))
 
 
 def _describe_images(doctree: nodes.document) -> None:
@@ -272,7 +416,10 @@ def _check_outputs(app: Sphinx, doctree: nodes.document) -> None:
         return
     lines = env.metadata.get(docname, {}).get("source_map") or []
     _check_text_notebook_runs(app, docname, config, notebook, lines)
+    timed_out = _report_execution(app, docname, notebook, lines)
     for index, problem in cell_problems(notebook):
+        if index == timed_out:
+            continue  # its error is the interruption, already reported
         line = lines[index] + 1 if index < len(lines) and isinstance(lines[index], int) else None
         logger.warning(problem, type="blog", subtype="notebooks", location=(docname, line))
 
@@ -304,6 +451,140 @@ def _check_text_notebook_runs(app: Sphinx, docname: str, config: Any, notebook: 
     )
 
 
+# -- Messages about notebooks -------------------------------------------------------------------------
+
+#: myst-nb numbers a notebook's lines cell by cell: (cell number x 10000) + line in the cell (+ 1).
+CELL_LINES = 10000
+_HEADING_JUMP = re.compile(r"Non-consecutive header level increase; H(\d) to H(\d)")
+#: myst-nb's messages about a failed execution, which :func:`_report_execution` replaces: the second
+#: points at a traceback file in the output folder, which is no place for it.
+_MYSTNB_EXECUTION_MESSAGES = ("Executing notebook failed", "Notebook exception traceback saved in")
+
+
+class _NotebookMessages(stdlib_logging.Filter):
+    """Warnings about a notebook, as the author can act on them: "cell N, line M" instead of
+    myst-nb's line numbers, and a heading that skips a level with what to write instead."""
+
+    def __init__(self, app: Sphinx) -> None:
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: stdlib_logging.LogRecord) -> bool:
+        kind = (getattr(record, "type", None), getattr(record, "subtype", None))
+        if kind == ("mystnb", "exec") and str(record.msg).startswith(_MYSTNB_EXECUTION_MESSAGES):
+            return False
+        docname, line = self._place(getattr(record, "location", None))
+        if docname is None or not _is_notebook_file(str(self.app.env.doc2path(docname))):
+            return True
+        jump = _HEADING_JUMP.search(str(record.msg)) if kind == ("myst", "header") else None
+        if jump:
+            above, level = int(jump.group(1)), int(jump.group(2))
+            record.msg = (
+                f"heading of level {level} ({'#' * level}) follows one of level {above} (expected a heading "
+                f"at most one level deeper than the one before it: write it with {'#' * (above + 1)})"
+            )
+            record.args = ()
+        if line and line > CELL_LINES and str(self.app.env.doc2path(docname)).endswith(".ipynb"):
+            # myst-nb counts from line 1 of a cell, and docutils' node lines add 1 more.
+            record.msg = f"cell {line // CELL_LINES}, line {max(line % CELL_LINES - 1, 1)}: {record.msg}"
+            record.location = (docname, None)
+        return True
+
+    def _place(self, location: Any) -> tuple[str | None, int | None]:
+        """The document and line a warning's location names (a tuple, ``path:line``, or a node)."""
+        env = self.app.env
+        if isinstance(location, tuple) and len(location) == 2:
+            return location[0], location[1] if isinstance(location[1], int) else None
+        if isinstance(location, nodes.Node):
+            source, line = get_source_line(location)
+            location = f"{source}:{line or ''}" if source else None
+        if not isinstance(location, str) or not location:
+            return None, None
+        if ":" not in location:
+            return (location, None) if location in env.found_docs else (None, None)
+        path, _colon, line = location.rpartition(":")
+        docname = env.path2doc(path) if path else None
+        return docname, int(line) if line.isdigit() else None
+
+
+def _is_notebook_file(path: str) -> bool:
+    if path.endswith(".ipynb"):
+        return True
+    if not path.endswith(".md"):
+        return False
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    try:
+        text = Path(path).read_text("utf-8-sig")
+    except OSError:
+        return False
+    return might_be_text_notebook(text) and is_myst_markdown_notebook(text)
+
+
+def _rewrite_messages(app: Sphinx) -> None:
+    """The filter goes first on Sphinx's warning handler: what it drops is neither counted nor shown.
+
+    Relies on Sphinx's logging set-up (``sphinx.util.logging.setup``: one ``WarningStreamHandler`` on
+    the ``sphinx`` logger, made anew for each application). Waits for a Sphinx event or setting that
+    lets an extension rewrite a warning's location and text.
+    """
+    from sphinx.util.logging import NAMESPACE, WarningStreamHandler
+
+    for handler in stdlib_logging.getLogger(NAMESPACE).handlers:
+        if isinstance(handler, WarningStreamHandler) and not any(
+            isinstance(f, _NotebookMessages) for f in handler.filters
+        ):
+            handler.filters.insert(0, _NotebookMessages(app))
+
+
+def _timed_out_cell(notebook: dict[str, Any], traceback: str) -> int | None:
+    """The index of the cell nbclient's timeout message shows (it quotes the cell's source)."""
+    for index, cell in enumerate(notebook.get("cells", [])):
+        source = _text(cell.get("source"))
+        lines = source.strip().split("\n")
+        shown = source if len(lines) < 11 else f"{lines[:5]}\n...\n{lines[-5:]}"
+        if cell.get("cell_type") == "code" and source.strip() and shown in traceback:
+            return index
+    return None
+
+
+def _report_execution(app: Sphinx, docname: str, notebook: dict[str, Any], lines: list) -> int | None:
+    """A notebook whose execution failed (a timeout, a dead kernel): which cell (its index, returned),
+    and what to change."""
+    data = getattr(app.env, "nb_metadata", {}).get(docname, {}).get("exec_data") or {}
+    if not data.get("error"):
+        return None
+    reports = Path(app.outdir, "reports")
+    Path(reports, *f"{docname}.err.log".split("/")).unlink(missing_ok=True)
+    for folder in sorted((p for p in reports.rglob("*") if p.is_dir()), reverse=True) + [reports]:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    trace = str(data.get("traceback") or "")
+    index = _timed_out_cell(notebook, trace) if data["error"] == "CellTimeoutError" else None
+    cell = f"cell {index + 1} ({_first_line(notebook['cells'][index])!r})" if index is not None else "a cell"
+    if data["error"] == "CellTimeoutError":
+        seconds = re.search(r"after (\d+) seconds", trace)
+        message = (
+            f"{cell} was still running after {seconds.group(1) if seconds else 'the'} seconds, the execution "
+            "timeout, so the notebook's outputs are not all there (expected every cell to finish in time: "
+            "make the cell quicker, or allow this post more seconds with 'mystnb: {execution_timeout: 300}' "
+            "in its metadata, or every notebook with nb_execution_timeout in conf.py; -1 is no limit)"
+        )
+    else:
+        last = [line for line in trace.splitlines() if line.strip()][-1:] or [data["error"]]
+        message = (
+            f"the notebook could not be executed to the end: {last[0].strip()} (expected a kernel that "
+            "runs every cell: run the notebook in Jupyter to see why)"
+        )
+    line = (
+        lines[index] + 1
+        if index is not None and index < len(lines) and isinstance(lines[index], int)
+        else None
+    )
+    logger.warning(message, type="blog", subtype="notebooks", location=(docname, line))
+    return index
+
+
 def is_notebook(env: Any, docname: str) -> bool:
     """Whether the document *docname* is a notebook (``.ipynb``, or Markdown with a ``kernelspec``)."""
     if docname not in env.found_docs:
@@ -329,9 +610,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("notebooks.css")  # _static/notebooks.css of the site
     app.setup_extension("blogext.frontmatter")
     app.connect("config-inited", _check_settings)
+    app.connect("config-inited", _choose_cache)
     app.connect("config-inited", _check_kernels, priority=blogext.NOTEBOOK_KERNELS)
     app.connect("builder-inited", _place_folders, priority=blogext.NOTEBOOK_FOLDERS)
+    app.connect("builder-inited", _rewrite_messages)
     app.connect("source-read", _on_source_read)
+    app.connect("doctree-read", _sanitize_outputs, priority=blogext.NOTEBOOK_OUTPUTS)
     app.connect("doctree-read", _check_outputs)
+    app.connect("doctree-resolved", _link_published_files)
     app.connect("html-page-context", _style_notebooks_only)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -160,6 +160,8 @@ def test_cached_execution_runs_a_notebook_once(tmp_path):
     src, out = make_site(tmp_path / "src"), tmp_path / "out"
     first = assert_clean(build(src, out))
     assert "executed-text-notebook.md: Executed notebook" in first.stderr + first.stdout
+    doctrees = out.with_name(out.name + ".doctrees")
+    assert f"Using jupyter-cache at: {doctrees.resolve() / 'jupyter_cache'}" in first.stdout
     again = assert_clean(build(src, out))
     assert "Executing notebook" not in again.stderr + again.stdout
     post = src / "posts" / "2024" / "executed-text-notebook.md"
@@ -259,9 +261,14 @@ def test_an_output_that_loads_from_another_host_fails_the_build(site_copy, tmp_p
     (site_copy / "posts" / "2024" / "chart.ipynb").write_text(notebook(meta, cells))
     stderr = failed(build(site_copy, tmp_path / "out"))
     assert (
-        "posts/2024/chart.ipynb: WARNING: cell 2 ('fig.show()') has an output that would run a script "
-        "or load from another host ('<script'; expected static outputs"
+        "posts/2024/chart.ipynb: WARNING: cell 2 ('fig.show()'): its text/html output would run a script "
+        "on the page: the element <script> (expected a static output"
     ) in stderr
+    assert (
+        "cell 2 ('fig.show()'): its text/html output would load from another host: <script src> loads "
+        "'https://cdn.example.com/plotly.js' from cdn.example.com (expected files of the site"
+    ) in stderr
+    assert "cdn.example.com" not in (tmp_path / "out" / "posts/2024/chart/index.html").read_text("utf-8")
 
 
 def test_a_notebook_in_a_site_without_notebooks_is_an_error(tmp_path):
@@ -409,3 +416,262 @@ def test_only_markdown_that_names_a_notebook_format_is_checked_for_being_a_text_
     for text in texts:  # never skips a text notebook
         assert might_be_text_notebook(text) or not is_myst_markdown_notebook(text)
     assert not might_be_text_notebook("---\ndate: 2024-01-01\ntags: [a]\n---\n# A post\n")
+
+
+# -- Outputs made safe (blogext.nbsanitize): every attack left out and named, rich outputs kept ------------
+
+OUTPUTS = "posts/2024/hostile-outputs/"
+RICH = "posts/2024/rich-outputs/"
+EVIL = "evil.example"
+#: The cell of tests/roots/test-nboutputs/posts/2024/hostile-outputs.ipynb each attack is in, and the
+#: words its warning must hold (see make_notebooks.py there).
+ATTACK_CELLS = {
+    "img onerror": (2, ["the event handler onerror on <img>", "<img src> names 'x', and posts/2024/x does"]),
+    "svg onload": (3, ["the event handler onload on <svg>"]),
+    "script in html": (4, ["the element <script>"]),
+    "script in markdown": (5, ["its text/markdown output would run a script", "the element <script>"]),
+    "javascript link": (6, ["a javascript: URL in <a href>"]),
+    "iframe srcdoc": (7, ["the element <iframe>", "a page in <iframe srcdoc>"]),
+    "backslash src": (8, ["<img src> loads '/\\\\evil.example/backslash.png' from evil.example"]),
+    "object data": (9, ["the element <object>", "<object data> loads 'https://evil.example/object.swf'"]),
+    "embed": (10, ["the element <embed>", "<embed src> loads 'https://evil.example/embed.swf'"]),
+    "meta refresh": (11, ["the element <meta>"]),
+    "base href": (12, ["the element <base>", "<base href> loads 'https://evil.example/'"]),
+    "form action": (13, ["the element <form>"]),
+    "style import": (14, ["CSS in <style> loads '//evil.example/import.css' from evil.example"]),
+    "style url": (15, ["CSS in <p style> loads 'https://evil.example/style-attr.png' from evil.example"]),
+    "svg output": (16, ["its image/svg+xml output", "the element <script>", "the event handler onload",
+                        "<image href> loads 'https://evil.example/svg-image.png' from evil.example"]),
+    "widget": (17, ["an output of type application/vnd.jupyter.widget-view+json"]),
+    "javascript output": (18, ["an output of type application/javascript"]),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def outputs_site(tmp_path_factory) -> BuiltSite:
+    """tests/roots/test-nboutputs built: it fails (the hostile notebook), and its pages are written."""
+    work = tmp_path_factory.mktemp("nboutputs")
+    site = build(make_root_site("nboutputs", work / "src"), work / "out")
+    assert site.returncode != 0
+    return site
+
+
+def _warnings_of(site: BuiltSite, name: str) -> list[str]:
+    return [w for w in site.warnings if f"posts/2024/{name}.ipynb" in w]
+
+
+@pytest.mark.parametrize("attack", ATTACK_CELLS)
+def test_each_attack_in_a_notebook_output_fails_the_build_naming_its_cell(outputs_site, attack):
+    cell, words = ATTACK_CELLS[attack]
+    mine = [
+        w for w in _warnings_of(outputs_site, "hostile-outputs") if f'cell {cell} ("attack({attack!r})")' in w
+    ]
+    assert mine, outputs_site.stderr
+    text = "\n".join(mine)
+    for word in words:
+        assert word in text
+    assert all("[blog.notebooks]" in w and "the page leaves it out" in w for w in mine)
+
+
+def _loaded_urls(tree) -> list[tuple[str, str]]:
+    """(tag attribute, URL) for every URL in the page that is not a link, and every URL in its CSS."""
+    from blogext.nbsanitize import css_urls, srcset_urls
+
+    found = []
+    for node in tree.root.traverse():
+        for name, value in node.attributes.items():
+            value = value or ""
+            if name in ("style",):
+                found += [(f"{node.tag} style", url) for url in css_urls(value)]
+            elif name == "srcset":
+                found += [(f"{node.tag} srcset", url) for url, _d in srcset_urls(value)]
+            elif name in ("src", "poster", "data", "background", "action", "formaction") or (
+                name.endswith("href") and node.tag not in ("a", "area", "link")
+            ):
+                found.append((f"{node.tag} {name}", value))
+        if node.tag == "style":
+            found += [("style", url) for url in css_urls(node.text())]
+        if node.tag == "link" and "canonical" not in (node.attributes.get("rel") or ""):
+            found.append(("link href", node.attributes.get("href") or ""))
+    return found
+
+
+def test_hostile_outputs_reach_the_page_without_script_handlers_or_offsite_loads(outputs_site):
+    import ada_url
+    from selectolax.lexbor import LexborHTMLParser
+
+    html = outputs_site.path(OUTPUTS).read_text("utf-8")
+    tree = LexborHTMLParser(html)
+    assert EVIL not in html and "alert(" not in html and "javascript:" not in html.lower()
+    for node in tree.root.traverse():
+        assert not [a for a in node.attributes if a.lower().startswith("on")], node.html
+        assert node.tag not in ("iframe", "object", "embed", "base", "form", "frame"), node.html
+    assert not tree.css("meta[http-equiv]")
+    assert not tree.css("article script, .cell_output script")
+    page_url = "https://site.invalid/" + OUTPUTS
+    for what, url in _loaded_urls(tree):
+        assert ada_url.parse_url(ada_url.join_url(page_url, url))["hostname"] == "site.invalid", (what, url)
+    # The cells' other outputs (the text/plain beside a widget) are shown instead.
+    assert "IntSlider(value=5)" in tree.css_first("article").text()
+    for svg in outputs_site.files("_images/*.svg"):
+        text = svg.read_text("utf-8")
+        assert "<script" not in text and "onload" not in text and EVIL not in text and "onerror" not in text
+
+
+def test_rich_notebook_outputs_still_render(outputs_site):
+    from xml.etree import ElementTree
+
+    assert _warnings_of(outputs_site, "rich-outputs") == []
+    page = outputs_site.html(RICH)
+    outputs = page.select("article .cell_output")
+    frame = page.select_one("article table.dataframe")  # pandas
+    assert frame is not None and len(frame.select("tbody tr")) == 3 and frame.get("border") == "1"
+    assert ".dataframe tbody tr th" in page.select_one("article .cell_output style").get_text()
+    styled = page.select_one("article table#T_losses")  # pandas Styler: its ids and the rules naming them
+    assert styled is not None and styled.select_one("td#T_losses_row0_col1.data.row0.col1")
+    assert any(
+        "#T_losses_row0_col1" in s.get_text() and "background-color" in s.get_text()
+        for s in page.select("style")
+    )
+    svg_img, png_img = [img for img in page.select("article .cell_output img")]
+    svg_file = outputs_site.path(RICH).parent / svg_img["src"]
+    root = ElementTree.parse(svg_file).getroot()  # matplotlib's SVG, still an SVG image
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10
+    assert (
+        root.find(".//{http://www.w3.org/2000/svg}use")
+        .get("{http://www.w3.org/1999/xlink}href")
+        .startswith("#")
+    )
+    assert (outputs_site.path(RICH).parent / png_img["src"]).resolve().read_bytes()[:4] == b"\x89PNG"
+    markdown = outputs[4]
+    assert markdown.select_one("strong").get_text() == "Best epoch:" and len(markdown.select("li")) == 2
+    # A file next to the notebook that an HTML output plays is published with the page.
+    source = page.select_one("article audio source")
+    played = (outputs_site.path(RICH).parent / source["src"]).resolve()
+    assert played.read_bytes() == (outputs_site.srcdir / "posts/2024/tone.wav").read_bytes()
+    assert source["src"].startswith("../../../_downloads/")
+
+
+def test_a_notebook_heading_jump_and_a_missing_video_are_named_by_cell(site_copy, tmp_path):
+    (site_copy / "posts" / "2024" / "executed-text-notebook.md").unlink()  # no kernel needed here
+    meta = {"date": "2024-05-02", **KERNEL}
+    cells = [
+        markdown_cell("# Jumps\n\nA post."),
+        code_cell("x = 1", []),
+        markdown_cell("Some text.\n\n### Too deep\n\nMore."),
+    ]
+    (site_copy / "posts" / "2024" / "jumps.ipynb").write_text(notebook(meta, cells))
+    video = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": '<video src="clips/missing.mp4" controls></video>', "text/plain": "<Video>"},
+    }
+    cells = [markdown_cell("# Video\n\nA post."), code_cell('Video("clips/missing.mp4")', [video])]
+    (site_copy / "posts" / "2024" / "video.ipynb").write_text(notebook(meta, cells))
+    stderr = failed(build(site_copy, tmp_path / "out"))
+    assert (
+        "posts/2024/jumps.ipynb: WARNING: cell 3, line 3: heading of level 3 (###) follows one of level 1 "
+        "(expected a heading at most one level deeper than the one before it: write it with ##) [myst.header]"
+    ) in stderr
+    assert (
+        "posts/2024/video.ipynb: WARNING: cell 2 ('Video(\"clips/missing.mp4\")'): its text/html output "
+        "names "
+        "a file the page cannot show: <video src> names 'clips/missing.mp4', and "
+        "posts/2024/clips/missing.mp4 does not exist (expected a file in the site's folder"
+    ) in stderr
+    assert not re.search(r"\.ipynb:\d{5,}", stderr)
+    assert 'src="clips/missing.mp4"' not in (tmp_path / "out" / "posts/2024/video/index.html").read_text(
+        "utf-8"
+    )
+
+
+def test_a_notebook_timeout_names_the_cell_and_the_settings(site_copy, tmp_path):
+    post = site_copy / "posts" / "2024" / "executed-text-notebook.md"
+    text = post.read_text().replace(
+        "  execution_mode: cache", "  execution_mode: cache\n  execution_timeout: 2"
+    )
+    post.write_text(text.replace('print(f"the sum is {total}")', "import time\ntime.sleep(30)"))
+    site = build(site_copy, tmp_path / "out")
+    stderr = failed(site)
+    assert re.search(
+        r"posts/2024/executed-text-notebook\.md:\d+: WARNING: cell 2 \('total = sum\(range\(1, 11\)\)'\) was "
+        r"still running after 2 seconds, the execution timeout, "
+        r".*'mystnb: \{execution_timeout: 300\}' in its "
+        r"metadata, or every notebook with nb_execution_timeout in conf\.py",
+        stderr,
+    )
+    blog_warnings = [w for w in site.warnings if "executed-text-notebook" in w]
+    assert len(blog_warnings) == 1, blog_warnings  # not also the interruption as the cell's error
+    assert "saved in" not in stderr and "reports" not in stderr and "Executing notebook failed" not in stderr
+    assert not (tmp_path / "out" / "reports").exists()
+
+
+#: Variants from public XSS cheat sheets, each as a notebook's HTML output might hold it.
+BYPASSES = [
+    "<IMG SRC=x OnErRoR=alert(1)>",
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    "<svg><set attributeName=href to=javascript:alert(1) /><a><text>x</text></a></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    "<a href=' &#14;  javascript:alert(1)'>x</a>",
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    # Mutation XSS: Lexbor reads the <img> as the <style>'s text, so it is not reported, and not published.
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>" srcset="//evil.example/a.png 2x">',
+    '<iframe src="data:text/html,<script>alert(1)</script>"></iframe>',
+    '<div style="background:url(&quot;//evil.example/a.png&quot;)">x</div>',
+    "<style>@\\69mport '//evil.example/a.css';</style>",
+    "<style>a{background:u\\72l(//evil.example/b.png)}</style>",
+    "<style>a{background-image:image-set('//evil.example/c.png' 1x)}</style>",
+    '<table background="//evil.example/t.png"><tr><td>x</td></tr></table>',
+    '<video poster="https://evil.example/p.png"></video>',
+    '<img src="\\\\evil.example\\x.png">',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "<details open ontoggle=alert(1)>",
+    "<input autofocus onfocus=alert(1)>",
+    '<svg><use href="https://evil.example/sprite.svg#a"/></svg>',
+    "<svg><style>@import url(//evil.example/s.css)</style></svg>",
+]
+
+
+#: Read differently by Lexbor and by html5ever (nh3): published safe, but not reported.
+UNREPORTED = {BYPASSES[6], BYPASSES[7]}
+
+
+@pytest.mark.parametrize("markup", BYPASSES)
+def test_a_cheat_sheet_variant_runs_nothing_loads_nothing_and_is_reported(markup):
+    from selectolax.lexbor import LexborHTMLParser
+
+    from blogext.nbsanitize import Output, clean_html
+
+    output = Output(
+        "posts/2024", frozenset({"shrutiturner.github.io"}), lambda t, a, v, p: (None, "is missing")
+    )
+    cleaned = clean_html(markup, output)
+    assert "evil.example" not in cleaned and "javascript" not in cleaned.lower()
+    for node in LexborHTMLParser(cleaned).root.traverse():
+        assert node.tag not in ("script", "iframe", "animate", "set", "style") or "@" not in node.text()
+        assert not [name for name in node.attributes if name.lower().startswith("on")], cleaned
+        assert not [v for v in node.attributes.values() if (v or "").lower().startswith("data:text")]
+    assert output.findings or markup in UNREPORTED, f"nothing reported for {markup!r}"
+
+
+def test_what_an_output_may_load_is_kept():
+    from blogext.nbsanitize import Output, clean_html
+
+    output = Output(
+        "posts/2024", frozenset({"images.example.org"}), lambda t, a, v, p: ("PUBLISHED/" + p, None)
+    )
+    markup = (
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="inline">'
+        '<img srcset="https://images.example.org/a.png 1x, plot.png 2x">'
+        '<a href="https://other.example/page">a link is no load</a>'
+        '<svg><defs><clipPath id="c"><rect width="1" height="1"/></clipPath></defs>'
+        '<use href="#c" clip-path="url(#c)"/></svg>'
+    )
+    cleaned = clean_html(markup, output)
+    assert output.findings == []
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in cleaned
+    assert 'srcset="https://images.example.org/a.png 1x, PUBLISHED/posts/2024/plot.png 2x"' in cleaned
+    assert 'href="https://other.example/page"' in cleaned and 'clip-path="url(#c)"' in cleaned

@@ -104,3 +104,80 @@ def test_a_notebook_post_is_clean_in_the_browser(visits, path, width, mode):
     assert (seen["foreign"], seen["console"], seen["failed"]) == ([], [], [])
     assert seen["overflow"] == 0
     assert seen["violations"] == []
+
+
+# -- Outputs made safe: tests/roots/test-nboutputs (rich outputs, and one attack per cell) ------------------
+
+OUTPUT_PAGES = ("posts/2024/hostile-outputs/", "posts/2024/rich-outputs/")
+
+
+def _visit_outputs(base: str) -> dict[str, dict]:
+    from playwright.sync_api import sync_playwright
+
+    seen = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for path in OUTPUT_PAGES:
+            found: dict = {"foreign": [], "console": [], "dialogs": [], "failed": []}
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+            def only_local(route, found=found):
+                if route.request.url.startswith(base):
+                    route.continue_()
+                else:
+                    found["foreign"].append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", only_local)
+            page = context.new_page()
+            page.on("dialog", lambda d, f=found: (f["dialogs"].append(d.message), d.dismiss()))
+            page.on("console", lambda m, f=found: m.type == "error" and f["console"].append(m.text))
+            page.on("pageerror", lambda e, f=found: f["console"].append(str(e)))
+            page.on(
+                "response", lambda r, f=found: r.status >= 400 and f["failed"].append(f"{r.status} {r.url}")
+            )
+            response = page.goto(base + path, wait_until="networkidle")
+            page.wait_for_timeout(300)  # handlers of images and SVGs that would fire late
+            found["status"] = response.status if response else None
+            found["tables"] = page.locator("article table.dataframe").count()
+            found["table_visible"] = (
+                found["tables"] > 0 and page.locator("article table.dataframe").is_visible()
+            )
+            found["styled"] = page.evaluate(
+                "(() => { const c = document.querySelector('#T_losses_row0_col1');"
+                " return c ? getComputedStyle(c).backgroundColor : null })()"
+            )
+            found["images"] = page.evaluate(
+                "[...document.querySelectorAll('article .cell_output img')]"
+                ".map(i => i.complete && i.naturalWidth)"
+            )
+            context.close()
+            seen[path] = found
+        browser.close()
+    return seen
+
+
+@pytest.fixture(scope="module")
+def output_visits(tmp_path_factory):
+    need_browser()
+    work = tmp_path_factory.mktemp("nboutputs-browser")
+    from test_incremental import make_site as make_root_site
+
+    built = run_sphinx(make_root_site("nboutputs", work / "src"), work / "out", env=TODAY)
+    assert built.returncode != 0  # the hostile notebook fails the build; its page is written, safe
+    with serve(built.outdir) as server, ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_visit_outputs, server.url).result()
+
+
+@pytest.mark.parametrize("path", OUTPUT_PAGES, ids=["hostile", "rich"])
+def test_notebook_outputs_run_nothing_and_load_nothing_from_another_host(output_visits, path):
+    seen = output_visits[path]
+    assert seen["status"] == 200
+    assert (seen["dialogs"], seen["foreign"], seen["console"], seen["failed"]) == ([], [], [], [])
+
+
+def test_the_dataframe_and_its_styles_show_in_the_browser(output_visits):
+    seen = output_visits["posts/2024/rich-outputs/"]
+    assert seen["tables"] == 1 and seen["table_visible"]
+    assert seen["styled"] == "rgb(8, 48, 107)"  # the Styler's rule for its cell, #08306b
+    assert seen["images"] and all(seen["images"])  # the SVG and the PNG drawn
