@@ -39,6 +39,7 @@ from urllib.parse import quote, unquote
 from docutils import nodes
 from docutils.parsers.rst.directives.misc import Raw
 from docutils.parsers.rst.directives.tables import CSVTable
+from docutils.utils import get_source_line
 from markupsafe import escape
 from selectolax.lexbor import LexborHTMLParser
 from sphinx import addnodes
@@ -209,7 +210,7 @@ def resource_urls(html: str) -> list[tuple[str, str]]:
 
 def _line_of(node: nodes.Node, url: str) -> int | None:
     """The line of *url* in the source: the node's first line plus the lines before it."""
-    line = node.line or nodes.get_source_line(node)[1]
+    line = node.line or get_source_line(node)[1]
     if line is None:
         return None
     text = node.astext()
@@ -219,12 +220,13 @@ def _line_of(node: nodes.Node, url: str) -> int | None:
 
 def _check_raw(app: Sphinx, docname: str, node: nodes.raw) -> None:
     html = node.astext()
-    files: dict[str, tuple[str, str]] = {}
+    files: dict[str, tuple[str, str] | None] = {}
     for what, url in resource_urls(html):
         try:
             checked = check_url(app, docname, url)
         except Refused as refused:
             _warn(what, url, refused, (docname, _line_of(node, url)))
+            files[url] = None  # the page asks for nothing it may not have: the URL is emptied
             continue
         if checked is not None:
             relfn, _suffix = checked
@@ -305,7 +307,7 @@ def _moved(value: str, name: str, urls: dict[str, str]) -> str:
     out = []
     for candidate in value.split(","):
         bits = candidate.strip().split(maxsplit=1)
-        if bits:
+        if bits and urls.get(bits[0], bits[0]):  # an emptied (refused) candidate is left out
             out.append(" ".join([urls.get(bits[0], bits[0]), *bits[1:]]))
     return ", ".join(out)
 
@@ -333,7 +335,11 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
         if FILES not in node:
             continue
         urls = {}
-        for url, (relfn, suffix) in node[FILES].items():
+        for url, checked in node[FILES].items():
+            if checked is None:
+                urls[url] = ""
+                continue
+            relfn, suffix = checked
             copy = sphinxinternals.publish_image(app.builder, app.env, relfn)
             urls[url] = f"{folder}/{quote(copy)}{suffix}" if folder else f"{quote(copy)}{suffix}"
         html = pointed_at_copies(node[ORIGINAL_HTML], urls)

@@ -28,7 +28,8 @@ errors), and myst-nb parses it, handing the same keys to ABlog as docinfo.
   output held that would run script or load from another host fails the build naming the
   notebook, the cell and what it was (with the URL); so does a widget or JavaScript output.
   A local file an HTML output shows (``<img>``, ``<video>``, ``<audio>``, ``<source>``) is
-  published with the page, or, missing, fails the build naming the cell and the path.
+  kept as written: :mod:`blogext.localfiles` publishes it with the page, or fails the build
+  naming the notebook and the path when it is missing or outside the site's folder.
   ``nb_ipywidgets_js`` must name no off-site script (``conf.py`` empties it).
 - **Messages** about a notebook name "cell N, line M" (myst-nb's own lines are cell x 10000
   + line), a heading that skips a level says what to write instead, and a failed execution
@@ -53,7 +54,6 @@ from docutils.utils import get_source_line
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
-from sphinx.util.osutil import relative_uri
 
 import blogext
 from blogext import nbsanitize, sphinxinternals
@@ -73,7 +73,6 @@ NO_OUTPUT_TAGS = {"remove-output", "remove_output", "remove-cell", "remove_cell"
 #: Output types that show nothing without a script of their own: refused.
 ACTIVE_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json", "text/javascript")
 #: Stands for the path from a page to the site's root in a sanitized output, until the page is written.
-SITE_ROOT = "__blog_site_root__/"
 
 
 def _check_settings(app: Sphinx, config: Config) -> None:
@@ -283,21 +282,10 @@ def _allowed_hosts(app: Sphinx) -> frozenset[str]:
     return frozenset(hosts | ({own["hostname"].lower()} if own else set()))
 
 
-def _publisher(app: Sphinx, docname: str) -> nbsanitize.Publisher:
-    """Publishes a local file an output shows as a download of the page (copied by the builder)."""
-    srcdir = Path(app.srcdir).resolve()
-
-    def publish(tag: str, attribute: str, value: str, path: str) -> tuple[str | None, str | None]:
-        target = (srcdir / path).resolve()
-        if not target.is_relative_to(srcdir):
-            return None, f"names {value!r}, which is outside the site's folder"
-        relative = target.relative_to(srcdir).as_posix()
-        if not target.is_file():
-            return None, f"names {value!r}, and {relative} does not exist"
-        app.env.note_dependency(str(target))
-        return SITE_ROOT + "_downloads/" + app.env.dlfiles.add_file(docname, Path(relative)).as_posix(), None
-
-    return publish
+def _keep_local(tag: str, attribute: str, value: str, path: str) -> tuple[str | None, str | None]:
+    """A local file an output shows is kept as written: :mod:`blogext.localfiles` checks that it is
+    inside the site's folder and exists, copies it and links the page to the copy, as for any raw HTML."""
+    return value, None
 
 
 def _sanitize_outputs(app: Sphinx, doctree: nodes.document) -> None:
@@ -305,10 +293,9 @@ def _sanitize_outputs(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
     folder = posixpath.dirname(docname)
     hosts = _allowed_hosts(app)
-    publish = _publisher(app, docname)
     for cell in list(doctree.findall(_is_cell)):
         for mime in list(cell.findall(_is_mime)):
-            output = nbsanitize.Output(folder, hosts, publish)
+            output = nbsanitize.Output(folder, hosts, _keep_local)
             kind = mime["mime_type"]
             if kind in ACTIVE_MIME:
                 what = f"an output of type {kind}, which shows nothing without its script"
@@ -317,9 +304,7 @@ def _sanitize_outputs(app: Sphinx, doctree: nodes.document) -> None:
             elif kind == "image/svg+xml":
                 _sanitize_svgs(app, mime, nbsanitize.Output(folder, hosts), output)
             else:
-                _sanitize_markup(
-                    mime, output, nbsanitize.Output(folder, hosts, lambda t, a, value, p: (value, None))
-                )
+                _sanitize_markup(mime, output, nbsanitize.Output(folder, hosts, _keep_local))
             _report(app, docname, cell, kind, output.findings)
 
 
@@ -378,16 +363,6 @@ def _report(app: Sphinx, docname: str, cell: nodes.Element, mime: str, findings:
             subtype="notebooks",
             location=(docname, line),
         )
-
-
-def _link_published_files(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """The files outputs show, linked from the page being written (relative to it)."""
-    for raw in list(doctree.findall(nodes.raw)):
-        text = raw.astext()
-        if SITE_ROOT in text:
-            target = app.builder.get_target_uri(docname)
-            root = relative_uri(target, "_downloads/x")[: -len("_downloads/x")]
-            raw.replace_self(nodes.raw("", text.replace(SITE_ROOT, root), **raw.attributes))
 
 
 def _describe_images(doctree: nodes.document) -> None:
@@ -617,6 +592,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", _on_source_read)
     app.connect("doctree-read", _sanitize_outputs, priority=blogext.NOTEBOOK_OUTPUTS)
     app.connect("doctree-read", _check_outputs)
-    app.connect("doctree-resolved", _link_published_files)
     app.connect("html-page-context", _style_notebooks_only)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

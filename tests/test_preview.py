@@ -379,13 +379,15 @@ def test_preview_caps_the_pages_waiting_at_once_with_503(small_preview):
 
     instance = instance_of(small_preview)
     seq = small_preview.state()["seq"]
-    waiting = f"/_preview/wait?since={seq}&instance={instance}&path=/&timeout=8"
+    # The pages wait as long as a wait may last, so that all are still waiting however slowly a busy
+    # machine starts them.
+    waiting = f"/_preview/wait?since={seq}&instance={instance}&path=/&timeout=25"
     answers: list[int] = []
     threads = [threading.Thread(target=lambda: answers.append(ask(small_preview, waiting).status))
                for _ in range(MAX_WAITERS)]  # fmt: skip
     for thread in threads:
         thread.start()
-    until(lambda: small_preview.state()["waiting"] == MAX_WAITERS, timeout=7)
+    until(lambda: small_preview.state()["waiting"] == MAX_WAITERS, timeout=20)
     extra = f"/_preview/wait?since={seq}&instance={instance}&path=/&timeout=0"
     refused = ask(small_preview, extra)
     assert refused.status == 503
