@@ -45,6 +45,7 @@ extensions = [
     "blogext.citations",
     "blogext.codeblocks",
     "blogext.offsite",
+    "blogext.csp",
     "blogext.postlists",
     "blogext.markuphints",
     "blogext.related",
