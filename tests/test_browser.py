@@ -82,7 +82,9 @@ _AXE_RUN = """async () => {
 def _open(browser, server, name: str, width: int, mode: str) -> Visit:
     url = server.url + PAGES[name]
     visit = Visit(url)
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+    # bypass_csp: axe is added as an inline script, which the page's policy blocks (test_offsite_browser
+    # checks the pages under their policy).
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode, bypass_csp=True)
 
     def only_local(route):
         visit.requested.append(route.request.url)
@@ -234,7 +236,7 @@ def test_theme_switcher_turns_the_page_dark(browser, server):
 
 def test_axe_reports_a_violation_when_there_is_one(browser, server):
     # The accessibility check can fail: an image without alt text is a violation.
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe, inline
     page = context.new_page()
     page.goto(server.url, wait_until="networkidle")
     page.evaluate(

@@ -369,7 +369,9 @@ class Reader:
         self.base = base
         self.errors: list[str] = []
         self.foreign: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+        self.context = browser.new_context(  # bypass_csp: axe is added inline (test_offsite_browser: the policy)
+            viewport={"width": width, "height": 900}, color_scheme=mode, bypass_csp=True
+        )
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type in ("error", "warning") and self.errors.append(m.text))

@@ -49,8 +49,9 @@ def server(tmp_path_factory):
         yield running
 
 
-def _page(browser, server, requested: list[str], mode: str = "light", width: int = 1280):
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+def _page(browser, server, requested: list[str], mode: str = "light", width: int = 1280, axe: bool = False):
+    # With axe, the page's Content-Security-Policy is bypassed: axe is added as an inline script.
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode, bypass_csp=axe)
 
     def route(route):
         url = route.request.url
@@ -95,7 +96,7 @@ def test_comments_load_nothing_from_another_host_until_the_reader_asks(browser, 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_comments_section_is_accessible(browser, server, mode):
-    context, page = _page(browser, server, [], mode, width=390)
+    context, page = _page(browser, server, [], mode, width=390, axe=True)
     page.goto(server.url + POST, wait_until="networkidle")
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
