@@ -82,7 +82,8 @@ def policy(hosts: list[str], frames: list[str], hashes: list[str], inline_script
 
 def meta_tag(text: str) -> str:
     """The ``<meta>`` element carrying the policy *text* (escaped for a double-quoted attribute)."""
-    escaped = html.escape(text, quote=False).replace('"', "&quot;")  # sources are quoted with ', left as they are
+    # The sources are quoted with ', which a double-quoted attribute keeps as it is.
+    escaped = html.escape(text, quote=False).replace('"', "&quot;")
     return f'<meta http-equiv="Content-Security-Policy" content="{escaped}" />'
 
 

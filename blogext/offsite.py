@@ -1,4 +1,4 @@
-"""Nothing off-site and nothing active unless the site made it: every page written is read as a browser reads it.
+"""Nothing off-site, nothing active but the site's own: every page written is read as a browser reads it.
 
 A published page loads nothing from another host (no image, script, stylesheet,
 font, frame, video, audio, object) unless ``blog_allowed_hosts`` (``conf.py``, a list
@@ -284,7 +284,9 @@ class PageReader:
     the inline scripts of the site's templates (:func:`template_scripts`).
     """
 
-    def __init__(self, page_url: str, allowed: set[str], literals: Iterable[str] = (), own_host: str = "") -> None:
+    def __init__(
+        self, page_url: str, allowed: set[str], literals: Iterable[str] = (), own_host: str = ""
+    ) -> None:
         self.page_url = page_url
         self.allowed = allowed
         self.literals = frozenset(literals)
@@ -324,7 +326,7 @@ class PageReader:
             if node.is_element_node:
                 self._element(node, within, depth, own, scripts_run)
         for fragment in tree.template_fragments():
-            self._nested(f"{within}<template> ", depth, lambda: fragment, own, scripts_run)
+            self._nested(f"{within}<template> ", depth, lambda f=fragment: f, own, scripts_run)
 
     def _nested(self, within: str, depth: int, parse: Any, own: set[str], scripts_run: bool) -> None:
         if depth >= MAX_DEPTH:
@@ -525,8 +527,12 @@ def _line_of(app: Sphinx, docname: str, finding: Finding) -> int | None:
         return None
     value = finding.value.strip()
     attribute = finding.what.split()[-1].strip("<>")  # an event handler's name is distinctive enough
-    ends = (value[:12], value[-12:]) if len(value) >= 8 else ()  # what character references may have left alone
-    needles = [n for n in (value, value[:40], finding.host, attribute if attribute.startswith("on") else "", *ends) if n]
+    ends = (value[:12], value[-12:]) if len(value) >= 8 else ()  # what character references left alone
+    needles = [
+        n
+        for n in (value, value[:40], finding.host, attribute if attribute.startswith("on") else "", *ends)
+        if n
+    ]
     for needle in needles:
         for number, line in enumerate(lines, start=1):
             if needle in line:
@@ -537,7 +543,9 @@ def _line_of(app: Sphinx, docname: str, finding: Finding) -> int | None:
 def message(finding: Finding) -> str:
     """What is wrong with *finding* and what to do, for the warning."""
     what, value = finding.what, _shown(finding.value)
-    read_as = f" (a browser reads it as {finding.url})" if finding.url and finding.url != finding.value else ""
+    read_as = (
+        f" (a browser reads it as {finding.url})" if finding.url and finding.url != finding.value else ""
+    )
     if finding.problem == "offsite":
         return (
             f"{what} loads {value} from another host, {finding.host}{read_as} (expected a file of the site: "

@@ -84,7 +84,8 @@ def _open(browser, server, name: str, width: int, mode: str) -> Visit:
     visit = Visit(url)
     # bypass_csp: axe is added as an inline script, which the page's policy blocks (test_offsite_browser
     # checks the pages under their policy).
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode, bypass_csp=True)
+    size = {"width": width, "height": 900}
+    context = browser.new_context(viewport=size, color_scheme=mode, bypass_csp=True)
 
     def only_local(route):
         visit.requested.append(route.request.url)

@@ -37,7 +37,9 @@ def page_with(snippet: str) -> str:
 
 
 def matches(finding: offsite.Finding, problem: str, text: str) -> bool:
-    return finding.problem == problem and any(text in part for part in (finding.host, finding.url, finding.value))
+    return finding.problem == problem and any(
+        text in part for part in (finding.host, finding.url, finding.value)
+    )
 
 
 def policy_of(html: str) -> dict[str, list[str]]:
@@ -68,34 +70,39 @@ def test_bypass_variant_is_found_by_the_checker(variant):
 def test_links_data_images_own_files_and_allowed_hosts_are_fine():
     page = (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><script>var a = 1;</script>'
-        '<link rel="canonical" href="https://elsewhere.example/"><link rel="alternate" href="//feeds.example/f">'
+        '<link rel="canonical" href="https://elsewhere.example/">'
+        '<link rel="alternate" href="//feeds.example/f">'
         '<link rel="icon" href="data:image/png;base64,AA"></head><body>'
         '<a href="https://elsewhere.example/">a</a><a href="mailto:a@b.example">m</a>'
         '<img src="data:image/png;base64,AAAA" alt=""><img src="https://offsite.example.org/own.png" alt="">'
         '<img src="../x.png" srcset="a.png 1x, data:image/png;base64,AA 2x" alt="">'
         '<iframe src="https://www.youtube-nocookie.com/embed/x" title="v"></iframe>'
-        '<p style="color:red; background:url(x.png)">t</p><script type="application/ld+json">{"a": 1}</script>'
+        '<p style="color:red; background:url(x.png)">t</p>'
+        '<script type="application/ld+json">{"a": 1}</script>'
         "<p>Text that says on = 1, onerror= and javascript:alert(1).</p></body></html>"
     )
     assert offsite.findings(page, PAGE_URL, {"www.youtube-nocookie.com"}) == []
 
 
 def test_frames_of_the_site_itself_and_objects_are_reported_as_blocked_by_the_policy():
-    found = offsite.findings(page_with('<iframe src="/demo.html" title="d"></iframe><object data="d.svg"></object>'),
-                             PAGE_URL, set())  # fmt: skip
+    snippet = '<iframe src="/demo.html" title="d"></iframe><object data="d.svg"></object>'
+    found = offsite.findings(page_with(snippet), PAGE_URL, set())
     assert [(f.problem, f.what) for f in found] == [("frame", "<iframe src>"), ("frame", "<object data>")]
 
 
 def test_srcset_is_split_as_browsers_split_it():
     assert offsite.srcset_urls("a.png 1x, b.png 2x") == ["a.png", "b.png"]
-    assert offsite.srcset_urls("data:image/png,a,b 1x,//e.example/c 2x") == ["data:image/png,a,b", "//e.example/c"]
+    assert offsite.srcset_urls("data:image/png,a,b 1x,//e.example/c 2x") == [
+        "data:image/png,a,b",
+        "//e.example/c",
+    ]
     assert offsite.srcset_urls("a.png,b.png") == ["a.png,b.png"]
     assert offsite.srcset_urls("a.png, , b.png (x, y) 1x, c.png") == ["a.png", "b.png", "c.png"]
 
 
 @pytest.mark.parametrize(
     ("content", "url"),
-    [("0; url=/x", "/x"), ("5;URL='//e.example/'", "//e.example/"), ("3", None), ("0, url = \"a b\" c", "a b")],
+    [("0; url=/x", "/x"), ("5;URL='//e.example/'", "//e.example/"), ("3", None), ('0, url = "a b" c', "a b")],
 )
 def test_refresh_url_is_read_as_browsers_read_it(content, url):
     assert offsite.refresh_url(content) == url
@@ -145,7 +152,9 @@ def test_bad_allowed_host_stops_the_build(tmp_path):
     with (src / "conf.py").open("a") as conf:
         conf.write("\nblog_allowed_hosts = ['https://cdn.example.com/x']\n")
     built = run_sphinx(src, tmp_path / "html")
-    assert built.returncode != 0 and "blog_allowed_hosts" in built.stderr and "expected a list" in built.stderr
+    assert (
+        built.returncode != 0 and "blog_allowed_hosts" in built.stderr and "expected a list" in built.stderr
+    )
 
 
 # -- The Content-Security-Policy -----------------------------------------------------------------------
@@ -173,7 +182,9 @@ def test_every_page_has_the_policy_right_after_its_charset_before_any_script(cle
 
 
 #: The templates of Sphinx's themes: a script written out in one is the theme's (the search box's, in <body>).
-THEME_TEMPLATES = "".join(p.read_text("utf-8") for p in (Path(sphinx.__file__).parent / "themes").rglob("*.html"))
+THEME_TEMPLATES = "".join(
+    p.read_text("utf-8") for p in (Path(sphinx.__file__).parent / "themes").rglob("*.html")
+)
 
 
 def test_policy_hashes_exactly_the_pages_own_inline_scripts_and_allows_no_other_inline_script(clean):

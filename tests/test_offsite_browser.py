@@ -36,7 +36,9 @@ def built(tmp_path_factory):
     src = copy_site(work / "src")
     (src / "posts" / "2024").mkdir(parents=True, exist_ok=True)
     diagram = (ROOTS / "test-rich" / "posts" / "2024" / "diagram.md").read_text("utf-8")
-    diagram = diagram.replace("tags: [Diagrams]", "tags: [Diagrams]\ncategory: Tutorials\ndescription: A diagram.")
+    diagram = diagram.replace(
+        "tags: [Diagrams]", "tags: [Diagrams]\ncategory: Tutorials\ndescription: A diagram."
+    )
     (src / "posts" / "2024" / "diagram.md").write_text(diagram, "utf-8")
     with (src / "conf.py").open("a", encoding="utf-8") as conf:  # the copy has no node_modules of its own
         conf.write(f"\nblog_mermaid_dist = {str(REPO / 'node_modules' / 'mermaid' / 'dist')!r}\n")

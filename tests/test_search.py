@@ -369,7 +369,8 @@ class Reader:
         self.base = base
         self.errors: list[str] = []
         self.foreign: list[str] = []
-        self.context = browser.new_context(  # bypass_csp: axe is added inline (test_offsite_browser: the policy)
+        # bypass_csp: axe is added as an inline script (test_offsite_browser checks pages under their policy).
+        self.context = browser.new_context(
             viewport={"width": width, "height": 900}, color_scheme=mode, bypass_csp=True
         )
         self.context.route("**/*", self._route)
