@@ -48,6 +48,7 @@ extensions = [
     "blogext.codeblocks",
     "blogext.offsite",
     "blogext.localfiles",
+    "blogext.csp",
     "blogext.postlists",
     "blogext.markuphints",
     "blogext.related",

@@ -1,21 +1,46 @@
-"""Nothing off-site unless the author says so: every page written is checked for resources from other hosts.
+"""Nothing off-site, nothing active but the site's own: every page written is read as a browser reads it.
 
-A published page loads nothing from another host: no image, script, stylesheet,
-font, iframe, video, audio or embedded object. After each build, every HTML page
-written by it is read for the URLs a browser would fetch by itself:
+A published page loads nothing from another host (no image, script, stylesheet,
+font, frame, video, audio, object) unless ``blog_allowed_hosts`` (``conf.py``, a list
+of host names, empty by default) lists that host, and runs no script but the
+site's own. After each build, every HTML page written by it is read the way a
+browser reads it, so that no spelling of a URL gets past:
 
-- ``src`` of ``img``, ``script``, ``iframe``, ``frame``, ``video``, ``audio``,
-  ``source``, ``track``, ``embed``, ``input type=image``; ``srcset`` of ``img`` and
-  ``source``; ``poster`` of ``video``; ``data`` of ``object``;
-- ``href`` of ``link`` elements that load something (``stylesheet``, ``icon``,
-  ``preload``, ``modulepreload``, ``prefetch``, ``manifest``, ...);
-- ``url(...)`` and ``@import`` in ``style`` attributes and ``<style>`` elements.
+- **parsed by an HTML5 parser** (lexbor, through selectolax), twice: as a browser
+  that runs scripts parses it and as one that does not (``<noscript>`` differs),
+  with the content of every ``<template>`` and of every ``<iframe srcdoc>`` (parsed
+  as the page it is, recursively); character references are decoded by the parser;
+- **URLs resolved by the WHATWG URL parser** (ada, through ada-url) against the
+  page's own URL: backslashes, ``/\\host``, tabs and newlines, ``//host``, upper
+  case, IDNA and numeric hosts come out as the browser's;
+- **every attribute that loads something**: ``src``, ``srcset`` and ``imagesrcset``
+  (split as browsers split them), ``poster``, ``background``, ``lowsrc``, ``dynsrc``,
+  ``data`` of ``object``, ``codebase``, ``archive``, ``manifest``, ``action`` and
+  ``formaction``, ``ping``, the ``href`` of ``link`` (unless every ``rel`` is one that
+  loads nothing, such as ``canonical``) and of any element that is not a link
+  (SVG ``image``, ``use``, ``feImage``, ``script``...), ``xlink:href`` likewise,
+  ``<param value>``, the URL of ``<meta http-equiv=refresh>``, and the values an SVG
+  ``<animate>`` or ``<set>`` gives an ``href``;
+- **CSS** of ``<style>`` elements and ``style`` attributes, tokenized by tinycss2
+  (escapes decoded): ``url()``, ``src()``, the strings of ``image-set()`` and its
+  kin, and ``@import``.
 
-A URL with a host (``https://...``, ``//...``) that is neither the site's own
-(``html_baseurl``) nor listed in ``blog_allowed_hosts`` (``conf.py``, a list of host
-names, empty by default) is a ``blog.offsite`` warning naming the post's file and
-line (the page's output file for generated pages), the URL and the setting, so
-the strict build fails. Links (``<a href>``) are not resources and are not checked.
+What fails the build, as a ``blog.offsite`` warning naming the file (the post's
+source, or the output file of a generated page), the line when it can be found,
+the element and attribute, the URL, and what to do:
+
+- a load from another host (``blog_allowed_hosts`` names the fix);
+- a frame (``iframe``, ``frame``) of anything but an allowed host, and any
+  ``<object>``, ``<embed>`` or ``<applet>``: the page's Content-Security-Policy
+  (:mod:`blogext.csp`) blocks them, so they would be silently empty;
+- a ``data:`` URL where it can hold a page or a script (frames, scripts,
+  stylesheets, ``@import``); images, fonts and media may be ``data:`` URLs;
+- active content: an event-handler attribute (``on*``), a ``javascript:`` or
+  ``vbscript:`` URL (links included), CSS ``expression()``, and an inline script
+  that is not the site's own (see :func:`own_inline_scripts`);
+- any ``<base href>``, which would make the theme's own relative URLs point elsewhere.
+
+Links (``<a href>``) to other hosts are fine: they load nothing.
 
 Incremental builds check the pages they write, and again every page that had a
 problem in an earlier build (kept in ``<doctrees>/blogext-offsite.json``), so a
@@ -28,11 +53,13 @@ import json
 import re
 import time
 import weakref
-from html.parser import HTMLParser
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from ada_url import URL
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -43,169 +70,445 @@ logger = logging.getLogger(__name__)
 STATE_FILE = "blogext-offsite.json"
 #: When each build started: pages written after it are checked.
 _STARTED: weakref.WeakKeyDictionary[Sphinx, float] = weakref.WeakKeyDictionary()
+#: The inline scripts the site's templates hold, per build (see :func:`template_scripts`).
+_TEMPLATE_SCRIPTS: weakref.WeakKeyDictionary[Sphinx, frozenset[str]] = weakref.WeakKeyDictionary()
+#: The page URL used when ``html_baseurl`` is not set (``.invalid`` never resolves).
+FALLBACK_BASE = "https://blog.invalid/"
 
-#: (element, attribute) pairs whose URL the browser fetches when the page loads.
-SOURCE_ATTRIBUTES = {
-    "img": ("src",),
-    "script": ("src",),
-    "iframe": ("src",),
-    "frame": ("src",),
-    "video": ("src", "poster"),
-    "audio": ("src",),
-    "source": ("src",),
-    "track": ("src",),
-    "embed": ("src",),
-    "object": ("data",),
-    "input": ("src",),
-    "image": ("href", "xlink:href"),  # SVG
-    "use": ("href", "xlink:href"),  # SVG
+# -- what loads what ------------------------------------------------------------------------------------
+
+#: Kinds of load: "passive" (an image, a font, media: a ``data:`` URL is fine), "script", "style",
+#: "frame" (the CSP allows only allowed hosts), "plugin" (the CSP allows none), "form", "navigate".
+_SRC_KINDS = {"script": "script", "iframe": "frame", "frame": "frame", "embed": "plugin"}
+#: Attributes that load a URL whatever the element (``src`` aside, whose kind depends on it).
+_LOADING = {
+    "poster": "passive",
+    "background": "passive",
+    "lowsrc": "passive",
+    "dynsrc": "passive",
+    "manifest": "passive",
+    "ping": "passive",
+    "codebase": "plugin",
+    "action": "form",
+    "formaction": "form",
 }
-SRCSET_ELEMENTS = {"img", "source"}
-#: ``<link rel=...>`` values that make the browser fetch the ``href``.
-LOADING_RELS = {
-    "stylesheet",
-    "icon",
-    "shortcut",
-    "apple-touch-icon",
-    "apple-touch-icon-precomposed",
-    "mask-icon",
-    "preload",
-    "modulepreload",
-    "prefetch",
-    "prerender",
-    "manifest",
-}
-_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""", re.IGNORECASE)
-
-
-class _Resources(HTMLParser):
-    """Collects (what loads it, URL) for every resource a page loads."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str]] = []
-        self._in_style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        for name in SOURCE_ATTRIBUTES.get(tag, ()):
-            if values.get(name):
-                self.found.append((f"<{tag} {name}>", values[name]))
-        if tag in SRCSET_ELEMENTS and values.get("srcset"):
-            for candidate in values["srcset"].split(","):
-                if candidate.strip():
-                    self.found.append((f"<{tag} srcset>", candidate.split()[0]))
-        if tag == "link" and values.get("href"):
-            if LOADING_RELS.intersection(values.get("rel", "").lower().split()):
-                self.found.append((f'<link rel="{values["rel"]}">', values["href"]))
-        if values.get("style"):
-            self._css(f"<{tag} style>", values["style"])
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self._css("<style>", data)
-
-    def _css(self, what: str, css: str) -> None:
-        for match in _CSS_URL.finditer(css):
-            self.found.append((what, match.group(2) or match.group(4)))
-
-
-#: Tags whose attributes can load something (``style`` attributes aside).
-_LOADING_TAGS = frozenset(SOURCE_ATTRIBUTES) | SRCSET_ELEMENTS | {"link"}
-_ATTRIBUTES = r"""(?:"[^"<]*"|'[^'<]*'|[^'"<>])*"""
-#: The parts of a page, left to right: a comment, a script (its text is no markup), a style element,
-#: a whole start or end tag; any other ``<`` followed by a letter is markup this scan does not read
-#: the way an HTML parser would, and sends the page to the full parse.
-_PARTS = re.compile(
-    rf"<(?:(?P<comment>!--.*?-->)"
-    rf"|(?P<script>script\b{_ATTRIBUTES}>).*?</script\s*>"
-    rf"|(?P<style>style\b{_ATTRIBUTES}>.*?</style\s*>)"
-    rf"|(?P<tag>/?(?P<name>[a-zA-Z][^\s/>]*){_ATTRIBUTES}>)"
-    rf"|(?P<odd>[a-zA-Z]))",
-    re.IGNORECASE | re.DOTALL,
+_SRCSET = ("srcset", "imagesrcset")
+#: ``<link rel>`` values that load nothing: a link with only these is a link, not a load.
+_LINK_ONLY_RELS = frozenset(
+    "alternate author bookmark canonical external help license next nofollow noopener noreferrer opener "
+    "prev search tag me shortlink edit archives first last index up start contents home top "
+    "privacy-policy terms-of-service pingback webmention sitemap".split()
 )
-_STYLE_ATTRIBUTE = re.compile(r"\bstyle\b", re.IGNORECASE)
+_LINK_AS_KIND = {"script": "script", "style": "style", "worker": "script", "document": "frame"}
+#: ``<param name>`` values whose ``value`` is a URL a plugin loads.
+_PARAM_URLS = frozenset({"movie", "src", "url", "data", "code", "codebase", "filename", "href"})
+#: CSS functions whose string arguments are URLs.
+_CSS_IMAGE_FUNCTIONS = frozenset(
+    {"image-set", "-webkit-image-set", "image", "-webkit-image", "cross-fade", "-webkit-cross-fade"}
+)
+#: Script types a browser runs (the HTML standard's JavaScript MIME types, and the special ones).
+_SCRIPT_TYPES = frozenset(
+    "application/ecmascript application/javascript application/x-ecmascript application/x-javascript "
+    "text/ecmascript text/javascript text/javascript1.0 text/javascript1.1 text/javascript1.2 "
+    "text/javascript1.3 text/javascript1.4 text/javascript1.5 text/jscript text/livescript "
+    "text/x-ecmascript text/x-javascript module importmap speculationrules".split()
+)
+_SPECIAL_TAGS = frozenset({"object", "applet", "param", "meta", "animate", "set"})
+_ACTIVE_SCHEMES = ("javascript:", "vbscript:")
+_NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")
+_SCRIPT_TAG = re.compile(r"<script(?:\s[^>]*)?>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+#: A URL that is relative to the page's own host: no scheme (no colon) and not two slashes of either
+#: kind at its start, where the WHATWG parser would read a host (tabs and newlines, which it removes,
+#: and leading control characters send a URL to the full parse).
+_SAME_SITE = re.compile(r"(?![\x00-\x20]|[/\\][/\\])[^:\t\n\r]*\Z")
+#: The content of a ``<noscript>`` that reads alike with and without scripts: style elements only.
+_PLAIN_NOSCRIPT = re.compile(r"\s*(?:<style(?:\s[^<>]*)?>[^<]*</style\s*>\s*)*", re.IGNORECASE)
+_NOSCRIPT_STYLE = re.compile(r"<style(?:\s[^<>]*)?>([^<]*)</style", re.IGNORECASE)
+#: How deep ``srcdoc`` and ``<template>`` contents are followed (deeper nesting is itself a problem).
+MAX_DEPTH = 8
 
 
-def resources_full(html: str) -> list[tuple[str, str]]:
-    """:func:`resources`, by parsing the whole page (the reference the quick scan must equal)."""
-    parser = _Resources()
-    parser.feed(html)
-    parser.close()
-    return parser.found
+@dataclass(frozen=True)
+class Finding:
+    """One thing a page must not do.
 
-
-def resources(html: str) -> list[tuple[str, str]]:
-    """(what loads it, URL) for each resource *html* makes a browser fetch.
-
-    Quick: only the elements that can load something (those of :data:`SOURCE_ATTRIBUTES`, ``link``,
-    scripts, styles, and any tag with a ``style`` attribute) go through the HTML parser, which reads
-    them as it would in the whole page; a page with markup the scan cannot split into tags that way
-    is parsed whole (:func:`resources_full`). A page is typically a few hundred tags, a dozen of them
-    these.
+    *problem* is "offsite" (a load from another host), "frame" (a frame or plugin the CSP blocks),
+    "data" (a ``data:`` URL that can hold a page or script), "active" (script the site did not make)
+    or "base"; *what* names the element and attribute (``<img src>``), *value* is the attribute's
+    value as the browser has it, *url* the URL it resolves to, *host* that URL's host.
     """
-    wanted = []
-    for part in _PARTS.finditer(html):
-        kind = part.lastgroup if part.lastgroup != "name" else "tag"
-        if kind == "comment":
-            continue
-        if kind == "odd":
-            return resources_full(html)
-        if kind == "script":
-            wanted.append("<" + part.group("script") + "</script>")
-        elif kind == "style":
-            wanted.append("<" + part.group("style"))
-        else:
-            text = "<" + part.group("tag")
-            if text.startswith("</"):
-                continue
-            if part.group("name").lower() in ("script", "style"):  # one without its end tag
-                return resources_full(html)
-            if part.group("name").lower() in _LOADING_TAGS or _STYLE_ATTRIBUTE.search(text):
-                wanted.append(text)
-    return resources_full("".join(wanted))
+
+    problem: str
+    what: str
+    value: str
+    url: str = ""
+    host: str = ""
 
 
-def host_of(url: str) -> str | None:
-    """The host *url* is fetched from, or None for a URL of the page's own site (relative, data:)."""
-    url = url.strip()
-    if url.startswith("//"):
-        return urlsplit("https:" + url).hostname
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https", "ftp", "ws", "wss"):
-        return parts.hostname
-    return None
+# -- reading a page ----------------------------------------------------------------------------------------
 
 
-def offsite(html: str, allowed: set[str]) -> list[tuple[str, str, str]]:
-    """(what loads it, URL, host) for each resource of *html* from a host not in *allowed*."""
+def is_executable(script: LexborNode) -> bool:
+    """Whether a browser runs *script* (an element ``<script>``): not a data block such as JSON-LD."""
+    kind = (script.attributes.get("type") or "").strip().lower()
+    if not kind:
+        language = (script.attributes.get("language") or "").strip().lower()
+        return not language or f"text/{language}" in _SCRIPT_TYPES
+    return kind.split(";")[0].strip() in _SCRIPT_TYPES
+
+
+def inline_scripts(root: LexborNode) -> Iterator[LexborNode]:
+    """The inline scripts under *root* that a browser runs (``src`` absent), in document order."""
+    for node in root.css("script"):
+        if "src" not in node.attributes and is_executable(node):
+            yield node
+
+
+def _in_head(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == "head":
+            return True
+        if parent.tag == "body":
+            return False
+        parent = parent.parent
+    return False
+
+
+def own_inline_scripts(tree: LexborHTMLParser, template_literals: Iterable[str]) -> list[str]:
+    """The texts of the page's inline scripts that are the site's own, in order.
+
+    The site's own: those in ``<head>`` (only templates and extensions' script files put scripts
+    there; posts reach ``<body>`` only, and the text they put in the head is escaped), and those
+    in ``<body>`` whose text is a script written out in one of the site's templates (such as the
+    theme's search page's). Any other inline script is a post's: reported, and left out of the
+    Content-Security-Policy (:mod:`blogext.csp`), which hashes exactly these.
+    """
+    literals = set(template_literals)
     out = []
-    for what, url in resources(html):
-        host = host_of(url)
-        if host and host.lower() not in allowed:
-            out.append((what, url, host))
+    for script in inline_scripts(tree.root):
+        text = script.text(deep=True)
+        if _in_head(script) or text in literals:
+            out.append(text)
     return out
 
 
-def _allowed(app: Sphinx) -> set[str]:
-    hosts = {h.lower().strip() for h in app.config.blog_allowed_hosts}
-    for base in (app.config.html_baseurl,):
-        if base and urlsplit(base).hostname:
-            hosts.add(urlsplit(base).hostname.lower())
-    return hosts
+def template_scripts(folders: Iterable[Path]) -> frozenset[str]:
+    """The text of every inline ``<script>`` written out in the templates under *folders*: those
+    with no Jinja in them, which a page shows exactly as written."""
+    found = set()
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.html")) if Path(folder).is_dir() else ():
+            for match in _SCRIPT_TAG.finditer(path.read_text("utf-8", errors="replace")):
+                body = match.group(1)
+                if body.strip() and not any(mark in body for mark in ("{{", "{%", "{#")):
+                    found.add(body)
+    return frozenset(found)
+
+
+def srcset_urls(value: str) -> list[str]:
+    """The URLs of a ``srcset``, split as the HTML standard's algorithm splits it (a URL may hold commas)."""
+    urls, pos, size = [], 0, len(value)
+    while True:
+        while pos < size and (value[pos] in " \t\n\r\f,"):
+            pos += 1
+        if pos >= size:
+            return urls
+        start = pos
+        while pos < size and value[pos] not in " \t\n\r\f":
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):
+            urls.append(url.rstrip(","))
+            continue
+        urls.append(url)
+        depth = 0  # the descriptors, up to a comma outside parentheses
+        while pos < size and not (value[pos] == "," and depth == 0):
+            depth += {"(": 1, ")": -1 if depth else 0}.get(value[pos], 0)
+            pos += 1
+
+
+_REFRESH = re.compile(r"^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def refresh_url(content: str) -> str | None:
+    """The URL a ``<meta http-equiv=refresh content=...>`` goes to, or None for a plain reload."""
+    rest = _REFRESH.match(content).group(1).strip()
+    if rest[:1] in ("'", '"'):
+        rest = rest[1:].split(rest[0], 1)[0]
+    return rest or None
+
+
+def css_urls(css: str) -> Iterator[tuple[str, str]]:
+    """(kind, URL) for each URL in *css* (a stylesheet or a ``style`` attribute), escapes decoded:
+    ``url()``, ``src()``, image functions' strings ("passive"), ``@import`` ("style"), and
+    ``expression()`` ("active", its text)."""
+    if "(" not in css and "@" not in css and "\\" not in css:  # no function, at-rule or escape: no URL
+        return
+    import tinycss2  # here: most pages' CSS is a few declarations without a URL
+
+    yield from _css_walk(tinycss2, tinycss2.parse_component_value_list(css))
+
+
+def _css_walk(tinycss2: Any, tokens: list[Any]) -> Iterator[tuple[str, str]]:
+    importing = False
+    for token in tokens:
+        kind = "style" if importing else "passive"
+        if token.type == "at-keyword":
+            importing = token.lower_value == "import"
+        elif token.type == "literal" and token.value in (";", "{", "}"):
+            importing = False
+        elif token.type == "url":
+            yield kind, token.value
+        elif token.type == "string" and importing:
+            yield kind, token.value
+        elif token.type == "function":
+            name = token.lower_name
+            if name == "expression":
+                yield "active", tinycss2.serialize(token.arguments)
+            strings = [t.value for t in token.arguments if t.type == "string"]
+            if name in ("url", "src") and strings:
+                yield kind, strings[0]
+            elif name in _CSS_IMAGE_FUNCTIONS:
+                yield from (("passive", s) for s in strings)
+            yield from _css_walk(tinycss2, token.arguments)
+        elif token.type in ("() block", "[] block", "{} block"):
+            yield from _css_walk(tinycss2, token.content)
+
+
+class PageReader:
+    """Finds what a page must not do (:class:`Finding`), reading it as a browser does.
+
+    *page_url* is the page's URL (relative URLs resolve against it); *allowed* the hosts (ASCII, lower
+    case, a port after a colon if not the default) it may load from, its own among them; *literals*
+    the inline scripts of the site's templates (:func:`template_scripts`).
+    """
+
+    def __init__(
+        self, page_url: str, allowed: set[str], literals: Iterable[str] = (), own_host: str = ""
+    ) -> None:
+        self.page_url = page_url
+        self.allowed = allowed
+        self.literals = frozenset(literals)
+        self.own_host = own_host or URL(page_url).host
+        self.found: dict[Finding, None] = {}
+
+    def read(self, html: str) -> list[Finding]:
+        """Every finding of the page *html*, each once, in the order found."""
+        scripting = LexborHTMLParser(html, scripting=True)
+        own = set(own_inline_scripts(scripting, self.literals))
+        self._document(scripting, "", 0, own, scripts_run=True)
+        if self._noscripts_differ(scripting):  # as a browser that runs no script reads it
+            self._document(LexborHTMLParser(html, scripting=False), "", 0, own, scripts_run=False)
+        return list(self.found)
+
+    def _noscripts_differ(self, tree: LexborHTMLParser) -> bool:
+        """Whether a browser without scripts would read the page otherwise: it parses the content of
+        ``<noscript>`` as markup. Not when that is only style elements (the theme's); their CSS is read."""
+        sheets = []
+        for noscript in tree.css("noscript"):
+            plain = _PLAIN_NOSCRIPT.fullmatch(noscript.text(deep=True))
+            if plain is None:
+                return True
+            sheets += _NOSCRIPT_STYLE.findall(plain.group(0))
+        for sheet in sheets:
+            self._css("<noscript> <style>", sheet)
+        return False
+
+    # -- documents and elements
+
+    def _document(self, tree: LexborHTMLParser | LexborNode, within: str, depth: int, own: set[str],
+                  scripts_run: bool) -> None:  # fmt: skip
+        root = tree.root if isinstance(tree, LexborHTMLParser) else tree
+        if root is None:
+            return
+        for node in root.traverse(include_text=False):
+            if node.is_element_node:
+                self._element(node, within, depth, own, scripts_run)
+        for fragment in tree.template_fragments():
+            self._nested(f"{within}<template> ", depth, lambda f=fragment: f, own, scripts_run)
+
+    def _nested(self, within: str, depth: int, parse: Any, own: set[str], scripts_run: bool) -> None:
+        if depth >= MAX_DEPTH:
+            self._add(Finding("active", within.strip(), f"nested more than {MAX_DEPTH} deep"))
+            return
+        self._document(parse(), within, depth + 1, own, scripts_run)
+
+    def _element(self, node: LexborNode, within: str, depth: int, own: set[str], scripts_run: bool) -> None:
+        tag = node.tag or ""
+        attrs = node.attributes
+        if tag == "style":
+            self._css(f"{within}<style>", node.text(deep=True))
+        elif tag == "script" and scripts_run and "src" not in attrs and is_executable(node):
+            text = node.text(deep=True)
+            if text not in own:
+                self._add(Finding("active", f"{within}<script>", text.strip()))
+        if not attrs:
+            return
+        where = f"{within}<{tag}"
+        for name, value in attrs.items():
+            key, value = name.lower(), value or ""
+            if key.startswith("on"):
+                if scripts_run and len(key) > 2 and ":" not in key:
+                    self._add(Finding("active", f"{where} {name}>", value))
+            elif key.endswith("href") and key.rsplit(":", 1)[-1] == "href":
+                self._href(tag, attrs, f"{where} {name}>", value)
+            elif key == "src":
+                self._url(_SRC_KINDS.get(tag, "passive"), f"{where} {name}>", value)
+            elif key in _LOADING:
+                for part in value.split() if key == "ping" else [value]:
+                    self._url(_LOADING[key], f"{where} {name}>", part)
+            elif key in _SRCSET:
+                for url in srcset_urls(value):
+                    self._url("passive", f"{where} {name}>", url)
+            elif key == "style":
+                self._css(f"{where} style>", value)
+            elif key == "srcdoc" and tag in ("iframe", "frame"):
+                parse = lambda v=value: LexborHTMLParser(v, scripting=scripts_run)  # noqa: E731
+                self._nested(f"{where} srcdoc> ", depth, parse, set(), scripts_run)
+        if tag in _SPECIAL_TAGS:
+            self._special(tag, {k.lower(): (k, v or "") for k, v in attrs.items()}, where)
+
+    def _special(self, tag: str, lower: dict[str, tuple[str, str]], where: str) -> None:
+        """The URLs of elements whose attribute's meaning depends on the element (or another attribute)."""
+        value = {key: text for key, (_name, text) in lower.items()}
+        if tag == "object" and "data" in value:
+            self._url("plugin", f"{where} data>", value["data"])
+        if tag in ("object", "applet") and "archive" in value:
+            for part in re.split(r"[\s,]+", value["archive"]):
+                self._url("plugin", f"{where} archive>", part)
+        if tag == "applet" and "code" in value:
+            self._url("plugin", f"{where} code>", value["code"])
+        if tag == "param" and value.get("name", "").strip().lower() in _PARAM_URLS:
+            self._url("plugin", f"{where} value>", value.get("value", ""))
+        if tag == "meta" and value.get("http-equiv", "").strip().lower() == "refresh":
+            target = refresh_url(value.get("content", ""))
+            if target:
+                self._url("navigate", f'{where} http-equiv="refresh">', target)
+        if tag in ("animate", "set") and value.get("attributename", "").lower().split(":")[-1] == "href":
+            for key in ("to", "from", "by", "values"):
+                for part in value[key].split(";") if key in value else ():
+                    self._url("passive", f"{where} {lower[key][0]}>", part)
+
+    def _href(self, tag: str, attrs: dict[str, str | None], what: str, value: str) -> None:
+        if tag == "base":
+            self._add(Finding("base", what, value))
+        elif tag in ("a", "area"):
+            self._url("link", what, value)
+        elif tag == "link":
+            rels = set((attrs.get("rel") or "").lower().split())
+            if rels <= _LINK_ONLY_RELS:
+                self._url("link", what, value)
+            elif "stylesheet" in rels or "import" in rels:
+                self._url("style", what, value)
+            elif rels & {"modulepreload", "serviceworker"}:
+                self._url("script", what, value)
+            else:
+                self._url(_LINK_AS_KIND.get((attrs.get("as") or "").strip().lower(), "passive"), what, value)
+        else:  # SVG and MathML: image, use, feImage, script, pattern, textPath, ...
+            self._url("script" if tag == "script" else "passive", what, value)
+
+    def _css(self, what: str, css: str) -> None:
+        for kind, url in css_urls(css):
+            if kind == "active":
+                self._add(Finding("active", what, f"expression({url})"))
+            else:
+                self._url(kind, what, url)
+
+    # -- one URL
+
+    def _url(self, kind: str, what: str, value: str) -> None:
+        if _SAME_SITE.match(value):  # a path, query or fragment: the page's own host, whatever it says
+            if kind in ("frame", "plugin") and value.strip():
+                self._add(Finding("frame", what, value, URL(value, self.page_url).href, self.own_host))
+            return
+        if kind == "link" and not _scheme_of(value).startswith(_ACTIVE_SCHEMES):
+            return
+        try:
+            url = URL(value, self.page_url)
+        except ValueError:  # not a URL: the browser loads nothing
+            return
+        scheme = url.protocol
+        if scheme in _ACTIVE_SCHEMES:
+            self._add(Finding("active", what, value, url.href))
+        elif kind == "link":
+            return
+        elif scheme == "data:":
+            if kind not in ("passive", "navigate"):
+                self._add(Finding("data", what, value, url.href))
+        elif scheme not in _NETWORK_SCHEMES:
+            return
+        elif url.host not in self.allowed:
+            self._add(Finding("offsite", what, value, url.href, url.host))
+        elif kind == "plugin" or (kind == "frame" and url.host == self.own_host):
+            self._add(Finding("frame", what, value, url.href, url.host))
+
+    def _add(self, finding: Finding) -> None:
+        self.found.setdefault(finding, None)
+
+
+def _scheme_of(value: str) -> str:
+    """The start of *value* as the URL parser reads it: tabs and newlines removed, leading controls
+    and spaces stripped, lower case (enough to tell a ``javascript:`` URL)."""
+    return value.translate(_TABS_NEWLINES).lstrip("".join(map(chr, range(33))))[:12].lower()
+
+
+_TABS_NEWLINES = str.maketrans("", "", "\t\n\r")
+
+
+def findings(html: str, page_url: str, allowed: Iterable[str], literals: Iterable[str] = ()) -> list[Finding]:
+    """Everything the page *html*, served at *page_url*, must not do; *allowed* are the other hosts it
+    may load from (:func:`normal_host` spellings); *literals* the templates' own inline scripts."""
+    own = URL(page_url).host
+    return PageReader(page_url, {own, *allowed}, literals, own).read(html)
+
+
+def normal_host(host: str) -> str | None:
+    """*host* as a URL's host spells it (IDNA, lower case), or None if it is not a bare host name."""
+    try:
+        url = URL(f"https://{host.strip()}/")
+    except ValueError:
+        return None
+    if url.pathname != "/" or url.username or url.password or url.search or url.hash or not url.hostname:
+        return None
+    return url.host
+
+
+# -- the build step ------------------------------------------------------------------------------------------
+
+
+def site_url(app: Sphinx) -> str:
+    """The URL the site is served at (``html_baseurl``), ending in a slash; a stand-in when it is unset."""
+    base = (app.config.html_baseurl or "").strip()
+    try:
+        return URL(base).href.rstrip("/") + "/" if base else FALLBACK_BASE
+    except ValueError:
+        return FALLBACK_BASE
+
+
+def allowed_hosts(app: Sphinx) -> set[str]:
+    """The other hosts a page may load from: ``blog_allowed_hosts``, as URLs spell them."""
+    return {h for h in (normal_host(name) for name in app.config.blog_allowed_hosts) if h}
+
+
+def template_scripts_of(app: Sphinx) -> frozenset[str]:
+    """:func:`template_scripts` of the folders the builder finds its templates in (once per build):
+    ``templates_path``, the theme's and its bases', and those extensions add (ABlog's)."""
+    if app not in _TEMPLATE_SCRIPTS:
+        loaders = getattr(getattr(app.builder, "templates", None), "loaders", None) or []
+        folders = [Path(folder) for loader in loaders for folder in getattr(loader, "searchpath", [])]
+        _TEMPLATE_SCRIPTS[app] = template_scripts(dict.fromkeys(folders))
+    return _TEMPLATE_SCRIPTS[app]
 
 
 def _on_builder_inited(app: Sphinx) -> None:
     _STARTED[app] = time.time() - 1  # mtimes may be rounded down to the second
-    if not isinstance(app.config.blog_allowed_hosts, list | tuple) or not all(
-        isinstance(h, str) and h and "/" not in h for h in app.config.blog_allowed_hosts
+    hosts = app.config.blog_allowed_hosts
+    if not isinstance(hosts, list | tuple) or not all(
+        isinstance(h, str) and h and "/" not in h and normal_host(h) for h in hosts
     ):
         raise SettingError(
-            f"blog_allowed_hosts = {app.config.blog_allowed_hosts!r} in conf.py is not a list of host names "
+            f"blog_allowed_hosts = {hosts!r} in conf.py is not a list of host names "
             "(expected a list such as ['www.youtube-nocookie.com'], or [])"
         )
 
@@ -217,15 +520,64 @@ def _sources_by_page(app: Sphinx) -> dict[Path, str]:
     return out
 
 
-def _line_of(app: Sphinx, docname: str, url: str) -> int | None:
+def _line_of(app: Sphinx, docname: str, finding: Finding) -> int | None:
     try:
-        text = Path(app.env.doc2path(docname)).read_text("utf-8")
+        lines = Path(app.env.doc2path(docname)).read_text("utf-8").splitlines()
     except OSError:
         return None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if url in line:
-            return number
+    value = finding.value.strip()
+    attribute = finding.what.split()[-1].strip("<>")  # an event handler's name is distinctive enough
+    ends = (value[:12], value[-12:]) if len(value) >= 8 else ()  # what character references left alone
+    needles = [
+        n
+        for n in (value, value[:40], finding.host, attribute if attribute.startswith("on") else "", *ends)
+        if n
+    ]
+    for needle in needles:
+        for number, line in enumerate(lines, start=1):
+            if needle in line:
+                return number
     return None
+
+
+def message(finding: Finding) -> str:
+    """What is wrong with *finding* and what to do, for the warning."""
+    what, value = finding.what, _shown(finding.value)
+    read_as = (
+        f" (a browser reads it as {finding.url})" if finding.url and finding.url != finding.value else ""
+    )
+    if finding.problem == "offsite":
+        return (
+            f"{what} loads {value} from another host, {finding.host}{read_as} (expected a file of the site: "
+            "a published page loads nothing from another host unless blog_allowed_hosts in conf.py lists "
+            f"it; add {finding.host!r} there to allow it)"
+        )
+    if finding.problem == "frame":
+        return (
+            f"{what} {value}{read_as} is blocked by the page's Content-Security-Policy, which allows frames "
+            "only from hosts in blog_allowed_hosts and no <object>, <embed> or <applet> (expected an "
+            "<img> for a picture, or an <iframe> of a host listed in blog_allowed_hosts)"
+        )
+    if finding.problem == "data":
+        return (
+            f"{what} loads a data: URL, {value}, which can hold a page or a script (expected a file of "
+            "the site: save it next to the post and link to it; images, fonts and media may be data: URLs)"
+        )
+    if finding.problem == "base":
+        return (
+            f"{what} {value} would make every relative URL of the page point elsewhere, the theme's own "
+            "scripts and styles among them (expected no <base> element: remove it)"
+        )
+    return (
+        f"{what} is active content, {value}{read_as}: script the site did not make, which the page's "
+        "Content-Security-Policy blocks (expected no event handler, javascript: URL or inline script in a "
+        "post: remove it)"
+    )
+
+
+def _shown(value: str, limit: int = 120) -> str:
+    text = value if len(value) <= limit else value[:limit] + "..."
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -244,33 +596,20 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         if "_static" not in p.relative_to(outdir).parts and p.stat().st_mtime >= started
     }
     pages |= {outdir / name for name in earlier if (outdir / name).is_file()}
-    allowed = _allowed(app)
+    base, allowed, literals = site_url(app), allowed_hosts(app), template_scripts_of(app)
     sources: dict[Path, str] | None = None  # made when a page has a problem (a path for every document)
     failing = []
     for page in sorted(pages):
-        problems = offsite(page.read_text("utf-8", errors="replace"), allowed)
+        name = page.relative_to(outdir).as_posix()
+        problems = findings(page.read_text("utf-8", errors="replace"), base + name, allowed, literals)
         if not problems:
             continue
-        failing.append(page.relative_to(outdir).as_posix())
+        failing.append(name)
         sources = _sources_by_page(app) if sources is None else sources
         docname = sources.get(page.resolve())
-        for what, url, host in dict.fromkeys(problems):
-            if docname is not None:
-                location = (docname, _line_of(app, docname, url))
-            else:  # a generated page (an archive): its output file
-                location = page.relative_to(outdir).as_posix()
-            logger.warning(
-                "%s loads %s from another host, %s (expected a file of the site: a published page "
-                "loads nothing from another host unless blog_allowed_hosts in conf.py lists it; add %r "
-                "there to allow it)",
-                what,
-                url,
-                host,
-                host,
-                type="blog",
-                subtype="offsite",
-                location=location,
-            )
+        for finding in problems:
+            location = (docname, _line_of(app, docname, finding)) if docname is not None else name
+            logger.warning(message(finding), type="blog", subtype="offsite", location=location)
     state_file.parent.mkdir(parents=True, exist_ok=True)
     state_file.write_text(json.dumps(sorted(failing)), "utf-8")
 

@@ -12,6 +12,7 @@ CI can never pass by skipping them.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -65,3 +66,14 @@ def need_vnu() -> str:
     if not VNU.is_file():
         missing(f"the Nu Html Checker ({VNU.relative_to(REPO)})")
     return java
+
+
+def add_axe(page) -> None:
+    """axe-core in *page*, evaluated through the browser's debugging protocol: not an inline script, which
+    the page's Content-Security-Policy blocks, so the page is checked under its real policy."""
+    page.evaluate(_axe_source())
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text("utf-8")

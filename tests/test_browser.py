@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from checkers import AXE, REPO
+from checkers import REPO, add_axe
 from conftest import ROOTS, assert_clean, run_sphinx
 
 sys.path.insert(0, str(REPO / "tools"))
@@ -82,7 +82,8 @@ _AXE_RUN = """async () => {
 def _open(browser, server, name: str, width: int, mode: str) -> Visit:
     url = server.url + PAGES[name]
     visit = Visit(url)
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+    size = {"width": width, "height": 900}
+    context = browser.new_context(viewport=size, color_scheme=mode)
 
     def only_local(route):
         visit.requested.append(route.request.url)
@@ -123,7 +124,7 @@ def _open(browser, server, name: str, width: int, mode: str) -> Visit:
     visit.overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     visit.violations = page.evaluate(_AXE_RUN)
     context.close()
     return visit
@@ -241,7 +242,7 @@ def test_axe_reports_a_violation_when_there_is_one(browser, server):
         "document.querySelector('article').append(Object.assign(document.createElement('img'),"
         " {src: '_static/social-card.png'}))"
     )
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     assert "image-alt" in [v["id"] for v in page.evaluate(_AXE_RUN)]
     context.close()
 

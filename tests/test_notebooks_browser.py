@@ -17,7 +17,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from checkers import AXE, CHROMIUM, REPO, need_browser
+from checkers import CHROMIUM, REPO, add_axe, need_browser
 from conftest import run_sphinx
 from test_notebooks import TODAY, make_site
 
@@ -67,7 +67,7 @@ def _visit_all(base: str) -> dict[tuple[str, int, str], dict]:
             found["overflow"] = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
-            page.add_script_tag(path=str(AXE))
+            add_axe(page)
             found["violations"] = page.evaluate(_AXE_RUN)
             context.close()
             seen[(path, width, mode)] = found

@@ -190,16 +190,25 @@ def test_preview_starts_again_when_its_builder_dies(preview):
     until(lambda: preview.problems() == "")
 
 
+def _text(page) -> str:
+    """The page's text, or "" while it reloads."""
+    try:
+        return page.evaluate("document.body ? document.body.innerText : ''")
+    except Exception:  # the page went away under the evaluation: it is reloading
+        return ""
+
+
 @pytest.mark.browser
 def test_preview_page_reloads_by_itself_after_a_save(preview, browser):
     post = preview.site / POST
     page = browser.new_page()
     try:
         page.goto(preview.url + POST_URL)
-        page.wait_for_function("typeof fetch === 'function'")
+        # Polled from here: wait_for_function evaluates a string in the page, which its policy forbids.
+        until(lambda: page.evaluate("typeof fetch === 'function'"))
         time.sleep(0.5)  # the page's wait is open
         save(post, post.read_text("utf-8") + "\nReloaded without a click, lemon-otter.\n")
-        page.wait_for_function("document.body.innerText.includes('lemon-otter')", timeout=PATIENCE * 1000)
+        until(lambda: "lemon-otter" in _text(page))
     finally:
         page.close()
 

@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOTS, assert_clean, feed_entries, run_sphinx
 
-from blogext import mathml, offsite
+from blogext import mathml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -283,53 +283,6 @@ def test_offsite_problem_still_fails_an_incremental_rebuild(tmp_path):
     failed_with(first, "posts/2024/offsite.md", "https://images.example.com/a.png")
     again = run_sphinx(tmp_path / "src", tmp_path / "html")
     failed_with(again, "posts/2024/offsite.md", "https://images.example.com/a.png")
-
-
-def test_offsite_checker_finds_each_resource_kind_and_ignores_links():
-    page = (
-        '<a href="https://elsewhere.example.com/">a link</a>'
-        '<link rel="canonical" href="https://elsewhere.example.com/">'
-        '<link rel="icon" href="https://icons.example.com/i.png">'
-        '<img src="data:image/png;base64,AAAA" alt="">'
-        '<img src="https://site.example.org/own.png" alt="">'
-        "<style>@import 'https://fonts.example.com/f.css';</style>"
-    )
-    found = offsite.offsite(page, {"site.example.org"})
-    assert [(what, host) for what, _url, host in found] == [
-        ('<link rel="icon">', "icons.example.com"),
-        ("<style>", "fonts.example.com"),
-    ]
-
-
-#: Markup the quick scan must read exactly as the whole-page parse does (or hand to it).
-TRICKY_PAGES = [
-    "".join(RESOURCES.values()),
-    '<!-- <img src="https://hidden.example.com/a.png"> --><IMG SRC="https://upper.example.com/a.png">',
-    "<script>var s = \"<img src='https://in-script.example.com/x.png'>\";</script>"
-    '<script src="https://cdn.example.com/y.js"></script>',
-    '<p title="a > b" style="color: red"><span style="background:url(//bg.example.com/x.png)">x</span></p>',
-    "<style>\n.a { background: url('https://css.example.com/a.png') }\n</style><p>after</p>",
-    "<img alt=it's src=https://unquoted.example.com/a.png>",
-    '<img alt="a < b" src="https://lt.example.com/a.png">',
-    '<svg><image href="https://svg.example.com/i.png"/><use xlink:href="//svg.example.com/u.svg#a"/></svg>',
-    "<style>.b { background: url(https://unclosed.example.com/b.png) }",
-    '<video poster="https://poster.example.com/p.png" src="/own.mp4"></video>'
-    '<input type="image" src="//i.example.com/i">',
-    "<p>1 <b>2</b> &lt;img src=https://text.example.com/a.png&gt;</p>",
-]
-
-
-@pytest.mark.parametrize("page", TRICKY_PAGES)
-def test_offsite_quick_scan_finds_what_the_whole_page_parse_finds(page):
-    assert offsite.resources(page) == offsite.resources_full(page)
-
-
-def test_offsite_quick_scan_equals_the_whole_page_parse_on_every_page_of_a_built_site(rich):
-    pages = sorted(rich.outdir.rglob("*.html"))
-    assert len(pages) > 5
-    for path in pages:
-        text = path.read_text("utf-8")
-        assert offsite.resources(text) == offsite.resources_full(text), path
 
 
 def test_bad_allowed_hosts_setting_stops_the_build(tmp_path):

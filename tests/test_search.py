@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from checkers import AXE
+from checkers import add_axe
 from conftest import REPO, BuiltSite, assert_clean, run_sphinx
 from test_hosting import DRAFT_TRACES, build, make_site
 from test_incremental import make_site as make_incremental_site
@@ -460,7 +460,9 @@ def test_filters_narrow_results_by_tag_category_and_year(browser, served):
     assert reader.results()
     # No words, a filter only: every post of that filter, newest first.
     page.locator("#blog-search-dialog-input").fill("")
-    page.wait_for_function("document.querySelector('.blog-search-status').textContent.includes('filters')")
+    page.wait_for_function(
+        "() => document.querySelector('.blog-search-status').textContent.includes('filters')"
+    )
     assert reader.results()
     assert reader.errors == []
     reader.close()
@@ -474,9 +476,9 @@ def test_search_page_searches_for_its_q_from_a_link(browser, served):
     assert page.locator("#blog-search-page-input").input_value() == "version control"
     assert "What a GIT." in reader.results()
     page.locator("#blog-search-page-input").fill("finding my feet")
-    page.wait_for_function("location.search === '?q=finding+my+feet'")
+    page.wait_for_function("() => location.search === '?q=finding+my+feet'")
     page.wait_for_function(
-        "[...document.querySelectorAll('.blog-search-result-link')]"
+        "() => [...document.querySelectorAll('.blog-search-result-link')]"
         ".some(a => a.textContent.includes('Finding'))"
     )
     page.goto(served.url + "search/?category=Tutorials", wait_until="networkidle")
@@ -499,13 +501,13 @@ def test_search_finds_pages_of_every_part_and_lists_filtered_posts_newest_first(
         reader = Reader(browser, server.url)
         page = reader.page
         page.goto(server.url + "search/?q=post", wait_until="networkidle")
-        page.wait_for_function("document.querySelectorAll('.blog-search-result').length >= 3")
+        page.wait_for_function("() => document.querySelectorAll('.blog-search-result').length >= 3")
         assert {"Alpha post", "Beta post", "Gamma post"} <= set(reader.results())
         page.goto(server.url + "search/?q=several+hosts", wait_until="networkidle")
         assert reader.results() == ["About"]  # the first part, at pagefind/
         # Filters only: every post of the tag, newest first, across the parts.
         page.goto(server.url + "search/?tag=Python", wait_until="networkidle")
-        page.wait_for_function("document.querySelectorAll('.blog-search-result').length === 3")
+        page.wait_for_function("() => document.querySelectorAll('.blog-search-result').length === 3")
         assert reader.results() == ["Gamma post", "Beta post", "Alpha post"]
         counts = page.evaluate("[...document.querySelectorAll('select[name=tag] option')].map(o => o.text)")
         assert "Python (3)" in counts, counts  # each part's counts, added up
@@ -531,7 +533,7 @@ def test_open_dialog_with_results_has_no_accessibility_violation(browser, served
     reader.results()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     assert page.evaluate(_AXE) == []
     reader.close()
 
@@ -542,7 +544,7 @@ def test_search_page_has_no_accessibility_violation(browser, served):
     page = reader.page
     page.goto(served.url + "search/?q=git", wait_until="networkidle")
     reader.results()
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     assert page.evaluate(_AXE) == []
     reader.close()
 

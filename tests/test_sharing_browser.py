@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from checkers import AXE, REPO, missing
+from checkers import REPO, add_axe, missing
 from conftest import assert_clean, run_sphinx
 from test_sharing import make_sharing_site
 
@@ -80,7 +80,7 @@ def test_comments_load_nothing_from_another_host_until_the_reader_asks(browser, 
     assert button.is_visible()
     with page.expect_request("https://giscus.app/widget"):
         button.click()
-    page.wait_for_function("document.body.dataset.giscusTheme !== undefined")
+    page.wait_for_function("() => document.body.dataset.giscusTheme !== undefined")
     assert [url for url in requested if not url.startswith(server.url)] == [
         "https://giscus.app/client.js",
         "https://giscus.app/widget",
@@ -97,7 +97,7 @@ def test_comments_load_nothing_from_another_host_until_the_reader_asks(browser, 
 def test_comments_section_is_accessible(browser, server, mode):
     context, page = _page(browser, server, [], mode, width=390)
     page.goto(server.url + POST, wait_until="networkidle")
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     violations = page.evaluate(
         "async () => (await axe.run('.blog-comments, .related-posts', {resultTypes: ['violations']}))"
         ".violations.map(v => v.id)"
@@ -159,6 +159,6 @@ def test_comments_follow_the_theme_switcher_after_loading(browser, server):
     page.frame_locator("iframe.giscus-frame").locator("script").wait_for(state="attached")
     page.get_by_role("button", name=re.compile("Color mode")).click()
     page.get_by_role("button", name="Dark").click()
-    page.wait_for_function("window.echoed !== undefined")
+    page.wait_for_function("() => window.echoed !== undefined")
     assert page.evaluate("window.echoed") == {"giscus": {"setConfig": {"theme": "dark"}}}
     context.close()
