@@ -397,7 +397,7 @@ TWIN_EXTENSIONS: dict[str, str | None] = {
     "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
     "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
     "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
-    "blogext.mathml": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
+    "blogext.math": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
     "blogext.codeblocks": None,  # code: Sphinx's own Pygments highlighting
     "blogext.search": None,  # search: Sphinx's own index (searchindex.js) and search page
 }
