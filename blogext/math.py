@@ -157,7 +157,7 @@ class _State:
     """A build's cache of drawn equations (key -> {"html"} or {"error"}), and its Node."""
 
     def __init__(self, app: Sphinx) -> None:
-        self.app = app
+        self.config = app.config
         self.folder = katex_folder(app)
         version = json.loads((self.folder / "package.json").read_text("utf-8"))["version"] if self.folder else "-"
         self.version = f"katex {version}"
@@ -182,7 +182,7 @@ class _State:
         return self._node
 
     def _check_site_macros(self) -> None:
-        macros = self.app.config.blog_math_macros
+        macros = self.config.blog_math_macros
         items = [{"tex": f"{name}{'{x}' * _arguments(value)}", "display": False, "keep": True} for name, value in macros.items()]
         for (name, value), result in zip(macros.items(), self._node.ask(macros, items), strict=True):
             if "error" in result:
@@ -206,28 +206,39 @@ def _arguments(tex: str) -> int:
 
 
 def _state(app: Sphinx) -> _State:
-    state = getattr(app, "_blog_math", None)
+    """The build's state, kept by its builder (which the HTML translator knows too)."""
+    state = getattr(app.builder, "_blog_math", None)
     if state is None:
-        state = app._blog_math = _State(app)
+        state = app.builder._blog_math = _State(app)
     return state
 
 
-def key(app: Sphinx, tex: str, display: bool, defined_before: list[str]) -> str:
+def key(state: _State, tex: str, display: bool, defined_before: list[str]) -> str:
     """The cache key of a piece of TeX, drawn after the page's *defined_before* definitions."""
-    state = _state(app)
-    parts = [CACHE_VERSION, state.version, sorted(app.config.blog_math_macros.items()), defined_before, tex, display]
+    macros = sorted(state.config.blog_math_macros.items())
+    parts = [CACHE_VERSION, state.version, macros, defined_before, tex, display]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
-def draw_now(app: Sphinx, tex: str, display: bool) -> dict[str, str]:
+def draw_now(state: _State, tex: str, display: bool) -> dict[str, str]:
     """*tex* drawn in this process, with the site's macros only: {"html": ...} or {"error": ...}."""
-    state = _state(app)
-    digest = key(app, tex, display, [])
+    digest = key(state, tex, display, [])
     if digest not in state.cache:
         [state.cache[digest]] = state.node().ask(
-            app.config.blog_math_macros, [{"tex": tex, "display": display, "keep": True}]
+            state.config.blog_math_macros, [{"tex": tex, "display": display, "keep": True}]
         )
     return state.cache[digest]
+
+
+def draw(pieces: list[tuple[str, bool]], macros: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """(TeX, display) pieces drawn in order by one Node process, outside a build (tests, the benchmark),
+    with the KaTeX next to ``blogext``: {"html": ...} or {"error": ...} each."""
+    folder = Path(__file__).resolve().parent.parent / "node_modules" / "katex"
+    node = _Node(folder)
+    try:
+        return node.ask(macros or {}, [{"tex": tex, "display": display, "keep": True} for tex, display in pieces])
+    finally:
+        node.close()
 
 
 # -- reading: numbers, labels and keys --------------------------------------------------
@@ -272,7 +283,7 @@ def _prepare(app: Sphinx, doctree: nodes.document) -> None:
             if unit.error is None:
                 numberer.references(unit)
                 unit.tex = mathtex.global_definitions(unit.tex)
-            digest = key(app, unit.tex, unit.display, defined)
+            digest = key(_state(app), unit.tex, unit.display, defined)
             defines = bool(mathtex.DEFINES.search(unit.tex))
             entries.append(Piece(digest, unit.tex, unit.display, _line(node), defines, unit.error, node.astext()))
             keys.append(digest)
@@ -421,12 +432,12 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 
 def _drawn(translator, node: nodes.Element, index: int, display: bool) -> str | None:
     """The HTML of the *index*-th piece of *node*, or None when its TeX cannot be drawn (reported)."""
-    app = translator.builder.app
+    state = translator.builder._blog_math
     keys = node.get("blog_math") or []
-    cached = _state(app).cache.get(keys[index]) if index < len(keys) else None
+    cached = state.cache.get(keys[index]) if index < len(keys) else None
     if cached is None:  # TeX made after reading: drawn here, with the site's macros
         try:
-            cached = draw_now(app, node.astext(), display)
+            cached = draw_now(state, node.astext(), display)
         except MathUnavailable as problem:
             cached = {"error": str(problem)}
         if "error" in cached:
@@ -486,7 +497,7 @@ _TAG = re.compile(r"<[^>]+>")
 def as_text(app: Sphinx, tex: str) -> str:
     """*tex* as the plain characters it shows (``\\alpha^2`` -> ``α2``), or the TeX if it can't be drawn."""
     try:
-        drawn = draw_now(app, tex, display=False)
+        drawn = draw_now(_state(app), tex, display=False)
     except MathUnavailable:
         return tex
     found = _MATHML_TEXT.search(drawn.get("html", ""))
