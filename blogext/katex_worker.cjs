@@ -38,7 +38,8 @@ function render(item, macros) {
     if (refused.length) {
       return { error: `${[...new Set(refused)].join(", ")} is not allowed in the site's math (no links, classes, styles or images)` };
     }
-    return { html };
+    // The TeX again, as MathML's annotation: text that search, feeds and copies would show as well.
+    return { html: html.replace(/<annotation encoding="application\/x-tex">[\s\S]*?<\/annotation>/g, "") };
   } catch (error) {
     return { error: String(error.message || error) };
   }

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("katex_worker.cjs")
 CACHE_FILE = "blog-math.json"
 #: Bump when what this module asks of KaTeX changes, to draw every equation again.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Where KaTeX's CSS and fonts go, under the output's ``_static``.
 STATIC_FOLDER = "katex"
 _MACRO_NAME = re.compile(r"\\?[A-Za-z]+")
@@ -490,7 +490,7 @@ def _stable_ids(app: Sphinx, doctree: nodes.document) -> None:
 
 # -- titles as text -------------------------------------------------------------------------
 
-_MATHML_TEXT = re.compile(r"<semantics>(.*?)<annotation", re.DOTALL)
+_MATHML_TEXT = re.compile(r"<math[^>]*>(.*?)</math>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
