@@ -3,9 +3,9 @@
 ``$x$``, ``$$...$$`` (MyST's ``dollarmath``), ``\\begin{align}`` (``amsmath``) and the
 ``{math}`` role and directive are docutils ``math`` and ``math_block`` nodes; this module
 is the HTML math renderer that writes them as KaTeX's HTML (drawn with KaTeX's CSS and
-fonts, copied from ``node_modules/katex`` into ``_static/katex/`` and linked only from
-pages that have math) followed by its MathML (``htmlAndMathml``: what screen readers
-read, and what a feed entry keeps, as blogext.feeds drops the ``katex-html`` part).
+fonts, copied from ``node_modules/katex`` into ``_static/katex/``, with the site's own
+rules of ``blogext/math.css`` after KaTeX's in one stylesheet, linked only from pages that
+have math) followed by its MathML (``htmlAndMathml``: what screen readers read, and what a feed entry keeps, as blogext.feeds drops the ``katex-html`` part).
 
 How a build uses it:
 
@@ -57,11 +57,14 @@ WORKER = Path(__file__).with_name("katex_worker.cjs")
 CACHE_FILE = "blog-math.json"
 #: Bump when what this module asks of KaTeX changes, to draw every equation again.
 CACHE_VERSION = 2
-#: Where KaTeX's CSS and fonts go, under the output's ``_static``.
+#: Where KaTeX's CSS and fonts go, under the output's ``_static``, and the one stylesheet made there.
 STATIC_FOLDER = "katex"
+STYLESHEET = "math.css"
+OWN_CSS = Path(__file__).with_name("math.css")
 _MACRO_NAME = re.compile(r"\\?[A-Za-z]+")
 _FONT_FALLBACKS = re.compile(r',url\([^)]*\.woff\) format\("woff"\),url\([^)]*\.ttf\) format\("truetype"\)')
 _FONT_URL = re.compile(r"url\((fonts/[^)]+)\)")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/\s*", re.DOTALL)
 
 
 class MathUnavailable(RuntimeError):
@@ -403,7 +406,8 @@ def _reason(error: str) -> str:
 
 
 def _copy_katex(app: Sphinx, wanted: bool) -> None:
-    """KaTeX's CSS (fonts as woff2 only: every browser that draws this site reads it) and its fonts."""
+    """One stylesheet, KaTeX's CSS (fonts as woff2 only: every browser that draws this site reads it)
+    then the site's (``blogext/math.css``), and the fonts it names."""
     target = Path(app.outdir) / "_static" / STATIC_FOLDER
     folder = katex_folder(app)
     if not wanted or folder is None:
@@ -412,11 +416,12 @@ def _copy_katex(app: Sphinx, wanted: bool) -> None:
     dist = folder / "dist"
     css = _FONT_FALLBACKS.sub("", (dist / "katex.min.css").read_text("utf-8"))
     fonts = set(_FONT_URL.findall(css))
-    _write_if_changed(target / "katex.min.css", css.encode())
+    css += "\n" + _CSS_COMMENT.sub("", OWN_CSS.read_text("utf-8"))  # its comments are for maintainers
+    _write_if_changed(target / STYLESHEET, css.encode())
     for name in fonts:
         _write_if_changed(target / name, (dist / name).read_bytes())
     for old in [p for p in target.rglob("*") if p.is_file()]:
-        if old.relative_to(target).as_posix() not in fonts | {"katex.min.css"}:
+        if old.relative_to(target).as_posix() not in fonts | {STYLESHEET}:
             old.unlink()
 
 
@@ -434,15 +439,15 @@ def _drawn(translator, node: nodes.Element, index: int, display: bool) -> str | 
     """The HTML of the *index*-th piece of *node*, or None when its TeX cannot be drawn (reported)."""
     state = translator.builder._blog_math
     keys = node.get("blog_math") or []
-    cached = state.cache.get(keys[index]) if index < len(keys) else None
-    if cached is None:  # TeX made after reading: drawn here, with the site's macros
-        try:
-            cached = draw_now(state, node.astext(), display)
-        except MathUnavailable as problem:
-            cached = {"error": str(problem)}
-        if "error" in cached:
-            logger.warning("math %r cannot be drawn: %s (expected TeX that KaTeX draws)", node.astext(),
-                           _reason(cached["error"]), type="blog", subtype="math", location=node)
+    if index < len(keys):  # read with its page: drawn, or reported, once reading was done
+        return state.cache.get(keys[index], {}).get("html")
+    try:  # TeX made after reading: drawn here, with the site's macros
+        cached = draw_now(state, node.astext(), display)
+    except MathUnavailable as problem:
+        cached = {"error": str(problem)}
+    if "error" in cached:
+        logger.warning("math %r cannot be drawn: %s (expected TeX that KaTeX draws)", node.astext(),
+                       _reason(cached["error"]), type="blog", subtype="math", location=node)
     return cached.get("html")
 
 
@@ -545,8 +550,7 @@ def _card_has_math(app: Sphinx, post) -> bool:
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if app.builder.math_renderer_name == "katex" and _page_has_math(app, context, doctree):
-        app.add_css_file(f"{STATIC_FOLDER}/katex.min.css")
-        app.add_css_file("math.css")
+        app.add_css_file(f"{STATIC_FOLDER}/{STYLESHEET}")
 
 
 def _choose(app: Sphinx, config: Config) -> None:
