@@ -23,6 +23,15 @@ function trustFor(refused) {
   };
 }
 
+// KaTeX's MathML as the page keeps it: without the TeX again as an annotation (text that search,
+// feeds and copies would show as well), and the spacer cells beside a \tag sized by a style, as
+// MathML Core has it, not by the width attribute it has dropped (the HTML checker refuses it).
+function tidy(html) {
+  return html
+    .replace(/<annotation encoding="application\/x-tex">[\s\S]*?<\/annotation>/g, "")
+    .replace(/<mtd width="([\d.]+%)">/g, '<mtd style="width:$1">');
+}
+
 function render(item, macros) {
   const refused = [];
   try {
@@ -38,8 +47,7 @@ function render(item, macros) {
     if (refused.length) {
       return { error: `${[...new Set(refused)].join(", ")} is not allowed in the site's math (no links, classes, styles or images)` };
     }
-    // The TeX again, as MathML's annotation: text that search, feeds and copies would show as well.
-    return { html: html.replace(/<annotation encoding="application\/x-tex">[\s\S]*?<\/annotation>/g, "") };
+    return { html: tidy(html) };
   } catch (error) {
     return { error: String(error.message || error) };
   }

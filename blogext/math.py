@@ -5,7 +5,8 @@
 is the HTML math renderer that writes them as KaTeX's HTML (drawn with KaTeX's CSS and
 fonts, copied from ``node_modules/katex`` into ``_static/katex/``, with the site's own
 rules of ``blogext/math.css`` after KaTeX's in one stylesheet, linked only from pages that
-have math) followed by its MathML (``htmlAndMathml``: what screen readers read, and what a feed entry keeps, as blogext.feeds drops the ``katex-html`` part).
+have math) followed by its MathML (``htmlAndMathml``: what screen readers read, and what a
+feed entry keeps, as blogext.feeds drops the ``katex-html`` part).
 
 How a build uses it:
 
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("katex_worker.cjs")
 CACHE_FILE = "blog-math.json"
 #: Bump when what this module asks of KaTeX changes, to draw every equation again.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: Where KaTeX's CSS and fonts go, under the output's ``_static``, and the one stylesheet made there.
 STATIC_FOLDER = "katex"
 STYLESHEET = "math.css"
@@ -78,11 +79,15 @@ def _check_macros(app: Sphinx, config: Config) -> None:
     """``blog_math_macros``: ``{"R": r"\\mathbb{R}"}``; kept as KaTeX wants it, ``{"\\R": ...}``."""
     macros = config.blog_math_macros
     if not isinstance(macros, dict):
-        raise SettingError(f"blog_math_macros must be a dict of macro name to TeX, not {type(macros).__name__}")
+        raise SettingError(
+            f"blog_math_macros must be a dict of macro name to TeX, not {type(macros).__name__}"
+        )
     checked = {}
     for name, value in macros.items():
         if not isinstance(name, str) or not _MACRO_NAME.fullmatch(name):
-            raise SettingError(f"blog_math_macros: {name!r} is not a macro name (expected letters, such as 'R')")
+            raise SettingError(
+                f"blog_math_macros: {name!r} is not a macro name (expected letters, such as 'R')"
+            )
         if not isinstance(value, str) or not _balanced(value):
             raise SettingError(
                 f"blog_math_macros[{name!r}]: {value!r} is not TeX with balanced braces "
@@ -143,7 +148,9 @@ class _Node:
             line = ""
         if not line:
             self.errors.seek(0)
-            raise MathUnavailable(f"KaTeX's process stopped: {self.errors.read().decode(errors='replace')[-500:]}")
+            raise MathUnavailable(
+                f"KaTeX's process stopped: {self.errors.read().decode(errors='replace')[-500:]}"
+            )
         return json.loads(line)["results"]
 
     def close(self) -> None:
@@ -162,7 +169,9 @@ class _State:
     def __init__(self, app: Sphinx) -> None:
         self.config = app.config
         self.folder = katex_folder(app)
-        version = json.loads((self.folder / "package.json").read_text("utf-8"))["version"] if self.folder else "-"
+        version = (
+            json.loads((self.folder / "package.json").read_text("utf-8"))["version"] if self.folder else "-"
+        )
         self.version = f"katex {version}"
         self.file = Path(app.doctreedir) / CACHE_FILE
         self.cache: dict[str, dict[str, str]] = {}
@@ -186,16 +195,24 @@ class _State:
 
     def _check_site_macros(self) -> None:
         macros = self.config.blog_math_macros
-        items = [{"tex": f"{name}{'{x}' * _arguments(value)}", "display": False, "keep": True} for name, value in macros.items()]
+        items = [
+            {"tex": f"{name}{'{x}' * _arguments(value)}", "display": False, "keep": True}
+            for name, value in macros.items()
+        ]
         for (name, value), result in zip(macros.items(), self._node.ask(macros, items), strict=True):
             if "error" in result:
-                raise SettingError(f"blog_math_macros[{name.lstrip(chr(92))!r}]: KaTeX cannot draw {value!r}: {result['error']}")
+                raise SettingError(
+                    f"blog_math_macros[{name.lstrip(chr(92))!r}]: KaTeX cannot draw {value!r}: "
+                    f"{result['error']}"
+                )
 
     def save(self, keys: set[str]) -> None:
         self.cache = {k: v for k, v in self.cache.items() if k in keys}
         if self.cache != self.saved:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            self.file.write_text(json.dumps({"version": [CACHE_VERSION, self.version], "equations": self.cache}), "utf-8")
+            self.file.write_text(
+                json.dumps({"version": [CACHE_VERSION, self.version], "equations": self.cache}), "utf-8"
+            )
             self.saved = dict(self.cache)
 
     def close(self) -> None:
@@ -239,7 +256,9 @@ def draw(pieces: list[tuple[str, bool]], macros: dict[str, str] | None = None) -
     folder = Path(__file__).resolve().parent.parent / "node_modules" / "katex"
     node = _Node(folder)
     try:
-        return node.ask(macros or {}, [{"tex": tex, "display": display, "keep": True} for tex, display in pieces])
+        return node.ask(
+            macros or {}, [{"tex": tex, "display": display, "keep": True} for tex, display in pieces]
+        )
     finally:
         node.close()
 
@@ -288,7 +307,9 @@ def _prepare(app: Sphinx, doctree: nodes.document) -> None:
                 unit.tex = mathtex.global_definitions(unit.tex)
             digest = key(_state(app), unit.tex, unit.display, defined)
             defines = bool(mathtex.DEFINES.search(unit.tex))
-            entries.append(Piece(digest, unit.tex, unit.display, _line(node), defines, unit.error, node.astext()))
+            entries.append(
+                Piece(digest, unit.tex, unit.display, _line(node), defines, unit.error, node.astext())
+            )
             keys.append(digest)
             if defines and unit.error is None:
                 defined = [*defined, unit.tex]
@@ -312,8 +333,14 @@ def _number_block(app: Sphinx, doctree: nodes.document, node: nodes.math_block, 
     for name in [n for n in numberer.labels if n not in before]:
         other = domain.equations.get(name)
         if other is not None and other[0] != app.env.docname:
-            logger.warning("duplicate label of equation %s, other instance in %s", name, other[0],
-                           type="blog", subtype="math", location=node)
+            logger.warning(
+                "duplicate label of equation %s, other instance in %s",
+                name,
+                other[0],
+                type="blog",
+                subtype="math",
+                location=node,
+            )
         domain.equations[name] = (app.env.docname, numberer.labels[name])
         anchor = mathtex.anchor(name)
         node["ids"].append(anchor)
@@ -345,8 +372,8 @@ def _draw_missing(app: Sphinx, env: BuildEnvironment) -> None:
     state = _state(app)
     pages = _published(app)
     try:
-        for docname, entries in pages.items():
-            _draw_page(app, state, entries)
+        for pieces in pages.values():
+            _draw_page(app, state, pieces)
     except MathUnavailable as problem:
         _report_unavailable(app, pages, state, str(problem))
     state.save({piece.key for pieces in pages.values() for piece in pieces})
@@ -370,8 +397,8 @@ def _report_unavailable(app: Sphinx, pages: dict[str, list[Piece]], state: _Stat
         missing = [p for p in pieces if p.key not in state.cache]
         if missing:
             logger.warning(
-                "math is drawn by KaTeX, run by Node when the site is built, but %s (expected `npm ci --omit=dev` "
-                "in the site's folder, with Node installed)",
+                "math is drawn by KaTeX, run by Node when the site is built, but %s "
+                "(expected `npm ci --omit=dev` in the site's folder, with Node installed)",
                 problem,
                 type="blog",
                 subtype="math",
@@ -446,14 +473,22 @@ def _drawn(translator, node: nodes.Element, index: int, display: bool) -> str | 
     except MathUnavailable as problem:
         cached = {"error": str(problem)}
     if "error" in cached:
-        logger.warning("math %r cannot be drawn: %s (expected TeX that KaTeX draws)", node.astext(),
-                       _reason(cached["error"]), type="blog", subtype="math", location=node)
+        logger.warning(
+            "math %r cannot be drawn: %s (expected TeX that KaTeX draws)",
+            node.astext(),
+            _reason(cached["error"]),
+            type="blog",
+            subtype="math",
+            location=node,
+        )
     return cached.get("html")
 
 
 def visit_inline(self, node: nodes.math) -> None:
     drawn = _drawn(self, node, 0, display=False)
-    self.body.append(drawn if drawn is not None else f'<code class="math-error">{self.encode(node.astext())}</code>')
+    self.body.append(
+        drawn if drawn is not None else f'<code class="math-error">{self.encode(node.astext())}</code>'
+    )
     raise nodes.SkipNode
 
 
@@ -463,7 +498,9 @@ def visit_block(self, node: nodes.math_block) -> None:
     self.body.append('<div class="math-scroll">')
     for index in range(max(len(node.get("blog_math") or []), 1)):
         drawn = _drawn(self, node, index, display=True)
-        self.body.append(drawn if drawn is not None else f'<pre class="math-error">{self.encode(node.astext())}</pre>')
+        self.body.append(
+            drawn if drawn is not None else f'<pre class="math-error">{self.encode(node.astext())}</pre>'
+        )
     self.body.append("</div>")
     if node.get("ids") and node.get("number"):
         self.add_permalink_ref(node, _("Link to this equation"))
@@ -564,11 +601,17 @@ def _close(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value(
-        "blog_math_macros", {}, "env", types=[dict],
-        description="site-wide TeX macros: name (without the backslash) -> TeX, such as {'R': r'\\mathbb{R}'}",
+        "blog_math_macros",
+        {},
+        "env",
+        types=[dict],
+        description="site-wide TeX macros: name (no backslash) -> TeX, such as {'R': r'\\mathbb{R}'}",
     )
     app.add_config_value(
-        "blog_katex_folder", "", "env", types=[str],
+        "blog_katex_folder",
+        "",
+        "env",
+        types=[str],
         description="KaTeX's npm package folder, relative to conf.py (default: node_modules/katex)",
     )
     app.connect("config-inited", _choose)

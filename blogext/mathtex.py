@@ -33,7 +33,9 @@ _REF = re.compile(r"\\(eqref|ref)\s*\{([^{}]*)\}")
 DEFINES = re.compile(r"\\(?:(?:re)?newcommand|providecommand|[gex]?def|let|futurelet|global)(?![A-Za-z])")
 
 
-_NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\s*(?:\{\s*(\\[A-Za-z]+)\s*\}|(\\[A-Za-z]+))\s*(?:\[(\d)\])?(?!\s*\[)")
+_NEWCOMMAND = re.compile(
+    r"\\(?:re)?newcommand\s*(?:\{\s*(\\[A-Za-z]+)\s*\}|(\\[A-Za-z]+))\s*(?:\[(\d)\])?(?!\s*\[)"
+)
 
 
 def global_definitions(tex: str) -> str:
@@ -144,8 +146,10 @@ class Numberer:
     def _label(self, names: list[str], number: str | None) -> None:
         for name in names:
             if number is None:
-                raise TexError(f"\\label{{{name}}} is on an equation without a number (expected a numbered "
-                               "environment such as equation or align, a \\tag, or the {math} directive's :label:)")
+                raise TexError(
+                    f"\\label{{{name}}} is on an equation without a number (expected a numbered "
+                    "environment such as equation or align, a \\tag, or the {math} directive's :label:)"
+                )
             if name in self.labels:
                 raise TexError(f"\\label{{{name}}} is used twice on this page")
             self.labels[name] = number
@@ -225,7 +229,7 @@ class Numberer:
         return [number]
 
     def references(self, unit: Unit) -> None:
-        """``\\eqref{x}`` as a link showing ``(n)``, ``\\ref{x}`` as one showing ``n``: labels of this page."""
+        """``\\eqref{x}`` as a link showing ``(n)``, ``\\ref{x}`` one showing ``n``: labels of this page."""
 
         def link(match: re.Match) -> str:
             name = match.group(2)

@@ -52,8 +52,11 @@ def article(site, path: str):
 
 
 def math_links(site, path: str) -> list[str]:
-    return [link["href"] for link in site.html(path).find_all("link", rel="stylesheet") if "katex" in link["href"]
-            or "math.css" in link["href"]]
+    return [
+        link["href"]
+        for link in site.html(path).find_all("link", rel="stylesheet")
+        if "katex" in link["href"] or "math.css" in link["href"]
+    ]
 
 
 # -- what pages carry ----------------------------------------------------------------------
@@ -71,7 +74,9 @@ def test_equations_are_katex_html_with_mathml_and_no_script(built):
 
 
 def test_numbers_run_down_the_page_one_per_numbered_line_and_tags_stay(built):
-    tags = " ".join(t.get_text() for t in article(built, "posts/2024/kinds/").select(".katex-html .katex-tag"))
+    tags = " ".join(
+        t.get_text() for t in article(built, "posts/2024/kinds/").select(".katex-html .katex-tag")
+    )
     # \tag{L2}; align: 3 lines; gather: 2 of 3 (\nonumber); multline: 1; equation: 1; {math} :label: 1.
     # (KaTeX draws the numbers of an align as one column beside it: tests/test_math_browser.py checks
     # each is level with its line.)
@@ -96,13 +101,17 @@ def test_site_macros_and_a_newcommand_of_an_earlier_equation_are_drawn(built):
 
 def test_money_is_text_and_loads_nothing_of_math(built):
     body = article(built, "posts/2024/money/")
-    assert "costs $2 on one cloud and $3.50 on another, so $5 buys two hours" in " ".join(body.get_text().split())
+    assert "costs $2 on one cloud and $3.50 on another, so $5 buys two hours" in " ".join(
+        body.get_text().split()
+    )
     assert body.find(class_="katex") is None
     assert math_links(built, "posts/2024/money/") == []
 
 
 def test_math_css_only_on_pages_that_show_math(built):
-    assert [h.split("?")[0] for h in math_links(built, "posts/2024/kinds/")] == ["../../../_static/katex/math.css"]
+    assert [h.split("?")[0] for h in math_links(built, "posts/2024/kinds/")] == [
+        "../../../_static/katex/math.css"
+    ]
     # The home page and the archive show the math of the post's card (its excerpt).
     for shows in ("", "blog/"):
         assert any(e.find(class_="katex") for e in built.html(shows).select(".ablog-post-excerpt")), shows
@@ -124,7 +133,9 @@ def test_site_without_math_has_no_copy_of_katex(tmp_path):
 
 
 def test_feed_entry_carries_mathml_and_not_the_drawing(built):
-    entry = next(e for e in feed_entries(built.feed("blog/atom.xml")) if e.findtext(f"{ATOM}id").endswith("kinds"))
+    entry = next(
+        e for e in feed_entries(built.feed("blog/atom.xml")) if e.findtext(f"{ATOM}id").endswith("kinds")
+    )
     content = BeautifulSoup(entry.findtext(f"{ATOM}content"), "html.parser")
     assert len(content.find_all("math")) == 19
     assert content.find(class_="katex-html") is None and content.find("script") is None
@@ -230,3 +241,14 @@ def test_rows_split_at_top_level_line_breaks_only():
 def test_newcommand_becomes_global():
     assert mathtex.global_definitions(r"\newcommand{\KL}[2]{D(#1,#2)}") == r"\gdef\KL#1#2{D(#1,#2)}"
     assert mathtex.global_definitions(r"\renewcommand\x{y}") == r"\gdef\x{y}"
+
+
+@pytest.mark.browser
+def test_pages_with_every_kind_of_equation_are_valid_html(built):
+    from checkers import need_vnu
+    from test_html_validity import run_vnu
+
+    java = need_vnu()
+    files = [built.path(page) for page in ("posts/2024/kinds/", "")]  # (blog/: ABlog's own templates here)
+    errors = [f"{m.get('url', '').rsplit('/html/', 1)[-1]}: {m['message']}" for m in run_vnu(java, files)]
+    assert errors == []

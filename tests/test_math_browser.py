@@ -13,8 +13,8 @@ import shutil
 import sys
 
 import pytest
-from selectolax.lexbor import LexborHTMLParser
 from conftest import REPO, ROOTS, assert_clean, run_sphinx
+from selectolax.lexbor import LexborHTMLParser
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
@@ -61,7 +61,8 @@ def boxes(page, selector: str) -> list[dict]:
 
 def in_block(page, n: int, selector: str) -> list[dict]:
     return page.evaluate(
-        """([n, sel]) => [...document.querySelectorAll('article div.math')[n].querySelectorAll(sel)].map(e => {
+        """([n, sel]) => [...document.querySelectorAll('article div.math')[n].querySelectorAll(sel)]
+           .map(e => {
              const r = e.getBoundingClientRect();
              return {x: r.x, y: r.y, w: r.width, h: r.height, right: r.right, bottom: r.bottom,
                      cx: r.x + r.width / 2, cy: r.y + r.height / 2, text: e.textContent};
@@ -111,9 +112,11 @@ def test_limits_sit_below_argmax_lim_min_max_sup_in_display(kinds):
                        .querySelectorAll('.op-limits')[i];
                      const limit = op.querySelector('.mtight').getBoundingClientRect();
                      const leaves = [...op.querySelectorAll('*')].filter(e => !e.closest('.mtight')
-                       && e.children.length === 0 && e.textContent.trim()).map(e => e.getBoundingClientRect());
+                       && e.children.length === 0 && e.textContent.trim())
+                       .map(e => e.getBoundingClientRect());
                      return {limitY: limit.y + limit.height / 2, limitX: limit.x + limit.width / 2,
-                             wordY: (Math.min(...leaves.map(r => r.y)) + Math.max(...leaves.map(r => r.bottom))) / 2,
+                             wordY: (Math.min(...leaves.map(r => r.y))
+                                     + Math.max(...leaves.map(r => r.bottom))) / 2,
                              wordX: Math.min(...leaves.map(r => r.x)),
                              wordRight: Math.max(...leaves.map(r => r.right))}; }""",
                 [n, i],
@@ -131,7 +134,9 @@ def test_tag_and_numbers_sit_at_the_right_level_with_their_lines(kinds):
     assert tag["text"] == "(L2)" and abs(tag["right"] - right) < 4
     assert tag["x"] - formula["right"] > 100  # apart, not glued to the formula
     # align: three numbers, each level with the = of its line.
-    numbers = [b for b in in_block(page, ALIGN, ".katex-tag .mord.text") if re.fullmatch(r"\(\d\)", b["text"])]
+    numbers = [
+        b for b in in_block(page, ALIGN, ".katex-tag .mord.text") if re.fullmatch(r"\(\d\)", b["text"])
+    ]
     equals = [b for b in in_block(page, ALIGN, ".mrel") if b["text"] == "="]
     assert [b["text"] for b in numbers] == ["(1)", "(2)", "(3)"]
     for number, sign in zip(numbers, equals, strict=True):
@@ -179,7 +184,8 @@ def test_bold_is_bold(kinds):
     page = kinds[0]
     styles = page.evaluate(
         """n => [...document.querySelectorAll('article div.math')[n].querySelectorAll('.mathbf, .boldsymbol')]
-              .map(e => { const s = getComputedStyle(e); return [e.className, s.fontWeight, s.fontFamily]; })""",
+              .map(e => { const s = getComputedStyle(e);
+                          return [e.className, s.fontWeight, s.fontFamily]; })""",
         BOLD,
     )
     assert len(styles) >= 3  # \\mathbf{1}, \\boldsymbol{\\mu}, \\bm{x}
@@ -207,13 +213,15 @@ def test_arrows_accents_rules_boxes_and_strikes_are_drawn(kinds):
     assert arrow and label["bottom"] <= max(a["bottom"] for a in arrow)
     [hatted] = in_block(page, BOLD, ".mord.katex-accent")  # \\widehat{f(x)}: the hat spans all of f(x)
     [hat] = in_block(page, BOLD, ".mord.katex-accent .svg-align svg")
-    assert hat["x"] <= hatted["x"] + 2 and hat["right"] >= hatted["right"] - 2 and hat["bottom"] <= hatted["cy"]
+    assert (
+        hat["x"] <= hatted["x"] + 2 and hat["right"] >= hatted["right"] - 2 and hat["bottom"] <= hatted["cy"]
+    )
     rules = in_block(page, DRAWN, ".vertical-separator, .katex-hline")
     assert len(rules) >= 2 and all(r["w"] > 0 and r["h"] > 0 for r in rules)
     box = in_block(page, DRAWN, ".fbox, .boxpad")
     assert box and page.evaluate(
-        "parseFloat(getComputedStyle(document.querySelectorAll('article div.math')[%d]"
-        ".querySelector('.fbox')).borderTopWidth) > 0" % DRAWN
+        f"parseFloat(getComputedStyle(document.querySelectorAll('article div.math')[{DRAWN}]"
+        ".querySelector('.fbox')).borderTopWidth) > 0"
     )
     strike = in_block(page, DRAWN, ".cancel-lap svg, .cancel-pad svg, svg line")
     assert strike and all(s["w"] > 0 for s in strike)
