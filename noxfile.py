@@ -125,7 +125,9 @@ def install_npm_site(session: nox.Session) -> None:
     if all((ROOT / "node_modules" / name).is_file() for name in SITE_PACKAGES):
         return
     if shutil.which("npm") is None:
-        session.warn("npm is missing: a post with math or a mermaid diagram fails the build (apt-get install npm)")
+        session.warn(
+            "npm is missing: a post with math or a mermaid diagram fails the build (apt-get install npm)"
+        )
         return
     with session.chdir(ROOT):
         session.run("npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", external=True)
