@@ -25,11 +25,13 @@ function trustFor(refused) {
 
 // KaTeX's MathML as the page keeps it: without the TeX again as an annotation (text that search,
 // feeds and copies would show as well), and the spacer cells beside a \tag sized by a style, as
-// MathML Core has it, not by the width attribute it has dropped (the HTML checker refuses it).
+// MathML Core has it, not by the width attribute it has dropped (the HTML checker refuses it); the
+// drawing left out of the search index, which reads the MathML's text instead (as screen readers do).
 function tidy(html) {
   return html
     .replace(/<annotation encoding="application\/x-tex">[\s\S]*?<\/annotation>/g, "")
-    .replace(/<mtd width="([\d.]+%)">/g, '<mtd style="width:$1">');
+    .replace(/<mtd width="([\d.]+%)">/g, '<mtd style="width:$1">')
+    .replace(/<span class="katex-html" aria-hidden="true">/g, '<span class="katex-html" aria-hidden="true" data-pagefind-ignore>');
 }
 
 function render(item, macros) {

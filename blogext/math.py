@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("katex_worker.cjs")
 CACHE_FILE = "blog-math.json"
 #: Bump when what this module asks of KaTeX changes, to draw every equation again.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 #: Where KaTeX's CSS and fonts go, under the output's ``_static``, and the one stylesheet made there.
 STATIC_FOLDER = "katex"
 STYLESHEET = "math.css"
