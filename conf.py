@@ -42,7 +42,7 @@ extensions = [
     "blogext.archives",
     "blogext.templatecache",
     "blogext.layout",
-    "blogext.mathml",
+    "blogext.math",
     "blogext.diagrams",
     "blogext.citations",
     "blogext.codeblocks",
@@ -90,10 +90,18 @@ myst_enable_extensions = [
 myst_heading_anchors = 3
 myst_fence_as_directive = ["mermaid"]  # ```mermaid fences are diagrams (blogext.diagrams)
 myst_dmath_double_inline = True  # $$...$$ inside a paragraph is display math too
+# "costs $2 on one cloud and $3.50 on another" is text: no inline math starts or ends with a space,
+# or touches a digit outside its dollars (write \$ for a dollar sign inside math).
+myst_dmath_allow_space = False
+myst_dmath_allow_digits = False
 blog_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
 
 # -- Rich posts (see docs/rich-posts.md) ------------------------------------
 blog_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
+
+# -- Math (blogext.math; see docs/rich-posts.md) ----------------------------------------------
+# Macros every post's math can use: name (without the backslash) -> TeX, with #1, #2... for arguments.
+blog_math_macros = {}
 
 # -- Notebooks (blogext.notebooks, myst-nb; see docs/notebooks.md) ------------
 nb_execution_mode = "off"  # stored outputs as they are; "cache" executes (once) with jupyter-cache

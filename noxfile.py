@@ -114,26 +114,20 @@ def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
         session.run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", external=True)
 
 
-def _has_diagrams() -> bool:
-    """Whether a page of the site draws a mermaid diagram (a ```mermaid fence or a {mermaid} directive)."""
-    pages = [*ROOT.glob("*.md"), *ROOT.glob("posts/**/*.md"), *ROOT.glob("series/**/*.md")]
-    for path in pages:
-        if path.name == "README.md":
-            continue
-        text = path.read_text("utf-8", errors="replace")
-        if "```mermaid" in text or "{mermaid}" in text:
-            return True
-    return False
+#: What ``npm ci --omit=dev`` installs for every build: KaTeX, which draws the site's math when it is
+#: built (blogext.math), and mermaid, which the site serves to pages with a diagram (blogext.diagrams).
+SITE_PACKAGES = ("katex/dist/katex.min.css", "mermaid/dist/mermaid.esm.min.mjs")
 
 
-def install_npm_site(session: nox.Session, *, diagrams: bool | None = None) -> None:
-    """``npm ci --omit=dev`` when a page has a diagram (*diagrams*: whether one will, when the site's own
-    posts do not say): mermaid, which the site serves (blogext.diagrams)."""
-    wanted = _has_diagrams() if diagrams is None else diagrams
-    if (ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.esm.min.mjs").is_file() or not wanted:
+def install_npm_site(session: nox.Session) -> None:
+    """``npm ci --omit=dev`` unless the site's npm packages are installed: always, as nearly every
+    post has math, which is drawn at build time (a site without math or diagrams loads neither)."""
+    if all((ROOT / "node_modules" / name).is_file() for name in SITE_PACKAGES):
         return
     if shutil.which("npm") is None:
-        session.warn("npm is missing: a post with a mermaid diagram fails the build (apt-get install npm)")
+        session.warn(
+            "npm is missing: a post with math or a mermaid diagram fails the build (apt-get install npm)"
+        )
         return
     with session.chdir(ROOT):
         session.run("npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", external=True)
@@ -173,7 +167,7 @@ def bench(session: nox.Session) -> None:
     For one size: ``nox -s bench -- --sizes 100 --runs 3``.
     """
     install_group(session, "test")  # the site, and Playwright for the search rows (Chromium)
-    install_npm_site(session, diagrams=True)  # the synthetic posts have mermaid diagrams
+    install_npm_site(session)  # the synthetic posts have math and mermaid diagrams
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 
 

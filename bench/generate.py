@@ -397,7 +397,7 @@ TWIN_EXTENSIONS: dict[str, str | None] = {
     "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
     "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
     "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
-    "blogext.mathml": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
+    "blogext.math": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
     "blogext.codeblocks": None,  # code: Sphinx's own Pygments highlighting
     "blogext.search": None,  # search: Sphinx's own index (searchindex.js) and search page
 }
@@ -509,6 +509,10 @@ def generate(n: int, dest: Path, site: Path = REPO, *, rich: bool = True) -> tup
     if any(p.diagram for p in posts):
         (blog / "node_modules" / "mermaid").mkdir(parents=True)
         (blog / "node_modules" / "mermaid" / "dist").symlink_to(dist.resolve(), target_is_directory=True)
+    katex = site / "node_modules" / "katex"
+    if any(p.math for p in posts) and katex.is_dir():  # the blog's math is drawn by it (blogext.math)
+        (blog / "node_modules").mkdir(exist_ok=True)
+        (blog / "node_modules" / "katex").symlink_to(katex.resolve(), target_is_directory=True)
     (plain / "conf.py").rename(plain / "blog_conf.py")
     (plain / "conf.py").write_text(PLAIN_CONF.replace("__TWIN__", repr(TWIN_EXTENSIONS)), encoding="utf-8")
     shutil.rmtree(plain / "blogext")

@@ -9,7 +9,7 @@ wraps a third-party part, it has that part on its own
 (:data:`bench.generate.TWIN_EXTENSIONS`):
 
 - notebooks (``blogext.notebooks``): myst-nb itself, nothing executed either;
-- math (``blogext.mathml``, MathML at build time): Sphinx's default renderer
+- math (``blogext.math``, drawn by KaTeX at build time): Sphinx's default renderer
   (MathJax, loaded by the reader's browser), with the same ``dollarmath`` and
   ``amsmath`` MyST extensions;
 - diagrams (``blogext.diagrams``, mermaid copied into the site):
@@ -39,7 +39,9 @@ as a key of :data:`BUILDS` with its goal.
 What math, diagrams and notebooks cost the build: a third tree, the same synthetic
 blog without them (every post Markdown, no math, no diagram), is built clean and
 rebuilt after the same edits, each build right after the blog's, and a second table
-shows both and their ratio (``--no-rich-cost`` skips it). For search, after each run's
+shows both and their ratio (``--no-rich-cost`` skips it), and what one equation costs:
+:data:`MATH_SAMPLE` equations like the posts' drawn by KaTeX through one Node process,
+as a build draws the equations its cache lacks (the time to start it apart). For search, after each run's
 clean build: the bytes a reader downloads for one query (:data:`SEARCH_QUERY`),
 served gzipped as GitHub Pages serves it, in Chromium: on the blog, the search
 dialog opened on a post (Pagefind's script and the index fragments the query
@@ -67,6 +69,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +78,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 
 from bench.generate import REPO, generate, new_post, plan_posts  # noqa: E402
 from bench.preview import time_preview  # noqa: E402
+from blogext.math import draw as draw_math  # noqa: E402
 
 STRICT = ["-W", "--keep-going", "-n"]
 SITES = ("blog", "plain")
@@ -92,6 +96,8 @@ BUILDS = [
 PREVIEW_LABEL = "preview: a body edit saved, to the page served with it (plain: the rebuild)"
 #: The builds the bare blog makes, for the cost of rich posts.
 RICH_COST_BUILDS = [("clean", "full clean build"), ("edit", "rebuild, one post's body edited")]
+#: How many equations the math cost row draws (each distinct, as the synthetic posts' are).
+MATH_SAMPLE = 300
 #: The goal of each row at 1,000 posts: the most the ratio (blog / plain, or -j 2 / -j 1) may be.
 GOALS = {
     "clean": 1.2,
@@ -154,14 +160,14 @@ with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
     if kind == "plain":
         start = len(server.requests)
         page.goto(server.url + "search/?q=" + query.replace(" ", "+"), wait_until="networkidle")
-        summary = "(document.querySelector('#search-results .search-summary') || {}).textContent"
+        summary = "() => (document.querySelector('#search-results .search-summary') || {}).textContent"
         page.wait_for_function(summary, timeout=60_000)
     else:
         page.goto(server.url + post, wait_until="networkidle")
         start = len(server.requests)
         page.keyboard.press("/")
         page.keyboard.type(query)
-        page.wait_for_function("(document.querySelector('.blog-search-status') || {}).textContent",
+        page.wait_for_function("() => (document.querySelector('.blog-search-status') || {}).textContent",
                                timeout=60_000)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
@@ -258,6 +264,8 @@ class Results:
     rich: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
     #: Seconds from saving a body edit to the preview serving the page with it, each edit of each run.
     preview_seconds: list[float] = field(default_factory=list)
+    #: (seconds to start Node with KaTeX, milliseconds an equation), per run.
+    math_cost: list[tuple[float, float]] = field(default_factory=list)
 
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
@@ -406,7 +414,23 @@ def bench_size(
     for run in range(runs):
         log(f"N={n} run {run + 1}/{runs} ...")
         run_once(sites, n, run, env, results, bare)
+        if rich_cost:
+            results.math_cost.append(measure_math())
     return results
+
+
+def measure_math(count: int = MATH_SAMPLE) -> tuple[float, float]:
+    """(seconds to start Node and KaTeX, milliseconds an equation) for *count* equations like the posts'."""
+    pieces = [
+        (f"\\operatorname{{softmax}}(z)_i = \\frac{{e^{{z_i}}}}{{\\sum_{{j=1}}^{{{i}}} e^{{z_j}}}}", True)
+        for i in range(count)
+    ]
+    start = time.perf_counter()
+    draw_math([("x", False)])
+    startup = time.perf_counter() - start
+    start = time.perf_counter()
+    draw_math(pieces)
+    return startup, (time.perf_counter() - start - startup) / count * 1000
 
 
 def _goal(key: str, value: float) -> tuple[str, str]:
@@ -477,6 +501,13 @@ def table(all_results: list[Results], runs: int) -> str:
                 lines.append(
                     f"| {res.n} | {label} | {rich:.2f} s | {bare:.2f} s | {res.rich_ratio(key):.2f}× "
                     f"| {rich - bare:+.2f} s |"
+                )
+            if res.math_cost:
+                startup = statistics.median(c[0] for c in res.math_cost)
+                each = statistics.median(c[1] for c in res.math_cost)
+                lines.append(
+                    f"| {res.n} | math: KaTeX, one Node process a build (started in {startup:.2f} s); "
+                    f"a rebuild draws only new equations | {each:.2f} ms an equation | | | |"
                 )
     return "\n".join(lines)
 

@@ -50,8 +50,9 @@ dotted name (for example ``"blogext.postmeta"``). The architecture page,
 - :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
   tutorials' console blocks against real Git; on the site, their markers are hidden.
 - :mod:`blogext.templatecache`: compiled page templates kept between builds.
-- :mod:`blogext.mathml`: math (``$x$``, ``$$``, ``amsmath``, ``{math}``) as MathML at build
-  time: nothing loaded by readers, and it works in feeds.
+- :mod:`blogext.math`: math (``$x$``, ``$$``, ``amsmath``, ``{math}``) drawn by KaTeX at build
+  time (numbers, labels and ``multline`` by :mod:`blogext.mathtex`): no script for readers, its
+  CSS and fonts only on pages with math, MathML for screen readers and feeds.
 - :mod:`blogext.diagrams`: mermaid diagrams, drawn by a copy of mermaid the site
   serves, loaded only on pages that have one.
 - :mod:`blogext.layout`: sphinx-design's components, styled like the blog, its files
@@ -106,7 +107,8 @@ POST_DECISIONS = 440
 EXCLUDE_UNPUBLISHED = 450
 #: doctree-read: notebook outputs are sanitized before anything (Sphinx's image collector, 500) reads them.
 NOTEBOOK_OUTPUTS = 300
-#: doctree-read: a title with math goes to ABlog as text (symbols, not TeX) before ABlog (500) reads it.
+#: doctree-read: equations are numbered and keyed, and a title with math goes to ABlog as text (symbols,
+#: not TeX), before ABlog (500) and the toctree collector (500) copy titles and excerpts.
 MATH_TITLES = 400
 #: config-inited: the .bib files blogext.citations (500) found are checked to be inside the source folder.
 BIB_FILES = 600

@@ -359,7 +359,7 @@ def set_post_title(doctree: nodes.document, title: str) -> None:
     """Give ABlog *title* as the text title of the post in *doctree*, unless its ``post`` directive has one.
 
     ABlog reads a post's title as the plain text of its heading when it reads the post (``doctree-read``,
-    priority 500), so a listener before it can hand it a better text (blogext.mathml: math as its symbols).
+    priority 500), so a listener before it can hand it a better text (blogext.math: math as its symbols).
     """
     for node in doctree.findall(ablog.post.PostNode):
         if not node.get("title"):

@@ -83,7 +83,7 @@ ATOM_TYPE = "application/atom+xml"
 #: is written; so the cache does not depend on the base URL.
 PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
 #: Bump when the cached rendering changes, to drop caches of older versions.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: Classes of blocks that are page furniture, not content (postmeta's header).
 FURNITURE_CLASSES = {"post-meta"}
 #: Elements a feed reader cannot use, or that need the site's scripts.
@@ -101,6 +101,8 @@ DROPPED_ELEMENTS = {
     "textarea",
     "template",
 }
+#: What only the page can draw: permalinks, and KaTeX's HTML for math (its MathML, beside it, stays).
+PAGE_ONLY_CLASSES = {"headerlink", "katex-html"}
 URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
@@ -547,7 +549,7 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
             continue
         if element.tag == "input" and element.get("type") == "checkbox":  # a task list's box, as text
             element.tail = ("☑ " if element.get("checked") is not None else "☐ ") + (element.tail or "")
-        if element.tag in DROPPED_ELEMENTS or "headerlink" in classes:
+        if element.tag in DROPPED_ELEMENTS or PAGE_ONLY_CLASSES.intersection(classes):
             _drop_tree(element)
             continue
         if element.tag == "noscript":  # a reader runs no script: show what is there for that case

@@ -141,6 +141,7 @@ def test_harness_prints_every_row_of_the_table_with_its_goal(tmp_path, capsys):
         assert re.search(
             rf"\| 3 \| {re.escape(label)} \| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| [+-][\d.]+ s \|", text
         )
+    assert re.search(r"\| 3 \| math: KaTeX, one Node process a build .* \| [\d.]+ ms an equation \|", text)
     assert text in capsys.readouterr().out
 
 

@@ -271,7 +271,7 @@ def test_search_from_a_post_finds_posts(browser, server):
 # -- Every page of every site, and rich posts as readers see them ---------------------------------
 # Every page is found in the output folder (every ``.html`` outside ``_static``), not listed by hand,
 # and opened once: any request to another host (or a local one that fails) fails the test, naming
-# the page and the URL. The rich posts (tests/roots/test-rich) are then checked as drawn: MathML with
+# the page and the URL. The rich posts (tests/roots/test-rich) are then checked as drawn: KaTeX's math with
 # a size, the mermaid diagram as an SVG in light and dark mode from the site's own copy, tabs that switch.
 
 
@@ -349,9 +349,9 @@ def test_rich_posts_are_drawn_in_the_browser(browser, rich_site, mode):
         page.on("pageerror", lambda error: errors.append(str(error)))
 
         page.goto(server.url + "posts/2024/math/", wait_until="networkidle")
-        width = page.evaluate("document.querySelector('div.math math').getBoundingClientRect().width")
-        assert width > 50, "the MathML is not drawn"
-        colour = page.evaluate("getComputedStyle(document.querySelector('article math')).color")
+        width = page.evaluate("document.querySelector('div.math .katex-html').getBoundingClientRect().width")
+        assert width > 50, "the math is not drawn"
+        colour = page.evaluate("getComputedStyle(document.querySelector('article .katex-html')).color")
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert colour != background
 

@@ -16,8 +16,6 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOTS, assert_clean, feed_entries, run_sphinx
 
-from blogext import mathml
-
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -68,27 +66,31 @@ POST = "---\ndate: 2024-04-01\n---\n\n# A post\n\n"
 # -- Math ---------------------------------------------------------------------------------------
 
 
-def test_math_is_mathml_in_the_body_with_no_script_and_its_css_only_there(rich):
+def test_math_is_drawn_in_the_body_with_no_script_and_its_css_only_there(rich):
     body = article(rich, "posts/2024/math/")
     maths = body.find_all("math")
     assert len(maths) >= 7
-    assert {m.get("display") for m in maths} == {"inline", "block"}
-    text = body.get_text()
+    assert {m.get("display") for m in maths} == {None, "block"}  # KaTeX's MathML: inline has no display
+    text = "".join(k.get_text() for k in body.select(".katex-html"))
     assert "\\frac" not in text and "$" not in text and "\\alpha" not in text
-    assert body.find(id="equation-eq-wide").find(class_="eqno").get_text().startswith("(")
-    assert body.find("a", href="#equation-eq-wide", class_="reference").get_text() == "(2)"
+    # The align before it has a number a line, (1) and (2).
+    assert body.find(id="equation-eq-wide").select_one(".katex-tag").get_text() == "(3)"
+    assert body.find("a", href="#equation-eq-wide", class_="reference").get_text() == "(3)"
     page = rich.html("posts/2024/math/")
-    assert not [s for s in page.find_all("script") if "mathjax" in str(s).lower()]
-    assert any("mathml.css" in link["href"] for link in page.find_all("link", rel="stylesheet"))
+    assert not [
+        s for s in page.find_all("script") if "mathjax" in str(s).lower() or "katex" in str(s).lower()
+    ]
+    assert any("math.css" in link["href"] for link in page.find_all("link", rel="stylesheet"))
     other = rich.html("posts/2024/layout/")
-    assert not any("mathml.css" in link["href"] for link in other.find_all("link", rel="stylesheet"))
+    assert not any("math" in link["href"] for link in other.find_all("link", rel="stylesheet"))
 
 
-def test_amsmath_environment_is_aligned_mathml(rich):
+def test_amsmath_environment_is_aligned_with_a_number_a_line(rich):
     block = article(rich, "posts/2024/math/").find("div", class_="amsmath")
     table = block.find("mtable")
     assert table is not None and len(table.find_all("mtr")) == 2
-    assert "&" not in block.get_text()
+    assert block.select_one(".katex-tag").get_text().replace("\u200b", "") == "(1)(2)"
+    assert "&" not in "".join(k.get_text() for k in block.select(".katex-html"))
 
 
 def test_math_in_headings_shows_in_the_page_toc_and_the_home_page_card(rich):
@@ -106,25 +108,17 @@ def test_math_in_a_title_is_its_symbols_where_titles_are_text(rich):
     titles = [e.find(f"{ATOM}title").text for e in feed_entries(rich.feed("blog/atom.xml"))]
     assert "Losses and α" in titles
     assert rich.html("posts/2024/math/").title.get_text().startswith("Losses and α")
-    assert mathml.as_text(r"\alpha^2") == "α2"
 
 
-def test_math_is_mathml_in_the_feed_entry(rich):
+def test_math_is_mathml_in_the_feed_entry(rich):  # and not KaTeX's drawing, which needs its CSS
     content = entry_content(rich, "posts/2024/math")
     assert len(content.find_all("math")) >= 7
-    assert not content.find_all("script")
-
-
-def test_converter_reports_what_it_cannot_convert():
-    assert mathml.to_mathml(r"\frac{a}{b}", display=False).startswith("<math")
-    for tex, reason in [(r"\frac{1}{", "unbalanced"), (r"\foo x", r"\foo"), ("a & b", "&")]:
-        with pytest.raises(mathml.MathError, match=reason.replace("\\", "\\\\")):
-            mathml.to_mathml(tex, display=True)
+    assert not content.find_all("script") and not content.select(".katex-html")
 
 
 def test_bad_tex_fails_the_build_naming_the_file_and_the_tex(tmp_path):
     built = build_with(tmp_path, {"posts/2024/bad-math.md": POST + "Broken: $\\frac{1}{$ and $\\foo x$.\n"})
-    failed_with(built, "posts/2024/bad-math.md", "\\\\frac{1}{", "cannot be converted to MathML", "expected")
+    failed_with(built, "posts/2024/bad-math.md", "\\\\frac{1}{", "cannot be drawn", "expected")
     failed_with(built, "posts/2024/bad-math.md", "unknown command \\foo")
 
 

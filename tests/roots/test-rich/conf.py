@@ -15,7 +15,7 @@ extensions = [
     "blogext.feeds",
     "blogext.cards",
     "blogext.layout",
-    "blogext.mathml",
+    "blogext.math",
     "blogext.diagrams",
     "blogext.citations",
     "blogext.codeblocks",
@@ -33,7 +33,7 @@ blog_feed_tag_date = "2024"
 fontawesome_included = True
 html_theme = "pydata_sphinx_theme"
 templates_path = []
-# The site's own stylesheets (mathml.css among them), as the real site has them.
+# The site's own stylesheets, as the real site has them.
 html_static_path = [str(Path(blogext.__file__).resolve().parent.parent / "_static")]
 html_css_files = ["blog.css"]
 myst_enable_extensions = [
