@@ -56,6 +56,10 @@ extensions = [
     "blogext.structured",
     "blogext.comments",
     "blogext.printing",
+    "blogext.sidenotes",
+    "blogext.previews",
+    "blogext.figures",
+    "blogext.codefold",
     "blogext.search",
 ]
 

@@ -151,6 +151,8 @@ SHARE_CARD = 460
 STRUCTURED_DATA = 470
 #: html-page-context: the series' own previous/next replace ABlog's, after ABlog (500) sets them.
 SERIES_NAVIGATION = 600
+#: html-page-context: links to posts carry their previews' data, after the feeds (FEED_LINKS) read the body.
+PREVIEW_DATA = 520
 #: html-page-context: scripts are lightened after every extension has added its own.
 LIGHT_PAGES = 900
 #: html-collect-pages: Pagefind starts on the documents' pages, all written by now, before the
