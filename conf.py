@@ -108,7 +108,12 @@ blog_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframe
 blog_math_macros = {}
 
 # -- Notebooks (blogext.notebooks, myst-nb; see docs/notebooks.md) ------------
-nb_execution_mode = "off"  # stored outputs as they are; "cache" executes (once) with jupyter-cache
+# A build never executes: notebooks without stored outputs render what `nox -s freeze` froze in _freeze/.
+nb_execution_mode = "off"
+nb_execution_timeout = 30  # seconds a cell may run in `nox -s freeze`; a post: mystnb: {execution_timeout: N}
+# "Open in Colab" / "Open in Binder" links under .ipynb posts (plain links), e.g.
+# {"repository": "shrutiturner/shrutiturner.github.io", "branch": "main", "colab": True, "binder": True}
+blog_notebook_launch = {}
 nb_ipywidgets_js = {}  # widgets' scripts come from a CDN: a published page loads nothing off-site
 
 # -- Copy button: copies only the commands of a console session, without "$ " ----------

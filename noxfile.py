@@ -2,6 +2,7 @@
 
 nox -s build    the published site, strict, into _build/html
 nox -s tests    the whole test suite
+nox -s freeze   execute the notebook posts whose code changed; their outputs into _freeze/ (commit it)
 nox -s serve    live preview on http://127.0.0.1:8000 that rebuilds on save (drafts too)
 nox -s new -- "Post title"    start a new post, as a draft
 nox -s lint     ruff
@@ -34,7 +35,7 @@ BUILD = ROOT / "_build"
 #: The lock: the exact version of every package, one file per dependency group of pyproject.toml.
 LOCK = ROOT / "requirements"
 #: The groups of pyproject.toml, in the order they are locked.
-GROUPS = ("site", "serve", "test", "lint", "nox", "lock")
+GROUPS = ("site", "serve", "test", "notebooks", "lint", "nox", "lock")
 #: One set of versions for every Python the blog supports (3.11 and newer) and every system:
 #: the lowest supported Python, and no second version of a package for newer Pythons.
 LOCK_OPTIONS = [
@@ -152,6 +153,17 @@ def serve(session: nox.Session) -> None:
         *session.posargs,
         env={"BLOG_PREVIEW": "1"},
     )
+
+
+@nox.session
+def freeze(session: nox.Session) -> None:
+    """Execute the notebook posts whose code (or kernel) changed since they were frozen, in a venv of
+    the ``notebooks`` group; their outputs go to _freeze/, to commit. Builds never execute.
+
+    ``nox -s freeze -- --force`` executes every one; ``-- posts/2024/x.md`` only that post.
+    """
+    install_group(session, "notebooks")
+    session.run("python", "-m", "blogext.freezenotebooks", str(ROOT), *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -7,17 +7,13 @@ checks a notebook's top-level metadata keys as its front matter, with the same
 errors), and myst-nb parses it, handing the same keys to ABlog as docinfo.
 
 - **Outputs** (plots, tables, text, errors) render as they are stored in the
-  notebook: by default nothing is executed (``nb_execution_mode = "off"`` in
-  ``conf.py``). The site (``nb_execution_mode = "cache"``) or one post (metadata
-  ``mystnb: {execution_mode: cache}``) can ask for execution, cached by
-  jupyter-cache: an unchanged notebook is never executed again.
-- **Where myst-nb writes** (its executed notebooks, output images, the cache) is
-  the doctree folder (``jupyter_execute/`` and ``jupyter_cache/``), never an
-  output folder (myst-nb's own default is beside the output, or in the source
-  folder for ``sphinx-build . out``). A draft is not read in the published build,
-  so nothing of it is executed, cached or copied there.
-- **Text notebooks** (no stored outputs) that are not executed fail the build, naming the
-  post: their pages would show code without what it printed or plotted.
+  notebook, or, for a notebook that stores none (a text notebook, a ``.ipynb`` saved
+  without outputs), as ``nox -s freeze`` froze them under ``_freeze/`` (:mod:`blogext.freeze`).
+  A build never executes (``nb_execution_mode = "off"`` in ``conf.py``, and a post cannot
+  ask otherwise).
+- **Where myst-nb writes** (the notebooks it renders, output images) is the doctree
+  folder (``jupyter_execute/``), never an output folder (myst-nb's own default is beside
+  the output, or in the source folder for ``sphinx-build . out``).
 - **Errors**: a cell with an error output (executed now or stored) fails the strict
   build, naming the notebook and the cell, unless the cell is tagged
   ``raises-exception``. Execution always runs to the end (myst-nb's
@@ -88,50 +84,6 @@ def _check_settings(app: Sphinx, config: Config) -> None:
                 "(expected {}: a published page loads nothing from another host)"
             )
         del value
-
-
-def _front(app: Sphinx, relpath: str) -> dict[str, Any]:
-    """The metadata of the notebook post *relpath* (a text notebook's front matter), or {}."""
-    from blogext.frontmatter import _load_yaml, split_front_matter
-
-    text = (Path(app.srcdir) / relpath).read_text("utf-8-sig")
-    if relpath.endswith(".ipynb"):
-        data = json.loads(text).get("metadata", {})
-    elif "kernelspec" not in text:
-        return {}
-    else:
-        raw, _closing = split_front_matter(text)
-        data = _load_yaml(raw) if raw else {}
-    return data if isinstance(data, dict) else {}
-
-
-def _check_kernels(app: Sphinx, config: Config) -> None:
-    """Every notebook post that is executed names a kernel installed here (before anything runs)."""
-    from jupyter_client.kernelspec import find_kernel_specs
-
-    from blogext.frontmatter import FrontMatterError, read_posts
-
-    problems = []
-    installed: list[str] | None = None
-    for post in read_posts(app).values():
-        if not post.path.endswith((".md", ".ipynb")):
-            continue
-        meta = _front(app, post.path)
-        if not (post.path.endswith(".ipynb") or "kernelspec" in meta):
-            continue
-        own = meta.get("mystnb") if isinstance(meta.get("mystnb"), dict) else {}
-        if own.get("execution_mode", config.nb_execution_mode) == "off":
-            continue
-        spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
-        name = spec.get("name")
-        installed = sorted(find_kernel_specs()) if installed is None else installed
-        if name not in installed:
-            problems.append(
-                f"{post.path}: kernelspec name {name!r} is not a kernel installed here, and the post is "
-                f"executed (expected one of: {', '.join(installed) or 'none: install ipykernel'})"
-            )
-    if problems:
-        raise FrontMatterError("Notebook check failed!\n" + "\n".join(problems))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -390,40 +342,12 @@ def _check_outputs(app: Sphinx, doctree: nodes.document) -> None:
     except (OSError, ValueError):
         return
     lines = env.metadata.get(docname, {}).get("source_map") or []
-    _check_text_notebook_runs(app, docname, config, notebook, lines)
     timed_out = _report_execution(app, docname, notebook, lines)
     for index, problem in cell_problems(notebook):
         if index == timed_out:
             continue  # its error is the interruption, already reported
         line = lines[index] + 1 if index < len(lines) and isinstance(lines[index], int) else None
         logger.warning(problem, type="blog", subtype="notebooks", location=(docname, line))
-
-
-def _check_text_notebook_runs(app: Sphinx, docname: str, config: Any, notebook: dict, lines: list) -> None:
-    """A text notebook (Markdown with ``{code-cell}`` blocks) stores no outputs: not executed, its page
-    would show its code and none of what it printed or plotted (as a post from a blog that executes
-    its notebooks would be published)."""
-    source = Path(app.env.doc2path(docname))
-    if source.suffix == ".ipynb":
-        return
-    settings = _front(app, source.relative_to(app.srcdir).as_posix()).get("mystnb")
-    mode = (settings.get("execution_mode") if isinstance(settings, dict) else None) or config.execution_mode
-    if mode != "off":
-        return
-    cells = [i for i, cell in enumerate(notebook.get("cells", [])) if cell.get("cell_type") == "code"]
-    if not cells:
-        return
-    first = cells[0]
-    line = lines[first] + 1 if first < len(lines) and isinstance(lines[first], int) else None
-    logger.warning(
-        "text notebook's %d code cell(s) are not executed (execution mode 'off'), so its page would show "
-        "their code without any output (expected 'mystnb: {execution_mode: cache}' in its front matter, "
-        'or nb_execution_mode = "cache" in conf.py; code only to be shown is a ```python block)',
-        len(cells),
-        type="blog",
-        subtype="notebooks",
-        location=(docname, line),
-    )
 
 
 # -- Messages about notebooks -------------------------------------------------------------------------
@@ -586,11 +510,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.frontmatter")
     app.connect("config-inited", _check_settings)
     app.connect("config-inited", _choose_cache)
-    app.connect("config-inited", _check_kernels, priority=blogext.NOTEBOOK_KERNELS)
     app.connect("builder-inited", _place_folders, priority=blogext.NOTEBOOK_FOLDERS)
     app.connect("builder-inited", _rewrite_messages)
     app.connect("source-read", _on_source_read)
     app.connect("doctree-read", _sanitize_outputs, priority=blogext.NOTEBOOK_OUTPUTS)
     app.connect("doctree-read", _check_outputs)
     app.connect("html-page-context", _style_notebooks_only)
+    app.setup_extension("blogext.freeze")  # outputs frozen by `nox -s freeze`, never executed here
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -205,6 +205,31 @@ def sphinx_starting_from(env: Any) -> type[Sphinx]:
     return _StartingFrom
 
 
+def before_mystnb_executes(hook: Any) -> None:
+    """Call ``hook(notebook, source, nb_config, docname)`` each time myst-nb (in a Sphinx build) is about
+    to execute or render a notebook it has read: the hook may change *notebook* in place (its outputs)
+    and returns the settings myst-nb goes on with (such as ``execution_mode`` "off"). Idempotent.
+
+    Private: ``myst_nb.sphinx_.create_client``, the name ``Parser.parse`` calls with the notebook it
+    read, just before rendering it (and ``SphinxDocLogger.extra["docname"]``). Waits for a myst-nb
+    event or setting for "outputs of a notebook come from elsewhere" (a pre-execution hook).
+    """
+    import myst_nb.sphinx_ as mystnb_sphinx
+
+    original = mystnb_sphinx.create_client
+    if getattr(original, _STAND_IN, None) is hook:
+        return
+    original = getattr(original, "__wrapped__", original)
+
+    def create_client(notebook: Any, source: Any, nb_config: Any, logger: Any, read_fmt: Any = None) -> Any:
+        docname = logger.extra["docname"]
+        return original(notebook, source, hook(notebook, str(source), nb_config, docname), logger, read_fmt)
+
+    create_client.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(create_client, _STAND_IN, hook)
+    mystnb_sphinx.create_client = create_client
+
+
 #: myst-nb's modules that import jupyter-cache (and, through it, SQLAlchemy: about 0.4 s, up to 1.4 s on
 #: a busy machine), and the class each gives ``myst_nb.core.execute``, which needs it only to execute.
 MYSTNB_EXECUTORS = {

@@ -188,9 +188,9 @@ def test_text_notebook_that_is_not_executed_fails_naming_the_post(site_copy, tmp
     )
     stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
     assert re.search(
-        r"posts/2024/text-notebook\.md:\d+: WARNING: text notebook's 2 code cell\(s\) are not executed "
-        r"\(execution mode 'off'\), so its page would show their code without any output \(expected "
-        r"'mystnb: \{execution_mode: cache\}' in its front matter.*\[blog\.notebooks\]",
+        r"posts/2024/text-notebook\.md: WARNING: notebook was never frozen, so its page would show code "
+        r"without its outputs \(expected outputs frozen for this code: run `nox -s freeze`"
+        r".*\[blog\.notebooks\]",
         stderr,
     ), stderr
 

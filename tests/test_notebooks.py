@@ -2,7 +2,7 @@
 
 ``tests/roots/test-notebooks`` is built with the real ``conf.py``, templates and
 styles: a ``.ipynb`` post with stored outputs (a matplotlib plot, printed text),
-a MyST-NB text notebook that asks for cached execution, a Markdown post sharing a
+a MyST-NB text notebook frozen in the root's ``_freeze/``, a Markdown post sharing a
 tag, and a draft notebook with marker words, a tag and a plot of its own.
 """
 
@@ -136,7 +136,7 @@ def test_a_text_notebook_is_a_post_and_its_cells_run(built):
 
 def test_myst_nb_writes_nothing_in_the_output_or_source_folder(built):
     doctrees = built.outdir.with_name(built.outdir.name + ".doctrees")
-    assert (doctrees / "jupyter_cache").is_dir()
+    assert not (doctrees / "jupyter_cache").exists()  # nothing executed, nothing cached
     assert (doctrees / "jupyter_execute" / "posts" / "2024" / "plotting-losses.ipynb").is_file()
     for folder in (built.outdir, built.srcdir, built.outdir.parent):
         for name in ("jupyter_execute", ".jupyter_cache", "jupyter_cache", "reports"):
@@ -154,22 +154,6 @@ def test_a_draft_notebook_leaves_no_trace(built):
     assert not (built.outdir / "blog" / "tag" / "secret-notebook-tag").exists()
     assert not list((doctrees / "jupyter_execute").rglob("draft-notebook*"))
     assert len(built.files("_images/*")) == 1  # the published notebook's plot only
-
-
-def test_cached_execution_runs_a_notebook_once(tmp_path):
-    src, out = make_site(tmp_path / "src"), tmp_path / "out"
-    first = assert_clean(build(src, out))
-    assert "executed-text-notebook.md: Executed notebook" in first.stderr + first.stdout
-    doctrees = out.with_name(out.name + ".doctrees")
-    assert f"Using jupyter-cache at: {doctrees.resolve() / 'jupyter_cache'}" in first.stdout
-    again = assert_clean(build(src, out))
-    assert "Executing notebook" not in again.stderr + again.stdout
-    post = src / "posts" / "2024" / "executed-text-notebook.md"
-    post.write_text(post.read_text().replace("And that is all.", "And that is all, really."))
-    edited = assert_clean(build(src, out))
-    log = edited.stderr + edited.stdout
-    assert "Executing notebook" not in log and "Using cached notebook" in log
-    assert "And that is all, really." in edited.html("posts/2024/executed-text-notebook/").get_text()
 
 
 def test_text_notebook_dates_are_quoted_line_for_line():
@@ -235,18 +219,6 @@ def test_a_cell_tagged_raises_exception_shows_its_error(site_copy, tmp_path):
     (site_copy / "posts" / "2024" / "errors.ipynb").write_text(notebook(meta, cells))
     site = assert_clean(build(site_copy, tmp_path / "out"))
     assert "ZeroDivisionError" in site.html("posts/2024/errors/").select_one(".cell_output").get_text()
-
-
-def test_an_executed_cell_that_raises_fails_the_build(site_copy, tmp_path):
-    post = site_copy / "posts" / "2024" / "executed-text-notebook.md"
-    post.write_text(post.read_text().replace("total = sum(range(1, 11))", "total = 1 / 0"))
-    stderr = failed(build(site_copy, tmp_path / "out"))
-    assert re.search(
-        r"posts/2024/executed-text-notebook\.md:\d+: WARNING: cell 2 \('total = 1 / 0'\) raised "
-        r"ZeroDivisionError: division by zero \(expected cells that run without error",
-        stderr,
-    )
-    assert not (tmp_path / "out" / "reports").exists()
 
 
 def test_an_output_that_loads_from_another_host_fails_the_build(site_copy, tmp_path):
@@ -336,17 +308,6 @@ def test_an_incremental_build_after_a_notebook_change_equals_a_clean_build(tmp_p
     assert tree_differences(out, clean.outdir) == []
 
 
-def test_an_executed_notebook_with_a_kernel_not_installed_stops_the_build(site_copy, tmp_path):
-    post = site_copy / "posts" / "2024" / "executed-text-notebook.md"
-    post.write_text(post.read_text().replace("  name: python3", "  name: julia-1.9"))
-    stderr = failed(build(site_copy, tmp_path / "out"))
-    assert re.search(
-        r"posts/2024/executed-text-notebook\.md: kernelspec name 'julia-1\.9' is not a kernel installed "
-        r"here, and the post is executed \(expected one of: .*python3",
-        stderr,
-    )
-
-
 def test_a_cache_folder_inside_the_output_folder_is_refused(site_copy, tmp_path):
     conf = site_copy / "conf.py"
     conf.write_text(conf.read_text() + f"\nnb_execution_cache_path = {str(tmp_path / 'out' / 'cache')!r}\n")
@@ -382,23 +343,16 @@ def _imports_of_a_build(src: Path, out: Path) -> list:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_a_build_that_executes_nothing_never_imports_jupyter_cache(tmp_path):
+def test_a_build_never_imports_jupyter_cache(tmp_path):
     # jupyter-cache imports SQLAlchemy (about a second on a busy machine, on every build and rebuild):
-    # with nb_execution_mode "off" and no post asking for execution, neither is imported.
+    # a build executes nothing (a text notebook's outputs come from _freeze/), so neither is imported.
     src = make_site(tmp_path / "src")
-    (src / "posts" / "2024" / "executed-text-notebook.md").unlink()
     code, jupyter_cache, sqlalchemy = _imports_of_a_build(src, tmp_path / "out")
     assert code == 0
     assert not jupyter_cache and not sqlalchemy
     assert (tmp_path / "out" / NOTEBOOK / "index.html").is_file()
-
-
-def test_a_build_that_executes_a_notebook_imports_jupyter_cache_when_it_does(tmp_path):
-    src = make_site(tmp_path / "src")
-    code, jupyter_cache, _sqlalchemy = _imports_of_a_build(src, tmp_path / "out")
-    assert code == 0 and jupyter_cache
     page = (tmp_path / "out" / "posts/2024/executed-text-notebook/index.html").read_text("utf-8")
-    assert "And that is all." in page
+    assert "the sum is 55" in page and "And that is all." in page
 
 
 def test_only_markdown_that_names_a_notebook_format_is_checked_for_being_a_text_notebook():
@@ -587,27 +541,6 @@ def test_a_notebook_heading_jump_and_a_missing_video_are_named_by_cell(site_copy
     assert 'src="clips/missing.mp4"' not in (tmp_path / "out" / "posts/2024/video/index.html").read_text(
         "utf-8"
     )
-
-
-def test_a_notebook_timeout_names_the_cell_and_the_settings(site_copy, tmp_path):
-    post = site_copy / "posts" / "2024" / "executed-text-notebook.md"
-    text = post.read_text().replace(
-        "  execution_mode: cache", "  execution_mode: cache\n  execution_timeout: 2"
-    )
-    post.write_text(text.replace('print(f"the sum is {total}")', "import time\ntime.sleep(30)"))
-    site = build(site_copy, tmp_path / "out")
-    stderr = failed(site)
-    assert re.search(
-        r"posts/2024/executed-text-notebook\.md:\d+: WARNING: cell 2 \('total = sum\(range\(1, 11\)\)'\) was "
-        r"still running after 2 seconds, the execution timeout, "
-        r".*'mystnb: \{execution_timeout: 300\}' in its "
-        r"metadata, or every notebook with nb_execution_timeout in conf\.py",
-        stderr,
-    )
-    blog_warnings = [w for w in site.warnings if "executed-text-notebook" in w]
-    assert len(blog_warnings) == 1, blog_warnings  # not also the interruption as the cell's error
-    assert "saved in" not in stderr and "reports" not in stderr and "Executing notebook failed" not in stderr
-    assert not (tmp_path / "out" / "reports").exists()
 
 
 #: Variants from public XSS cheat sheets, each as a notebook's HTML output might hold it.
