@@ -159,8 +159,10 @@ def test_folded_code_toggles_and_code_shows_it_scrolls(open_page, mode):
     details.locator("summary").click()
     assert page.locator("details.above-input pre").is_visible()
     long_line = "article div.highlight-bash pre"
-    assert page.evaluate(f"(() => {{ const e = document.querySelector('{long_line}'); "
-                         "return e.scrollWidth > e.clientWidth; })()")
+    assert page.evaluate(
+        f"(() => {{ const e = document.querySelector('{long_line}'); "
+        "return e.scrollWidth > e.clientWidth; })()"
+    )
     assert "radial-gradient" in page.evaluate(
         f"getComputedStyle(document.querySelector('{long_line}')).backgroundImage"
     )
@@ -190,7 +192,10 @@ def test_axe_finds_nothing(open_page, path, width, mode):
     add_axe(page)
     # docutils' bibliography markup (role="doc-biblioentry", deprecated) is flagged whatever this
     # feature does: reported to the lead, left out here so the test guards what these features draw.
-    violations = page.evaluate("axe.run({exclude: [['.citation-list']]}).then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.html.slice(0, 120)).join(' | ')))")
+    violations = page.evaluate(
+        "axe.run({exclude: [['.citation-list']]}).then(r => r.violations.map("
+        "v => v.id + ': ' + v.nodes.map(n => n.html.slice(0, 120)).join(' | ')))"
+    )
     assert violations == [], "\n".join(violations)
 
 
