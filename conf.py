@@ -54,6 +54,8 @@ extensions = [
     "blogext.related",
     "blogext.sharecards",
     "blogext.structured",
+    "blogext.breadcrumbs",
+    "blogext.sharelinks",
     "blogext.comments",
     "blogext.printing",
     "blogext.sidenotes",

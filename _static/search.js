@@ -95,6 +95,60 @@
     return fragment;
   }
 
+  const wordKey = (word) => word.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+
+  /* An excerpt centred on the query's words: Pagefind's own picks the stretch with the most matches,
+   * often of one word only ("git", never "commit" for "git commit"), and may start inside the
+   * title. This one takes the stretch of the page's text (after its title) holding the most of the
+   * query's different words, starts it at a sentence's start and ends it at a sentence's end where
+   * one is near, and marks every word the query's words start. Built from text nodes and <mark>s. */
+  const EXCERPT_WORDS = 30;
+  function centred(page, query) {
+    const terms = [...new Set(query.split(/\s+/).map(wordKey).filter((term) => term.length > 1))];
+    const words = (page.content || "").split(/\s+/).filter(Boolean);
+    if (!terms.length || !words.length) return null;
+    const titleWords = (page.meta.title || "").split(/\s+/).filter(Boolean);
+    const skip = titleWords.every((word, at) => wordKey(word) === wordKey(words[at] || "")) ? titleWords.length : 0;
+    const termOf = words.map((word) => terms.findIndex((term) => wordKey(word).startsWith(term)));
+    const hits = [];
+    for (let at = skip; at < words.length; at++) if (termOf[at] >= 0) hits.push(at);
+    if (!hits.length) return null;
+    let best = null;
+    for (const hit of hits) {
+      const start = Math.max(skip, hit - 5);
+      const inside = hits.filter((at) => at >= start && at < start + EXCERPT_WORDS);
+      const score = [new Set(inside.map((at) => termOf[at])).size, inside.length];
+      if (!best || score[0] > best.score[0] || (score[0] === best.score[0] && score[1] > best.score[1])) {
+        best = { start, score };
+      }
+    }
+    const endsSentence = (word) => /[.!?:]["')\]]*$/.test(word);
+    let start = best.start;
+    for (let at = start - 1; at >= Math.max(skip, start - 10); at--) {
+      if (endsSentence(words[at])) {
+        start = at + 1;
+        break;
+      }
+      if (at === skip) start = skip;
+    }
+    let end = Math.min(words.length, start + EXCERPT_WORDS);
+    for (let at = end - 1; at < Math.min(words.length, end + 12); at++) {
+      if (endsSentence(words[at])) {
+        end = at + 1;
+        break;
+      }
+    }
+    const fragment = document.createDocumentFragment();
+    if (start > skip) fragment.append(document.createTextNode("… "));
+    for (let at = start; at < end; at++) {
+      if (at > start) fragment.append(document.createTextNode(" "));
+      if (termOf[at] >= 0) fragment.append(make("mark", "", words[at]));
+      else fragment.append(document.createTextNode(words[at]));
+    }
+    if (end < words.length && !endsSentence(words[end - 1])) fragment.append(document.createTextNode(" …"));
+    return fragment;
+  }
+
   /* The title, with the words the query starts marked. */
   function titled(title, query) {
     const words = query
@@ -188,7 +242,7 @@
           item.append(time);
         }
         const excerpt = make("p", "blog-search-result-excerpt");
-        excerpt.append(marked(page.excerpt));
+        excerpt.append(centred(page, query) || marked(page.excerpt));
         item.append(excerpt);
         list.append(item);
       }

@@ -12,7 +12,9 @@ Such a post ends with a "Comments" section: a sentence saying what showing them
 does, and a button, "Show comments (loads giscus.app)". Nothing is loaded from
 another host until the reader clicks it; then ``_static/comments.js`` adds
 giscus' script, which shows the post's discussion in a frame. Its theme is the
-page's (light or dark), and follows the theme switcher afterwards.
+page's (light or dark), and follows the theme switcher afterwards. A status line
+(``role="status"``) then says "Loading comments…", that they are shown, or that they
+could not be loaded (the button comes back as "Try again").
 
 The host giscus is loaded from must be listed in ``blog_allowed_hosts`` (the hosts
 a page may load from; registered here, empty, unless another feature already
@@ -120,6 +122,7 @@ def section_html(config: Config) -> str:
         f'<p class="blog-comments-note">Comments are discussions on GitHub, shown by giscus. '
         f"They are not loaded yet: showing them loads a script and a frame from {host}, which "
         f"ask GitHub for this post's discussion. To comment you sign in with GitHub.</p>\n"
+        '<p class="blog-comments-status" role="status"></p>\n'
         f'<button type="button" class="btn btn-primary blog-comments-button">'
         f"Show comments (loads {host})</button>\n"
         '<div class="blog-comments-thread"></div>\n'

@@ -10,8 +10,9 @@ A reader who finished a post is offered the posts closest to it, ranked by:
 
 A post that shares neither a tag nor the category is not related, however
 recent. Never listed: the post itself, drafts and scheduled posts (the post model,
-:mod:`blogext.posts`, decides), and the other parts of the post's own series,
-which the series box already lists.
+:mod:`blogext.posts`, decides), the other parts of the post's own series,
+which the series box already lists, and the posts just before and after it by date, which its
+"Previous post" / "Next post" links already name (one "read next" block, no post twice).
 
 The list is something a page shows of *other* posts, so it is declared to the
 record of what pages show (:mod:`blogext.shown`, kind ``"related"``): when another
@@ -85,7 +86,8 @@ class _Index:
             if c.category is not None:
                 self.by_category[c.category].append(c.docname)
 
-    def rank(self, post: Candidate, count: int) -> list[Candidate]:
+    def rank(self, post: Candidate, count: int, *, beside: bool = True) -> list[Candidate]:
+        """*post*'s related posts; without the posts just before and after it by date unless *beside*."""
         shared = Counter(other for tag in post.tags for other in self.by_tag[tag])
         same_category = set(self.by_category[post.category]) if post.category is not None else set()
         keys = []
@@ -93,6 +95,8 @@ class _Index:
             other = self.posts[docname]
             if docname == post.docname or (post.series and other.series == post.series):
                 continue
+            if not beside and abs(self.order[docname] - self.order[post.docname]) == 1:
+                continue  # the previous or next post: the end of the post links it already
             keys.append((-shared[docname], docname not in same_category, self.order[docname], docname))
         return [self.posts[key[3]] for key in heapq.nsmallest(count, keys)]
 
@@ -103,9 +107,9 @@ def rank(post: Candidate, others: dict[str, Candidate], count: int) -> list[Cand
 
 
 def rank_all(everything: dict[str, Candidate], count: int) -> dict[str, list[Candidate]]:
-    """Every post's related posts."""
+    """Every post's related posts, leaving out its neighbours by date (its previous and next posts)."""
     index = _Index(everything)
-    return {docname: index.rank(post, count) for docname, post in everything.items()}
+    return {docname: index.rank(post, count, beside=False) for docname, post in everything.items()}
 
 
 def ranked(env: BuildEnvironment, count: int) -> dict[str, list[Candidate]]:
@@ -193,4 +197,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     shown.add_kind(app, "related", _shows_related, pages=post_pages)
     app.connect("html-page-context", _on_page_context)
-    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "1.0", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -44,6 +44,13 @@ def _absolute(app: Sphinx, docname: str) -> str:
     return app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(docname)
 
 
+def trail(app: Sphinx, pagename: str, title: str) -> list[tuple[str, str]]:
+    """A post's breadcrumbs, (name, docname) from the home page: the home page, the list of all posts,
+    the post. The BreadcrumbList and the visible breadcrumbs (:mod:`blogext.breadcrumbs`) both
+    come from here."""
+    return [("Home", app.config.root_doc), ("Blog", app.config.blog_path), (title, pagename)]
+
+
 def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> dict[str, Any] | None:
     """The JSON-LD of the post *pagename* (None when it is not a published post)."""
     env, config = app.env, app.config
@@ -89,7 +96,8 @@ def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> 
         posting["keywords"] = list(matter.tags)
     if matter.category:
         posting["articleSection"] = matter.category
-    crumbs = [("Home", home), ("Blog", _absolute(app, config.blog_path)), (title, url)]
+    where = {config.root_doc: home, pagename: url}
+    crumbs = [(name, where.get(docname) or _absolute(app, docname)) for name, docname in trail(app, pagename, title)]
     breadcrumbs = {
         "@type": "BreadcrumbList",
         "itemListElement": [

@@ -207,7 +207,7 @@ def test_404_page_links_work_from_a_deep_missing_url(browser, server):
     with page.expect_navigation():
         page.get_by_role("link", name="Home page").click()
     assert urlsplit(page.url).path == "/"
-    assert page.locator("h1").first.inner_text() == "Shruti Turner"
+    assert page.locator("h1").first.inner_text() == "Notes from a machine-learning engineer"
     context.close()
 
 
