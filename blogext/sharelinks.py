@@ -30,8 +30,10 @@ def links(title: str, url: str) -> list[tuple[str, str]]:
     return [
         ("Mastodon", "https://mastodonshare.com/?" + urlencode({"text": title, "url": url}, quote_via=quote)),
         ("Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": both}, quote_via=quote)),
-        ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}, quote_via=quote)),
-        ("Hacker News", "https://news.ycombinator.com/submitlink?" + urlencode({"u": url, "t": title}, quote_via=quote)),
+        ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?"
+         + urlencode({"url": url}, quote_via=quote)),
+        ("Hacker News", "https://news.ycombinator.com/submitlink?"
+         + urlencode({"u": url, "t": title}, quote_via=quote)),
         ("Email", "mailto:?" + urlencode({"subject": title, "body": url}, quote_via=quote)),
     ]  # fmt: skip
 
@@ -43,7 +45,9 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     matter = front_matter(app.env, pagename)
     if info is None or matter is None or not is_published(app.env, pagename, info.date):
         return
-    url = context.get("pageurl") or app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(pagename)
+    url = context.get("pageurl") or app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(
+        pagename
+    )
     title = info.title or matter.title
     context["blog_share_html"] = safehtml.render(
         app, "blog/share-links.html", links=links(title, url), title=title, url=url

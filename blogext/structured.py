@@ -97,7 +97,9 @@ def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> 
     if matter.category:
         posting["articleSection"] = matter.category
     where = {config.root_doc: home, pagename: url}
-    crumbs = [(name, where.get(docname) or _absolute(app, docname)) for name, docname in trail(app, pagename, title)]
+    crumbs = [
+        (name, where.get(docname) or _absolute(app, docname)) for name, docname in trail(app, pagename, title)
+    ]
     breadcrumbs = {
         "@type": "BreadcrumbList",
         "itemListElement": [

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 from checkers import REPO, add_axe
-from test_sharing_browser import GISCUS_STUB, POST as COMMENTS_POST, _page, server as sharing_server  # noqa: F401
+from test_sharing_browser import GISCUS_STUB, _page  # noqa: F401
+from test_sharing_browser import POST as COMMENTS_POST
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
@@ -80,7 +81,12 @@ def test_focus_rings_theme_switcher_and_back_to_top_share_the_one_accent(browser
     back = page.locator("#pst-back-to-top")
     assert back.is_visible()
     back_colour = back.evaluate("e => getComputedStyle(e).backgroundColor")
-    assert rings == {accent} and hovered == accent and back_colour == accent, (accent, rings, hovered, back_colour)
+    assert rings == {accent} and hovered == accent and back_colour == accent, (
+        accent,
+        rings,
+        hovered,
+        back_colour,
+    )
     context.close()
 
 
@@ -92,10 +98,12 @@ def _overlaps(page) -> list[str]:
       if (getComputedStyle(b).display === 'none') return [];
       const r = b.getBoundingClientRect();
       const hit = [];
-      for (const e of document.querySelectorAll('.bd-article p, .bd-article li, .bd-article pre, .bd-article h2,'
-          + ' .bd-footer p, .bd-footer a, .bd-sidebar-secondary a')) {
+      const text = '.bd-article p, .bd-article li, .bd-article pre, .bd-article h2,'
+          + ' .bd-footer p, .bd-footer a, .bd-sidebar-secondary a';
+      for (const e of document.querySelectorAll(text)) {
         for (const q of e.getClientRects()) {
-          if (q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom) hit.push(e.textContent.slice(0, 40));
+          const over = q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom;
+          if (over) hit.push(e.textContent.slice(0, 40));
         }
       }
       return hit;
@@ -144,7 +152,9 @@ def test_the_git_tutorial_prints_in_at_most_20_a4_pages(browser, real, tmp_path)
 
 def test_related_posts_never_repeat_the_previous_or_next_post():
     def post(name, day):
-        return Candidate(name, name, __import__("datetime").datetime(2024, 1, day), frozenset({"git"}), None, None)
+        return Candidate(
+            name, name, __import__("datetime").datetime(2024, 1, day), frozenset({"git"}), None, None
+        )
 
     posts = {p.docname: p for p in (post("a", 1), post("b", 2), post("c", 3), post("d", 4), post("e", 5))}
     found = {name: [p.docname for p in others] for name, others in rank_all(posts, 3).items()}

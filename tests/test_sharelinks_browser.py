@@ -80,9 +80,12 @@ def test_nothing_is_requested_from_another_host_before_a_click(browser, real, wi
     share.get_by_role("link", name="Bluesky").focus()
     assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
     add_axe(page)
-    assert page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => v.id)"
-    ) == []
+    assert (
+        page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => v.id)"
+        )
+        == []
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert foreign == []
     with page.expect_navigation():
@@ -119,7 +122,7 @@ def test_breadcrumbs_show_what_the_structured_data_says(browser, real, width, mo
     assert nav.is_visible()
     items = nav.locator("li").all()
     assert [i.inner_text().strip() for i in items] == [t["name"] for t in trail]
-    for item, crumb in zip(items[:-1], trail[:-1]):
+    for item, crumb in zip(items[:-1], trail[:-1], strict=True):
         href = item.locator("a").get_attribute("href")
         assert urlsplit(urljoin(page.url, href)).path == urlsplit(crumb["item"]).path
     assert items[-1].get_attribute("aria-current") == "page" and items[-1].locator("a").count() == 0
