@@ -40,6 +40,7 @@ def _notebook(cells: list[dict]):
 
 
 _NOTEBOOK_TEXT = markdown_cell("# Losses\n\nA notebook post.")
+_ONE = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "1.0"}}
 
 #: (planted, fixed, a pattern of the warning): the change that breaks the site, the one that fixes it.
 CASES = {
@@ -70,7 +71,9 @@ CASES = {
     ),
     "notebook-cell-error": (
         _notebook([_NOTEBOOK_TEXT, code_cell("1 / 0", [ZERO_DIVISION])]),
-        _notebook([_NOTEBOOK_TEXT, code_cell("1 / 1", [])]),
+        # The fix as the author makes it: the cell run again, with its output stored (a notebook
+        # with code and no outputs would be one to freeze).
+        _notebook([_NOTEBOOK_TEXT, code_cell("1 / 1", [_ONE])]),
         rf"{NOTEBOOK}(:\d+)?: WARNING: cell 2 \('1 / 0'\) raised ZeroDivisionError",
     ),
     # Warnings that name no document: the next build starts from a fresh environment.
