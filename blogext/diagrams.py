@@ -207,7 +207,7 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
             if error:
                 logger.warning(
                     "mermaid cannot draw this diagram: %s (expected a diagram mermaid %s parses)",
-                    _reason(error),
+                    _reason(error, diagram.line),
                     version,
                     type="blog",
                     subtype="diagrams",
@@ -218,10 +218,17 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
 _EXCERPT = re.compile(r"^(\.\.\..*|-*\^)$")
 
 
-def _reason(error: str) -> str:
-    """mermaid's message on one line, without its excerpt and caret (they point into a joined copy)."""
+_ON_LINE = re.compile(r"\bon line (\d+)")
+
+
+def _reason(error: str, fence: int) -> str:
+    """mermaid's message on one line, without its excerpt and caret (they point into a joined copy),
+    its line of the diagram named as the file's line too."""
     lines = [line.strip() for line in error.splitlines() if line.strip()]
-    return " ".join(line for line in lines if not _EXCERPT.match(line))
+    reason = " ".join(line for line in lines if not _EXCERPT.match(line))
+    return _ON_LINE.sub(
+        lambda m: f"on line {m.group(1)} of the diagram (line {fence + int(m.group(1))})", reason, 1
+    )
 
 
 def _report_missing(pages: dict[str, list[Diagram]], problem: str) -> None:

@@ -101,6 +101,7 @@ def test_invalid_diagram_fails_the_build_naming_file_line_and_mermaids_message(t
     assert "mermaid cannot draw this diagram" in broken and "[blog.diagrams]" in broken
     assert "Expecting 'STRUCT_STOP', 'MEMBER', got 'EOF_IN_STRUCT'" in broken
     assert "---^" not in broken  # mermaid's caret pointed into text the message does not show
+    assert "on line 3 of the diagram (line 12)" in broken
     [other] = [w for w in built.warnings if "other.md" in w]
     assert "posts/2024/other.md:7:" in other and "Parse error" in other
 
@@ -108,7 +109,7 @@ def test_invalid_diagram_fails_the_build_naming_file_line_and_mermaids_message(t
 def test_one_node_per_build_and_a_rebuild_parses_only_changed_diagrams(tmp_path, counted):
     src = copy(tmp_path, {})
     assert_clean(run_sphinx(src, tmp_path / "html"))
-    assert len(counted) == 1 and len(counted[0]) == 3
+    assert len(counted) == 1 and len(counted[0]) == 4
     assert_clean(run_sphinx(src, tmp_path / "html"))  # nothing changed: no Node at all
     assert len(counted) == 1
     post = src / "posts" / "2024" / "shapes.md"
