@@ -1,20 +1,30 @@
-"""Mermaid diagrams, drawn in the reader's browser by a copy of mermaid served from the site.
+"""Mermaid diagrams: checked by mermaid's parser when the site is built, drawn in the reader's browser
+by a copy of mermaid served from the site, only when a diagram comes near the viewport.
 
 A ```` ```mermaid ```` fence (``myst_fence_as_directive`` in ``conf.py``) or a
-``{mermaid}`` directive is sphinxcontrib-mermaid's node; that extension adds its
-loader script only to pages that have a diagram, and draws each in the light or
-dark theme the page is shown in. This module makes it self-hosted:
+``{mermaid}`` directive is sphinxcontrib-mermaid's node, written as a ``<pre class="mermaid">``
+holding the diagram's source (each given an anchor, ``diagram-1``, ``diagram-2``...). This module:
 
-- ``mermaid_use_local`` points at ``_static/mermaid/mermaid.esm.min.mjs``, so no
-  page asks a CDN for anything;
-- after a build in which a published page has a diagram, mermaid's ES module
-  build (the entry module and its chunks: a page fetches only the chunks its
-  diagrams need) is copied from the npm package, ``node_modules/mermaid/dist``
-  (``npm ci --omit=dev`` in the site's folder; ``nox -s build`` runs it), into
-  ``_static/mermaid/``; when no page has one, the copy is removed;
-- a diagram on a page while the npm package is missing is a ``blog.diagrams``
-  warning naming the file and line, so the strict build fails instead of
-  publishing a page whose diagram never draws.
+- checks every diagram when reading is done (``env-updated``): ONE Node process a build
+  (:mod:`blogext.nodeworker`) runs ``mermaid_worker.mjs``, mermaid's own ``mermaid.parse``, on the
+  diagrams the cache (``blog-diagrams.json`` in the doctree folder, by digest of the source and
+  mermaid's version) lacks; a diagram mermaid cannot parse is a ``blog.diagrams`` warning naming the
+  file, the line of the fence and mermaid's message, on every build until it is fixed;
+- replaces sphinxcontrib-mermaid's loader (a module that imports all of mermaid as the page opens, on
+  every page) by ``_static/diagrams.js``, on pages with a diagram only: it imports mermaid when a
+  diagram is within a screen of the viewport (IntersectionObserver), draws it in the page's light or
+  dark theme (again when the theme changes), and sizes it to its content (never wider than mermaid
+  draws it; on a narrow screen scaled down no further than three quarters, then scrolled sideways in
+  a focusable box whose shadows show it scrolls); ``_static/diagrams.css`` styles the box;
+- copies mermaid's ES module build (the entry module and its chunks: a page fetches only the chunks
+  its diagrams need) from the npm package, ``node_modules/mermaid/dist`` (``npm ci --omit=dev`` in the
+  site's folder; ``nox -s build`` runs it), into ``_static/mermaid/`` after a build in which a
+  published page has a diagram; when no page has one, the copy is removed;
+- a diagram on a page while the npm package (or Node) is missing is a ``blog.diagrams`` warning
+  naming the file and line, so the strict build fails instead of publishing a page whose diagram
+  never draws.
+
+Feeds (:mod:`blogext.feeds`) replace each diagram by a link to it on the page.
 
 ``blog_mermaid_dist`` (``conf.py``) names another folder holding mermaid's
 ``dist`` files; by default the ``node_modules`` next to ``conf.py``, then the one
@@ -23,9 +33,12 @@ next to ``blogext``.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -34,6 +47,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
+from blogext import nodeworker
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +55,20 @@ logger = logging.getLogger(__name__)
 STATIC_FOLDER = "mermaid"
 ENTRY = "mermaid.esm.min.mjs"
 CHUNKS = Path("chunks") / "mermaid.esm.min"
+WORKER = Path(__file__).with_name("mermaid_worker.mjs")
+CACHE_FILE = "blog-diagrams.json"
+#: Bump when what this module asks of mermaid changes, to check every diagram again.
+CACHE_VERSION = 1
+#: The page's script that loads mermaid when a diagram nears the viewport (in the site's ``_static``).
+LOADER = "diagrams.js"
+ANCHOR = "diagram-{}"
+
+
+class Diagram(NamedTuple):
+    """A diagram as its page has it."""
+
+    line: int
+    source: str
 
 
 def _set_local(app: Sphinx, config: Config) -> None:
@@ -56,15 +84,16 @@ def _has_diagram(doctree) -> bool:
     return doctree is not None and doctree.next_node(mermaid) is not None
 
 
-def _add_css(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if _has_diagram(doctree):
         app.add_css_file("diagrams.css")
+        app.add_js_file(LOADER, type="module")
 
 
 def _drop_loader(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
-    if not _has_diagram(doctree) and "script_files" in context:
-        # sphinxcontrib-mermaid adds its loader to every page that has no doctree (archives, search):
-        # pages without a diagram load nothing of mermaid.
+    """sphinxcontrib-mermaid's loader (which imports mermaid as the page opens) is on no page:
+    ``diagrams.js`` loads mermaid, on pages with a diagram, when one is near the viewport."""
+    if "script_files" in context:
         context["script_files"] = [s for s in context["script_files"] if not _is_mermaid_loader(s)]
 
 
@@ -88,15 +117,23 @@ def dist_folder(app: Sphinx) -> Path | None:
     return None
 
 
-def _diagrams(env: BuildEnvironment) -> dict[str, int]:
-    """Docname -> line of its first diagram, for every document with one."""
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _diagrams(env: BuildEnvironment) -> dict[str, list[Diagram]]:
+    """Docname -> its diagrams in order, for every document with one."""
     return env.__dict__.setdefault("blog_diagrams", {})
 
 
 def _on_doctree_read(app: Sphinx, doctree) -> None:
-    node = doctree.next_node(mermaid)
-    if node is not None:
-        _diagrams(app.env)[app.env.docname] = node.line or 1
+    found = []
+    for number, node in enumerate(doctree.findall(mermaid), start=1):
+        found.append(Diagram(node.line or 1, node["code"]))
+        if not node["ids"] and ANCHOR.format(number) not in doctree.ids:  # the link a feed entry gives
+            node["ids"].append(ANCHOR.format(number))
+            doctree.ids[node["ids"][0]] = node
+    if found:
+        _diagrams(app.env)[app.env.docname] = found
 
 
 def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -108,23 +145,106 @@ def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Bui
     _diagrams(env).update({d: theirs[d] for d in docnames if d in theirs})
 
 
-def _published_with_diagrams(app: Sphinx) -> dict[str, int]:
-    return {d: line for d, line in _diagrams(app.env).items() if d in app.env.all_docs}
+def _published_with_diagrams(app: Sphinx) -> dict[str, list[Diagram]]:
+    return {d: found for d, found in sorted(_diagrams(app.env).items()) if d in app.env.all_docs}
+
+
+# -- checking, once reading is done ------------------------------------------------------------
+
+
+def _version(source: Path) -> str:
+    return json.loads((source.parent / "package.json").read_text("utf-8"))["version"]
+
+
+def _key(version: str, source: str) -> str:
+    return hashlib.sha256(json.dumps([CACHE_VERSION, version, source]).encode()).hexdigest()[:32]
+
+
+def _load_cache(file: Path, version: str) -> dict[str, dict[str, str]]:
+    try:
+        stored = json.loads(file.read_text("utf-8"))
+        if stored.get("version") == [CACHE_VERSION, version]:
+            return stored["diagrams"]
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass
+    return {}
+
+
+def parse(sources: list[str], dist: Path) -> list[dict[str, str]]:
+    """Each source parsed by mermaid in one Node process: {"type": ...} or {"error": ...}."""
+    worker = nodeworker.Worker(WORKER, [str(dist.parent)], "mermaid")
+    try:
+        return worker.ask({"items": sources})["results"]
+    finally:
+        worker.close()
 
 
 def _check(app: Sphinx, env: BuildEnvironment) -> None:
-    if app.builder.format != "html" or dist_folder(app) is not None:
+    if app.builder.format != "html":
         return
-    for docname, line in sorted(_published_with_diagrams(app).items()):
+    pages = _published_with_diagrams(app)
+    dist = dist_folder(app)
+    if dist is None:
+        _report_missing(pages, f"node_modules/mermaid/dist/{ENTRY} is missing")
+        return
+    version = _version(dist)
+    file = Path(app.doctreedir) / CACHE_FILE
+    cache = _load_cache(file, version)
+    keys = {d.source: _key(version, d.source) for found in pages.values() for d in found}
+    missing = sorted({source for source, digest in keys.items() if digest not in cache})
+    if missing:
+        try:
+            cache.update({keys[s]: r for s, r in zip(missing, parse(missing, dist), strict=True)})
+        except nodeworker.NodeUnavailable as problem:
+            _report_missing(pages, str(problem))
+            return
+    cache = {k: v for k, v in cache.items() if k in keys.values()}
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps({"version": [CACHE_VERSION, version], "diagrams": cache}), "utf-8")
+    for docname, found in pages.items():
+        for diagram in found:
+            error = cache[keys[diagram.source]].get("error")
+            if error:
+                logger.warning(
+                    "mermaid cannot draw this diagram: %s (expected a diagram mermaid %s parses)",
+                    _reason(error, diagram.line),
+                    version,
+                    type="blog",
+                    subtype="diagrams",
+                    location=(docname, diagram.line),
+                )
+
+
+_EXCERPT = re.compile(r"^(\.\.\..*|-*\^)$")
+
+
+_ON_LINE = re.compile(r"\bon line (\d+)")
+
+
+def _reason(error: str, fence: int) -> str:
+    """mermaid's message on one line, without its excerpt and caret (they point into a joined copy),
+    its line of the diagram named as the file's line too."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    reason = " ".join(line for line in lines if not _EXCERPT.match(line))
+    return _ON_LINE.sub(
+        lambda m: f"on line {m.group(1)} of the diagram (line {fence + int(m.group(1))})", reason, 1
+    )
+
+
+def _report_missing(pages: dict[str, list[Diagram]], problem: str) -> None:
+    for docname, found in pages.items():
         logger.warning(
-            "a mermaid diagram needs mermaid's files, but node_modules/mermaid/dist/%s is missing "
-            "(expected `npm ci --omit=dev` in the site's folder, or blog_mermaid_dist in conf.py naming "
-            "a folder that has them)",
-            ENTRY,
+            "a mermaid diagram is checked by mermaid (run by Node) and drawn by mermaid's files, but %s "
+            "(expected `npm ci --omit=dev` in the site's folder with Node installed, or blog_mermaid_dist "
+            "in conf.py naming a folder that has mermaid's dist files)",
+            problem,
             type="blog",
             subtype="diagrams",
-            location=(docname, line),
+            location=(docname, found[0].line),
         )
+
+
+# -- the site's copy of mermaid -----------------------------------------------------------------
 
 
 def _copy_newer(source: Path, target: Path) -> None:
@@ -167,8 +287,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-purge-doc", _on_purge)
     app.connect("env-merge-info", _on_merge)
-    app.connect("env-check-consistency", _check)
+    app.connect("env-updated", _check)
     app.connect("build-finished", _on_build_finished)
-    app.connect("html-page-context", _add_css)
+    app.connect("html-page-context", _on_page_context)
     app.connect("html-page-context", _drop_loader, priority=blogext.LIGHT_PAGES)
-    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "1.0", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -83,7 +83,7 @@ ATOM_TYPE = "application/atom+xml"
 #: is written; so the cache does not depend on the base URL.
 PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
 #: Bump when the cached rendering changes, to drop caches of older versions.
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 #: Classes of blocks that are page furniture, not content (postmeta's header).
 FURNITURE_CLASSES = {"post-meta"}
 #: Elements a feed reader cannot use, or that need the site's scripts.
@@ -103,6 +103,9 @@ DROPPED_ELEMENTS = {
 }
 #: What only the page can draw: permalinks, and KaTeX's HTML for math (its MathML, beside it, stays).
 PAGE_ONLY_CLASSES = {"headerlink", "katex-html"}
+#: A mermaid diagram (blogext.diagrams) is drawn by the page's script: an entry links to it instead.
+DIAGRAM_CLASS = "mermaid"
+DIAGRAM_LINK_TEXT = "Diagram: open it on the page"
 URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
@@ -552,6 +555,9 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
         if element.tag in DROPPED_ELEMENTS or PAGE_ONLY_CLASSES.intersection(classes):
             _drop_tree(element)
             continue
+        if element.tag == "pre" and DIAGRAM_CLASS in classes:
+            _link_to_diagram(element, page_url)
+            continue
         if element.tag == "noscript":  # a reader runs no script: show what is there for that case
             _drop_tag(element)
         for name in list(element.attrib):
@@ -576,6 +582,17 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
             )
     out = _META_CONTENT_TYPE.sub("", etree.tostring(root, method="html", encoding="unicode"))
     return out[len("<div>") : -len("</div>")].strip() + "\n"
+
+
+def _link_to_diagram(element: etree._Element, page_url: str) -> None:
+    """Replace a diagram's source by a paragraph linking to the diagram on its page."""
+    anchor = element.get("id")
+    link = etree.Element("a", href=urljoin(page_url, f"#{anchor}") if anchor else page_url)
+    link.text = DIAGRAM_LINK_TEXT
+    paragraph = etree.Element("p", {"class": "diagram-link"})
+    paragraph.append(link)
+    paragraph.tail = element.tail
+    element.getparent().replace(element, paragraph)
 
 
 # lxml.html's fragment parsing, tree surgery and serialization, on plain lxml elements: lxml.html

@@ -35,8 +35,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,7 +46,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, mathtex
+from blogext import ablogadapter, mathtex, nodeworker
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -68,8 +66,8 @@ _FONT_URL = re.compile(r"url\((fonts/[^)]+)\)")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/\s*", re.DOTALL)
 
 
-class MathUnavailable(RuntimeError):
-    """Node or KaTeX is missing, or KaTeX's process stopped."""
+#: Node or KaTeX is missing, or KaTeX's process stopped.
+MathUnavailable = nodeworker.NodeUnavailable
 
 
 # -- settings ---------------------------------------------------------------------------
@@ -122,45 +120,17 @@ def katex_folder(app: Sphinx) -> Path | None:
 
 
 class _Node:
-    """One ``node katex_worker.cjs`` process, asked a page of equations at a time."""
+    """``node katex_worker.cjs`` (a :mod:`blogext.nodeworker` worker), asked a page of equations a time."""
 
     def __init__(self, folder: Path) -> None:
-        program = shutil.which("node")
-        if program is None:
-            raise MathUnavailable("node is not on PATH")
-        self.pid = os.getpid()
-        self.errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [program, str(WORKER), str(folder)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-            text=True,
-            encoding="utf-8",
-        )
+        self.worker = nodeworker.Worker(WORKER, [str(folder)], "KaTeX")
+        self.pid = self.worker.pid
 
     def ask(self, macros: dict[str, str], items: list[dict[str, Any]]) -> list[dict[str, str] | None]:
-        try:
-            self.process.stdin.write(json.dumps({"macros": macros, "items": items}) + "\n")
-            self.process.stdin.flush()
-            line = self.process.stdout.readline()
-        except OSError:
-            line = ""
-        if not line:
-            self.errors.seek(0)
-            raise MathUnavailable(
-                f"KaTeX's process stopped: {self.errors.read().decode(errors='replace')[-500:]}"
-            )
-        return json.loads(line)["results"]
+        return self.worker.ask({"macros": macros, "items": items})["results"]
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.errors.close()
+        self.worker.close()
 
 
 class _State:

@@ -129,14 +129,16 @@ def test_diagram_uses_a_self_hosted_mermaid_loaded_only_on_its_page(rich):
     page = rich.html("posts/2024/diagram/")
     diagram = page.find("article").find("pre", class_="mermaid")
     assert diagram is not None and "flowchart LR" in diagram.get_text()
-    module = next(s for s in page.find_all("script", type="module") if "mermaid" in s.get_text())
-    assert 'from "../../../_static/mermaid/mermaid.esm.min.mjs"' in module.get_text()
-    assert "cdn" not in module.get_text().lower()
+    assert diagram["id"] == "diagram-1"  # the anchor a feed entry links to
+    [loader] = [s for s in page.find_all("script", type="module")]
+    assert loader["src"].startswith("../../../_static/diagrams.js") and not loader.get_text().strip()
+    assert "import mermaid from" not in str(page)  # sphinxcontrib-mermaid's loader is on no page
     assert any("diagrams.css" in link["href"] for link in page.find_all("link", rel="stylesheet"))
     assert (rich.outdir / "_static" / "mermaid" / "mermaid.esm.min.mjs").is_file()
     assert list((rich.outdir / "_static" / "mermaid" / "chunks" / "mermaid.esm.min").glob("*.mjs"))
     for other in ("posts/2024/math/", "posts/2024/layout/", "", "blog/", "blog/tag/maths/", "search/"):
-        assert "mermaid" not in str(rich.html(other).find("head")).lower()
+        head = str(rich.html(other).find("head")).lower()
+        assert "mermaid" not in head and "diagrams.js" not in head
 
 
 def test_diagram_without_mermaid_installed_fails_the_build_naming_the_post(tmp_path):

@@ -1,0 +1,163 @@
+"""Mermaid diagrams at build time (tests/roots/test-diagrams): checked by mermaid's parser in one Node
+process a build, cached by digest; an invalid diagram fails the build naming the file, the line and
+mermaid's message; feed entries link to the diagram instead of carrying its source."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ATOM, REPO, ROOTS, assert_clean, feed_entries, run_sphinx
+
+from blogext import diagrams, nodeworker
+
+BAD_CLASS = """---
+date: 2024-05-03
+---
+
+# A broken diagram
+
+Some text.
+
+```mermaid
+classDiagram
+  class Model {
+    +forward(x) Tensor
+```
+"""
+
+BAD_FLOW = """---
+date: 2024-05-04
+---
+
+# Another
+
+```{mermaid}
+flowchart LR
+  a -->
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    work = tmp_path_factory.mktemp("diagrams")
+    shutil.copytree(ROOTS / "test-diagrams", work / "src")
+    return assert_clean(run_sphinx(work / "src", work / "html"))
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The diagrams each Node worker started by blogext.diagrams was asked to parse."""
+    asked: list[list[str]] = []
+    parse = diagrams.parse
+
+    def counting(sources, dist):
+        asked.append(list(sources))
+        return parse(sources, dist)
+
+    monkeypatch.setattr(diagrams, "parse", counting)
+    return asked
+
+
+def copy(tmp_path, files: dict[str, str]):
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-diagrams", src)
+    for name, text in files.items():
+        (src / name).write_text(text, "utf-8")
+    return src
+
+
+def test_mermaid_parses_every_kind_of_diagram_in_node_and_names_the_mistake():
+    dist = REPO / "node_modules" / "mermaid" / "dist"
+    good = [
+        "flowchart LR\n a --> b",
+        "classDiagram\n class A {\n  +x int\n }\n A <|-- B",
+        "sequenceDiagram\n A->>B: hi",
+        "gantt\n dateFormat YYYY-MM-DD\n section S\n a :a1, 2024-01-01, 3d",
+        "erDiagram\n A ||--o{ B : has",
+        "stateDiagram-v2\n [*] --> A",
+        "mindmap\n  root\n    a",
+        'pie\n "a": 1',
+        "gitGraph\n commit",
+        "timeline\n 2020 : a",
+    ]
+    results = diagrams.parse([*good, "classDiagram\n class A {", "pie\n a: 1", "nonsense"], dist)
+    assert [r.get("error") for r in results[: len(good)]] == [None] * len(good)
+    assert "Expecting 'STRUCT_STOP'" in results[-3]["error"]
+    assert "Parse error on line 2" in results[-2]["error"]
+    assert "No diagram type detected" in results[-1]["error"]
+
+
+def test_invalid_diagram_fails_the_build_naming_file_line_and_mermaids_message(tmp_path):
+    built = run_sphinx(
+        copy(tmp_path, {"posts/2024/broken.md": BAD_CLASS, "posts/2024/other.md": BAD_FLOW}),
+        tmp_path / "html",
+    )
+    assert built.returncode != 0
+    [broken] = [w for w in built.warnings if "broken.md" in w]
+    assert "posts/2024/broken.md:9:" in broken  # the line of the fence
+    assert "mermaid cannot draw this diagram" in broken and "[blog.diagrams]" in broken
+    assert "Expecting 'STRUCT_STOP', 'MEMBER', got 'EOF_IN_STRUCT'" in broken
+    assert "---^" not in broken  # mermaid's caret pointed into text the message does not show
+    assert "on line 3 of the diagram (line 12)" in broken
+    [other] = [w for w in built.warnings if "other.md" in w]
+    assert "posts/2024/other.md:7:" in other and "Parse error" in other
+
+
+def test_one_node_per_build_and_a_rebuild_parses_only_changed_diagrams(tmp_path, counted):
+    src = copy(tmp_path, {})
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert len(counted) == 1 and len(counted[0]) == 4
+    assert_clean(run_sphinx(src, tmp_path / "html"))  # nothing changed: no Node at all
+    assert len(counted) == 1
+    post = src / "posts" / "2024" / "shapes.md"
+    post.write_text(post.read_text("utf-8").replace("Quality filter", "Filter"), "utf-8")
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert len(counted) == 2 and len(counted[1]) == 1 and "Filter]" in counted[1][0]
+
+
+def test_an_invalid_diagram_fails_every_build_until_it_is_fixed(tmp_path):
+    src = copy(tmp_path, {"posts/2024/broken.md": BAD_CLASS})
+    for _ in range(2):
+        built = run_sphinx(src, tmp_path / "html")
+        assert any("broken.md:9:" in w and "blog.diagrams" in w for w in built.warnings)
+    (src / "posts" / "2024" / "broken.md").write_text(BAD_CLASS.replace("Tensor\n", "Tensor\n  }\n"))
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+
+
+def test_without_node_a_diagram_fails_the_build_saying_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(nodeworker.shutil, "which", lambda name: None)
+    built = run_sphinx(copy(tmp_path, {}), tmp_path / "html")
+    assert built.returncode != 0
+    assert any("shapes.md" in w and "node is not on PATH" in w and "npm ci" in w for w in built.warnings)
+
+
+def test_feed_entry_links_to_the_diagram_instead_of_its_source(site):
+    [entry] = [e for e in feed_entries(site.feed("blog/atom.xml")) if "shapes" in e.findtext(f"{ATOM}id")]
+    content = entry.findtext(f"{ATOM}content")
+    for source in ("classDiagram", "flowchart LR", "gantt", "Module &lt;|--", "-->"):
+        assert source not in content
+    body = BeautifulSoup(content, "html.parser")
+    links = [a["href"] for a in body.find_all("a") if a.get_text() == "Diagram: open it on the page"]
+    page = "https://diagrams.example.org/posts/2024/shapes/"
+    assert links == [f"{page}#diagram-1", f"{page}#diagram-2", f"{page}#diagram-3"]
+    assert body.find("pre") is None
+    html = site.html("posts/2024/shapes/")
+    assert [p["id"] for p in html.find_all("pre", class_="mermaid")] == [
+        "diagram-1",
+        "diagram-2",
+        "diagram-3",
+    ]
+
+
+def test_only_diagram_pages_load_the_diagram_script(site):
+    page = site.html("posts/2024/shapes/")
+    assert [s["src"].split("?")[0] for s in page.find_all("script", type="module")] == [
+        "../../../_static/diagrams.js"
+    ]
+    for other in ("posts/2024/plain/", "", "blog/", "search/"):
+        head = str(site.html(other).find("head")).lower()
+        assert "diagrams.js" not in head and "mermaid" not in head
+    assert (site.outdir / "_static" / "diagrams.js").is_file()
