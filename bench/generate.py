@@ -394,6 +394,7 @@ def write_posts(root: Path, posts: list[Post], *, plain: bool) -> None:
 #: are blog machinery, which the twin does without.
 TWIN_EXTENSIONS: dict[str, str | None] = {
     "blogext.notebooks": "myst_nb",  # notebooks: myst-nb itself (nb_execution_mode "off" too, from conf.py)
+    "blogext.codefold": "myst_nb",  # folded notebook inputs: myst-nb's own fold (the same extension)
     "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
     "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
     "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
@@ -506,13 +507,10 @@ def generate(n: int, dest: Path, site: Path = REPO, *, rich: bool = True) -> tup
     if with_series:  # the site has the series feature: each series gets its page
         write_series_pages(blog, posts, plain=False)
         write_series_pages(plain, posts, plain=True)
-    if any(p.diagram for p in posts):
-        (blog / "node_modules" / "mermaid").mkdir(parents=True)
-        (blog / "node_modules" / "mermaid" / "dist").symlink_to(dist.resolve(), target_is_directory=True)
-    katex = site / "node_modules" / "katex"
-    if any(p.math for p in posts) and katex.is_dir():  # the blog's math is drawn by it (blogext.math)
-        (blog / "node_modules").mkdir(exist_ok=True)
-        (blog / "node_modules" / "katex").symlink_to(katex.resolve(), target_is_directory=True)
+    if (site / "node_modules").is_dir():
+        # The site's npm packages, as `npm ci` leaves them beside conf.py: mermaid (diagrams, checked by its
+        # parser and served) and KaTeX (math), with what they need.
+        (blog / "node_modules").symlink_to((site / "node_modules").resolve(), target_is_directory=True)
     (plain / "conf.py").rename(plain / "blog_conf.py")
     (plain / "conf.py").write_text(PLAIN_CONF.replace("__TWIN__", repr(TWIN_EXTENSIONS)), encoding="utf-8")
     shutil.rmtree(plain / "blogext")
