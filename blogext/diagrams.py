@@ -187,7 +187,11 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
     if dist is None:
         _report_missing(pages, f"node_modules/mermaid/dist/{ENTRY} is missing")
         return
-    version = _version(dist)
+    try:
+        version = _version(dist)
+    except (OSError, ValueError, KeyError):  # a dist folder without its package (copied alone)
+        _report_missing(pages, f"{dist.parent / 'package.json'} is missing or unreadable")
+        return
     file = Path(app.doctreedir) / CACHE_FILE
     cache = _load_cache(file, version)
     keys = {d.source: _key(version, d.source) for found in pages.values() for d in found}

@@ -161,3 +161,19 @@ def test_only_diagram_pages_load_the_diagram_script(site):
         head = str(site.html(other).find("head")).lower()
         assert "diagrams.js" not in head and "mermaid" not in head
     assert (site.outdir / "_static" / "diagrams.js").is_file()
+
+
+def test_a_mermaid_dist_copied_without_its_package_fails_naming_what_is_missing(tmp_path):
+    # mermaid's dist files alone (no package.json beside them): the check cannot know mermaid's version,
+    # so the build fails saying what is missing, with no traceback.
+    shutil.copytree(ROOTS / "test-diagrams", tmp_path / "src")
+    (tmp_path / "lone").mkdir()
+    (tmp_path / "lone" / "dist").symlink_to(
+        REPO / "node_modules" / "mermaid" / "dist", target_is_directory=True
+    )
+    with (tmp_path / "src" / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write(f"\nblog_mermaid_dist = {str(tmp_path / 'lone' / 'dist')!r}\n")
+    built = run_sphinx(tmp_path / "src", tmp_path / "out")
+    assert built.returncode != 0
+    assert "Traceback" not in built.stderr and "Extension error" not in built.stderr, built.stderr
+    assert "package.json is missing or unreadable" in built.stderr and "[blog.diagrams]" in built.stderr
