@@ -238,3 +238,32 @@ def feed_entries(feed: etree._Element) -> list[etree._Element]:
 
 def entry_titles(feed: etree._Element) -> list[str]:
     return [e.findtext(f"{ATOM}title") for e in feed_entries(feed)]
+
+
+class NoxSession:
+    """What the noxfile's sessions use of a nox session, for calling a session's code in a test: ``run``
+    runs the command for real (in the current folder, with *env*), ``install`` does nothing (the test
+    environment has the packages), and npm runs where the site's ``node_modules`` is already."""
+
+    def __init__(self, env: dict[str, str], posargs: list[str] | None = None):
+        self.env, self.posargs = env, posargs or []
+
+    def install(self, *args: str) -> None:
+        pass
+
+    def run(self, *cmd: str, **kwargs) -> None:
+        proc = subprocess.run(
+            cmd, env={**self.env, **kwargs.get("env", {})}, capture_output=True, text=True, check=False
+        )
+        if proc.returncode:
+            raise RuntimeError(f"{cmd[0]} failed with exit code {proc.returncode}:\n{proc.stderr[-3000:]}")
+
+    def log(self, *args) -> None:
+        pass
+
+    def warn(self, *args) -> None:
+        pass
+
+    @contextlib.contextmanager
+    def chdir(self, folder):
+        yield

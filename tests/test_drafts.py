@@ -8,7 +8,6 @@ own marker text, image, tag and category.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -19,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS, assert_clean, copy_site, entry_titles, load_noxfile
+from conftest import REPO, ROOTS, NoxSession, assert_clean, copy_site, entry_titles, load_noxfile
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
@@ -279,33 +278,6 @@ def test_serve_session_builds_the_preview():
 # -- a failed build leaves no half-written site --------------------------------------------------------------
 
 
-class _Session:
-    """What the noxfile's build session uses of a nox session; ``run`` runs the command for real."""
-
-    posargs: list[str] = []
-
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-
-    def install(self, *args: str) -> None:  # the test environment has the site group already
-        pass
-
-    def run(self, *cmd: str, **kwargs) -> None:
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, check=False)
-        if proc.returncode:
-            raise RuntimeError(f"{cmd[0]} failed with exit code {proc.returncode}:\n{proc.stderr}")
-
-    def log(self, *args) -> None:
-        pass
-
-    def warn(self, *args) -> None:
-        pass
-
-    @contextlib.contextmanager
-    def chdir(self, folder):  # npm runs in the site's folder (its packages are there already)
-        yield
-
-
 def test_failed_build_leaves_the_previous_site_and_no_half_written_one(tmp_path):
     site = copy_site(tmp_path / "site")
     previous = site / "_build" / "html"
@@ -316,7 +288,7 @@ def test_failed_build_leaves_the_previous_site_and_no_half_written_one(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOG_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     with pytest.raises(RuntimeError, match=r"posts/2023/bad.md: date '2023-02-30' is not a valid date"):
-        noxfile.build(_Session(env))
+        noxfile.build(NoxSession(env))
     assert sorted(p.name for p in (site / "_build").iterdir() if p.name != "doctrees") == ["html"]
     assert [p.name for p in previous.iterdir()] == ["index.html"]
     assert (previous / "index.html").read_text() == "the previous site"

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ATOM, REPO, ROOTS, BuiltSite, assert_clean, load_noxfile, run_sphinx
+from conftest import ATOM, REPO, ROOTS, BuiltSite, NoxSession, assert_clean, load_noxfile, run_sphinx
 from test_incremental import make_site as make_root_site
 
 if str(REPO) not in sys.path:
@@ -336,29 +336,13 @@ def test_an_old_doctree_folder_inside_the_output_is_removed(site):
     assert_no_draft_trace(site / "out")
 
 
-class _Session:
-    """What the noxfile's build session uses of a nox session; ``run`` runs the command for real."""
-
-    def __init__(self, env: dict[str, str], posargs: list[str] | None = None):
-        self.env, self.posargs = env, posargs or []
-
-    def install(self, *args: str) -> None:  # the test environment has the site's packages already
-        pass
-
-    def run(self, *cmd: str, **kwargs) -> None:
-        run(list(cmd), Path.cwd(), {**self.env, **kwargs.get("env", {})})
-
-    def log(self, *args) -> None:
-        pass
-
-
 def test_nox_build_leaves_no_draft_trace_in_its_output(site):
     shutil.copy2(REPO / "noxfile.py", site / "noxfile.py")
     shutil.copy2(REPO / "pyproject.toml", site / "pyproject.toml")
     noxfile = load_noxfile(site)
     env = clean_env()
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    noxfile.build(_Session(env))
+    noxfile.build(NoxSession(env))
     assert_no_draft_trace(site / "_build" / "html")
 
 
