@@ -95,8 +95,10 @@ class _Index:
             other = self.posts[docname]
             if docname == post.docname or (post.series and other.series == post.series):
                 continue
-            if not beside and abs(self.order[docname] - self.order[post.docname]) == 1:
-                continue  # the previous or next post: the end of the post links it already
+            if not beside and not post.series and abs(self.order[docname] - self.order[post.docname]) == 1:
+                # The previous or next post by date: the end of the post links it already. (A part of a
+                # series links its series' parts instead, which are never among its related posts.)
+                continue
             keys.append((-shared[docname], docname not in same_category, self.order[docname], docname))
         return [self.posts[key[3]] for key in heapq.nsmallest(count, keys)]
 
@@ -107,7 +109,8 @@ def rank(post: Candidate, others: dict[str, Candidate], count: int) -> list[Cand
 
 
 def rank_all(everything: dict[str, Candidate], count: int) -> dict[str, list[Candidate]]:
-    """Every post's related posts, leaving out its neighbours by date (its previous and next posts)."""
+    """Every post's related posts, leaving out the previous and next posts its end links already (its
+    neighbours by date; a part of a series links its series' parts, which are never related posts)."""
     index = _Index(everything)
     return {docname: index.rank(post, count, beside=False) for docname, post in everything.items()}
 

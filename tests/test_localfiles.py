@@ -402,7 +402,7 @@ def _with_notebook(tmp_path: Path, outputs_html: str) -> BuiltSite:
     shutil.copytree(ROOTS / "test-localfiles", src)
     _with_feeds(src)  # blogext.notebooks needs the post model, which blogext.feeds brings
     conf = src / "conf.py"
-    more = '\nextensions.insert(1, "blogext.notebooks")\nnb_ipywidgets_js = {}\n'
+    more = '\nextensions.insert(1, "blogext.notebooks")\nnb_ipywidgets_js = {}\nnb_execution_mode = "off"\n'
     conf.write_text(conf.read_text("utf-8") + more, "utf-8")
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": '# A notebook\n\n<div><img src="pic.png"></div>'},
