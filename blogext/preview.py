@@ -20,6 +20,11 @@ shown, ``BLOG_PREVIEW=1``) into ``_build/preview`` and serves it on http://127.0
 - **Served to the author only** (:mod:`blogext.preview_server`): on 127.0.0.1 unless ``--host``
   says otherwise; only to requests that name the preview by a loopback name (or ``--host``,
   ``--allow-host``), every query parameter checked, long-polls bounded, quiet when a reader leaves.
+- **Notebooks execute on save.** A notebook post whose code changed since it was frozen (or that
+  never was) is executed before the build, by ``nox -s freeze``'s code (:mod:`blogext.freezenotebooks`,
+  in a fork of the keeper), and frozen into ``_freeze/``, ready to commit. A cell that raises
+  freezes nothing: the page shows the outputs up to the error (kept in the preview's own folder,
+  :data:`blogext.freeze.PREVIEW_OUTPUTS`) and the panel names the cell.
 - **A change of ``conf.py`` or of the ``blogext`` package** restarts the preview and builds from a
   fresh environment: the extensions' code and settings are loaded anew.
 
@@ -416,7 +421,7 @@ class Preview:
         self.idle.set()
         self.template = BuildRequest(0, self.srcdir, self.outdir, self.doctrees, options.builder)
         # Outputs of notebooks whose cells raised: shown by the preview's builds (blogext.freeze).
-        os.environ["BLOG_PREVIEW_OUTPUTS"] = str(self.doctrees / "failed-notebooks")
+        os.environ["BLOG_PREVIEW_OUTPUTS"] = str(self.doctrees / "failed-notebooks")  # freeze.PREVIEW_OUTPUTS
         self.keeper: int | None = None
         self.commands: Any = None
 

@@ -517,5 +517,12 @@ def test_preview_executes_a_notebook_whose_code_changed_and_freezes_it(tmp_path,
         save(post, original)
         until(lambda: "first answer 42" in preview.get(LIVE_URL)[1] and preview.problems(LIVE_URL) == "")
         assert "first answer 42" in _frozen_text(site)
+
+        slow = original.replace("kernelspec:", "mystnb:\n  execution_timeout: 1\nkernelspec:")
+        save(post, slow.replace('print("first answer", 6 * 7)', "import time\ntime.sleep(30)"))
+        problems = until(lambda: preview.problems(LIVE_URL))
+        assert "cell 2 ('import time') was still running after 1 seconds" in problems
+        assert "(executed by the preview; _freeze/posts/2024/live-cells/ left as it was)" in problems
+        assert "first answer 42" in _frozen_text(site)
     finally:
         preview.stop()
