@@ -139,8 +139,10 @@ def serve(session: nox.Session) -> None:
     """Live preview: one process rebuilds on save and reloads the page; shows drafts, with a banner.
 
     ``nox -s serve -- --port 8001`` to serve elsewhere; see ``python -m blogext.preview --help``.
+    A notebook post whose code changed is executed on save, as ``nox -s freeze`` would (its venv
+    has the ``notebooks`` group too: the same kernel and libraries), and frozen into _freeze/.
     """
-    install_group(session, "serve")
+    session.install("-r", str(LOCK / "serve.txt"), "-r", str(LOCK / "notebooks.txt"))
     install_npm_site(session)
     session.run(
         "python",

@@ -14,9 +14,12 @@ earlier posts. Rich content, as real posts have it (``rich=True``, the default):
   every other one of those a numbered ``{math}`` directive that the text refers to
   (``{eq}``);
 - a **mermaid diagram** (a ```` ```mermaid ```` fence) in one post in ten;
-- one post in twenty is a **Jupyter notebook** (``.ipynb``) with stored outputs: a
-  stream, a table-like ``text/plain`` result and a small PNG image (nothing is
-  executed: ``nb_execution_mode = "off"``).
+- one post in twenty is a **Jupyter notebook** (``.ipynb``) whose outputs are a
+  stream, a table-like ``text/plain`` result and a small PNG image. In the blog it is a
+  **frozen** one, as the author commits it: saved without outputs, which are in
+  ``_freeze/<post>/`` (written by ``nox -s freeze``'s own code, :func:`freeze_notebook`,
+  from the outputs, since the synthetic cells cannot run); the plain twin's notebook
+  stores them, as myst-nb alone renders them. Nothing is executed by either build.
 
 ``rich=False`` writes the same posts without any of that (every post Markdown):
 the benchmark builds it to report what math, diagrams and notebooks cost.
@@ -355,6 +358,33 @@ def notebook_source(post: Post, earlier: list[Post], *, plain: bool = False) -> 
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
+#: The record of every synthetic freeze (what ``nox -s freeze`` notes): fixed, the same each run.
+FROZEN_RECORD = {"python": "3.12.7", "packages": {}}
+
+
+def freeze_notebook(root: Path, path: str, source: str) -> str:
+    """*source* (a notebook with stored outputs) as the author commits a frozen one: its outputs
+    written under ``root/_freeze/`` by :func:`blogext.freezenotebooks.write`, as ``nox -s freeze``
+    writes them; returned without outputs, as it is saved."""
+    import sys
+
+    import nbformat
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from blogext import freezenotebooks
+
+    executed = nbformat.reads(source, as_version=4)
+    bare = json.loads(source)
+    for cell in bare["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    post = freezenotebooks.Post(path, path.rsplit(".", 1)[0], nbformat.from_dict(bare), {})
+    record = {"executed": f"{executed.metadata['date']}T12:00:00Z", **FROZEN_RECORD}
+    freezenotebooks.write(root, post, {"notebook": executed, "record": record})
+    return json.dumps(bare, indent=1, ensure_ascii=False) + "\n"
+
+
 def post_file(post: Post, earlier: list[Post], *, plain: bool, body_note: str = "") -> str:
     """The file of *post* as written: a notebook's JSON, or Markdown (the twin's posts orphans)."""
     if post.notebook:
@@ -386,7 +416,10 @@ def write_posts(root: Path, posts: list[Post], *, plain: bool) -> None:
     for post in posts:
         target = root / post.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(post_file(post, posts[: post.index], plain=plain), encoding="utf-8")
+        source = post_file(post, posts[: post.index], plain=plain)
+        if post.notebook and not plain:
+            source = freeze_notebook(root, post.path, source)
+        target.write_text(source, encoding="utf-8")
 
 
 #: What the plain twin has in place of each ``blogext`` module that wraps a third-party part: that part

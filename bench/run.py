@@ -3,12 +3,14 @@
 For each size N it generates a synthetic blog (:mod:`bench.generate`) and its
 plain-Sphinx twin, with the same posts: prose, code, images, links, series, and rich
 content as real posts have it (math in one post in three, a mermaid diagram in one
-in ten, and one in twenty a Jupyter notebook with stored outputs, a PNG among them).
+in ten, and one in twenty a Jupyter notebook whose outputs, a PNG among them, the blog
+renders from ``_freeze/`` as an author commits them, and the twin from the notebook).
 The twin has no ABlog and no ``blogext``; in place of each ``blogext`` module that
 wraps a third-party part, it has that part on its own
 (:data:`bench.generate.TWIN_EXTENSIONS`):
 
-- notebooks (``blogext.notebooks``): myst-nb itself, nothing executed either;
+- notebooks (``blogext.notebooks``, frozen ones, :mod:`blogext.freeze`): myst-nb itself, the
+  outputs stored in the notebook, nothing executed either;
 - math (``blogext.math``, drawn by KaTeX at build time): Sphinx's default renderer
   (MathJax, loaded by the reader's browser), with the same ``dollarmath`` and
   ``amsmath`` MyST extensions;
@@ -76,7 +78,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import REPO, generate, new_post, plan_posts  # noqa: E402
+from bench.generate import REPO, freeze_notebook, generate, new_post, plan_posts  # noqa: E402
 from bench.preview import time_preview  # noqa: E402
 from blogext.math import draw as draw_math  # noqa: E402
 
@@ -376,6 +378,8 @@ def run_once(
         def add(site: Site) -> None:
             src, path, source = added[site.name]
             (src / path).parent.mkdir(parents=True, exist_ok=True)
+            if path.endswith(".ipynb") and site.name == "blog":  # a frozen notebook, as committed
+                source = freeze_notebook(src, path, source)
             (src / path).write_text(source, encoding="utf-8")
 
         both("add", add)
@@ -393,6 +397,7 @@ def run_once(
             path.write_text(originals[name], encoding="utf-8")
         for src, path, _source in added.values():
             (src / path).unlink(missing_ok=True)
+            shutil.rmtree(src / "_freeze" / path.rsplit(".", 1)[0], ignore_errors=True)
 
 
 def bench_size(

@@ -56,6 +56,10 @@ IMAGE_FILES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "ima
 DEFAULT_KERNEL = "python3"
 #: What to run when a notebook's freeze is missing or out of date.
 COMMAND = "nox -s freeze"
+#: Set by the live preview only (:mod:`blogext.preview`): a folder whose ``_freeze/`` holds the
+#: outputs of the notebooks it executed whose cells raised, so that its pages show the errors
+#: where they happened. Never frozen; a published build does not have it.
+PREVIEW_OUTPUTS = "BLOG_PREVIEW_OUTPUTS"
 
 
 # -- The freeze: what is stored, and when it is fresh ----------------------------------------------
@@ -195,6 +199,8 @@ def before_execution(notebook: Any, source: str, nb_config: Any, docname: str) -
     frozen = load(srcdir, docname)
     wanted = digest(notebook)
     if frozen is None or frozen.get("digest") != wanted:
+        if _inject_preview_outputs(notebook, docname, wanted):
+            return nb_config
         state = "was never frozen" if frozen is None else "has code that changed since it was frozen"
         _warn(
             docname,
@@ -211,6 +217,21 @@ def before_execution(notebook: Any, source: str, nb_config: Any, docname: str) -
         return nb_config
     _pending[docname] = dict(frozen.get("record") or {}, kernel=frozen.get("kernel", DEFAULT_KERNEL))
     return nb_config
+
+
+def _inject_preview_outputs(notebook: Any, docname: str, wanted: str) -> bool:
+    """In the preview, the outputs of the failed execution of this very code, if it left some."""
+    import os
+
+    root = os.environ.get(PREVIEW_OUTPUTS)
+    failed = load(root, docname) if root else None
+    if failed is None or failed.get("digest") != wanted:
+        return False
+    try:
+        inject(notebook, failed, folder(root, docname))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 def _note_record(app: Sphinx, doctree: Any) -> None:

@@ -80,7 +80,12 @@ class Result:
 
 
 class FreezeError(Exception):
-    """A notebook that could not be frozen; the message names the post, the cell and what to do."""
+    """A notebook that could not be frozen; the message names the post, the cell and what to do.
+    *executed*: what it ran to, when every cell ran and one raised (as :func:`execute` returns it)."""
+
+    def __init__(self, message: str, executed: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.executed = executed
 
 
 def read_config(site: Path) -> dict[str, Any]:
@@ -241,22 +246,24 @@ def execute(site: Path, post: Post, timeout: float | None = None) -> dict[str, A
             f"{_place(post, index)}: the kernel died in {_cell_name(post, index)}: {error} (expected a "
             "kernel that runs every cell: run the notebook in Jupyter to see why)"
         ) from None
-    _refuse_errors(post, notebook)
     record = {
         "executed": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "python": record.get("python", ""),
         "packages": dict(sorted(record.get("packages", {}).items())),
     }
-    return {"notebook": notebook, "record": record}
+    executed = {"notebook": notebook, "record": record}
+    _refuse_errors(post, executed)
+    return executed
 
 
-def _refuse_errors(post: Post, notebook: Any) -> None:
+def _refuse_errors(post: Post, executed: dict[str, Any]) -> None:
     from blogext.notebooks import cell_problems
 
-    problems = cell_problems(notebook)
+    problems = cell_problems(executed["notebook"])
     if problems:
         raise FreezeError(
-            "\n".join(f"{_place(post, index)}: {problem}; nothing was frozen" for index, problem in problems)
+            "\n".join(f"{_place(post, index)}: {problem}; nothing was frozen" for index, problem in problems),
+            executed,
         )
 
 
@@ -305,6 +312,51 @@ def prune(site: Path, posts: list[Post]) -> list[Path]:
     return removed
 
 
+def freeze_post(
+    site: Path, post: Post, timeout: float | None = None, log: Any = print, failed: Path | None = None
+) -> FreezeError | None:
+    """Execute *post* and write its freeze; None, or the error (logged) when nothing was frozen.
+
+    *failed* (the preview's): a folder whose ``_freeze/`` keeps the outputs of an execution where a
+    cell raised, for the preview's page to show; the post's folder there is emptied otherwise."""
+    log(f"{post.path}: executing on kernel {freeze.kernel_name(post.notebook)!r}...")
+    if failed is not None:
+        shutil.rmtree(freeze.folder(failed, post.docname), ignore_errors=True)
+    try:
+        executed = execute(site, post, timeout)
+    except FreezeError as error:
+        log(str(error))
+        if failed is not None and error.executed is not None:
+            write(failed, post, error.executed)
+        return error
+    target = write(site, post, executed)
+    log(f"{post.path}: frozen into {target.relative_to(site).as_posix()}/")
+    return None
+
+
+def stale_posts(site: Path, config: dict[str, Any], paths: list[str]) -> list[Post]:
+    """The notebook posts among *paths* (relative to *site*) that the site reads and whose freeze is
+    missing or out of date: what the preview executes when they are saved."""
+    from sphinx.util.matching import Matcher
+
+    included = Matcher(config.get("include_patterns", ["**"]))
+    excluded = Matcher([*config.get("exclude_patterns", []), *NEVER])
+    md_config = _md_config(config)
+    posts = []
+    for relpath in sorted(set(paths)):
+        if not relpath.endswith((".md", ".ipynb")) or not included(relpath) or excluded(relpath):
+            continue
+        try:
+            read = read_notebook(site / relpath, md_config)
+        except Exception:  # noqa: BLE001 - gone, or not readable yet: the build reports it
+            continue
+        if read and freeze.needs_freeze(read[0], text_notebook=read[1]):
+            post = Post(relpath, relpath.rsplit(".", 1)[0], read[0], config)
+            if not is_fresh(site, post):
+                posts.append(post)
+    return posts
+
+
 def freeze_site(
     site: Path,
     *,
@@ -325,16 +377,8 @@ def freeze_site(
         if not force and is_fresh(site, post):
             result.fresh.append(post.path)
             continue
-        log(f"{post.path}: executing on kernel {freeze.kernel_name(post.notebook)!r}...")
-        try:
-            executed = execute(site, post, timeout)
-        except FreezeError as error:
-            log(str(error))
-            result.failed.append(post.path)
-            continue
-        target = write(site, post, executed)
-        log(f"{post.path}: frozen into {target.relative_to(site).as_posix()}/")
-        result.executed.append(post.path)
+        error = freeze_post(site, post, timeout, log)
+        (result.failed if error else result.executed).append(post.path)
     if not wanted:
         for gone in prune(site, posts):
             log(f"{gone.relative_to(site).as_posix()}/: deleted (its notebook is gone or stores its outputs)")

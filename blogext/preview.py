@@ -20,6 +20,11 @@ shown, ``BLOG_PREVIEW=1``) into ``_build/preview`` and serves it on http://127.0
 - **Served to the author only** (:mod:`blogext.preview_server`): on 127.0.0.1 unless ``--host``
   says otherwise; only to requests that name the preview by a loopback name (or ``--host``,
   ``--allow-host``), every query parameter checked, long-polls bounded, quiet when a reader leaves.
+- **Notebooks execute on save.** A notebook post whose code changed since it was frozen (or that
+  never was) is executed before the build, by ``nox -s freeze``'s code (:mod:`blogext.freezenotebooks`,
+  in a fork of the keeper), and frozen into ``_freeze/``, ready to commit. A cell that raises
+  freezes nothing: the page shows the outputs up to the error (kept in the preview's own folder,
+  :data:`blogext.freeze.PREVIEW_OUTPUTS`) and the panel names the cell.
 - **A change of ``conf.py`` or of the ``blogext`` package** restarts the preview and builds from a
   fresh environment: the extensions' code and settings are loaded anew.
 
@@ -136,7 +141,12 @@ class BuildRequest:
     nitpicky: bool = True
 
 
-def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], env: Any = None) -> int:
+def build_once(
+    request: BuildRequest,
+    send: Callable[[dict[str, Any]], None],
+    env: Any = None,
+    problems: list[Problem] | None = None,
+) -> int:
     """Build the preview once, in this process, reporting to *send* as the build goes:
 
     - ``written``: right after the documents' pages are written, the pages written, the documents
@@ -144,7 +154,8 @@ def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], en
     - ``pages``: after the pages made by extensions (archives), before feeds, sitemap and search;
     - ``done``: at the end, with the remaining problems and Sphinx's status code.
 
-    *env*: an environment already unpickled from the doctree folder, to start from.
+    *env*: an environment already unpickled from the doctree folder, to start from; *problems*:
+    found before the build (a notebook the preview could not execute), reported with its own.
     """
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -152,6 +163,7 @@ def build_once(request: BuildRequest, send: Callable[[dict[str, Any]], None], en
 
     started = time.perf_counter()
     reporter = _Reporter(request.srcdir.resolve(), sys.stderr)
+    reporter.problems += problems or []
     purged: set[str] = set()
     written: list[str] = []
 
@@ -231,6 +243,85 @@ def _stopped(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
+# -- notebooks: executed on save, frozen into _freeze/ ---------------------------------------------------
+
+
+def stale_notebooks(srcdir: Path, paths: list[str] | None) -> list[Any]:
+    """The notebook posts among *paths* (relative to *srcdir*; None: all the site reads) whose freeze
+    is missing or out of date (:mod:`blogext.freezenotebooks`)."""
+    from blogext import freezenotebooks
+
+    try:
+        config = freezenotebooks.read_config(srcdir)
+    except Exception:  # noqa: BLE001 - a broken conf.py: the build reports it
+        return []
+    if paths is None:
+        posts = freezenotebooks.find_posts(srcdir, config)
+        return [post for post in posts if not freezenotebooks.is_fresh(srcdir, post)]
+    return freezenotebooks.stale_posts(srcdir, config, paths)
+
+
+def freeze_notebooks(srcdir: Path, posts: list[Any]) -> list[Problem]:
+    """Execute *posts* and freeze them into ``_freeze/``, as ``nox -s freeze`` does (same code).
+
+    A post whose cells raised is not frozen; its outputs go to the preview's own folder
+    (:data:`blogext.freeze.PREVIEW_OUTPUTS`), and its page shows them, the build naming the cell.
+    A post that ran to no outputs (a timeout, no such kernel) is a problem of its own, listed."""
+    from blogext import freeze, freezenotebooks
+
+    failed = os.environ.get(freeze.PREVIEW_OUTPUTS)
+    problems = []
+    for post in posts:
+        error = freezenotebooks.freeze_post(
+            srcdir,
+            post,
+            log=lambda line: print(f"preview: {line}", flush=True),
+            failed=failed and Path(failed),
+        )
+        if error is None or (failed and error.executed is not None):
+            continue  # frozen, or its page shows what raised (the build reports it)
+        for line in str(error).splitlines():
+            location, _, message = line.partition(": ")
+            note = f"executed by the preview; {freeze.FOLDER}/{post.docname}/ left as it was"
+            problems.append(Problem(f"{location}: ERROR: {message} ({note})", post.docname, "read"))
+    return problems
+
+
+#: The process executing notebooks now (0: none), for the keeper to end it when it ends.
+_freezing = [0]
+
+
+def _freeze_forked(srcdir: Path, posts: list[Any]) -> list[Problem]:
+    """:func:`freeze_notebooks` in a forked copy of the keeper (the kernel's client, its threads and
+    sockets, end with it); its problems come back through a pipe."""
+    if not posts:
+        return []
+    reading, writing = os.pipe()
+    pid = _freezing[0] = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.close(reading)
+        code = 1
+        try:
+            found = [problem.__dict__ for problem in freeze_notebooks(srcdir, posts)]
+            with os.fdopen(writing, "w") as out:
+                json.dump(found, out)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(writing)
+    with os.fdopen(reading) as incoming:
+        text = incoming.read()
+    _, code = os.waitpid(pid, 0)
+    _freezing[0] = 0
+    if code or not text:
+        names = ", ".join(post.path for post in posts)
+        return [Problem(f"ERROR: the preview could not execute {names} (see the terminal)", None, "read")]
+    return [Problem(**found) for found in json.loads(text)]
+
+
 # -- the keeper: Sphinx loaded once, a fork per build ------------------------------------------------------
 
 
@@ -264,8 +355,9 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
     building = 0
 
     def end(signum: int, frame: Any) -> None:
-        if building:
-            os.kill(building, signal.SIGTERM)
+        for pid in (building, _freezing[0]):
+            if pid:
+                os.kill(pid, signal.SIGTERM)
         os._exit(0)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -287,16 +379,17 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
                 break
             number, fresh = command["build"], command["fresh"]
             request = BuildRequest(**{**template.__dict__, "number": number, "fresh": fresh})
+            problems = _freeze_forked(request.srcdir, stale_notebooks(request.srcdir, command.get("paths")))
             if first:  # in this process: the imports a build makes, made once, for every copy to share
                 first = False
-                build_once(request, send)
+                build_once(request, send, problems=problems)
             else:
                 pid = building = os.fork()
                 if pid == 0:
                     signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     code = 1
                     try:
-                        build_once(request, send, env)
+                        build_once(request, send, env, problems)
                         code = 0
                     finally:
                         os._exit(code)
@@ -327,6 +420,8 @@ class Preview:
         self.idle = threading.Event()
         self.idle.set()
         self.template = BuildRequest(0, self.srcdir, self.outdir, self.doctrees, options.builder)
+        # Outputs of notebooks whose cells raised: shown by the preview's builds (blogext.freeze).
+        os.environ["BLOG_PREVIEW_OUTPUTS"] = str(self.doctrees / "failed-notebooks")  # freeze.PREVIEW_OUTPUTS
         self.keeper: int | None = None
         self.commands: Any = None
 
@@ -352,7 +447,7 @@ class Preview:
             if any(self._needs_restart(path) for path in paths):
                 print("preview: conf.py or an extension changed: restarting, with a full rebuild", flush=True)
                 self.restart()
-            self._build()
+            self._build(saved=paths)
 
     def _start_keeper(self) -> None:
         commands_read, commands_write = os.pipe()
@@ -407,24 +502,34 @@ class Preview:
             self.state.building = False
         self.idle.set()
 
-    def _build(self, fresh: bool = False) -> None:
-        """Start a build and wait until the next one may start."""
+    def _build(self, fresh: bool = False, saved: set[Path] | None = None) -> None:
+        """Start a build and wait until the next one may start. The notebooks among the files
+        *saved* (None, at the start: every notebook) whose freeze is out of date are executed first."""
         self.idle.wait()
         self.idle.clear()
         self.number += 1
         with self.state.condition:
             self.state.building = True
+        paths = None if saved is None else sorted(self._relative(path) for path in saved)
         if self.keeper is not None:
+            command = {"build": self.number, "fresh": fresh, "paths": paths}
             try:
-                self.commands.write(json.dumps({"build": self.number, "fresh": fresh}) + "\n")
+                self.commands.write(json.dumps(command) + "\n")
                 self.commands.flush()
             except OSError:  # the keeper is gone (it crashed): start again, afresh
                 print("preview: the builder stopped; restarting", flush=True)
                 self.restart()
         else:
             request = BuildRequest(**{**self.template.__dict__, "number": self.number, "fresh": fresh})
-            build_once(request, self._on_event)
+            problems = freeze_notebooks(self.srcdir, stale_notebooks(self.srcdir, paths))
+            build_once(request, self._on_event, problems=problems)
         self.idle.wait()
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.srcdir).as_posix()
+        except ValueError:
+            return path.as_posix()
 
     def _watch(self, changes: queue.Queue[set[Path]]) -> None:
         import watchfiles

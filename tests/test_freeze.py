@@ -280,3 +280,26 @@ def test_digest_ignores_markdown_and_outputs_but_not_code_or_kernel():
     assert freeze.digest(notebook("1")) == freeze.digest(notebook("1", text="y"))
     assert freeze.digest(notebook("1")) != freeze.digest(notebook("2"))
     assert freeze.digest(notebook("1")) != freeze.digest(notebook("1", kernel="gpu"))
+
+
+def test_the_benchmark_blogs_notebooks_are_frozen_ones_and_the_twins_store_their_outputs(tmp_path):
+    sys.path.insert(0, str(REPO))
+    from bench import generate
+    from blogext.freezenotebooks import find_posts, is_fresh, read_config
+
+    posts = generate.plan_posts(12)
+    notebook = next(p for p in posts if p.notebook)
+    blog, plain = tmp_path / "blog", tmp_path / "plain"
+    generate.write_posts(blog, posts, plain=False)
+    generate.write_posts(plain, posts, plain=True)
+    saved = json.loads((blog / notebook.path).read_text("utf-8"))
+    code = [cell for cell in saved["cells"] if cell["cell_type"] == "code"]
+    assert code and not any(cell["outputs"] for cell in code), "saved without outputs, as frozen"
+    frozen = blog / freeze.FOLDER / notebook.path.rsplit(".", 1)[0]
+    assert (frozen / "cell-6-1.png").read_bytes().startswith(b"\x89PNG")
+    shutil.copy2(REPO / "conf.py", blog / "conf.py")
+    [found] = find_posts(blog, read_config(blog))
+    assert is_fresh(blog, found), "the freeze is of this code: the build renders it"
+    twin = json.loads((plain / notebook.path).read_text("utf-8"))
+    assert any(cell.get("outputs") for cell in twin["cells"]), "the twin's myst-nb renders stored outputs"
+    assert not (plain / freeze.FOLDER).exists()

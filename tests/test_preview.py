@@ -455,3 +455,74 @@ def test_preview_host_names_are_read_strictly():
         assert host_name(header) not in allowed_hosts("127.0.0.1"), header
     assert allowed_hosts("0.0.0.0") == allowed_hosts("127.0.0.1") == {"localhost", "127.0.0.1", "[::1]"}
     assert "[fe80::1]" in allowed_hosts("fe80::1")
+
+
+# -- notebooks: the preview executes what changed, and freezes it (blogext.freezenotebooks) -----------
+
+LIVE = "posts/2024/live-cells.md"
+LIVE_URL = "posts/2024/live-cells/"
+
+
+def _frozen_text(site: Path) -> str:
+    outputs = site / "_freeze/posts/2024/live-cells/outputs.json"
+    return outputs.read_text("utf-8") if outputs.is_file() else ""
+
+
+def _executions(preview: RunningPreview) -> int:
+    return sum(f"{LIVE}: executing on kernel" in line for line in preview.log)
+
+
+class _SmallPreview(Preview):
+    def __init__(self, site: Path, work: Path, *options: str) -> None:
+        RunningPreview.__init__(self, site, work, SMALL_ENVIRON, PATIENCE, *options)
+
+
+@pytest.mark.parametrize("options", [(), ("--no-fork",)], ids=["keeper", "no-fork"])
+def test_preview_executes_a_notebook_whose_code_changed_and_freezes_it(tmp_path, options):
+    from test_incremental import make_site
+
+    from blogext import freeze
+    from blogext.freezenotebooks import find_posts, read_config
+
+    site = make_site("freezepreview", tmp_path / "site")
+    post = site / LIVE
+    original = post.read_text("utf-8")
+    preview = _SmallPreview(site, tmp_path, *options)
+    try:
+        # Never frozen: executed before the first build, and served with its output.
+        assert "first answer 42" in preview.get(LIVE_URL)[1]
+        assert "first answer 42" in _frozen_text(site)
+        assert _executions(preview) == 1
+
+        save(post, original.replace('print("first answer", 6 * 7)', 'print("second answer", 6 * 8)'))
+        until(lambda: "second answer 48" in preview.get(LIVE_URL)[1])
+        assert "second answer 48" in _frozen_text(site), "_freeze/ holds the new output, ready to commit"
+        [fresh] = find_posts(site, read_config(site))
+        assert json.loads(_frozen_text(site))["digest"] == freeze.digest(fresh.notebook)
+        assert until(lambda: preview.problems(LIVE_URL) == "" and preview.state()["building"] is False)
+
+        save(post, post.read_text("utf-8").replace("The end of the text.", "The end, walrus-fig."))
+        until(lambda: "walrus-fig" in preview.get(LIVE_URL)[1])
+        assert _executions(preview) == 2, "a Markdown-only edit is not executed again"
+
+        save(post, original.replace('print("first answer", 6 * 7)', "1 / 0"))
+        problems = until(lambda: preview.problems(LIVE_URL))
+        assert f"{LIVE}:19: WARNING: cell 2 ('1 / 0') raised ZeroDivisionError" in problems
+        assert "since it was frozen" not in problems, "the error is the problem, not a stale freeze"
+        page = preview.page(LIVE_URL)
+        page.find(id="blog-preview-problems").decompose()
+        assert "ZeroDivisionError" in page.get_text(), "the page shows the cell's error where it happened"
+        assert "second answer 48" in _frozen_text(site), "a failed execution freezes nothing"
+
+        save(post, original)
+        until(lambda: "first answer 42" in preview.get(LIVE_URL)[1] and preview.problems(LIVE_URL) == "")
+        assert "first answer 42" in _frozen_text(site)
+
+        slow = original.replace("kernelspec:", "mystnb:\n  execution_timeout: 1\nkernelspec:")
+        save(post, slow.replace('print("first answer", 6 * 7)', "import time\ntime.sleep(30)"))
+        problems = until(lambda: preview.problems(LIVE_URL))
+        assert "cell 2 ('import time') was still running after 1 seconds" in problems
+        assert "(executed by the preview; _freeze/posts/2024/live-cells/ left as it was)" in problems
+        assert "first answer 42" in _frozen_text(site)
+    finally:
+        preview.stop()
