@@ -88,22 +88,46 @@ LOOK = """() => {
 }"""
 
 
+#: Where each previous/next link starts, in the page's order.
+XS = (
+    "() => [...document.querySelectorAll('.series-nav a, .post-nav a')].map(a => a.getBoundingClientRect().x)"
+)
+
+
+def open_at(browser, server, url: str, width: int, mode: str):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+    page = context.new_page()
+    page.goto(server.url + url, wait_until="networkidle")
+    return context, page
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_series_and_dated_navigation_look_the_same(browser, site, width, mode):
     _, server = site
-    looks = []
+    looks, boxes = [], []
     for url in (FIXTURES, ASIDE):
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
-        page = context.new_page()
-        page.goto(server.url + url, wait_until="networkidle")
+        context, page = open_at(browser, server, url, width, mode)
         looks.append(page.evaluate(LOOK))
+        boxes.append(page.evaluate(XS))
+        context.close()
+    assert looks[0] == looks[1]
+    assert looks[0]["columns"] == (2 if width == 1280 else 1)
+    for xs in boxes:  # the next link first in the page: on the right when wide, on top on a phone
+        assert (xs[0] > xs[-1]) if width == 1280 and len(xs) == 2 else len(set(xs)) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_read_next_passes_axe(browser, site, width, mode):
+    _, server = site
+    for url in (FIRST, FIXTURES, ASIDE):
+        context, page = open_at(browser, server, url, width, mode)
         add_axe(page)
         violations = page.evaluate(
             "() => axe.run('.series-nav, .post-nav, .related-posts').then(r => r.violations.map(v => v.id))"
         )
-        assert violations == [], (url, violations)
         context.close()
-    assert looks[0] == looks[1]
-    assert looks[0]["columns"] == (2 if width == 1280 else 1)
+        assert violations == [], (url, violations)
