@@ -57,7 +57,7 @@ from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, postmeta, posts, safehtml, shown, sphinxinternals
+from blogext import ablogadapter, listing, postmeta, posts, safehtml, shown, sphinxinternals
 from blogext.ablogadapter import PostList, PostListDirective, revise_pending_xrefs
 
 
@@ -476,9 +476,24 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         return safehtml.render(app, name, **values)
 
     context["post_cards"] = post_cards
+    if templatename == "ablog/collection.html":
+        _add_listing(app, pagename, context)
     context["post_authors"] = post_authors
     context["post_title"] = post_title
     context["blog_component"] = blog_component
+
+
+def _add_listing(app: Sphinx, pagename: str, context: dict[str, Any]) -> None:
+    """An archive page's filters and cards with their data (:mod:`blogext.listing`), and its script."""
+
+    def listing_cards(posts: Iterable) -> Markup:
+        posts = list(posts)
+        return Markup(listing.cards_html(card_list_html(app, posts, pagename, 2), posts))
+
+    context["listing_cards"] = listing_cards
+    context["listing_facets"] = lambda posts: listing.facets(app, context["ablog"], posts, pagename)
+    app.add_js_file("listing.js", loading_method="defer")
+    app.add_css_file("listing.css")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -465,6 +465,9 @@ def _nav_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]
         links.append(link("next", f"Next: part {index + 2} →", next_part.docname, title, "next"))
     else:
         links.append(link("next series-nav-overview", "Series overview →", series.docname, overview, None))
+    # "Read next": the next part comes first (for the keyboard, screen readers and phones); on wide
+    # screens blog.css still draws the previous one on the left.
+    links.reverse()
     return safehtml.render(app, "blog/series-nav.html", label=series.title, links=links)
 
 

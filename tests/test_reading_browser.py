@@ -190,10 +190,8 @@ def test_axe_finds_nothing(open_page, path, width, mode):
         page.locator(".bibtex-citation a").first.focus()
         preview_text(page)
     add_axe(page)
-    # docutils' bibliography markup (role="doc-biblioentry", deprecated) is flagged whatever this
-    # feature does: reported to the lead, left out here so the test guards what these features draw.
     violations = page.evaluate(
-        "axe.run({exclude: [['.citation-list']]}).then(r => r.violations.map("
+        "axe.run().then(r => r.violations.map("
         "v => v.id + ': ' + v.nodes.map(n => n.html.slice(0, 120)).join(' | ')))"
     )
     assert violations == [], "\n".join(violations)
