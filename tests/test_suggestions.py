@@ -73,3 +73,11 @@ def test_the_heading_level_suggested_for_a_notebook_heading_jump_builds(site_cop
     notebook["cells"][1]["source"] = cells[1]["source"].replace("### ", f"{found[1]} ")
     path.write_text(json.dumps(notebook), "utf-8")
     assert_clean(run_sphinx(site_copy, tmp_path / "two"))
+
+
+def test_the_part_number_suggested_for_a_gap_in_a_series_builds(site_copy, tmp_path):
+    post = _post(site_copy, "series: git-guides\npart: 4\n", "")
+    gap = r"number this part (\d+), or add the missing part"
+    found = _failed(run_sphinx(site_copy, tmp_path / "one"), gap)
+    post.write_text(post.read_text("utf-8").replace("part: 4", f"part: {found[1]}"), "utf-8")
+    assert_clean(run_sphinx(site_copy, tmp_path / "two"))
