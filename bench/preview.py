@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import http.client
 import re
 import signal
 import subprocess
@@ -79,6 +80,8 @@ class RunningPreview:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")
         except (urllib.error.URLError, ConnectionError):  # restarting: not listening for a moment
+            return 0, ""
+        except http.client.IncompleteRead:  # the server went away mid-answer (its builder restarting)
             return 0, ""
 
     def state(self) -> dict:
