@@ -10,9 +10,9 @@ rebuild after a body edit (a fresh ``sphinx-build`` per save, which is what sphi
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
-import http.client
 import re
 import signal
 import subprocess
