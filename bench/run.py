@@ -446,7 +446,9 @@ def measure_diagrams(count: int = DIAGRAM_SAMPLE) -> tuple[float, float]:
     """(seconds to start Node and mermaid, milliseconds a diagram) for *count* flowcharts like the posts'
     checked by mermaid's parser, as ``blogext.diagrams`` checks every diagram at build time."""
     dist = REPO / "node_modules" / "mermaid" / "dist"
-    sources = [f"flowchart LR\n  s{i}[step {i}] --> t{i}[next {i}]\n  t{i} --> u{i}[last]" for i in range(count)]
+    sources = [
+        f"flowchart LR\n  s{i}[step {i}] --> t{i}[next {i}]\n  t{i} --> u{i}[last]" for i in range(count)
+    ]
     start = time.perf_counter()
     parse_diagrams(["flowchart LR\n  a --> b"], dist)
     startup = time.perf_counter() - start
