@@ -417,6 +417,14 @@ def _copy_katex(app: Sphinx, state: _State, wanted: bool) -> None:
     dist = folder / "dist"
     css = _FONT_FALLBACKS.sub("", (dist / "katex.min.css").read_text("utf-8"))
     drawn = mathfonts.characters(v["html"] for v in state.cache.values() if "html" in v)
+    if not mathfonts.can_write_woff2():
+        drawn = set()  # each font whole
+        logger.warning(
+            "KaTeX's fonts are cut to the characters of the site's equations as WOFF2, which needs the "
+            "brotli package (expected `pip install -r requirements/site.txt`, which has it)",
+            type="blog",
+            subtype="math",
+        )
     css, fonts = mathfonts.subset_css(css, dist, drawn, target)
     css += "\n" + _CSS_COMMENT.sub("", OWN_CSS.read_text("utf-8"))  # its comments are for maintainers
     state.stylesheet = STYLESHEET.format(digest=hashlib.sha256(css.encode()).hexdigest()[:16])

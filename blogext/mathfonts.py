@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import html
+import importlib.util
 import io
 import logging
 import re
@@ -46,9 +47,15 @@ def characters(drawn: Iterable[str]) -> set[str]:
     return found
 
 
+def can_write_woff2() -> bool:
+    """Whether fontTools can write WOFF2 here: it needs brotli (or brotlicffi)."""
+    return any(importlib.util.find_spec(name) is not None for name in ("brotli", "brotlicffi"))
+
+
 def subset_css(css: str, dist: Path, chars: set[str], target: Path) -> tuple[str, set[str]]:
     """KaTeX's *css* with each woff2 ``@font-face`` split into the subset and the rest, and the font
-    files it names (relative to *target*, written there when missing or different)."""
+    files it names (relative to *target*, written there when missing or different). A font none of
+    *chars* is in stays one face, whole."""
     written: set[str] = set()
 
     def split(match: re.Match) -> str:

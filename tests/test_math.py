@@ -313,3 +313,12 @@ def test_pages_with_every_kind_of_equation_are_valid_html(built):
     files = [built.path(page) for page in ("posts/2024/kinds/", "")]  # (blog/: ABlog's own templates here)
     errors = [f"{m.get('url', '').rsplit('/html/', 1)[-1]}: {m['message']}" for m in run_vnu(java, files)]
     assert errors == []
+
+
+def test_without_brotli_the_build_fails_naming_it_and_the_fonts_stay_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(mathfonts, "can_write_woff2", lambda: False)
+    site = run_sphinx(copy_with(tmp_path, {}), tmp_path / "html")
+    failed_with(site, "brotli package", "requirements/site.txt", "[blog.math]")
+    css = stylesheet(site).read_text("utf-8")
+    assert "unicode-range" not in css and "url(fonts/KaTeX_Main-Regular.woff2)" in css
+    assert (site.outdir / "_static" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
