@@ -259,3 +259,13 @@ def test_a_math_page_adds_at_most_60_kb_gzipped(browser, math_site, post):
     extra_html = len(gzip.compress(html.encode(), 6)) - len(gzip.compress(without.encode(), 6))
     assert loaded > 0
     assert loaded + extra_html <= BUDGET, (loaded, extra_html, sorted(sizes))
+
+
+def test_a_character_no_equation_had_is_drawn_from_the_whole_font(kinds):
+    """The subsets cover the site's characters; the whole font covers the rest (blogext.mathfonts), so a
+    glyph of TeX drawn after the subsets were made is still KaTeX's. Only then is the whole font loaded."""
+    page, requested, _, _ = kinds
+    assert not [u for u in requested if u.endswith("/KaTeX_AMS-Regular.woff2")]
+    faces = page.evaluate("() => document.fonts.load('16px KaTeX_AMS', '\\u2605').then(f => f.length)")
+    assert faces == 1 and page.evaluate("() => document.fonts.check('16px KaTeX_AMS', '\\u2605')")
+    assert [u for u in requested if u.endswith("/KaTeX_AMS-Regular.woff2")]
