@@ -509,6 +509,11 @@ def generate(n: int, dest: Path, site: Path = REPO, *, rich: bool = True) -> tup
     if any(p.diagram for p in posts):
         (blog / "node_modules" / "mermaid").mkdir(parents=True)
         (blog / "node_modules" / "mermaid" / "dist").symlink_to(dist.resolve(), target_is_directory=True)
+        # its version keys blogext.diagrams' cache; its DOMPurify is found from it (mermaid_worker.mjs)
+        package = (dist.parent / "package.json").resolve()
+        (blog / "node_modules" / "mermaid" / "package.json").symlink_to(package)
+        purify = (site / "node_modules" / "dompurify").resolve()
+        (blog / "node_modules" / "dompurify").symlink_to(purify, target_is_directory=True)
     katex = site / "node_modules" / "katex"
     if any(p.math for p in posts) and katex.is_dir():  # the blog's math is drawn by it (blogext.math)
         (blog / "node_modules").mkdir(exist_ok=True)
