@@ -394,6 +394,7 @@ def write_posts(root: Path, posts: list[Post], *, plain: bool) -> None:
 #: are blog machinery, which the twin does without.
 TWIN_EXTENSIONS: dict[str, str | None] = {
     "blogext.notebooks": "myst_nb",  # notebooks: myst-nb itself (nb_execution_mode "off" too, from conf.py)
+    "blogext.codefold": "myst_nb",  # folded notebook inputs: myst-nb's own hide-input
     "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
     "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
     "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
