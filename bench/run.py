@@ -80,6 +80,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 
 from bench.generate import REPO, freeze_notebook, generate, new_post, plan_posts  # noqa: E402
 from bench.preview import time_preview  # noqa: E402
+from blogext.diagrams import parse as parse_diagrams  # noqa: E402
 from blogext.math import draw as draw_math  # noqa: E402
 
 STRICT = ["-W", "--keep-going", "-n"]
@@ -100,6 +101,11 @@ PREVIEW_LABEL = "preview: a body edit saved, to the page served with it (plain: 
 RICH_COST_BUILDS = [("clean", "full clean build"), ("edit", "rebuild, one post's body edited")]
 #: How many equations the math cost row draws (each distinct, as the synthetic posts' are).
 MATH_SAMPLE = 300
+#: How many diagrams the diagram cost row has mermaid's parser check (each distinct, like the posts').
+DIAGRAM_SAMPLE = 100
+#: The labels of the math and diagram cost rows (``docs/performance.md`` lists both).
+MATH_LABEL = "math: KaTeX, one Node process a build"
+DIAGRAM_LABEL = "diagrams: mermaid's parser checks each, one Node process a build"
 #: The goal of each row at 1,000 posts: the most the ratio (blog / plain, or -j 2 / -j 1) may be.
 GOALS = {
     "clean": 1.2,
@@ -268,6 +274,8 @@ class Results:
     preview_seconds: list[float] = field(default_factory=list)
     #: (seconds to start Node with KaTeX, milliseconds an equation), per run.
     math_cost: list[tuple[float, float]] = field(default_factory=list)
+    #: (seconds to start Node with mermaid, milliseconds a diagram), per run.
+    diagram_cost: list[tuple[float, float]] = field(default_factory=list)
 
     def median(self, site: str, build: str) -> float:
         return statistics.median(m.seconds for m in self.data[site][build])
@@ -421,6 +429,7 @@ def bench_size(
         run_once(sites, n, run, env, results, bare)
         if rich_cost:
             results.math_cost.append(measure_math())
+            results.diagram_cost.append(measure_diagrams())
     return results
 
 
@@ -435,6 +444,21 @@ def measure_math(count: int = MATH_SAMPLE) -> tuple[float, float]:
     startup = time.perf_counter() - start
     start = time.perf_counter()
     draw_math(pieces)
+    return startup, (time.perf_counter() - start - startup) / count * 1000
+
+
+def measure_diagrams(count: int = DIAGRAM_SAMPLE) -> tuple[float, float]:
+    """(seconds to start Node and mermaid, milliseconds a diagram) for *count* flowcharts like the posts'
+    checked by mermaid's parser, as ``blogext.diagrams`` checks every diagram at build time."""
+    dist = REPO / "node_modules" / "mermaid" / "dist"
+    sources = [
+        f"flowchart LR\n  s{i}[step {i}] --> t{i}[next {i}]\n  t{i} --> u{i}[last]" for i in range(count)
+    ]
+    start = time.perf_counter()
+    parse_diagrams(["flowchart LR\n  a --> b"], dist)
+    startup = time.perf_counter() - start
+    start = time.perf_counter()
+    parse_diagrams(sources, dist)
     return startup, (time.perf_counter() - start - startup) / count * 1000
 
 
@@ -511,8 +535,15 @@ def table(all_results: list[Results], runs: int) -> str:
                 startup = statistics.median(c[0] for c in res.math_cost)
                 each = statistics.median(c[1] for c in res.math_cost)
                 lines.append(
-                    f"| {res.n} | math: KaTeX, one Node process a build (started in {startup:.2f} s); "
+                    f"| {res.n} | {MATH_LABEL} (started in {startup:.2f} s); "
                     f"a rebuild draws only new equations | {each:.2f} ms an equation | | | |"
+                )
+            if res.diagram_cost:
+                startup = statistics.median(c[0] for c in res.diagram_cost)
+                each = statistics.median(c[1] for c in res.diagram_cost)
+                lines.append(
+                    f"| {res.n} | {DIAGRAM_LABEL} (started in {startup:.2f} s); "
+                    f"a rebuild checks only new diagrams | {each:.2f} ms a diagram | | | |"
                 )
     return "\n".join(lines)
 

@@ -46,7 +46,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, mathtex, nodeworker
+from blogext import ablogadapter, mathfonts, mathtex, nodeworker
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -56,13 +56,14 @@ WORKER = Path(__file__).with_name("katex_worker.cjs")
 CACHE_FILE = "blog-math.json"
 #: Bump when what this module asks of KaTeX changes, to draw every equation again.
 CACHE_VERSION = 4
-#: Where KaTeX's CSS and fonts go, under the output's ``_static``, and the one stylesheet made there.
+#: Where KaTeX's CSS and fonts go, under the output's ``_static``, and the one stylesheet made there
+#: (``math.<digest>.css``: its fonts are the site's subsets, so it changes with the site's equations,
+#: and Sphinx's ``?v=`` checksum of a file name is computed once a process).
 STATIC_FOLDER = "katex"
-STYLESHEET = "math.css"
+STYLESHEET = "math.{digest}.css"
 OWN_CSS = Path(__file__).with_name("math.css")
 _MACRO_NAME = re.compile(r"\\?[A-Za-z]+")
 _FONT_FALLBACKS = re.compile(r',url\([^)]*\.woff\) format\("woff"\),url\([^)]*\.ttf\) format\("truetype"\)')
-_FONT_URL = re.compile(r"url\((fonts/[^)]+)\)")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/\s*", re.DOTALL)
 
 
@@ -153,6 +154,8 @@ class _State:
             pass
         self.saved = dict(self.cache)
         self._node: _Node | None = None
+        #: The math stylesheet's file name in ``_static/katex``, once written (pages with math link it).
+        self.stylesheet: str | None = None
 
     def node(self) -> _Node:
         """This process's Node (a forked worker starts its own)."""
@@ -348,7 +351,7 @@ def _draw_missing(app: Sphinx, env: BuildEnvironment) -> None:
         _report_unavailable(app, pages, state, str(problem))
     state.save({piece.key for pieces in pages.values() for piece in pieces})
     _report_errors(app, pages, state)
-    _copy_katex(app, bool(pages))
+    _copy_katex(app, state, bool(pages))
 
 
 def _draw_page(app: Sphinx, state: _State, pieces: list[Piece]) -> None:
@@ -402,9 +405,10 @@ def _reason(error: str) -> str:
 # -- the site's copy of KaTeX's CSS and fonts ------------------------------------------------
 
 
-def _copy_katex(app: Sphinx, wanted: bool) -> None:
-    """One stylesheet, KaTeX's CSS (fonts as woff2 only: every browser that draws this site reads it)
-    then the site's (``blogext/math.css``), and the fonts it names."""
+def _copy_katex(app: Sphinx, state: _State, wanted: bool) -> None:
+    """One stylesheet, KaTeX's CSS (fonts as woff2 only: every browser that draws this site reads it,
+    each cut to the characters the site's equations show, :mod:`blogext.mathfonts`) then the site's
+    (``blogext/math.css``), and the fonts it names."""
     target = Path(app.outdir) / "_static" / STATIC_FOLDER
     folder = katex_folder(app)
     if not wanted or folder is None:
@@ -412,13 +416,21 @@ def _copy_katex(app: Sphinx, wanted: bool) -> None:
         return
     dist = folder / "dist"
     css = _FONT_FALLBACKS.sub("", (dist / "katex.min.css").read_text("utf-8"))
-    fonts = set(_FONT_URL.findall(css))
+    drawn = mathfonts.characters(v["html"] for v in state.cache.values() if "html" in v)
+    if not mathfonts.can_write_woff2():
+        drawn = set()  # each font whole
+        logger.warning(
+            "KaTeX's fonts are cut to the characters of the site's equations as WOFF2, which needs the "
+            "brotli package (expected `pip install -r requirements/site.txt`, which has it)",
+            type="blog",
+            subtype="math",
+        )
+    css, fonts = mathfonts.subset_css(css, dist, drawn, target)
     css += "\n" + _CSS_COMMENT.sub("", OWN_CSS.read_text("utf-8"))  # its comments are for maintainers
-    _write_if_changed(target / STYLESHEET, css.encode())
-    for name in fonts:
-        _write_if_changed(target / name, (dist / name).read_bytes())
+    state.stylesheet = STYLESHEET.format(digest=hashlib.sha256(css.encode()).hexdigest()[:16])
+    _write_if_changed(target / state.stylesheet, css.encode())
     for old in [p for p in target.rglob("*") if p.is_file()]:
-        if old.relative_to(target).as_posix() not in fonts | {STYLESHEET}:
+        if old.relative_to(target).as_posix() not in fonts | {state.stylesheet}:
             old.unlink()
 
 
@@ -556,8 +568,9 @@ def _card_has_math(app: Sphinx, post) -> bool:
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
-    if app.builder.math_renderer_name == "katex" and _page_has_math(app, context, doctree):
-        app.add_css_file(f"{STATIC_FOLDER}/{STYLESHEET}")
+    stylesheet = _state(app).stylesheet
+    if app.builder.math_renderer_name == "katex" and stylesheet and _page_has_math(app, context, doctree):
+        app.add_css_file(f"{STATIC_FOLDER}/{stylesheet}")
 
 
 def _choose(app: Sphinx, config: Config) -> None:

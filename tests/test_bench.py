@@ -141,7 +141,8 @@ def test_harness_prints_every_row_of_the_table_with_its_goal(tmp_path, capsys):
         assert re.search(
             rf"\| 3 \| {re.escape(label)} \| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| [+-][\d.]+ s \|", text
         )
-    assert re.search(r"\| 3 \| math: KaTeX, one Node process a build .* \| [\d.]+ ms an equation \|", text)
+    assert re.search(rf"\| 3 \| {re.escape(run.MATH_LABEL)} .* \| [\d.]+ ms an equation \|", text)
+    assert re.search(rf"\| 3 \| {re.escape(run.DIAGRAM_LABEL)} .* \| [\d.]+ ms a diagram \|", text)
     assert text in capsys.readouterr().out
 
 
@@ -152,6 +153,8 @@ def test_the_performance_page_has_every_row_and_goal_of_the_harness():
     assert "-j 2 / -j 1" in performance and "peak memory" in performance
     assert re.search(rf"\| 1000 \| {re.escape(run.PREVIEW_LABEL)} \|.*≤ 1 s", performance)
     assert "math, diagrams and notebooks" in performance
+    for label in (run.MATH_LABEL, run.DIAGRAM_LABEL):
+        assert re.search(rf"\| 1000 \| {re.escape(label)} .*\| [\d.]+ ms an? \w+ \|", performance), label
 
 
 class _RecordingSession:

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOTS, assert_clean, feed_entries, run_sphinx
+from fontTools.ttLib import TTFont
 
 from blogext import math as blogmath
-from blogext import mathtex
+from blogext import mathfonts, mathtex
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 POST = "---\ndate: 2024-04-01\n---\n\n# A post\n\n"
@@ -109,19 +110,79 @@ def test_money_is_text_and_loads_nothing_of_math(built):
 
 
 def test_math_css_only_on_pages_that_show_math(built):
-    assert [h.split("?")[0] for h in math_links(built, "posts/2024/kinds/")] == [
-        "../../../_static/katex/math.css"
-    ]
+    [link] = [h.split("?")[0] for h in math_links(built, "posts/2024/kinds/")]
+    assert link == f"../../../_static/katex/{stylesheet(built).name}"
     # The home page and the archive show the math of the post's card (its excerpt).
     for shows in ("", "blog/"):
         assert any(e.find(class_="katex") for e in built.html(shows).select(".ablog-post-excerpt")), shows
-        assert any("katex/math.css" in href for href in math_links(built, shows)), shows
+        assert any(f"katex/{stylesheet(built).name}" in href for href in math_links(built, shows)), shows
     for plain in ("posts/2024/plain/", "posts/2024/money/"):
         assert math_links(built, plain) == [], plain
-    css = (built.outdir / "_static" / "katex" / "math.css").read_text("utf-8")
+    css = stylesheet(built).read_text("utf-8")
     assert ".woff2" in css and ".ttf" not in css and "//" not in css.replace("/*", "")
-    for font in blogmath._FONT_URL.findall(css):
+    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
         assert (built.outdir / "_static" / "katex" / font).is_file(), font
+
+
+def stylesheet(built) -> Path:
+    """The site's one math stylesheet, named by the digest of its text."""
+    [found] = (built.outdir / "_static" / "katex").glob("math.*.css")
+    assert re.fullmatch(r"math\.[0-9a-f]{16}\.css", found.name), found.name
+    return found
+
+
+def _faces(css: str) -> list[tuple[str, str, set[int]]]:
+    """(family, file, codepoints of its unicode-range) of each @font-face of the math stylesheet."""
+    found = []
+    for rule in re.findall(r"@font-face\{([^}]*)\}", css):
+        family = re.search(r"font-family:([^;]+)", rule).group(1)
+        weight_style = re.search(r"font-style:(\w+);font-weight:(\d+)", rule).groups()
+        points: set[int] = set()
+        for a, b in re.findall(r"U\+([0-9A-F]+)(?:-([0-9A-F]+))?", rule):
+            points |= set(range(int(a, 16), int(b or a, 16) + 1))
+        found.append(((family, *weight_style), re.search(r"url\(([^)]+)\)", rule).group(1), points))
+    return found
+
+
+def test_fonts_are_subsets_of_the_sites_characters_with_the_whole_font_for_the_rest(built):
+    """Each KaTeX font is two faces: its subset (named by digest) for the characters the site's equations
+    show, and the whole font, for its other characters only; no character of the site's math is left
+    to a whole font, so no page of the site loads one."""
+    folder = built.outdir / "_static" / "katex"
+    faces = _faces(stylesheet(built).read_text("utf-8"))
+    drawn = {
+        ord(c)
+        for c in mathfonts.characters(
+            e.decode_contents()
+            for page in ("posts/2024/kinds/", "posts/2024/plain/")
+            for e in built.html(page).select("span.katex")
+        )
+    }
+    subsets = [f for f in faces if re.fullmatch(r"fonts/KaTeX_[\w-]+\.[0-9a-f]{16}\.woff2", f[1])]
+    assert len(subsets) >= 15
+    for font, file, points in faces:
+        others = [f for f in faces if f[0] == font and f[1] != file]
+        assert all(not points & other[2] for other in others), (font, file)  # disjoint ranges
+        if (font, file, points) in subsets:
+            cut = TTFont(folder / file)
+            assert points & drawn <= set(cut.getBestCmap()) and points & drawn, file  # it has its glyphs
+            original = folder / re.sub(r"\.[0-9a-f]{16}\.woff2$", ".woff2", file)
+            assert (folder / file).stat().st_size < original.stat().st_size, file
+        else:
+            assert not points & drawn, (file, sorted(chr(p) for p in points & drawn))
+
+
+def test_font_subsets_change_name_with_the_characters_and_stay_with_the_same(tmp_path):
+    dist = Path(blogmath.__file__).resolve().parent.parent / "node_modules" / "katex" / "dist"
+    css = (dist / "katex.min.css").read_text("utf-8")
+    first, files = mathfonts.subset_css(css, dist, set("x+1"), tmp_path / "a")
+    again, _ = mathfonts.subset_css(css, dist, set("1+x"), tmp_path / "b")
+    other, other_files = mathfonts.subset_css(css, dist, set("x+2"), tmp_path / "c")
+    assert first == again and first != other
+    assert files and all((tmp_path / "a" / f).is_file() for f in files)
+    main = [f for f in files if f.startswith("fonts/KaTeX_Main-Regular.") and f.count(".") == 2]
+    assert main and main[0] not in other_files
+    assert (tmp_path / "a" / main[0]).read_bytes() == (tmp_path / "b" / main[0]).read_bytes()
 
 
 def test_site_without_math_has_no_copy_of_katex(tmp_path):
@@ -252,3 +313,12 @@ def test_pages_with_every_kind_of_equation_are_valid_html(built):
     files = [built.path(page) for page in ("posts/2024/kinds/", "")]  # (blog/: ABlog's own templates here)
     errors = [f"{m.get('url', '').rsplit('/html/', 1)[-1]}: {m['message']}" for m in run_vnu(java, files)]
     assert errors == []
+
+
+def test_without_brotli_the_build_fails_naming_it_and_the_fonts_stay_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(mathfonts, "can_write_woff2", lambda: False)
+    site = run_sphinx(copy_with(tmp_path, {}), tmp_path / "html")
+    failed_with(site, "brotli package", "requirements/site.txt", "[blog.math]")
+    css = stylesheet(site).read_text("utf-8")
+    assert "unicode-range" not in css and "url(fonts/KaTeX_Main-Regular.woff2)" in css
+    assert (site.outdir / "_static" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()

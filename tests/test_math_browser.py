@@ -83,7 +83,7 @@ def test_page_loads_only_from_its_own_host_and_opens_no_dialog(kinds):
     page, requested, dialogs, server = kinds
     assert dialogs == []
     assert [u for u in requested if not u.startswith(server.url)] == []
-    assert any("KaTeX_Main-Regular.woff2" in u for u in requested)
+    assert any(re.search(r"/KaTeX_Main-Regular\.[0-9a-f]{16}\.woff2$", u) for u in requested)
     assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
 
 
@@ -234,19 +234,24 @@ def test_eqref_links_and_numbers(kinds):
     assert page.evaluate("document.querySelector('#equation-eq-kl') !== null")
 
 
-def test_a_math_page_adds_at_most_60_kb_gzipped(browser, math_site):
-    """The rich test blog's post of a softmax, an align, a {math} and inline math (as ml.md), against
-    the same page with each equation as its TeX: its HTML, and everything math makes it load."""
+@pytest.mark.parametrize("post", ["ml", "kinds"])
+def test_a_math_page_adds_at_most_60_kb_gzipped(browser, math_site, post):
+    """The rich test blog's post of a softmax, an align, a {math} and inline math (as ml.md), and the
+    page of every kind of equation (bold, AMS, bold italic, sizes...), each against the same page with
+    each equation as its TeX: its HTML, and everything math makes it load. Its fonts are the site's
+    subsets (blogext.mathfonts), never KaTeX's whole files."""
     built, server = math_site
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     sizes: dict[str, int] = {}  # bytes sent: gzipped where the server compresses
     page.on("response", lambda r: sizes.__setitem__(r.url, int(r.headers.get("content-length", 0))))
-    page.goto(server.url + "posts/2024/ml/", wait_until="networkidle")
+    page.goto(server.url + f"posts/2024/{post}/", wait_until="networkidle")
     page.evaluate("document.fonts.ready.then(() => true)")
     context.close()
     loaded = sum(n for url, n in sizes.items() if "/_static/katex/" in url)
-    html = built.path("posts/2024/ml/").read_text("utf-8")
+    fonts = [url.rsplit("/", 1)[1] for url in sizes if "/_static/katex/fonts/" in url]
+    assert fonts and all(re.fullmatch(r"KaTeX_[\w-]+\.[0-9a-f]{16}\.woff2", f) for f in fonts), fonts
+    html = built.path(f"posts/2024/{post}/").read_text("utf-8")
     tree = LexborHTMLParser(html)
     for drawn in tree.css("span.katex"):
         drawn.replace_with(drawn.css_first("math").text())  # the page as if math were plain text
@@ -254,3 +259,13 @@ def test_a_math_page_adds_at_most_60_kb_gzipped(browser, math_site):
     extra_html = len(gzip.compress(html.encode(), 6)) - len(gzip.compress(without.encode(), 6))
     assert loaded > 0
     assert loaded + extra_html <= BUDGET, (loaded, extra_html, sorted(sizes))
+
+
+def test_a_character_no_equation_had_is_drawn_from_the_whole_font(kinds):
+    """The subsets cover the site's characters; the whole font covers the rest (blogext.mathfonts), so a
+    glyph of TeX drawn after the subsets were made is still KaTeX's. Only then is the whole font loaded."""
+    page, requested, _, _ = kinds
+    assert not [u for u in requested if u.endswith("/KaTeX_AMS-Regular.woff2")]
+    faces = page.evaluate("() => document.fonts.load('16px KaTeX_AMS', '\\u2605').then(f => f.length)")
+    assert faces == 1 and page.evaluate("() => document.fonts.check('16px KaTeX_AMS', '\\u2605')")
+    assert [u for u in requested if u.endswith("/KaTeX_AMS-Regular.woff2")]
