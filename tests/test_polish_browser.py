@@ -12,6 +12,7 @@ import pytest
 from checkers import REPO, add_axe
 from test_sharing_browser import GISCUS_STUB, _page  # noqa: F401
 from test_sharing_browser import POST as COMMENTS_POST
+from test_sharing_browser import server as sharing_server  # noqa: F401 (a fixture, used by its name)
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
