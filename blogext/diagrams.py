@@ -47,7 +47,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
-from blogext import nodeworker
+from blogext import nodeworker, perdoc
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +121,9 @@ def dist_folder(app: Sphinx) -> Path | None:
 
 
 def _diagrams(env: BuildEnvironment) -> dict[str, list[Diagram]]:
-    """Docname -> its diagrams in order, for every document with one."""
-    return env.__dict__.setdefault("blog_diagrams", {})
+    """Docname -> its diagrams in order, for every document with one (kept per document:
+    :mod:`blogext.perdoc`)."""
+    return perdoc.of(env, "blog_diagrams")
 
 
 def _on_doctree_read(app: Sphinx, doctree) -> None:
@@ -134,15 +135,6 @@ def _on_doctree_read(app: Sphinx, doctree) -> None:
             doctree.ids[node["ids"][0]] = node
     if found:
         _diagrams(app.env)[app.env.docname] = found
-
-
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _diagrams(env).pop(docname, None)
-
-
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    theirs = _diagrams(other)
-    _diagrams(env).update({d: theirs[d] for d in docnames if d in theirs})
 
 
 def _published_with_diagrams(app: Sphinx) -> dict[str, list[Diagram]]:
@@ -289,8 +281,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.connect("config-inited", _set_local)
     app.connect("doctree-read", _on_doctree_read)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
+    perdoc.keep(app, "blog_diagrams")
     app.connect("env-updated", _check)
     app.connect("build-finished", _on_build_finished)
     app.connect("html-page-context", _on_page_context)

@@ -41,7 +41,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from blogext import safehtml, sphinxinternals
+from blogext import perdoc, safehtml, sphinxinternals
 from blogext.errors import SettingError
 
 logger = logging.getLogger(__name__)
@@ -243,18 +243,8 @@ def _note_record(app: Sphinx, doctree: Any) -> None:
 
 
 def _records(env: Any) -> dict[str, dict[str, Any]]:
-    if not hasattr(env, "blog_frozen_records"):
-        env.blog_frozen_records = {}
-    return env.blog_frozen_records
-
-
-def _purge(app: Sphinx, env: Any, docname: str) -> None:
-    _records(env).pop(docname, None)
-
-
-def _merge(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    theirs = _records(other)
-    _records(env).update({name: theirs[name] for name in docnames if name in theirs})
+    """Docname -> its frozen notebook's record (kept per document: :mod:`blogext.perdoc`)."""
+    return perdoc.of(env, "blog_frozen_records")
 
 
 def _check_settings(app: Sphinx, config: Config) -> None:
@@ -327,7 +317,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     sphinxinternals.before_mystnb_executes(before_execution)
     app.connect("config-inited", _check_settings)
     app.connect("doctree-read", _note_record)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
+    perdoc.keep(app, "blog_frozen_records")
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

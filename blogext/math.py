@@ -46,7 +46,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, mathfonts, mathtex, nodeworker
+from blogext import ablogadapter, mathfonts, mathtex, nodeworker, perdoc
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -252,8 +252,8 @@ class Piece(NamedTuple):
 
 
 def _entries(env: BuildEnvironment) -> dict[str, list[Piece]]:
-    """Docname -> its pieces of TeX in order."""
-    return env.__dict__.setdefault("blog_math", {})
+    """Docname -> its pieces of TeX in order (kept per document: :mod:`blogext.perdoc`)."""
+    return perdoc.of(env, "blog_math")
 
 
 def _line(node: nodes.Node) -> int:
@@ -321,15 +321,6 @@ def _number_block(app: Sphinx, doctree: nodes.document, node: nodes.math_block, 
     node["number"] = block.first_number
     node["blog_math_multline"] = block.multline
     return block.units
-
-
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _entries(env).pop(docname, None)
-
-
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    theirs = _entries(other)
-    _entries(env).update({d: theirs[d] for d in docnames if d in theirs})
 
 
 # -- drawing, once reading is done -------------------------------------------------------
@@ -604,8 +595,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _prepare, priority=blogext.MATH_TITLES)
     app.connect("doctree-read", _post_titles, priority=blogext.MATH_TITLES)
     app.connect("doctree-read", _stable_ids)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
+    perdoc.keep(app, "blog_math")
     app.connect("env-updated", _draw_missing)
     app.connect("html-page-context", _on_page_context)
     app.connect("build-finished", _close)
