@@ -162,21 +162,28 @@ def served(path):
     kind_ = mimetypes.guess_type(str(target))[0] or ""
     return len(gzip.compress(data, 6)) if kind_.startswith(COMPRESSIBLE) else len(data)
 
+def shown(check):
+    # Polled from here: page.evaluate runs a function, which the page's policy allows, where some
+    # Playwright versions' wait_for_function evaluates a string, which the policy refuses.
+    for _ in range(600):
+        if page.evaluate(check):
+            return
+        page.wait_for_timeout(100)
+    raise TimeoutError(check)
+
 with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     if kind == "plain":
         start = len(server.requests)
         page.goto(server.url + "search/?q=" + query.replace(" ", "+"), wait_until="networkidle")
-        summary = "() => (document.querySelector('#search-results .search-summary') || {}).textContent"
-        page.wait_for_function(summary, timeout=60_000)
+        shown("() => (document.querySelector('#search-results .search-summary') || {}).textContent")
     else:
         page.goto(server.url + post, wait_until="networkidle")
         start = len(server.requests)
         page.keyboard.press("/")
         page.keyboard.type(query)
-        page.wait_for_function("() => (document.querySelector('.blog-search-status') || {}).textContent",
-                               timeout=60_000)
+        shown("() => (document.querySelector('.blog-search-status') || {}).textContent")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
     paths = [path for path, _status in server.requests[start:]]
