@@ -264,8 +264,7 @@ def lowest(session: nox.Session) -> None:
     allowed version; what those need, at the newest that fits. CI runs it.
     """
     install_group(session, "lock")
-    # Not session.create_tmp(): it points TMPDIR into .nox/, and the tests' sites would then live under a
-    # dotted folder, which blogext.localfiles then misreads (a known bug, in the closing note of this change).
+    # A folder of its own outside the checkout: the lock is read once, then thrown away.
     lowest_lock = Path(tempfile.mkdtemp(prefix="blog-lowest-")) / "lowest.txt"
     python = session.run("python", "-c", "import sys; print(sys.executable)", silent=True).strip()
     with session.chdir(ROOT):

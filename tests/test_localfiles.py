@@ -29,7 +29,9 @@ from blogext.localfiles import Refused, check_path, pointed_at_copies, resource_
 POST = "posts/2024/media-post/"
 SECRET = "DOTENVSECRET5521"
 PASSWD_FIRST_LINE = Path("/etc/passwd").read_text().splitlines()[0]
-ESCAPE = "../../../../../../../../etc/passwd"
+# Enough levels to reach the root from wherever the test site lives (a path that climbs past the
+# root stays there, as browsers and the OS read it): an escape to a file that exists.
+ESCAPE = "../" * 40 + "etc/passwd"
 OUTSIDE = "outside the source folder"
 MISSING = "no such file"
 
@@ -267,6 +269,17 @@ def test_a_missing_include_fails_naming_file_line_and_path(tmp_path):
     # MyST's own message (a docutils "CRITICAL"), which the strict build counts.
     (line,) = [w for w in built.stderr.splitlines() if "inc.md:7:" in w]
     assert "posts/2024/none.md" in line and "not found" in line
+
+
+def test_an_include_escaping_to_a_missing_file_fails_naming_file_and_line(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-localfiles", src)
+    body = "```{include} ../../../../nowhere-at-all.md\n```"
+    (src / "posts" / "2024" / "inc.md").write_text(_post("inc", body), "utf-8")
+    built = run_sphinx(src, tmp_path / "out")
+    assert built.returncode != 0
+    (line,) = [w for w in built.stderr.splitlines() if "inc.md:7:" in w]
+    assert "nowhere-at-all.md" in line and "not found" in line
 
 
 def test_nothing_outside_the_folder_or_hidden_reaches_the_output(attacked):
