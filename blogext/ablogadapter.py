@@ -42,8 +42,8 @@ Sphinx are in :mod:`blogext.sphinxinternals`):
    draft (waits for a draft state ABlog takes from the post model).
 5. ``ablog.post.generate_archive_pages`` and ``generate_atom_feeds`` are taken
    over (waits for settings that switch off ABlog's feeds and drafts page).
-6. ``ablog.blog.revise_pending_xrefs`` is lent to the cards, to resolve an
-   excerpt on another page (waits for a public "excerpt for page X").
+6. ``ablog.blog.revise_pending_xrefs`` resolves a card's excerpt on another page
+   (:func:`excerpt_seen_from`; waits for a public "excerpt for page X").
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ __all__ = [
     "post_fields",
     "post_docnames",
     "post_info",
-    "revise_pending_xrefs",
+    "excerpt_seen_from",
     "set_today",
     "shown_digest",
     "skip_archive_pages",
@@ -376,3 +376,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     take_over(app, archive_generator)
     app.connect("html-collect-pages", _collect_archive_pages)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def excerpt_seen_from(excerpt: nodes.Node, fromdoc: str) -> None:
+    """Make the cross-references of a post's *excerpt* (a copy) relative to *fromdoc*, the page that
+    shows it. ABlog's ``revise_pending_xrefs``: waits for a public "excerpt as seen from page X"."""
+    revise_pending_xrefs(excerpt, fromdoc)

@@ -58,7 +58,7 @@ from sphinx.util.osutil import relative_uri
 
 import blogext
 from blogext import ablogadapter, listing, postmeta, posts, safehtml, shown, sphinxinternals
-from blogext.ablogadapter import PostList, PostListDirective, revise_pending_xrefs
+from blogext.ablogadapter import PostList, PostListDirective, excerpt_seen_from
 
 
 class PostCardsDirective(PostListDirective):
@@ -129,7 +129,7 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
             excerpt += node.deepcopy()
         if not _is_plain(post.excerpt):
             # MyST makes its links' URLs relative to their ``refdoc``: the page they are shown on.
-            revise_pending_xrefs(excerpt, fromdoc)
+            excerpt_seen_from(excerpt, fromdoc)
             app.env.resolve_references(excerpt, fromdoc, app.builder)
         item += excerpt
     tags = postmeta.tag_list(app, fromdoc, post)

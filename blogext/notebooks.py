@@ -421,19 +421,8 @@ def _is_notebook_file(path: str) -> bool:
 
 
 def _rewrite_messages(app: Sphinx) -> None:
-    """The filter goes first on Sphinx's warning handler: what it drops is neither counted nor shown.
-
-    Relies on Sphinx's logging set-up (``sphinx.util.logging.setup``: one ``WarningStreamHandler`` on
-    the ``sphinx`` logger, made anew for each application). Waits for a Sphinx event or setting that
-    lets an extension rewrite a warning's location and text.
-    """
-    from sphinx.util.logging import NAMESPACE, WarningStreamHandler
-
-    for handler in stdlib_logging.getLogger(NAMESPACE).handlers:
-        if isinstance(handler, WarningStreamHandler) and not any(
-            isinstance(f, _NotebookMessages) for f in handler.filters
-        ):
-            handler.filters.insert(0, _NotebookMessages(app))
+    """The filter goes first on Sphinx's warning handler: what it drops is neither counted nor shown."""
+    sphinxinternals.filter_warnings_first(_NotebookMessages(app))
 
 
 def _timed_out_cell(notebook: dict[str, Any], traceback: str) -> int | None:

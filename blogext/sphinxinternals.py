@@ -9,6 +9,7 @@ module to check. ABlog's internals have their own door, :mod:`blogext.ablogadapt
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import types
 from collections.abc import Iterator
@@ -309,3 +310,23 @@ def forget_document(env: Any, docname: str) -> None:
     leave out a found document after ``exclude_patterns`` have been applied.
     """
     env.project.docnames.discard(docname)
+
+
+# -- Warnings rewritten before Sphinx counts them (blogext.notebooks) --------------------------------
+
+
+def filter_warnings_first(warning_filter: logging.Filter) -> None:
+    """Put *warning_filter* first on Sphinx's warning handler (once per filter class): what it drops is
+    neither counted nor shown, and what it changes is shown changed.
+
+    Undocumented: Sphinx's logging set-up (``sphinx.util.logging.setup``: one ``WarningStreamHandler`` on
+    the ``sphinx`` logger, made anew for each application). Waits for a Sphinx event or setting that
+    lets an extension rewrite a warning's location and text.
+    """
+    from sphinx.util.logging import NAMESPACE, WarningStreamHandler
+
+    for handler in logging.getLogger(NAMESPACE).handlers:
+        if isinstance(handler, WarningStreamHandler) and not any(
+            type(f) is type(warning_filter) for f in handler.filters
+        ):
+            handler.filters.insert(0, warning_filter)

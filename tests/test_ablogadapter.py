@@ -69,42 +69,6 @@ def test_only_the_adapter_imports_ablog():
     assert importers == ["ablogadapter.py"]
 
 
-#: Private or undocumented APIs, each allowed in one module only: ABlog's in the adapter, the others'
-#: in blogext.sphinxinternals (see docs/architecture.md, "Private APIs still used").
-PRIVATE = {
-    "ablogadapter.py": ("ablog_posts", "TOMORROW", "Blog(", "register_posts", "Blog._dict"),
-    "sphinxinternals.py": (
-        "events.listeners",
-        "parallel_read_safe =",
-        "_JavaScript",
-        "imgpath",
-        "dlpath",
-        "post_process_images",
-        "build_info",
-        "newest_template_mtime",
-        "config_status",
-        "registry.source_suffix",
-        "registry.domains",
-        "doctreedir =",
-        "js_index",
-        "mystnb_config",
-        "myst_nb.core.execute",
-        "create_translator",
-        "_load_existing_env",
-    ),
-}
-
-
-def test_private_apis_are_used_in_their_one_module_only():
-    for path in sorted((REPO / "blogext").glob("*.py")):
-        text = path.read_text("utf-8")
-        for module, names in PRIVATE.items():
-            if path.name == module:
-                continue
-            for name in names:
-                assert name not in text, f"{path.name} uses {name}, which only {module} may use"
-
-
 def test_import_check_sees_an_ablog_import(tmp_path):
     # The check above must be able to fail.
     module = tmp_path / "x.py"
