@@ -33,7 +33,8 @@ from sphinx.config import Config
 import blogext
 from blogext import posts as post_model
 from blogext.documents import Page
-from blogext.frontmatter import FrontMatterError, PostFrontMatter, front_matter, read_pages, read_posts
+from blogext.frontmatter import front_matter, read_pages, read_posts
+from blogext.frontmatter_check import FrontMatterError, PostFrontMatter
 
 
 def _glob_escape(path: str) -> str:

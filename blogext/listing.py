@@ -12,7 +12,7 @@ as cards, newest first. This module gives that template two things:
 
 With JavaScript, ``_static/listing.js`` filters and sorts the cards in place
 and keeps the view in the URL's query (``?tag=git&sort=oldest``), so a filtered
-view can be shared. Values are the canonical keys of :func:`blogext.frontmatter.label_key`.
+view can be shared. Values are the canonical keys of :func:`blogext.frontmatter_check.label_key`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from markupsafe import escape
 from sphinx.application import Sphinx
 
-from blogext.frontmatter import label_key
+from blogext.frontmatter_check import label_key
 
 #: The opening tag of one card, as :func:`blogext.cards.card` draws it.
 _CARD_OPEN = re.compile(r'<li class="ablog-post post-card">')

@@ -4,7 +4,7 @@ ABlog drops a filter value it does not know, and then lists every post: a
 misspelled ``:tags: machine-lerning`` showed the whole blog. Here:
 
 - each ``:tags:`` and ``:category:`` value is matched loosely, like tags
-  everywhere else (:func:`blogext.frontmatter.label_key`: ``machine-learning``,
+  everywhere else (:func:`blogext.frontmatter_check.label_key`: ``machine-learning``,
   ``Machine Learning`` and ``machine learning`` are one tag), and replaced by the
   tag's canonical name before ABlog (or the cards) select posts;
 - each ``:author:`` value is a key of ``blog_authors`` or its full name, matched
@@ -24,7 +24,7 @@ from sphinx.util import logging
 
 import blogext
 from blogext import ablogadapter
-from blogext.frontmatter import label_key
+from blogext.frontmatter_check import label_key
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,8 @@ from sphinx.environment import BuildEnvironment
 import blogext
 from blogext import ablogadapter
 from blogext.errors import SettingError, date_setting
-from blogext.frontmatter import PostFrontMatter, front_matter, read_pages, read_posts
+from blogext.frontmatter import front_matter, read_pages, read_posts
+from blogext.frontmatter_check import PostFrontMatter
 from blogext.nodeutil import ancestors
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -37,7 +37,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from blogext import shown
-from blogext.frontmatter import label_key
+from blogext.frontmatter_check import label_key
 from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages, title_html
 
 

@@ -24,7 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
 from blogext.errors import SettingError  # noqa: E402
-from blogext.frontmatter import PostFrontMatter  # noqa: E402
+from blogext.frontmatter_check import PostFrontMatter  # noqa: E402
 from blogext.newpost import NewPostError, create_post, slugify  # noqa: E402
 from blogext.posts import resolve_preview, resolve_today, status, unpublished  # noqa: E402
 

@@ -24,15 +24,15 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
 from blogext import frontmatter_yaml  # noqa: E402
-from blogext.frontmatter import (  # noqa: E402
+from blogext.documents import url_key  # noqa: E402
+from blogext.frontmatter_check import (  # noqa: E402
     KNOWN_KEYS,
     PostFrontMatter,
     canonical_labels,
     check_front_matter,
     label_key,
-    split_front_matter,
-    url_key,
 )
+from blogext.frontmatter_yaml import split_front_matter  # noqa: E402
 
 KEYS = ", ".join(KNOWN_KEYS)
 

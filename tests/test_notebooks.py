@@ -277,7 +277,7 @@ def test_files_in_the_posts_folders_that_are_no_posts_are_errors(site_copy, tmp_
 
 
 def test_notebook_keys_are_allowed_besides_every_post_key():
-    from blogext.frontmatter import KNOWN_KEYS, NOTEBOOK_KEYS, check_front_matter
+    from blogext.frontmatter_check import KNOWN_KEYS, NOTEBOOK_KEYS, check_front_matter
 
     data = {"author": "shruti", "series": "git-guides", "part": 2, "kernelspec": {"name": "python3"}}
     assert check_front_matter(data, ["shruti"], [], NOTEBOOK_KEYS)[1] == []
