@@ -27,15 +27,8 @@ if str(REPO) not in sys.path:
 
 from conftest import run_sphinx  # noqa: E402
 
-from blogext.sessions import (  # noqa: E402
-    FileBlock,
-    Session,
-    SessionFailure,
-    check_posts,
-    matches,
-    read_blocks,
-    run_posts,
-)
+from blogext.sessions import FileBlock, Session, read_blocks  # noqa: E402
+from blogext.sessions_runner import SessionFailure, check_posts, matches, run_posts  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "sessions"
 POSTS = REPO / "posts"
