@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 
 import blogext
-from blogext import ablogadapter, sphinxinternals
+from blogext import ablogadapter, cache, sphinxinternals
 from blogext.ablogadapter import AblogPost, Catalog, Collection
 from blogext.freshness import remove_page
 from blogext.posts import post_views, shown_digests
@@ -157,19 +156,13 @@ def page_fingerprint(
 # -- The record of pages written ----------------------------------------------------------
 
 
-def _record_file(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / f"blogext-archives-{app.builder.name}.json"
+def _record_name(app: Sphinx) -> str:
+    return f"archives-{app.builder.name}"
 
 
 def _load_record(app: Sphinx) -> dict[str, dict[str, Any]]:
     """The pages the last build with this builder into this folder recorded."""
-    try:
-        record = json.loads(_record_file(app).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if record.get("version") != RECORD_VERSION or record.get("outdir") != str(app.outdir):
-        return {}
-    return record.get("pages", {})
+    return cache.load(app, _record_name(app), RECORD_VERSION, str(app.outdir)).get("pages", {})
 
 
 def _stat(path: str) -> list[int] | None:
@@ -220,8 +213,7 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
         pages[pagename] = {"fingerprint": fingerprint, "file": after}
     for gone in sorted(state.old.keys() - pages.keys() - state.written.keys()):
         remove_page(outdir, app.builder.get_target_uri(gone))
-    record = {"version": RECORD_VERSION, "outdir": str(app.outdir), "pages": pages}
-    _record_file(app).write_text(json.dumps(record, sort_keys=True), "utf-8")
+    cache.save(app, _record_name(app), RECORD_VERSION, {"pages": pages}, str(app.outdir))
 
 
 def _escape_title(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:

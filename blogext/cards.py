@@ -47,7 +47,6 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import docutils
@@ -57,7 +56,7 @@ from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, listing, postmeta, posts, safehtml, shown, sphinxinternals
+from blogext import ablogadapter, cache, listing, postmeta, posts, safehtml, shown, sphinxinternals
 from blogext.ablogadapter import PostList, PostListDirective, excerpt_seen_from
 
 
@@ -165,13 +164,8 @@ def _cards(app: Sphinx) -> _Cards:
     """The application's card state; what earlier builds kept is loaded on first use."""
     state = getattr(app, "_blog_cards", None)
     if state is None:
-        try:
-            data = json.loads(_stored_cards_file(app).read_text("utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        state = app._blog_cards = _Cards(
-            stored=data.get("cards", {}) if data.get("version") == CARDS_VERSION else {}
-        )
+        stored = cache.load(app, _stored_cards_name(app), CARDS_VERSION).get("cards", {})
+        state = app._blog_cards = _Cards(stored=stored)
     return state
 
 
@@ -276,8 +270,8 @@ def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -
 CARDS_VERSION = 2
 
 
-def _stored_cards_file(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / f"blogext-cards-{app.builder.name}.json"
+def _stored_cards_name(app: Sphinx) -> str:
+    return f"cards-{app.builder.name}"
 
 
 def _stored_key(key: tuple[str, int, int]) -> str:
@@ -315,7 +309,7 @@ def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
     cards = {key: value for key, value in sorted(state.stored.items()) if json.loads(key)[0] in docs}
     if not state.stored_changed and len(cards) == len(state.stored):
         return
-    _stored_cards_file(app).write_text(json.dumps({"version": CARDS_VERSION, "cards": cards}), "utf-8")
+    cache.save(app, _stored_cards_name(app), CARDS_VERSION, {"cards": cards})
     state.stored = cards
     state.stored_changed = False
 

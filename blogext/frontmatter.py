@@ -65,7 +65,7 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import documents, sphinxinternals
+from blogext import cache, documents, perdoc, sphinxinternals
 from blogext.documents import Page, url_key
 from blogext.frontmatter_body import ParsedPost, check_post, markdown_parser, parse_post
 from blogext.frontmatter_check import (
@@ -83,8 +83,8 @@ logger = logging.getLogger(__name__)
 
 #: Bump when what :func:`parse_post` finds changes, so that older caches are not used.
 CACHE_VERSION = 4
-#: The cache of parsed posts, in the doctree folder.
-CACHE_FILE = "blogext-frontmatter.json"
+#: The cache of parsed posts (:mod:`blogext.cache`).
+CACHE_NAME = "frontmatter"
 
 
 # -- All posts ------------------------------------------------------------------------------
@@ -245,30 +245,13 @@ def _undump(data: dict[str, Any]) -> ParsedPost:
     )
 
 
-def _cache_file(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / CACHE_FILE
-
-
 def _load_cache(app: Sphinx, settings: str) -> dict[str, dict[str, Any]]:
     """The parsed posts of the last build into this doctree folder: path -> {"digest", "parsed"}."""
-    try:
-        cache = json.loads(_cache_file(app).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(cache, dict) or cache.get("settings") != settings:
-        return {}
-    return cache.get("posts") or {}
+    return cache.load(app, CACHE_NAME, CACHE_VERSION, settings)
 
 
 def _save_cache(app: Sphinx, settings: str, entries: dict[str, dict[str, Any]]) -> None:
-    target = _cache_file(app)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"settings": settings, "posts": entries}, sort_keys=True), "utf-8")
-        os.replace(partial, target)
-    except OSError:
-        pass  # only a cache: the next build parses again
+    cache.save(app, CACHE_NAME, CACHE_VERSION, entries, settings)
 
 
 def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
@@ -392,9 +375,7 @@ def _built(config: Config, posts: dict[str, PostFrontMatter]) -> list[PostFrontM
 
 def _labels_read(env: BuildEnvironment) -> dict[str, tuple[tuple[str, ...], str | None]]:
     """The tags and category each post was read with (kept in the environment)."""
-    if not hasattr(env, "blog_labels_read"):
-        env.blog_labels_read = {}
-    return env.blog_labels_read
+    return perdoc.of(env, "blog_labels_read")
 
 
 class CanonicalLabels(SphinxTransform):
@@ -470,15 +451,6 @@ def _outdated(
     ]
 
 
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _labels_read(env).pop(docname, None)
-
-
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    theirs = _labels_read(other)
-    _labels_read(env).update({d: theirs[d] for d in docnames if d in theirs})
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     app.setup_extension("blogext.ablogadapter")
@@ -492,7 +464,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _check_posts, priority=blogext.FRONT_MATTER)
     app.connect("builder-inited", _keep_in_env)
     app.connect("env-get-outdated", _outdated)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
+    perdoc.keep(app, "blog_labels_read")
     app.add_transform(CanonicalLabels)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

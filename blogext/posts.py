@@ -38,7 +38,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 import blogext
-from blogext import ablogadapter
+from blogext import ablogadapter, perdoc
 from blogext.errors import SettingError, date_setting
 from blogext.frontmatter import front_matter, read_pages, read_posts
 from blogext.frontmatter_check import PostFrontMatter
@@ -154,9 +154,7 @@ def minutes_for(words: int, words_per_minute: int) -> int:
 
 
 def _minutes(env: BuildEnvironment) -> dict[str, int]:
-    if not hasattr(env, "blog_reading_minutes"):
-        env.blog_reading_minutes = {}
-    return env.blog_reading_minutes
+    return perdoc.of(env, "blog_reading_minutes")
 
 
 def reading_minutes(env: BuildEnvironment, docname: str) -> int | None:
@@ -165,9 +163,7 @@ def reading_minutes(env: BuildEnvironment, docname: str) -> int | None:
 
 
 def _shown(env: BuildEnvironment) -> dict[str, str]:
-    if not hasattr(env, "blog_post_shown"):
-        env.blog_post_shown = {}
-    return env.blog_post_shown
+    return perdoc.of(env, "blog_post_shown")
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
@@ -176,16 +172,6 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     _minutes(env)[env.docname] = minutes
     if ablogadapter.post_info(env, env.docname) is not None:
         _shown(env)[env.docname] = ablogadapter.shown_digest(env, env.docname, minutes)
-
-
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _minutes(env).pop(docname, None)
-    _shown(env).pop(docname, None)
-
-
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    for mine, theirs in ((_minutes(env), _minutes(other)), (_shown(env), _shown(other))):
-        mine.update({d: theirs[d] for d in docnames if d in theirs})
 
 
 # -- What other pages show of each post ------------------------------------------------------------------
@@ -302,6 +288,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.connect("config-inited", _decide, priority=blogext.POST_DECISIONS)
     app.connect("doctree-read", _on_doctree_read, priority=blogext.POST_READ)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
+    perdoc.keep(app, "blog_reading_minutes")
+    perdoc.keep(app, "blog_post_shown")
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

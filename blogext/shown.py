@@ -35,6 +35,8 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from blogext import perdoc
+
 #: What a page shows: a kind and its argument.
 Shown = tuple[str, Any]
 
@@ -93,18 +95,7 @@ def _kinds(app: Sphinx) -> dict[str, Kind]:
 
 
 def _records(env: BuildEnvironment) -> dict[str, set[Shown]]:
-    if not hasattr(env, "blog_shown_records"):
-        env.blog_shown_records = {}
-    return env.blog_shown_records
-
-
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _records(env).pop(docname, None)
-
-
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    theirs = _records(other)
-    _records(env).update({d: theirs[d] for d in docnames if d in theirs})
+    return perdoc.of(env, "blog_shown_records")
 
 
 def pages_showing(app: Sphinx, env: BuildEnvironment) -> dict[str, set[Shown]]:
@@ -138,7 +129,6 @@ def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
+    perdoc.keep(app, "blog_shown_records")
     app.connect("env-get-updated", _on_get_updated)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

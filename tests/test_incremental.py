@@ -254,8 +254,9 @@ def test_a_rebuild_takes_unchanged_posts_cards_from_the_doctree_folder(pristine)
     pristine.restore()
     [stored] = pristine.doctrees.glob("blogext-cards-*.json")
     kept = json.loads(stored.read_text("utf-8"))
-    [key] = [k for k in kept["cards"] if json.loads(k)[:1] == ["posts/2024/beta"]]
-    kept["cards"][key][1] = kept["cards"][key][1].replace("</h2>", "</h2><!-- kept -->", 1)
+    cards = kept["data"]["cards"]
+    [key] = [k for k in cards if json.loads(k)[:1] == ["posts/2024/beta"]]
+    cards[key][1] = cards[key][1].replace("</h2>", "</h2><!-- kept -->", 1)
     stored.write_text(json.dumps(kept), "utf-8")
     edit("posts/2024/alpha.md", "excerpt, with", "renewed excerpt, with")(pristine.src)
     built = assert_clean(run_sphinx(pristine.src, pristine.out))
@@ -267,7 +268,7 @@ def test_a_rebuild_takes_unchanged_posts_cards_from_the_doctree_folder(pristine)
 def test_only_cards_whose_excerpt_needs_no_resolving_are_kept_between_builds(pristine):
     # Zeta's excerpt links to another post, which may change on its own: its card is made anew.
     [stored] = pristine.saved.glob("doctrees/blogext-cards-*.json")
-    kept = {json.loads(key)[0] for key in json.loads(stored.read_text("utf-8"))["cards"]}
+    kept = {json.loads(key)[0] for key in json.loads(stored.read_text("utf-8"))["data"]["cards"]}
     assert "posts/2024/alpha" in kept
     assert "posts/2024/zeta" not in kept
 
