@@ -50,7 +50,7 @@ from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 
 import blogext
-from blogext import ablogadapter, cache, sphinxinternals
+from blogext import ablogadapter, buildstate, cache, hosting, sphinxinternals
 from blogext.ablogadapter import AblogPost, Catalog, Collection
 from blogext.freshness import remove_page
 from blogext.posts import post_views, shown_digests
@@ -186,22 +186,22 @@ class _Build:
 
 def _up_to_date(app: Sphinx, pagename: str, context: dict[str, Any], template: str) -> bool:
     """Whether the archive page's output is already what it would be (so it is not written again)."""
-    state = getattr(app.builder, "blog_archives", None)
-    if state is None:
-        state = app.builder.blog_archives = _Build(app)
+    state = buildstate.of(app, _Build, lambda: _Build(app))
+    if not state.site:
         state.site = site_fingerprint(app)
     fingerprint = page_fingerprint(app, state.site, pagename, context, template, state.posts)
     old = state.old.get(pagename)
     outfile = str(app.builder.get_outfilename(pagename))
     if old and old["fingerprint"] == fingerprint and old["file"] == _stat(outfile):
         state.kept[pagename] = old
+        hosting.note_current(app, pagename)
         return True
     state.written[pagename] = (fingerprint, _stat(outfile))
     return False
 
 
 def _on_finished(app: Sphinx, exception: Exception | None) -> None:
-    state = getattr(app.builder, "blog_archives", None)
+    state = buildstate.peek(app, _Build)
     if state is None or exception is not None:
         return
     pages = dict(state.kept)

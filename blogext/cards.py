@@ -56,7 +56,17 @@ from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, cache, listing, postmeta, posts, safehtml, shown, sphinxinternals
+from blogext import (
+    ablogadapter,
+    buildstate,
+    cache,
+    listing,
+    postmeta,
+    posts,
+    safehtml,
+    shown,
+    sphinxinternals,
+)
 from blogext.ablogadapter import PostList, PostListDirective, excerpt_seen_from
 
 
@@ -162,11 +172,11 @@ class _Cards:
 
 def _cards(app: Sphinx) -> _Cards:
     """The application's card state; what earlier builds kept is loaded on first use."""
-    state = getattr(app, "_blog_cards", None)
-    if state is None:
-        stored = cache.load(app, _stored_cards_name(app), CARDS_VERSION).get("cards", {})
-        state = app._blog_cards = _Cards(stored=stored)
-    return state
+    return buildstate.of(
+        app,
+        _Cards,
+        lambda: _Cards(stored=cache.load(app, _stored_cards_name(app), CARDS_VERSION).get("cards", {})),
+    )
 
 
 def _forget_cards(app: Sphinx, env) -> None:
@@ -301,7 +311,7 @@ def _card_digest(app: Sphinx, post, level: int) -> str | None:
 
 
 def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
-    state = getattr(app, "_blog_cards", None)
+    state = buildstate.peek(app, _Cards)
     if exception is not None or state is None:
         return
     docs = app.env.all_docs

@@ -51,6 +51,7 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import cache, documents, perdoc, sphinxinternals
+from blogext import buildstate, cache, documents, perdoc, sphinxinternals
 from blogext.documents import Page, url_key
 from blogext.frontmatter_body import ParsedPost, check_post, markdown_parser, parse_post
 from blogext.frontmatter_check import (
@@ -263,13 +264,13 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     it points to are looked for anew, and the checks across posts (URL
     collisions here, canonical tag names, links to unpublished posts) are made
     afresh from every post, cached or not. Which posts were parsed is logged
-    with ``-v``, and kept in ``app.blog_front_matter_parsed``.
+    with ``-v``, and kept in this build's :class:`PostsRead` (:mod:`blogext.buildstate`).
 
     Raises :class:`FrontMatterError` listing every problem of every post.
     """
-    cached = getattr(app, "_blog_front_matter", None)
-    if cached is not None:
-        return cached
+    done = buildstate.peek(app, PostsRead)
+    if done is not None:
+        return done.posts
     srcdir = Path(app.srcdir)
     config = app.config
     documents.exclude_hidden(config)
@@ -305,7 +306,6 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
         problems += [f"{relpath}: {p}" for p in found]
         if post is not None:
             posts[post.docname] = post
-    app.blog_front_matter_parsed = parsed_now
     shown = f": {', '.join(parsed_now)}" if 0 < len(parsed_now) <= 10 else ""
     logger.verbose(
         "front matter: parsed %d of %d posts (the others are unchanged since the last build)%s",
@@ -329,9 +329,18 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         raise FrontMatterError(f"Post check failed! {count}; nothing was written:\n" + "\n".join(problems))
-    app._blog_pages = pages
-    app._blog_front_matter = posts
+    buildstate.of(app, PostsRead, lambda: PostsRead(posts, pages, parsed_now))
     return posts
+
+
+@dataclass
+class PostsRead:
+    """What :func:`read_posts` read in this build: every post's checked front matter and every page by
+    docname, and the posts it parsed (not taken from the cache)."""
+
+    posts: dict[str, PostFrontMatter]
+    pages: dict[str, Page]
+    parsed: list[str]
 
 
 def _read_pages(app: Sphinx, relpaths: list[str]) -> tuple[dict[str, Page], list[str]]:
@@ -358,7 +367,7 @@ def read_pages(app: Sphinx) -> dict[str, Page]:
     """Every document Sphinx will read that is not a post, by docname (see :mod:`blogext.documents`):
     whether its front matter says ``draft: true``. Read with the posts, once per build."""
     read_posts(app)
-    return app._blog_pages
+    return buildstate.of(app, PostsRead).pages
 
 
 def front_matter(env: BuildEnvironment, docname: str) -> PostFrontMatter | None:

@@ -32,6 +32,7 @@ canonical copy). This module, for the ``html`` and ``dirhtml`` builders:
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -41,7 +42,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import sphinxinternals
+from blogext import buildstate, sphinxinternals
 from blogext.siteurl import custom_domain, site_urls
 
 logger = logging.getLogger(__name__)
@@ -177,14 +178,28 @@ def _prune_sources(app: Sphinx, outdir: Path) -> None:
     _prune_unused(folder, keep, outdir)
 
 
+@dataclass
+class _Writes:
+    """This build's writes: whether it writes every document, and the pages it wrote."""
+
+    everything: bool = False
+    pages: set[str] = field(default_factory=set)
+
+
 def _pages_written(app: Sphinx) -> set[str]:
-    return app.builder.__dict__.setdefault("blog_hosting_pages", set())
+    return buildstate.of(app, _Writes).pages
+
+
+def note_current(app: Sphinx, pagename: str) -> None:
+    """*pagename* is a page of this build, though it was not written again: its output is current
+    (:mod:`blogext.archives` keeps archive pages that would not change)."""
+    _pages_written(app).add(pagename)
 
 
 def _on_builder_inited(app: Sphinx) -> None:
     # A clean environment, or new settings: every document is read and written again (Sphinx resets
     # the status to "OK" once it has read them, so it is noted now).
-    app.builder.__dict__["blog_hosting_full_write"] = sphinxinternals.rewrites_everything(app)
+    buildstate.of(app, _Writes).everything = sphinxinternals.rewrites_everything(app)
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -193,9 +208,8 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def _sweep_pages(app: Sphinx, outdir: Path) -> None:
     """After a build that wrote every document: delete the pages (and their feeds) it did not write."""
-    # Archive pages blogext.archives kept as they were (not written again, but current).
-    archives = getattr(app.builder, "blog_archives", None)
-    pages = set(app.env.all_docs) | _pages_written(app) | set(getattr(archives, "kept", {}) or {})
+    # With the archive pages blogext.archives kept as they were (not written again, but current).
+    pages = set(app.env.all_docs) | _pages_written(app)
     expected = {p for pagename in pages for p in _page_files(app, pagename)}
     for path in sorted(outdir.rglob("*.html")):
         relative = path.relative_to(outdir)
@@ -215,7 +229,7 @@ def _prune(app: Sphinx, outdir: Path) -> None:
         outdir / "_downloads", {Path(dest).as_posix() for _docs, dest in env.dlfiles.values()}, outdir
     )
     _prune_sources(app, outdir)
-    if app.builder.__dict__.get("blog_hosting_full_write"):
+    if buildstate.of(app, _Writes).everything:
         _sweep_pages(app, outdir)
     _remove_unpublished(app, outdir)
 

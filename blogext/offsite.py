@@ -52,7 +52,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,15 +62,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from blogext import buildstate
 from blogext.errors import SettingError
 
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "blogext-offsite.json"
-#: When each build started: pages written after it are checked.
-_STARTED: weakref.WeakKeyDictionary[Sphinx, float] = weakref.WeakKeyDictionary()
-#: The inline scripts the site's templates hold, per build (see :func:`template_scripts`).
-_TEMPLATE_SCRIPTS: weakref.WeakKeyDictionary[Sphinx, frozenset[str]] = weakref.WeakKeyDictionary()
 #: The page URL used when ``html_baseurl`` is not set (``.invalid`` never resolves).
 FALLBACK_BASE = "https://blog.invalid/"
 
@@ -491,18 +487,28 @@ def allowed_hosts(app: Sphinx) -> set[str]:
     return {h for h in (normal_host(name) for name in app.config.blog_allowed_hosts) if h}
 
 
+@dataclass
+class _Check:
+    """This build's check: when it started (pages written after it are read), and the inline scripts
+    the site's templates hold (see :func:`template_scripts`)."""
+
+    started: float = 0
+    template_scripts: frozenset[str] | None = None
+
+
 def template_scripts_of(app: Sphinx) -> frozenset[str]:
     """:func:`template_scripts` of the folders the builder finds its templates in (once per build):
     ``templates_path``, the theme's and its bases', and those extensions add (ABlog's)."""
-    if app not in _TEMPLATE_SCRIPTS:
+    state = buildstate.of(app, _Check)
+    if state.template_scripts is None:
         loaders = getattr(getattr(app.builder, "templates", None), "loaders", None) or []
         folders = [Path(folder) for loader in loaders for folder in getattr(loader, "searchpath", [])]
-        _TEMPLATE_SCRIPTS[app] = template_scripts(dict.fromkeys(folders))
-    return _TEMPLATE_SCRIPTS[app]
+        state.template_scripts = template_scripts(dict.fromkeys(folders))
+    return state.template_scripts
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    _STARTED[app] = time.time() - 1  # mtimes may be rounded down to the second
+    buildstate.of(app, _Check).started = time.time() - 1  # mtimes may be rounded down to the second
     hosts = app.config.blog_allowed_hosts
     if not isinstance(hosts, list | tuple) or not all(
         isinstance(h, str) and h and "/" not in h and normal_host(h) for h in hosts
@@ -589,7 +595,7 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         earlier = set(json.loads(state_file.read_text("utf-8")))
     except (OSError, ValueError):
         earlier = set()
-    started = _STARTED.get(app, 0)
+    started = buildstate.of(app, _Check).started
     pages = {
         p
         for p in outdir.rglob("*.html")

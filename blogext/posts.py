@@ -38,7 +38,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 import blogext
-from blogext import ablogadapter, perdoc
+from blogext import ablogadapter, buildstate, perdoc
 from blogext.errors import SettingError, date_setting
 from blogext.frontmatter import front_matter, read_pages, read_posts
 from blogext.frontmatter_check import PostFrontMatter
@@ -214,6 +214,13 @@ def post_info(env: BuildEnvironment, docname: str) -> ablogadapter.PostInfo | No
     return ablogadapter.post_info(env, docname)
 
 
+class _TitlesHtml:
+    """The titles :func:`title_html` rendered in this build, by docname."""
+
+    def __init__(self) -> None:
+        self.titles: dict[str, Markup] = {}
+
+
 def title_html(app: Sphinx, docname: str, text: str | None = None) -> Markup:
     """The title of the document *docname* as safe HTML, for any page that shows it.
 
@@ -225,7 +232,7 @@ def title_html(app: Sphinx, docname: str, text: str | None = None) -> Markup:
     heading = app.env.titles.get(docname)
     if heading is None or (text is not None and heading.astext() != text):
         return escape(text if text is not None else docname)
-    rendered = app.builder.__dict__.setdefault("blog_title_html", {})
+    rendered = buildstate.of(app, _TitlesHtml).titles
     if docname not in rendered:
         copy = heading.deepcopy()
         for raw in list(copy.findall(nodes.raw)):

@@ -23,23 +23,28 @@ import jinja2
 from markupsafe import Markup
 from sphinx.application import Sphinx
 
+from blogext import buildstate
+
 #: The blog's own templates, used when the project's ``templates_path`` does not override them.
 TEMPLATES = Path(__file__).resolve().parent.parent / "_templates"
 
 
-def environment(app: Sphinx) -> jinja2.Environment:
-    """The application's autoescaping environment for the blog's components (made on first use)."""
-    env = getattr(app, "_blog_safehtml", None)
-    if env is None:
+class _Templates:
+    """This build's autoescaping environment (its state in :mod:`blogext.buildstate`)."""
+
+    def __init__(self, app: Sphinx) -> None:
         folders = [str(Path(app.confdir, path)) for path in app.config.templates_path]
-        env = jinja2.Environment(
+        self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([*folders, str(TEMPLATES)]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
-        env.globals["_"] = app.translator.gettext
-        app._blog_safehtml = env
-    return env
+        self.environment.globals["_"] = app.translator.gettext
+
+
+def environment(app: Sphinx) -> jinja2.Environment:
+    """The application's autoescaping environment for the blog's components (made on first use)."""
+    return buildstate.of(app, _Templates, lambda: _Templates(app)).environment
 
 
 def render(app: Sphinx, name: str, **context: Any) -> Markup:
