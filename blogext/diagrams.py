@@ -16,10 +16,13 @@ holding the diagram's source (each given an anchor, ``diagram-1``, ``diagram-2``
   dark theme (again when the theme changes), and sizes it to its content (never wider than mermaid
   draws it; on a narrow screen scaled down no further than three quarters, then scrolled sideways in
   a focusable box whose shadows show it scrolls); ``_static/diagrams.css`` styles the box;
-- copies mermaid's ES module build (the entry module and its chunks: a page fetches only the chunks
-  its diagrams need) from the npm package, ``node_modules/mermaid/dist`` (``npm ci --omit=dev`` in the
-  site's folder; ``nox -s build`` runs it), into ``_static/mermaid/`` after a build in which a
-  published page has a diagram; when no page has one, the copy is removed;
+- copies mermaid's ES module build from the npm package, ``node_modules/mermaid/dist`` (``npm ci
+  --omit=dev`` in the site's folder; ``nox -s build`` runs it), into ``_static/mermaid/`` after a build
+  in which a published page has a diagram (when no page has one, the copy is removed): the entry module
+  and only the chunks reachable from it and from the diagram types the site's diagrams are (as the check
+  found them), following the modules' own ``import`` statements (:func:`needed_files`); mermaid's
+  browser build already fetches a diagram type's chunks only when a diagram of that type is drawn, so a
+  page fetches the shared core and its own diagram types' chunks, and the site holds no other type's;
 - a diagram on a page while the npm package (or Node) is missing is a ``blog.diagrams`` warning
   naming the file and line, so the strict build fails instead of publishing a page whose diagram
   never draws.
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -252,6 +256,80 @@ def _copy_newer(source: Path, target: Path) -> None:
     shutil.copy2(source, target)
 
 
+_STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"(\.{1,2}/[^"]+\.mjs)"')
+_DYNAMIC_IMPORT = re.compile(r'\bimport\(\s*"(\.{1,2}/[^"]+\.mjs)"\s*\)')
+#: A diagram type's loader in mermaid's entry: ``import("./chunks/…/flowDiagram-….mjs");return{id:x,``
+#: (the id a string, or a name given a string earlier in the module).
+_LOADER = re.compile(
+    r'\bimport\(\s*"(\.{1,2}/[^"]+\.mjs)"\s*\)\s*;\s*return\s*\{\s*id\s*:\s*("[^"]*"|[\w$]+)\s*,'
+)
+
+
+def diagram_loaders(dist: Path) -> dict[str, str] | None:
+    """Diagram type (as ``mermaid.parse`` names it) -> the module mermaid's entry imports to draw it
+    (a path relative to *dist*); None when the entry's dynamic imports are not all such loaders (another
+    shape of mermaid's build), so that everything is copied."""
+    text = (dist / ENTRY).read_text("utf-8")
+    found: dict[str, str] = {}
+    for match in _LOADER.finditer(text):
+        module, ident = match.groups()
+        if ident.startswith('"'):
+            name = ident[1:-1]
+        else:
+            given = re.findall(
+                rf'(?:\bvar|\blet|\bconst|,)\s*{re.escape(ident)}\s*=\s*"([^"]*)"', text[: match.start()]
+            )
+            if not given:
+                return None
+            name = given[-1]
+        found[name] = posixpath.normpath(module)
+    if set(found.values()) != {posixpath.normpath(m) for m in _DYNAMIC_IMPORT.findall(text)}:
+        return None
+    return found
+
+
+def needed_files(dist: Path, types: set[str] | None) -> set[str]:
+    """The files (paths relative to *dist*) a page may fetch to draw diagrams of *types*: mermaid's
+    entry and every module reachable from it through ``import`` statements and ``import()`` calls,
+    except the entry's loaders of the other diagram types. *types* None, an unknown type, or a build of
+    mermaid whose loaders cannot be read: the entry and every chunk."""
+    loaders = diagram_loaders(dist) if types is not None else None
+    if loaders is None or not types <= loaders.keys():
+        return {ENTRY, *((CHUNKS / c.name).as_posix() for c in (dist / CHUNKS).glob("*.mjs"))}
+    skipped = set(loaders.values()) - {loaders[t] for t in types}
+    wanted: set[str] = set()
+    todo = [ENTRY]
+    while todo:
+        name = todo.pop()
+        if name in wanted or not (dist / name).is_file():
+            continue
+        wanted.add(name)
+        text = (dist / name).read_text("utf-8")
+        here = posixpath.dirname(name)
+        for module in [*_STATIC_IMPORT.findall(text), *_DYNAMIC_IMPORT.findall(text)]:
+            path = posixpath.normpath(posixpath.join(here, module))
+            if not (name == ENTRY and path in skipped):
+                todo.append(path)
+    return wanted
+
+
+def _site_types(app: Sphinx, dist: Path) -> set[str] | None:
+    """The diagram types of the published diagrams, as the check found them (None if one is unknown)."""
+    try:
+        version = _version(dist)
+    except (OSError, ValueError, KeyError):
+        return None
+    cache = _load_cache(Path(app.doctreedir) / CACHE_FILE, version)
+    types = set()
+    for found in _published_with_diagrams(app).values():
+        for diagram in found:
+            kind = cache.get(_key(version, diagram.source), {}).get("type")
+            if not kind:
+                return None
+            types.add(kind)
+    return types
+
+
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -260,9 +338,7 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if not _published_with_diagrams(app) or source is None:
         shutil.rmtree(target, ignore_errors=True)
         return
-    wanted = {ENTRY: source / ENTRY}
-    for chunk in (source / CHUNKS).glob("*.mjs"):
-        wanted[(CHUNKS / chunk.name).as_posix()] = chunk
+    wanted = {name: source / name for name in needed_files(source, _site_types(app, source))}
     for name, path in wanted.items():
         _copy_newer(path, target / name)
     for old in [p for p in target.rglob("*") if p.is_file()]:

@@ -40,6 +40,37 @@ flowchart LR
 """
 
 
+SEQUENCE = """---
+date: 2024-05-06
+---
+
+# A conversation
+
+```mermaid
+sequenceDiagram
+  Reader->>Site: asks
+  Site-->>Reader: answers
+```
+"""
+
+KINDS_OF_DIAGRAM = [
+    "flowchart LR\n a --> b",
+    "classDiagram\n class A {\n  +x int\n }\n A <|-- B",
+    "sequenceDiagram\n A->>B: hi",
+    "gantt\n dateFormat YYYY-MM-DD\n section S\n a :a1, 2024-01-01, 3d",
+    "erDiagram\n A ||--o{ B : has",
+    "stateDiagram-v2\n [*] --> A",
+    "mindmap\n  root\n    a",
+    'pie\n "a": 1',
+    "gitGraph\n commit",
+    "timeline\n 2020 : a",
+]
+
+#: What the site's copy of mermaid weighs for the test site's flowchart, class diagram and Gantt chart:
+#: measured at 1.90 MB, 35 modules (the whole build, every diagram type's modules, 3.52 MB, 104 modules).
+SITE_COPY_BYTES = 2_000_000
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     work = tmp_path_factory.mktemp("diagrams")
@@ -71,18 +102,7 @@ def copy(tmp_path, files: dict[str, str]):
 
 def test_mermaid_parses_every_kind_of_diagram_in_node_and_names_the_mistake():
     dist = REPO / "node_modules" / "mermaid" / "dist"
-    good = [
-        "flowchart LR\n a --> b",
-        "classDiagram\n class A {\n  +x int\n }\n A <|-- B",
-        "sequenceDiagram\n A->>B: hi",
-        "gantt\n dateFormat YYYY-MM-DD\n section S\n a :a1, 2024-01-01, 3d",
-        "erDiagram\n A ||--o{ B : has",
-        "stateDiagram-v2\n [*] --> A",
-        "mindmap\n  root\n    a",
-        'pie\n "a": 1',
-        "gitGraph\n commit",
-        "timeline\n 2020 : a",
-    ]
+    good = KINDS_OF_DIAGRAM
     results = diagrams.parse([*good, "classDiagram\n class A {", "pie\n a: 1", "nonsense"], dist)
     assert [r.get("error") for r in results[: len(good)]] == [None] * len(good)
     assert "Expecting 'STRUCT_STOP'" in results[-3]["error"]
@@ -177,3 +197,70 @@ def test_a_mermaid_dist_copied_without_its_package_fails_naming_what_is_missing(
     assert built.returncode != 0
     assert "Traceback" not in built.stderr and "Extension error" not in built.stderr, built.stderr
     assert "package.json is missing or unreadable" in built.stderr and "[blog.diagrams]" in built.stderr
+
+
+DIST = REPO / "node_modules" / "mermaid" / "dist"
+
+
+def test_every_diagram_type_mermaid_parses_has_the_module_mermaid_loads_to_draw_it():
+    # The site copies a diagram type's modules by the loader mermaid's entry has for that type: read
+    # from the entry, which a new mermaid could shape otherwise (then this fails, and the site copies all).
+    kinds = [r["type"] for r in diagrams.parse(KINDS_OF_DIAGRAM, DIST)]
+    loaders = diagrams.diagram_loaders(DIST)
+    assert loaders is not None
+    assert set(kinds) <= loaders.keys(), set(kinds) - loaders.keys()
+    assert loaders["flowchart-v2"].endswith(".mjs") and "/flowDiagram-" in loaders["flowchart-v2"]
+    assert "/sequenceDiagram-" in loaders["sequence"]
+    assert all((DIST / module).is_file() for module in loaders.values())
+
+
+def test_the_site_holds_only_the_mermaid_modules_of_its_diagram_types(site):
+    copied = {
+        p.relative_to(site.outdir / "_static" / "mermaid").as_posix()
+        for p in (site.outdir / "_static" / "mermaid").rglob("*")
+        if p.is_file()
+    }
+    loaders = diagrams.diagram_loaders(DIST)
+    used = {loaders[t] for t in ("flowchart-v2", "classDiagram", "gantt")}
+    assert copied == diagrams.needed_files(DIST, {"flowchart-v2", "classDiagram", "gantt"})
+    assert used <= copied
+    assert not (set(loaders.values()) - used) & copied  # no other type's loader module
+    assert not any("mindmap" in name or "architecture" in name for name in copied)
+    everything = diagrams.needed_files(DIST, None)
+    assert len(copied) < len(everything) / 2, (len(copied), len(everything))
+    size = sum((site.outdir / "_static" / "mermaid" / name).stat().st_size for name in copied)
+    assert size <= SITE_COPY_BYTES, size
+
+
+def test_every_module_a_copied_module_imports_is_copied_too(site):
+    # A module's imports, static and dynamic, all resolve within the copy, except the entry's loaders of
+    # diagram types the site has none of (mermaid fetches a loader only for a diagram of its type).
+    root = site.outdir / "_static" / "mermaid"
+    loaders = set(diagrams.diagram_loaders(DIST).values())
+    for module in root.rglob("*.mjs"):
+        text = module.read_text("utf-8")
+        for spec in diagrams._STATIC_IMPORT.findall(text) + diagrams._DYNAMIC_IMPORT.findall(text):
+            target = (module.parent / spec).resolve()
+            name = target.relative_to(root.resolve()).as_posix()
+            assert target.is_file() or (module.name == diagrams.ENTRY and name in loaders), (module, spec)
+
+
+def test_an_unknown_diagram_type_or_build_of_mermaid_copies_every_module():
+    everything = diagrams.needed_files(DIST, None)
+    assert diagrams.ENTRY in everything and len(everything) > 100
+    assert diagrams.needed_files(DIST, {"flowchart-v2", "a-type-mermaid-lacks"}) == everything
+
+
+def test_a_rebuild_copies_a_new_diagram_types_modules_and_drops_them_with_it(tmp_path):
+    src = copy(tmp_path, {})
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    static = tmp_path / "html" / "_static" / "mermaid"
+    sequence = diagrams.diagram_loaders(DIST)["sequence"]
+    assert not (static / sequence).exists()
+    post = src / "posts" / "2024" / "talk.md"
+    post.write_text(SEQUENCE, "utf-8")
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert (static / sequence).is_file()
+    post.unlink()
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert not (static / sequence).exists() and (static / diagrams.ENTRY).is_file()
