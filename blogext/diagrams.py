@@ -16,13 +16,18 @@ holding the diagram's source (each given an anchor, ``diagram-1``, ``diagram-2``
   dark theme (again when the theme changes), and sizes it to its content (never wider than mermaid
   draws it; on a narrow screen scaled down no further than three quarters, then scrolled sideways in
   a focusable box whose shadows show it scrolls); ``_static/diagrams.css`` styles the box;
-- copies mermaid's ES module build from the npm package, ``node_modules/mermaid/dist`` (``npm ci
-  --omit=dev`` in the site's folder; ``nox -s build`` runs it), into ``_static/mermaid/`` after a build
-  in which a published page has a diagram (when no page has one, the copy is removed): the entry module
-  and only the chunks reachable from it and from the diagram types the site's diagrams are (as the check
-  found them), following the modules' own ``import`` statements (:func:`needed_files`); mermaid's
-  browser build already fetches a diagram type's chunks only when a diagram of that type is drawn, so a
-  page fetches the shared core and its own diagram types' chunks, and the site holds no other type's;
+- serves the site's own build of mermaid (:func:`site_build`): esbuild, installed by npm with
+  mermaid, bundles mermaid's ES module core and its dependencies (``mermaid_bundle.mjs``) once per
+  version of mermaid, esbuild and script, into ``node_modules/.cache/blog-mermaid/``; the same layout
+  and chunks as mermaid's own browser build, about 11% fewer bytes (mermaid's own keeps its
+  dependencies' function names); mermaid's own build, ``node_modules/mermaid/dist`` (``npm ci
+  --omit=dev`` in the site's folder; ``nox -s build`` runs it), when esbuild or Node is missing;
+- copies into ``_static/mermaid/``, after a build in which a published page has a diagram (when no
+  page has one, the copy is removed), the entry module and only the chunks reachable from it and from
+  the diagram types the site's diagrams are (as the check found them), following the modules' own
+  ``import`` statements (:func:`needed_files`): mermaid fetches a diagram type's chunks only when a
+  diagram of that type is drawn, so a page fetches the shared core and its own diagram types'
+  chunks, and the site holds no other type's;
 - a diagram on a page while the npm package (or Node) is missing is a ``blog.diagrams`` warning
   naming the file and line, so the strict build fails instead of publishing a page whose diagram
   never draws.
@@ -41,6 +46,8 @@ import json
 import posixpath
 import re
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -60,6 +67,9 @@ STATIC_FOLDER = "mermaid"
 ENTRY = "mermaid.esm.min.mjs"
 CHUNKS = Path("chunks") / "mermaid.esm.min"
 WORKER = Path(__file__).with_name("mermaid_worker.mjs")
+BUNDLER = Path(__file__).with_name("mermaid_bundle.mjs")
+#: The site's builds of mermaid, under ``node_modules/.cache`` (by version of mermaid, esbuild, script).
+BUILD_CACHE = "blog-mermaid"
 CACHE_FILE = "blog-diagrams.json"
 #: Bump when what this module asks of mermaid changes, to check every diagram again.
 CACHE_VERSION = 1
@@ -330,6 +340,56 @@ def _site_types(app: Sphinx, dist: Path) -> set[str] | None:
     return types
 
 
+def _esbuild_version(dist: Path) -> str | None:
+    """The version of the esbuild npm installed beside mermaid, or None."""
+    try:
+        return json.loads((dist.parent.parent / "esbuild" / "package.json").read_text("utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def site_build(dist: Path) -> Path:
+    """The folder holding the mermaid the site serves (an entry, :data:`ENTRY`, and its chunks under
+    :data:`CHUNKS`): the site's own build (``mermaid_bundle.mjs``: esbuild, from mermaid's core and
+    its dependencies), made once per mermaid, esbuild and script and kept in ``node_modules/.cache``;
+    or mermaid's own build, *dist*, when esbuild or Node is missing or the bundling fails (the page
+    then fetches about 12% more)."""
+    esbuild, node = _esbuild_version(dist), shutil.which("node")
+    if esbuild is None or node is None:
+        return dist
+    try:
+        version = _version(dist)
+    except (OSError, ValueError, KeyError):
+        return dist
+    script = hashlib.sha256(BUNDLER.read_bytes()).hexdigest()
+    key = hashlib.sha256(json.dumps([version, esbuild, script]).encode()).hexdigest()[:16]
+    cache = dist.parent.parent / ".cache" / BUILD_CACHE
+    folder = cache / key
+    if (folder / ENTRY).is_file():
+        return folder
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="new-", dir=cache))
+    except OSError as problem:
+        logger.info("mermaid's own build is served (cannot write %s: %s)", cache, problem)
+        return dist
+    done = subprocess.run(
+        [node, str(BUNDLER), str(dist.parent), str(work)], capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0 or not (work / ENTRY).is_file():
+        shutil.rmtree(work, ignore_errors=True)
+        logger.info("mermaid's own build is served (esbuild failed: %s)", done.stderr.strip()[-500:])
+        return dist
+    try:
+        work.rename(folder)
+    except OSError:  # another build made it meanwhile
+        shutil.rmtree(work, ignore_errors=True)
+    for old in cache.iterdir():  # builds of other versions
+        if old.name != key and not old.name.startswith("new-"):
+            shutil.rmtree(old, ignore_errors=True)
+    return folder if (folder / ENTRY).is_file() else dist
+
+
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -338,7 +398,8 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if not _published_with_diagrams(app) or source is None:
         shutil.rmtree(target, ignore_errors=True)
         return
-    wanted = {name: source / name for name in needed_files(source, _site_types(app, source))}
+    build = site_build(source)
+    wanted = {name: build / name for name in needed_files(build, _site_types(app, source))}
     for name, path in wanted.items():
         _copy_newer(path, target / name)
     for old in [p for p in target.rglob("*") if p.is_file()]:
