@@ -117,8 +117,9 @@ def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
 
 
 #: What ``npm ci --omit=dev`` installs for every build: KaTeX, which draws the site's math when it is
-#: built (blogext.math), and mermaid, which the site serves to pages with a diagram (blogext.diagrams).
-SITE_PACKAGES = ("katex/dist/katex.min.css", "mermaid/dist/mermaid.esm.min.mjs")
+#: built (blogext.math), and mermaid, which the site serves to pages with a diagram, in the site's own
+#: build that esbuild makes of it (blogext.diagrams).
+SITE_PACKAGES = ("katex/dist/katex.min.css", "mermaid/dist/mermaid.esm.min.mjs", "esbuild/package.json")
 
 
 def install_npm_site(session: nox.Session) -> None:

@@ -50,7 +50,8 @@ dialog opened on a post (Pagefind's script and the index fragments the query
 needs); on plain Sphinx, its search page (scripts, ``searchindex.js`` and the
 pages it fetches for the summaries); and the time Pagefind takes to index the
 blog's clean build (the same run ``blogext.search`` makes at the end of it,
-timed on its own in a fresh process). Every measurement runs
+timed on its own in a fresh process); and the bytes of mermaid (gzipped) a post with a
+diagram fetches in Chromium once the reader scrolls to it. Every measurement runs
 ``sphinx-build`` as the child of a fresh Python process, which reports the
 wall time and ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of that one child.
 The two sites are built side by side, each build of one right after the same
@@ -106,6 +107,9 @@ DIAGRAM_SAMPLE = 100
 #: The labels of the math and diagram cost rows (``docs/performance.md`` lists both).
 MATH_LABEL = "math: KaTeX, one Node process a build"
 DIAGRAM_LABEL = "diagrams: mermaid's parser checks each, one Node process a build"
+#: The label of the row of what a post with a diagram fetches of mermaid (the blog only: plain Sphinx's
+#: comes from mermaid's CDN, which the benchmark does not reach).
+DIAGRAM_PAGE_LABEL = "diagrams: mermaid's files a post with one flowchart fetches as it is drawn, gzipped"
 #: The goal of each row at 1,000 posts: the most the ratio (blog / plain, or -j 2 / -j 1) may be.
 GOALS = {
     "clean": 1.2,
@@ -191,6 +195,39 @@ with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
 print(json.dumps(sum(served(path) for path in paths)))
 """
 
+#: The bytes (gzipped, as hosts serve them) and number of mermaid's files a post with one diagram fetches
+#: once the reader scrolls to it (argv: the built site, the post's path, the tools folder); ``null``
+#: without Chromium.
+_DIAGRAM_PAGE = """
+import gzip, json, mimetypes, sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+site, post, tools = sys.argv[1:4]
+sys.path.insert(0, tools)
+try:
+    from playwright.sync_api import sync_playwright
+    from siteserver import CHROMIUM, CHROMIUM_ARGS, serve
+except ImportError:
+    print("null"); sys.exit(0)
+if not Path(CHROMIUM).is_file():
+    print("null"); sys.exit(0)
+with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server.url + post, wait_until="networkidle")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    drawn = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.dataset.theme)"
+    for _ in range(300):  # polled: the pages' policy refuses a wait that evaluates a string
+        if page.evaluate(drawn):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_load_state("networkidle")
+    files = {unquote(urlsplit(path).path) for path, _status in server.requests if "/_static/mermaid/" in path}
+    browser.close()
+sizes = [len(gzip.compress((Path(site) / f.lstrip("/")).read_bytes(), 6)) for f in files]
+print(json.dumps([sum(sizes), len(sizes)]))
+"""
+
 #: Times the Pagefind run of blogext.search (argv[1]: the site's root) on the built blog at argv[2].
 _PAGEFIND = """
 import sys, tempfile, time
@@ -271,6 +308,8 @@ class Results:
     )
     #: Bytes served for one search query, per run (None: no Chromium to measure with).
     search_bytes: dict[str, list[int | None]] = field(default_factory=lambda: {site: [] for site in SITES})
+    #: (gzipped bytes, files) of mermaid a post with one diagram fetches, per run (None: no Chromium).
+    diagram_page: list[tuple[int, int] | None] = field(default_factory=list)
     #: Seconds Pagefind takes to index the blog's clean build, per run.
     pagefind_seconds: list[float] = field(default_factory=list)
     #: The bare blog's builds (:data:`RICH_COST_BUILDS`), each right after the same build of the blog.
@@ -339,6 +378,23 @@ def measure_search(sites: dict[str, Site], n: int, results: Results) -> None:
         )
         results.search_bytes[site.name].append(json.loads(out.stdout.strip().splitlines()[-1]))
     blog = sites["blog"]
+    with_diagram = next((p for p in plan_posts(n) if p.diagram and not p.notebook), None)
+    if with_diagram is not None:
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _DIAGRAM_PAGE,
+                str(blog.outdir),
+                with_diagram.path.removesuffix(".md") + "/",
+                tools,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        results.diagram_page.append(tuple(measured) if measured else None)
     out = subprocess.run(
         [sys.executable, "-c", _PAGEFIND, str(blog.src), str(blog.outdir)],
         capture_output=True,
@@ -518,6 +574,14 @@ def table(all_results: list[Results], runs: int) -> str:
             )
         else:
             lines.append(f"| {res.n} | search: bytes for one query | (no Chromium) | | | | | |")
+        measured = [m for m in res.diagram_page if m is not None]
+        if measured:
+            kb = statistics.median(m[0] for m in measured) / 1024
+            files = statistics.median(m[1] for m in measured)
+            lines.append(
+                f"| {res.n} | {DIAGRAM_PAGE_LABEL} | {kb:.0f} KB ({files:.0f} files) "
+                "| (mermaid from its CDN) | | | | |"
+            )
         if res.pagefind_seconds:
             lines.append(
                 f"| {res.n} | Pagefind build time (in the full clean build) "

@@ -40,6 +40,38 @@ flowchart LR
 """
 
 
+SEQUENCE = """---
+date: 2024-05-06
+---
+
+# A conversation
+
+```mermaid
+sequenceDiagram
+  Reader->>Site: asks
+  Site-->>Reader: answers
+```
+"""
+
+KINDS_OF_DIAGRAM = [
+    "flowchart LR\n a --> b",
+    "classDiagram\n class A {\n  +x int\n }\n A <|-- B",
+    "sequenceDiagram\n A->>B: hi",
+    "gantt\n dateFormat YYYY-MM-DD\n section S\n a :a1, 2024-01-01, 3d",
+    "erDiagram\n A ||--o{ B : has",
+    "stateDiagram-v2\n [*] --> A",
+    "mindmap\n  root\n    a",
+    'pie\n "a": 1',
+    "gitGraph\n commit",
+    "timeline\n 2020 : a",
+]
+
+#: What the site's copy of mermaid weighs for the test site's flowchart, class diagram and Gantt chart:
+#: measured at 1.84 MB, 37 modules of the site's build of mermaid (all its modules: 3.44 MB, 106); before
+#: issue 22 the site copied all of mermaid's own build, 3.52 MB in 104 modules.
+SITE_COPY_BYTES = 2_000_000
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     work = tmp_path_factory.mktemp("diagrams")
@@ -71,18 +103,7 @@ def copy(tmp_path, files: dict[str, str]):
 
 def test_mermaid_parses_every_kind_of_diagram_in_node_and_names_the_mistake():
     dist = REPO / "node_modules" / "mermaid" / "dist"
-    good = [
-        "flowchart LR\n a --> b",
-        "classDiagram\n class A {\n  +x int\n }\n A <|-- B",
-        "sequenceDiagram\n A->>B: hi",
-        "gantt\n dateFormat YYYY-MM-DD\n section S\n a :a1, 2024-01-01, 3d",
-        "erDiagram\n A ||--o{ B : has",
-        "stateDiagram-v2\n [*] --> A",
-        "mindmap\n  root\n    a",
-        'pie\n "a": 1',
-        "gitGraph\n commit",
-        "timeline\n 2020 : a",
-    ]
+    good = KINDS_OF_DIAGRAM
     results = diagrams.parse([*good, "classDiagram\n class A {", "pie\n a: 1", "nonsense"], dist)
     assert [r.get("error") for r in results[: len(good)]] == [None] * len(good)
     assert "Expecting 'STRUCT_STOP'" in results[-3]["error"]
@@ -177,3 +198,101 @@ def test_a_mermaid_dist_copied_without_its_package_fails_naming_what_is_missing(
     assert built.returncode != 0
     assert "Traceback" not in built.stderr and "Extension error" not in built.stderr, built.stderr
     assert "package.json is missing or unreadable" in built.stderr and "[blog.diagrams]" in built.stderr
+
+
+DIST = REPO / "node_modules" / "mermaid" / "dist"
+
+
+@pytest.fixture(scope="module")
+def build():
+    """The site's own build of mermaid (made once, kept in node_modules/.cache)."""
+    return diagrams.site_build(DIST)
+
+
+def test_every_diagram_type_mermaid_parses_has_the_module_mermaid_loads_to_draw_it(build):
+    # The site copies a diagram type's modules by the loader mermaid's entry has for that type: read
+    # from the entry, which a new mermaid could shape otherwise (then this fails, and the site copies all).
+    kinds = [r["type"] for r in diagrams.parse(KINDS_OF_DIAGRAM, DIST)]
+    for folder in (DIST, build):
+        loaders = diagrams.diagram_loaders(folder)
+        assert loaders is not None, folder
+        assert set(kinds) <= loaders.keys(), set(kinds) - loaders.keys()
+        assert "/flowDiagram-" in loaders["flowchart-v2"] and "/sequenceDiagram-" in loaders["sequence"]
+        assert all((folder / module).is_file() for module in loaders.values())
+
+
+def test_the_site_serves_its_own_build_of_mermaid_made_once(site, build, monkeypatch):
+    assert build != DIST and build.parent.parent.name == ".cache"
+    served = site.outdir / "_static" / "mermaid" / diagrams.ENTRY
+    assert served.read_bytes() == (build / diagrams.ENTRY).read_bytes()
+    assert served.read_bytes() != (DIST / diagrams.ENTRY).read_bytes()
+
+    def no_node(*args, **kwargs):
+        raise AssertionError("bundled again")
+
+    monkeypatch.setattr(diagrams.subprocess, "run", no_node)
+    assert diagrams.site_build(DIST) == build  # kept: the next build does not bundle again
+
+
+def test_without_esbuild_or_when_it_fails_the_site_serves_mermaids_own_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(diagrams, "_esbuild_version", lambda dist: None)
+    assert diagrams.site_build(DIST) == DIST
+    monkeypatch.undo()
+    failing = tmp_path / "mermaid_bundle.mjs"
+    failing.write_text("process.exit(3);\n", "utf-8")
+    monkeypatch.setattr(diagrams, "BUNDLER", failing)
+    assert diagrams.site_build(DIST) == DIST
+    assert not [
+        p
+        for p in (DIST.parent.parent / ".cache" / diagrams.BUILD_CACHE).iterdir()
+        if p.name.startswith("new-")
+    ]
+
+
+def test_the_site_holds_only_the_mermaid_modules_of_its_diagram_types(site, build):
+    static = site.outdir / "_static" / "mermaid"
+    copied = {p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()}
+    loaders = diagrams.diagram_loaders(build)
+    used = {loaders[t] for t in ("flowchart-v2", "classDiagram", "gantt")}
+    assert copied == diagrams.needed_files(build, {"flowchart-v2", "classDiagram", "gantt"})
+    assert used <= copied
+    assert not (set(loaders.values()) - used) & copied  # no other type's loader module
+    assert not any("mindmap" in name or "architecture" in name for name in copied)
+    everything = diagrams.needed_files(build, None)
+    assert len(copied) < len(everything) / 2, (len(copied), len(everything))
+    size = sum((static / name).stat().st_size for name in copied)
+    assert size <= SITE_COPY_BYTES, size
+
+
+def test_every_module_a_copied_module_imports_is_copied_too(site, build):
+    # A module's imports, static and dynamic, all resolve within the copy, except the entry's loaders of
+    # diagram types the site has none of (mermaid fetches a loader only for a diagram of its type).
+    root = site.outdir / "_static" / "mermaid"
+    loaders = set(diagrams.diagram_loaders(build).values())
+    for module in root.rglob("*.mjs"):
+        text = module.read_text("utf-8")
+        for spec in diagrams._STATIC_IMPORT.findall(text) + diagrams._DYNAMIC_IMPORT.findall(text):
+            target = (module.parent / spec).resolve()
+            name = target.relative_to(root.resolve()).as_posix()
+            assert target.is_file() or (module.name == diagrams.ENTRY and name in loaders), (module, spec)
+
+
+def test_an_unknown_diagram_type_or_build_of_mermaid_copies_every_module():
+    everything = diagrams.needed_files(DIST, None)
+    assert diagrams.ENTRY in everything and len(everything) > 100
+    assert diagrams.needed_files(DIST, {"flowchart-v2", "a-type-mermaid-lacks"}) == everything
+
+
+def test_a_rebuild_copies_a_new_diagram_types_modules_and_drops_them_with_it(tmp_path, build):
+    src = copy(tmp_path, {})
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    static = tmp_path / "html" / "_static" / "mermaid"
+    sequence = diagrams.diagram_loaders(build)["sequence"]
+    assert not (static / sequence).exists()
+    post = src / "posts" / "2024" / "talk.md"
+    post.write_text(SEQUENCE, "utf-8")
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert (static / sequence).is_file()
+    post.unlink()
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert not (static / sequence).exists() and (static / diagrams.ENTRY).is_file()
