@@ -10,7 +10,7 @@ A notebook output whose bundle holds ``application/vnd.plotly.v1+json`` (plotly'
   Jinja's ``tojson`` writes ``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes, so no string of the
   spec ends the block or opens a tag), and the bundle's own picture (``image/png``, ``image/svg+xml``,
   ``image/jpeg``) when it has one, as the **stand-in**; a bundle's ``text/html`` (plotly's and
-  Altair's load their library from a CDN) and ``text/plain`` are left out;
+  Altair's load their library from a CDN) is left out (its ``text/plain`` is for other builders);
 - ``_static/interactive.js`` (on pages with a figure only) loads the library of a figure's kind from
   ``_static/interactive/`` when the figure is within a screen of the viewport (IntersectionObserver)
   and draws it, in the page's light or dark theme (again when it changes): plotly.js's *strict* bundle
@@ -224,11 +224,8 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             if other.get("mime_type") in STANDIN_MIME and not standin.children:
                 bundle.remove(other)
                 standin += other
-            elif (
-                other.get("mime_type") in ("text/html", "text/plain")
-                or other.get("mime_type") in STANDIN_MIME
-            ):
-                bundle.remove(other)
+            elif other.get("mime_type") == "text/html" or other.get("mime_type") in STANDIN_MIME:
+                bundle.remove(other)  # text/plain stays, for builders that draw no figure
         if standin.children:
             figure += standin
         spec = json.loads(figure["spec"])

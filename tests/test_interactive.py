@@ -86,6 +86,7 @@ def test_only_pages_with_a_figure_load_the_script_and_the_libraries_are_copied(s
 def test_a_site_without_figures_gets_no_copy_of_the_libraries(tmp_path):
     src = make_site("interactive", tmp_path / "src")
     (src / NOTEBOOK).unlink()
+    (src / "posts/2024/frozen-chart.md").unlink()
     built = assert_clean(run_sphinx(src, tmp_path / "out", env=TODAY))
     assert not (built.outdir / "_static" / interactive.STATIC_FOLDER).exists()
 
@@ -157,3 +158,10 @@ def test_what_in_a_spec_would_load_from_elsewhere():
         {"data": [], "layout": {"images": [{"source": "//x.example/a.png"}]}}
     ) == ["layout.images[0].source '//x.example/a.png'"]
     assert len(interactive.plotly_problems({"data": [{"type": "scattermap"}], "layout": {}})) == 1
+
+
+def test_a_frozen_text_notebook_gets_its_figure_too(site):
+    (figure,) = site.html("posts/2024/frozen-chart/").select("div.interactive-figure")
+    assert figure["data-kind"] == "vegalite"
+    assert json.loads(figure.select_one("script.interactive-spec").string)["title"] == "Score by step"
+    assert figure.select(".interactive-note")  # no picture in its bundle

@@ -115,3 +115,30 @@ def test_a_page_without_figures_fetches_none_of_it(browser, server):
     page.wait_for_timeout(300)
     assert [url for url in seen["requests"] if "interactive" in url] == []
     context.close()
+
+
+def test_a_frozen_notebooks_chart_draws(browser, server):
+    context, page, seen = open_page(browser, server, "posts/2024/frozen-chart/", 390, "dark")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function(DRAWN, timeout=30000)
+    (figure,) = page.evaluate(SIZES)
+    assert figure["width"] > 200 and figure["height"] > 150
+    assert seen["errors"] == [] and [u for u in seen["requests"] if not u.startswith(server.url)] == []
+    context.close()
+
+
+def test_print_shows_the_standin_picture_where_there_is_one(browser, server):
+    context, page, seen = open_page(browser, server, POST)
+    page.evaluate("() => document.querySelector('#figure-2').scrollIntoView()")
+    page.wait_for_function(DRAWN, timeout=30000)
+    page.emulate_media(media="print")
+    shown = page.evaluate(
+        """() => ['#figure-1 .interactive-chart', '#figure-2 .interactive-chart',
+                  '#figure-2 .interactive-standin']
+          .map(s => getComputedStyle(document.querySelector(s)).display !== 'none')"""
+    )
+    assert shown == [True, False, True]  # the Plotly figure as drawn (no picture); the Altair chart's picture
+    assert (
+        page.evaluate("() => document.querySelector('#figure-2 .interactive-standin img').naturalWidth") > 0
+    )
+    context.close()

@@ -5,8 +5,10 @@
 from its CDN) and an Altair chart as Altair's ``mimetype`` renderer stores it (the Vega-Lite v5 spec, its
 ``text/plain``, and an ``image/png``, the stand-in). Both have strings that would end a script block or
 open a tag if they were not escaped. Long text comes first: the figures are below the fold.
+``frozen-chart.md`` is a text notebook whose Altair chart is frozen under ``_freeze/`` (as ``nox -s freeze``
+writes it, with a record).
 
-    python make_notebooks.py
+    PYTHONPATH=<the repository> python make_notebooks.py
 """
 
 import base64
@@ -131,6 +133,60 @@ def main():
     metadata = {"date": "2024-05-01", "tags": ["Python"], "category": "Tutorials", **KERNEL}
     notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
     (HERE / "interactive-figures.ipynb").write_text(json.dumps(notebook, indent=1) + "\n", "utf-8")
+    frozen_chart()
+
+
+FROZEN_TEXT = """---
+date: 2024-05-02
+tags: [Python]
+category: Tutorials
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+
+# A frozen chart
+
+An Altair chart, frozen by nox -s freeze.
+
+```{code-cell} python3
+alt.Chart(scores).mark_line().encode(x="step", y="score")
+```
+"""
+
+
+def frozen_chart():
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    from blogext import freeze
+
+    (HERE / "frozen-chart.md").write_text(FROZEN_TEXT, "utf-8")
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.20.1.json",
+        "data": {"values": [{"step": s, "score": v} for s, v in [(1, 0.2), (2, 0.5), (3, 0.7), (4, 0.8)]]},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative"},
+            "y": {"field": "score", "type": "quantitative"},
+        },
+        "title": "Score by step",
+    }
+    data = {"application/vnd.vegalite.v5+json": spec, "text/plain": "<VegaLite 5 object>"}
+    output = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": data}
+    frozen = {
+        "cells": [{"cell": 2, "execution_count": 1, "outputs": [output]}],
+        "digest": freeze.digest(read_myst_markdown_notebook(FROZEN_TEXT)),
+        "kernel": "python3",
+        "language_info": {"name": "python", "version": "3.11.7"},
+        "record": {"executed": "2024-05-02T10:00:00Z", "packages": {"altair": "5.5.0"}, "python": "3.11.7"},
+        "source": "posts/2024/frozen-chart.md",
+    }
+    folder = HERE.parent.parent / "_freeze" / "posts" / "2024" / "frozen-chart"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "outputs.json").write_text(json.dumps(frozen, indent=1, sort_keys=True) + "\n", "utf-8")
 
 
 if __name__ == "__main__":
