@@ -80,6 +80,8 @@ async function drawPlotly(box, spec, chart) {
 
 async function drawVegaLite(box, spec, chart) {
   views.get(box)?.finalize();
+  // Options an author's spec carries (Altair's embed_options) do not override the page's.
+  if (spec.usermeta) delete spec.usermeta.embedOptions;
   const result = await window.vegaEmbed(chart, spec, {
     mode: "vega-lite",
     renderer: "svg",

@@ -22,11 +22,15 @@ A notebook output whose bundle holds ``application/vnd.plotly.v1+json`` (plotly'
 - **feeds** (:mod:`blogext.feeds`) carry the stand-in picture, or a link "Interactive figure: see it on
   the post" when the bundle has none; never the spec. **Print** shows the stand-in when there is one,
   else the chart if it was drawn (``beforeprint`` starts drawing every figure), else the note;
-- a spec that would load from elsewhere fails the build naming the notebook, the cell and what
-  (a Vega-Lite ``url`` anywhere in the spec, such as ``data.url``; a Plotly geo trace or subplot,
-  whose map plotly.js fetches from its CDN; a map trace or subplot, whose tiles come from a map host;
-  a layout image from another host): the page leaves the figure out (keeping the stand-in). So does
-  a figure while the npm packages are missing.
+- a spec that would load from elsewhere fails the build naming the notebook, the cell and what: a
+  Vega-Lite ``url`` anywhere in the spec (such as ``data.url``), and with an image mark, a URL in its
+  data; a Plotly geo trace or subplot (plotly.js fetches its map from its CDN), a map trace or subplot
+  (tiles from a map host), a layout image that is not a ``data:`` URL. The page leaves the figure out
+  (its stand-in stays). A figure while the npm packages are missing fails the build too.
+
+myst-nb renders the two MIME types through :class:`MimeRenderer`, its mime-renderer plugin protocol,
+handed to it by :func:`blogext.sphinxinternals.add_mystnb_mime_renderer` (myst-nb reads plugins from
+entry points only). Other builders than HTML show the bundle's ``text/plain``.
 
 Each problem is a warning of type ``blog``, subtype ``notebooks``. ``blog_interactive_modules``
 (``conf.py``) names another ``node_modules`` folder.
@@ -35,6 +39,7 @@ Each problem is a warning of type ``blog``, subtype ``notebooks``. ``blog_intera
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import weakref
 from pathlib import Path
@@ -141,7 +146,15 @@ def _offsite(value: str) -> bool:
 
 
 def vegalite_problems(spec: Any, where: str = "") -> list[str]:
-    """What in a Vega-Lite spec would load from elsewhere: every ``url`` (data, lookups, images)."""
+    """What in a Vega-Lite spec would load from elsewhere: every ``url`` (data, lookups, an image
+    mark's ``value``), and with an image mark, each URL in the data (its images)."""
+    found = _urls(spec, where)
+    if not where and _has_image_mark(spec):
+        found += [f"an image mark's picture {url!r}" for url in sorted(set(_data_urls(spec)))]
+    return found
+
+
+def _urls(spec: Any, where: str) -> list[str]:
     found = []
     if isinstance(spec, dict):
         for key, value in spec.items():
@@ -149,11 +162,36 @@ def vegalite_problems(spec: Any, where: str = "") -> list[str]:
             if key == "url" and isinstance(value, str) and _offsite(value):
                 found.append(f"{here} {value!r}")
             elif key != "$schema":
-                found += vegalite_problems(value, here)
+                found += _urls(value, here)
     elif isinstance(spec, list):
         for index, value in enumerate(spec):
-            found += vegalite_problems(value, f"{where}[{index}]")
+            found += _urls(value, f"{where}[{index}]")
     return found
+
+
+def _has_image_mark(spec: Any) -> bool:
+    if isinstance(spec, dict):
+        mark = spec.get("mark")
+        if mark == "image" or (isinstance(mark, dict) and mark.get("type") == "image"):
+            return True
+        return any(_has_image_mark(value) for value in spec.values())
+    return isinstance(spec, list) and any(_has_image_mark(value) for value in spec)
+
+
+_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+
+def _data_urls(spec: Any, in_data: bool = False) -> list[str]:
+    """The strings of inline data (``values``, ``datasets``) that are URLs of another host."""
+    if isinstance(spec, dict):
+        return [
+            url
+            for key, value in spec.items()
+            for url in _data_urls(value, in_data or key in ("values", "datasets"))
+        ]
+    if isinstance(spec, list):
+        return [url for value in spec for url in _data_urls(value, in_data)]
+    return [spec] if in_data and isinstance(spec, str) and _URL.match(spec) else []
 
 
 def plotly_problems(spec: dict[str, Any]) -> list[str]:

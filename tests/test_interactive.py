@@ -152,6 +152,9 @@ def test_what_in_a_spec_would_load_from_elsewhere():
         "hconcat[0].data.url 'cars.json'"
     ]
     assert interactive.vegalite_problems({"data": {"url": "data:application/json,[]"}}) == []
+    pictures = {"data": {"values": [{"img": "https://img.example/a.png", "name": "a"}]}, "mark": "image"}
+    assert interactive.vegalite_problems(pictures) == ["an image mark's picture 'https://img.example/a.png'"]
+    assert interactive.vegalite_problems({**pictures, "mark": "point"}) == []  # a link in the data: no load
     template = {"data": {"scattergeo": [{"type": "scattergeo"}]}, "layout": {"geo": {"bgcolor": "white"}}}
     assert interactive.plotly_problems({"data": [], "layout": {"template": template}}) == []
     assert interactive.plotly_problems(
