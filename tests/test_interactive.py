@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import ATOM, ROOTS, assert_clean, feed_entries, run_sphinx
 from test_incremental import make_site
 
@@ -168,3 +169,22 @@ def test_a_frozen_text_notebook_gets_its_figure_too(site):
     assert figure["data-kind"] == "vegalite"
     assert json.loads(figure.select_one("script.interactive-spec").string)["title"] == "Score by step"
     assert figure.select(".interactive-note")  # no picture in its bundle
+
+
+def test_an_svg_standin_is_sanitized_like_any_svg_output(tmp_path):
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="alert(1)">'
+        '<rect width="40" height="20"/></svg>'
+    )
+
+    def change(data):
+        if PLOTLY in data:
+            data["image/svg+xml"] = svg
+
+    built = _with_outputs(tmp_path, change)
+    (warning,) = built.warnings
+    assert 'cell 6 ("fig = px.line' in warning and "the event handler onload" in warning
+    page = (built.outdir / POST / "index.html").read_text("utf-8")
+    (img,) = [i for i in BeautifulSoup(page, "html.parser").select("#figure-1 .interactive-standin img")]
+    picture = (built.outdir / POST / img["src"]).resolve().read_text("utf-8")
+    assert "onload" not in picture and "<rect" in picture
