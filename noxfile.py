@@ -117,9 +117,19 @@ def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
 
 
 #: What ``npm ci --omit=dev`` installs for every build: KaTeX, which draws the site's math when it is
-#: built (blogext.math), and mermaid, which the site serves to pages with a diagram, in the site's own
-#: build that esbuild makes of it (blogext.diagrams).
-SITE_PACKAGES = ("katex/dist/katex.min.css", "mermaid/dist/mermaid.esm.min.mjs", "esbuild/package.json")
+#: built (blogext.math), mermaid, which the site serves to pages with a diagram, in the site's own
+#: build that esbuild makes of it (blogext.diagrams), and plotly.js and Vega, which it serves to pages
+#: with an interactive figure (blogext.interactive).
+SITE_PACKAGES = (
+    "katex/dist/katex.min.css",
+    "mermaid/dist/mermaid.esm.min.mjs",
+    "esbuild/package.json",
+    "plotly.js-strict-dist-min/plotly-strict.min.js",
+    "vega/build/vega.min.js",
+    "vega-lite/build/vega-lite.min.js",
+    "vega-interpreter/build/vega-interpreter.min.js",
+    "vega-embed/build/vega-embed.min.js",
+)
 
 
 def install_npm_site(session: nox.Session) -> None:

@@ -107,6 +107,8 @@ POST_DECISIONS = 440
 EXCLUDE_UNPUBLISHED = 450
 #: doctree-read: notebook outputs are sanitized before anything (Sphinx's image collector, 500) reads them.
 NOTEBOOK_OUTPUTS = 300
+#: doctree-read: a notebook's interactive figures take their stand-in pictures before outputs are sanitized.
+INTERACTIVE_FIGURES = 290
 #: doctree-read: equations are numbered and keyed, and a title with math goes to ABlog as text (symbols,
 #: not TeX), before ABlog (500) and the toctree collector (500) copy titles and excerpts.
 MATH_TITLES = 400

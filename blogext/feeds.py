@@ -106,6 +106,10 @@ PAGE_ONLY_CLASSES = {"headerlink", "katex-html"}
 #: A mermaid diagram (blogext.diagrams) is drawn by the page's script: an entry links to it instead.
 DIAGRAM_CLASS = "mermaid"
 DIAGRAM_LINK_TEXT = "Diagram: open it on the page"
+#: An interactive figure (blogext.interactive) is drawn by the page's script: an entry shows its stand-in
+#: picture, or links to it when it has none.
+INTERACTIVE_CLASS = "interactive-figure"
+INTERACTIVE_LINK_TEXT = "Interactive figure: see it on the post"
 URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
@@ -558,6 +562,9 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
         if element.tag == "pre" and DIAGRAM_CLASS in classes:
             _link_to_diagram(element, page_url)
             continue
+        if INTERACTIVE_CLASS in classes and not element.findall(".//img"):
+            _link_to_diagram(element, page_url, INTERACTIVE_LINK_TEXT)
+            continue
         if element.tag == "noscript":  # a reader runs no script: show what is there for that case
             _drop_tag(element)
         for name in list(element.attrib):
@@ -584,11 +591,11 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
     return out[len("<div>") : -len("</div>")].strip() + "\n"
 
 
-def _link_to_diagram(element: etree._Element, page_url: str) -> None:
-    """Replace a diagram's source by a paragraph linking to the diagram on its page."""
+def _link_to_diagram(element: etree._Element, page_url: str, text: str = DIAGRAM_LINK_TEXT) -> None:
+    """Replace a diagram's source (or a figure drawn by script) by a paragraph linking to it on its page."""
     anchor = element.get("id")
     link = etree.Element("a", href=urljoin(page_url, f"#{anchor}") if anchor else page_url)
-    link.text = DIAGRAM_LINK_TEXT
+    link.text = text
     paragraph = etree.Element("p", {"class": "diagram-link"})
     paragraph.append(link)
     paragraph.tail = element.tail

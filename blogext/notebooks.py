@@ -506,4 +506,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _check_outputs)
     app.connect("html-page-context", _style_notebooks_only)
     app.setup_extension("blogext.freeze")  # outputs frozen by `nox -s freeze`, never executed here
+    app.setup_extension("blogext.interactive")  # Plotly and Vega-Lite outputs drawn by the site's copies
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

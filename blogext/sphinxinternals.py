@@ -231,6 +231,23 @@ def before_mystnb_executes(hook: Any) -> None:
     mystnb_sphinx.create_client = create_client
 
 
+def add_mystnb_mime_renderer(plugin: Any) -> None:
+    """Give myst-nb the mime renderer *plugin* (its public ``MimeRenderPlugin`` protocol: a
+    ``handle_mime`` and ``mime_priority_overrides``), as an entry point of the group
+    ``myst_nb.mime_renderers`` would. Idempotent.
+
+    Private: the list ``myst_nb.core.render.load_mime_renders()`` returns is cached (``lru_cache``) and
+    the same list every call, so the plugin is appended to it. Waits for a myst-nb setting or Sphinx-level
+    call that registers a mime renderer (myst-nb reads them from installed packages' entry points only,
+    and the blog is no installed package).
+    """
+    from myst_nb.core.render import load_mime_renders
+
+    plugins = load_mime_renders()
+    if plugin not in plugins:
+        plugins.append(plugin)
+
+
 #: myst-nb's modules that import jupyter-cache (and, through it, SQLAlchemy: about 0.4 s, up to 1.4 s on
 #: a busy machine), and the class each gives ``myst_nb.core.execute``, which needs it only to execute.
 MYSTNB_EXECUTORS = {
