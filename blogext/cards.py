@@ -264,7 +264,8 @@ def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -
             state.stored_changed = True
     rebase = _rebaser(app, fromdoc)
     cards = "".join(rebase(state.rendered[post.docname, post.order, level]) for post in posts)
-    return f'<ul class="postlist post-cards">\n{cards}</ul>\n'
+    # The cards are the builder's HTML, from the cards' nodes.
+    return str(safehtml.render(app, "blog/card-list.html", cards=Markup(cards))) + "\n"
 
 
 # -- Cards kept between builds ------------------------------------------------------------

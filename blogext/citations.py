@@ -21,6 +21,7 @@ each entry is a ``role="listitem"`` of the ``role="list"`` around them, not a
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinxcontrib.bibtex.directives import BibliographyDirective
+
+from blogext import safehtml
 
 #: Folders never searched for ``.bib`` files (builds, caches, packages).
 SKIPPED = {"_build", "node_modules", "tests", "bench", "__pycache__"}
@@ -69,17 +72,16 @@ def _append_bibliography(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = text.rstrip("\n") + APPENDED
 
 
-def _visit_citation(self, node: nodes.citation) -> None:
+def _visit_citation(self, node: nodes.citation, *, app: Sphinx) -> None:
     """docutils' ``visit_citation`` with each entry a list item of the list docutils opens."""
     if not isinstance(node.previous_sibling(), nodes.citation):
-        self.body.append('<div role="list" class="citation-list">\n')
+        self.body.append(safehtml.render(app, "blog/citations.html", start=True))
     self.body.append(self.starttag(node, "div", classes=[node.tagname], role="listitem"))
 
 
-def _depart_citation(self, node: nodes.citation) -> None:
-    self.body.append("</div>\n")
-    if not isinstance(node.next_node(descend=False, siblings=True), nodes.citation):
-        self.body.append("</div>\n")
+def _depart_citation(self, node: nodes.citation, *, app: Sphinx) -> None:
+    last = not isinstance(node.next_node(descend=False, siblings=True), nodes.citation)
+    self.body.append(safehtml.render(app, "blog/citations.html", start=False, last=last))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -87,5 +89,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _set_bibfiles)
     app.add_directive("bibliography", PostBibliography, override=True)
     app.connect("source-read", _append_bibliography)
-    app.add_node(nodes.citation, override=True, html=(_visit_citation, _depart_citation))
+    # The visitors are bound to the application, which renders their templates.
+    visitors = (functools.partial(_visit_citation, app=app), functools.partial(_depart_citation, app=app))
+    app.add_node(nodes.citation, override=True, html=visitors)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

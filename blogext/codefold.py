@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from docutils import nodes
-from markupsafe import escape
 from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx.application import Sphinx
+
+from blogext import safehtml
 
 #: The cell tag that folds a cell's input.
 TAG = "fold-input"
@@ -47,17 +49,23 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             fold(cell)
 
 
-def _visit_fold(self, node: HideCodeCellNode) -> None:
+def _visit_fold(self, node: HideCodeCellNode, *, app: Sphinx) -> None:
     """myst-nb's fold, its summary named by its visible words (myst-nb's own ``aria-label``,
     "Toggle hidden content", hid them from screen readers)."""
-    self.body.append(f'<details class="admonition hide {escape(" ".join(node["classes"]))}">\n<summary>\n')
-    self.body.append(f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n')
-    self.body.append(f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n')
-    self.body.append("</summary>\n")
+    self.body.append(
+        safehtml.render(
+            app,
+            "blog/code-fold.html",
+            end=False,
+            classes=" ".join(node["classes"]),
+            show=node["prompt_show"],
+            hide=node["prompt_hide"],
+        )
+    )
 
 
-def _depart_fold(self, node: HideCodeCellNode) -> None:
-    self.body.append("</details>\n")
+def _depart_fold(self, node: HideCodeCellNode, *, app: Sphinx) -> None:
+    self.body.append(safehtml.render(app, "blog/code-fold.html", end=True))
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -69,7 +77,9 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_nb")
-    app.add_node(HideCodeCellNode, override=True, html=(_visit_fold, _depart_fold))
+    # The visitors are bound to the application, which renders their templates.
+    visitors = (functools.partial(_visit_fold, app=app), functools.partial(_depart_fold, app=app))
+    app.add_node(HideCodeCellNode, override=True, html=visitors)
     app.connect("doctree-read", _on_doctree_read)
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

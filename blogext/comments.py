@@ -28,7 +28,6 @@ for them).
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import re
 from typing import Any
@@ -36,6 +35,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from blogext import safehtml
 from blogext.errors import SettingError
 from blogext.posts import front_matter, is_published, post_info
 
@@ -106,34 +106,18 @@ def has_comments(app: Sphinx, docname: str) -> bool:
     )
 
 
-def section_html(config: Config) -> str:
-    """The comments section of a post: what will load, and the button that loads it."""
-    given = settings(config)
-    host = html.escape(given["host"])
-    data = " ".join(
-        f'data-giscus-{key.replace("_", "-")}="{html.escape(value)}"'
-        for key, value in sorted(given.items())
-        if key != "host"
-    )
-    return (
-        f'<section class="blog-comments pst-js-only" aria-labelledby="blog-comments-heading" '
-        f'data-giscus-host="{host}" {data}>\n'
-        '<h2 id="blog-comments-heading">Comments</h2>\n'
-        f'<p class="blog-comments-note">Comments are discussions on GitHub, shown by giscus. '
-        f"They are not loaded yet: showing them loads a script and a frame from {host}, which "
-        f"ask GitHub for this post's discussion. To comment you sign in with GitHub.</p>\n"
-        '<p class="blog-comments-status" role="status"></p>\n'
-        f'<button type="button" class="btn btn-primary blog-comments-button">'
-        f"Show comments (loads {host})</button>\n"
-        '<div class="blog-comments-thread"></div>\n'
-        "</section>\n"
-    )
+def section_html(app: Sphinx) -> str:
+    """The comments section of a post: what will load, and the button that loads it
+    (``_templates/blog/comments.html``)."""
+    given = settings(app.config)
+    data = [(key.replace("_", "-"), value) for key, value in sorted(given.items()) if key != "host"]
+    return str(safehtml.render(app, "blog/comments.html", host=given["host"], data=data)) + "\n"
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     if app.builder.format != "html" or doctree is None or not has_comments(app, pagename):
         return
-    context["blog_comments_html"] = section_html(app.config)
+    context["blog_comments_html"] = section_html(app)
     app.add_css_file("comments.css")  # on this page only
     app.add_js_file("comments.js", loading_method="defer")
 

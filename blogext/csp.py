@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import os
 import re
 from typing import Any
@@ -44,7 +43,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.jinja2glue import BuiltinTemplateLoader
 
-from blogext import offsite
+from blogext import offsite, safehtml
 from blogext.errors import SettingError
 
 BRIDGE = "blogext.csp.TemplateBridge"
@@ -80,11 +79,10 @@ def policy(hosts: list[str], frames: list[str], hashes: list[str], inline_script
     )
 
 
-def meta_tag(text: str) -> str:
-    """The ``<meta>`` element carrying the policy *text* (escaped for a double-quoted attribute)."""
-    # The sources are quoted with ', which a double-quoted attribute keeps as it is.
-    escaped = html.escape(text, quote=False).replace('"', "&quot;")
-    return f'<meta http-equiv="Content-Security-Policy" content="{escaped}" />'
+def meta_tag(app: Sphinx, text: str) -> str:
+    """The ``<meta>`` element carrying the policy *text* (``_templates/blog/csp-meta.html``, which escapes
+    it: the quotes around ``'self'`` and the other keywords are written ``&#39;``)."""
+    return str(safehtml.render(app, "blog/csp-meta.html", policy=text))
 
 
 def with_meta(page: str, tag: str) -> str:
@@ -139,7 +137,7 @@ class TemplateBridge(BuiltinTemplateLoader):
         app = self.blog_app
         if app is None or app.builder.format != "html" or "pagename" not in context or "</head" not in page:
             return page
-        return with_meta(page, meta_tag(page_policy(app, context["pagename"], page)))
+        return with_meta(page, meta_tag(app, page_policy(app, context["pagename"], page)))
 
 
 def _set_bridge(app: Sphinx, config: Config) -> None:

@@ -67,7 +67,7 @@ from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 import blogext
-from blogext import ablogadapter, posts, sphinxinternals
+from blogext import ablogadapter, posts, safehtml, sphinxinternals
 from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
@@ -402,17 +402,10 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     context["feed_path"] = None
     context["archive_feed"] = bool(state.page_feeds.get(pagename))
     context["blog_feed_links"] = links
-    tags = "".join(
-        f'\n<link rel="alternate" type="{ATOM_TYPE}" title="{_attr(x["title"])}" href="{_attr(x["href"])}">'
-        for x in links
-    )
+    tags = str(safehtml.render(app, "blog/feed-links.html", type=ATOM_TYPE, links=links))
     context["metatags"] = context.get("metatags", "") + tags + "\n"
     if doctree is not None and pagename in state.entry_pages and "body" in context:
         _keep_content(app, state, pagename, entry_content(app, pagename, context["body"]))
-
-
-def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # -- entry content ---------------------------------------------------------------------

@@ -36,7 +36,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter
+from blogext import ablogadapter, safehtml
 from blogext.nodeutil import ancestors
 from blogext.posts import unpublished
 
@@ -122,8 +122,10 @@ def _text_of(title_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", title_html))
 
 
-def _tag(attr: str, name: str, content: str) -> str:
-    return f'<meta {attr}="{html.escape(name)}" content="{html.escape(content)}" />'
+def _tag(app: Sphinx, attr: str, name: str, content: str) -> str:
+    """A ``<meta>`` element: *attr* is ``name``, or ``property`` (Open Graph's)."""
+    tag = safehtml.render(app, "blog/meta-tag.html", property=attr == "property", name=name, content=content)
+    return str(tag)
 
 
 def _set_urls(app: Sphinx, config: Config) -> None:
@@ -141,17 +143,17 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     if blog is not None and blog.archive and pagename == blog.archive.docname:
         context["title"] = ARCHIVE_TITLE
     description = describe(app, pagename, context, doctree)
-    extra = [_tag("name", "description", description)]
+    extra = [_tag(app, "name", "description", description)]
     hidden = pagename in app.config.blog_noindex_pages or pagename in unpublished(app.env)
     if hidden:
-        extra.append(_tag("name", "robots", "noindex"))
+        extra.append(_tag(app, "name", "robots", "noindex"))
     # A copy: opengraph edits the dict it is given, and context["meta"] is the env's own.
     meta = dict(context.get("meta") or {})
     meta["og:description"] = description
     post = _post(app, pagename)
     if post is not None and post.date:
         meta["og:type"] = "article"
-        extra.append(_tag("property", "article:published_time", post.date.strftime("%Y-%m-%d")))
+        extra.append(_tag(app, "property", "article:published_time", post.date.strftime("%Y-%m-%d")))
     context["meta"] = meta
     if doctree is None and pagename != app.config.notfound_pagename:
         # Archive pages have no doctree, so opengraph skips them: give them the same tags.
@@ -179,15 +181,15 @@ def _open_graph_without_doctree(
     site_url = config.ogp_site_url or config.html_baseurl
     title = _text_of(context.get("title") or config.project)
     tags = [
-        _tag("property", "og:title", title),
-        _tag("property", "og:type", "website"),
-        _tag("property", "og:url", urljoin(site_url, app.builder.get_target_uri(pagename))),
-        _tag("property", "og:site_name", config.ogp_site_name or config.project),
-        _tag("property", "og:description", description),
+        _tag(app, "property", "og:title", title),
+        _tag(app, "property", "og:type", "website"),
+        _tag(app, "property", "og:url", urljoin(site_url, app.builder.get_target_uri(pagename))),
+        _tag(app, "property", "og:site_name", config.ogp_site_name or config.project),
+        _tag(app, "property", "og:description", description),
     ]
     if config.ogp_image:
-        tags.append(_tag("property", "og:image", urljoin(site_url, config.ogp_image)))
-        tags.append(_tag("property", "og:image:alt", config.ogp_image_alt or config.project))
+        tags.append(_tag(app, "property", "og:image", urljoin(site_url, config.ogp_image)))
+        tags.append(_tag(app, "property", "og:image:alt", config.ogp_image_alt or config.project))
     tags.extend(config.ogp_custom_meta_tags)
     return tags
 

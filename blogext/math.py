@@ -29,6 +29,7 @@ page with math is a ``blog.math`` warning saying so.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -46,7 +48,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, mathfonts, mathtex, nodeworker, perdoc
+from blogext import ablogadapter, mathfonts, mathtex, nodeworker, perdoc, safehtml
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -457,27 +459,31 @@ def _drawn(translator, node: nodes.Element, index: int, display: bool) -> str | 
     return cached.get("html")
 
 
-def visit_inline(self, node: nodes.math) -> None:
-    drawn = _drawn(self, node, 0, display=False)
-    self.body.append(
-        drawn if drawn is not None else f'<code class="math-error">{self.encode(node.astext())}</code>'
-    )
+def _piece(self, app: Sphinx, node: nodes.Element, index: int, display: bool) -> Markup:
+    """Piece *index* of *node*: KaTeX's HTML (trusted: KaTeX escapes the TeX), else the TeX as an error."""
+    drawn = _drawn(self, node, index, display=display)
+    if drawn is None:
+        return safehtml.render(app, "blog/math-error.html", tex=node.astext(), display=display)
+    return Markup(drawn)
+
+
+def visit_inline(self, node: nodes.math, *, app: Sphinx) -> None:
+    self.body.append(_piece(self, app, node, 0, display=False))
     raise nodes.SkipNode
 
 
-def visit_block(self, node: nodes.math_block) -> None:
+def visit_block(self, node: nodes.math_block, *, app: Sphinx) -> None:
     classes = "math multline" if node.get("blog_math_multline") else "math"
-    self.body.append(self.starttag(node, "div", CLASS=classes))
-    self.body.append('<div class="math-scroll">')
-    for index in range(max(len(node.get("blog_math") or []), 1)):
-        drawn = _drawn(self, node, index, display=True)
-        self.body.append(
-            drawn if drawn is not None else f'<pre class="math-error">{self.encode(node.astext())}</pre>'
-        )
-    self.body.append("</div>")
+    start = Markup(self.starttag(node, "div", CLASS=classes))  # docutils' element, its attributes escaped
+    count = max(len(node.get("blog_math") or []), 1)
+    pieces = [_piece(self, app, node, i, display=True) for i in range(count)]
+    written = len(self.body)  # the translator's permalink, taken from the body into the template
     if node.get("ids") and node.get("number"):
         self.add_permalink_ref(node, _("Link to this equation"))
-    self.body.append("</div>\n")
+    permalink = Markup("".join(self.body[written:]))
+    del self.body[written:]
+    block = safehtml.render(app, "blog/math-block.html", start=start, pieces=pieces, permalink=permalink)
+    self.body.append(block + "\n")
     raise nodes.SkipNode
 
 
@@ -574,24 +580,16 @@ def _close(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value(
-        "blog_math_macros",
-        {},
-        "env",
-        types=[dict],
-        description="site-wide TeX macros: name (no backslash) -> TeX, such as {'R': r'\\mathbb{R}'}",
-    )
-    app.add_config_value(
-        "blog_katex_folder",
-        "",
-        "env",
-        types=[str],
-        description="KaTeX's npm package folder, relative to conf.py (default: node_modules/katex)",
-    )
+    macros = "site-wide TeX macros: name (no backslash) -> TeX, such as {'R': r'\\mathbb{R}'}"
+    app.add_config_value("blog_math_macros", {}, "env", types=[dict], description=macros)
+    folder = "KaTeX's npm package folder, relative to conf.py (default: node_modules/katex)"
+    app.add_config_value("blog_katex_folder", "", "env", types=[str], description=folder)
     app.connect("config-inited", _choose)
     app.connect("config-inited", _check_macros)
     app.connect("builder-inited", _state)  # before reading: forked readers share the loaded cache
-    app.add_html_math_renderer("katex", (visit_inline, None), (visit_block, None))
+    # The visitors are bound to the application, which renders their templates.
+    inline, block = functools.partial(visit_inline, app=app), functools.partial(visit_block, app=app)
+    app.add_html_math_renderer("katex", (inline, None), (block, None))
     app.connect("doctree-read", _prepare, priority=blogext.MATH_TITLES)
     app.connect("doctree-read", _post_titles, priority=blogext.MATH_TITLES)
     app.connect("doctree-read", _stable_ids)

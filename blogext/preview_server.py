@@ -27,7 +27,6 @@ only what it must:
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import math
@@ -41,6 +40,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from blogext import safehtml
 
 #: The prefix of the preview's own URLs (the reload script and the endpoint it waits on).
 OWN = "/_preview/"
@@ -217,50 +218,9 @@ def wait_query(query: str) -> dict[str, Any]:
 
 # -- the server --------------------------------------------------------------------------------------------
 
-_SCRIPT = """(() => {
-  let seq = %d;
-  const instance = "%s";
-  async function wait() {
-    try {
-      const path = encodeURIComponent(location.pathname);
-      const answer = await fetch(`/_preview/wait?since=${seq}&instance=${instance}&path=${path}`);
-      if (!answer.ok) throw new Error(`the preview answered ${answer.status}`);
-      const data = await answer.json();
-      if (data.reload) { location.reload(); return; }
-      seq = data.seq;
-    } catch (error) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    wait();
-  }
-  wait();
-})();"""
-
-_ITEM_STYLE = "margin:.25rem 0;white-space:pre-wrap;font:13px/1.4 monospace"
-_PANEL_STYLE = (
-    "position:sticky;top:0;z-index:10000;max-height:45vh;overflow:auto;margin:0;padding:.75rem 1rem;"
-    "background:#fff4f2;color:#5c0f06;border-bottom:3px solid #b42318;font:14px/1.45 system-ui,sans-serif"
-)
-
 
 def _panel(problems: list[str]) -> str:
-    items = "".join(
-        f'<li><pre style="{_ITEM_STYLE}">{html.escape(problem)}</pre></li>' for problem in problems
-    )
-    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-    return (
-        f'<div id="blog-preview-problems" role="alert" style="{_PANEL_STYLE}">'
-        f"<strong>The preview's build has {count}</strong> (the published build would fail). "
-        "Fix and save; this page reloads."
-        f'<ul style="margin:.25rem 0 0;padding-left:1.25rem">{items}</ul></div>'
-    )
-
-
-_WAITING_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Building the preview</title></head>
-<body style="font:16px system-ui,sans-serif;margin:2rem">
-<p>Building the preview; this page reloads when it is ready.</p>
-</body></html>"""
+    return str(safehtml.render_own("blog/preview-problems.html", problems=problems))
 
 
 class _Server(ThreadingHTTPServer):
@@ -354,7 +314,7 @@ class _Handler(SimpleHTTPRequestHandler):
         if path.is_file():
             body = path.read_bytes()
         elif not any(self.root.glob("*.html")):
-            status, body = 200, _WAITING_PAGE.encode()
+            status, body = 200, str(safehtml.render_own("blog/preview-waiting.html")).encode()
         else:
             self.send_error(404)
             return None
@@ -368,7 +328,7 @@ class _Handler(SimpleHTTPRequestHandler):
         with self.state.condition:
             seq, problems = self.state.seq, self.state.problems()
         text = body.decode("utf-8", "replace")
-        script = f"<script>{_SCRIPT % (seq, self.state.instance)}</script>"
+        script = str(safehtml.render_own("blog/preview-reload.html", seq=seq, instance=self.state.instance))
         panel = _panel(problems) if problems else ""
         opening = re.search(r"<body[^>]*>", text, flags=re.IGNORECASE)
         if opening and panel:

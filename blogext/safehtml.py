@@ -10,12 +10,21 @@ f-strings of post text.
 
 Templates are looked for in the project's ``templates_path`` first (a site may
 override them), then in the blog's own ``_templates`` folder, next to this package.
+
+Code that has no application (the live preview's server; Pagefind's page shells, made in
+its threads) renders the blog's own templates with :func:`render_own`, which escapes the
+same way. A translator's visitor is given the application by the feature's ``setup``
+(``functools.partial(visit, app=app)``): Sphinx's translators name it only through
+deprecated attributes. ``tests/test_templates_only.py`` fails any string of ``blogext``
+that holds an HTML tag and is not a pattern parsing HTML.
+
 Sphinx's own template environment does not autoescape: the templates it renders
 (``_templates/ablog/*.html``, which override ABlog's) write ``|e`` on every value.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +38,18 @@ from blogext import buildstate
 TEMPLATES = Path(__file__).resolve().parent.parent / "_templates"
 
 
+def _environment(folders: list[str]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+
+
 class _Templates:
     """This build's autoescaping environment (its state in :mod:`blogext.buildstate`)."""
 
     def __init__(self, app: Sphinx) -> None:
         folders = [str(Path(app.confdir, path)) for path in app.config.templates_path]
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([*folders, str(TEMPLATES)]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
+        self.environment = _environment([*folders, str(TEMPLATES)])
         self.environment.globals["_"] = app.translator.gettext
 
 
@@ -47,7 +58,18 @@ def environment(app: Sphinx) -> jinja2.Environment:
     return buildstate.of(app, _Templates, lambda: _Templates(app)).environment
 
 
-def render(app: Sphinx, name: str, **context: Any) -> Markup:
+@functools.cache
+def _own_environment() -> jinja2.Environment:
+    return _environment([str(TEMPLATES)])
+
+
+def render(app: Sphinx, name: str, /, **context: Any) -> Markup:
     """The template *name* (such as ``blog/series-box.html``) rendered with *context*, every value
     escaped unless it is :class:`~markupsafe.Markup`."""
     return Markup(environment(app).get_template(name).render(context))
+
+
+def render_own(name: str, /, **context: Any) -> Markup:
+    """The blog's own template *name* (a site's ``templates_path`` does not override it) rendered with
+    *context*, escaped as :func:`render` escapes: for code that has no application."""
+    return Markup(_own_environment().get_template(name).render(context))

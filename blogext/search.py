@@ -53,12 +53,13 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import posts, sphinxinternals
+from blogext import posts, safehtml, sphinxinternals
 from blogext.errors import BuildStopped, SettingError
 
 logger = logging.getLogger(__name__)
@@ -269,10 +270,11 @@ def searchable(html: str) -> str:
     skip, skipped = body.rfind(SKIP_START), body.rfind(SKIP_END)  # the template's marks: the last
     if 0 <= skip < skipped and "data-pagefind" not in body[skip:skipped]:
         body = body[:skip] + body[skipped + len(SKIP_END) :]
-    return (
-        f'<!DOCTYPE html>\n{opening.group(0)}\n<head><meta charset="utf-8"></head>\n<body>\n'
-        f"{body}\n</body>\n</html>\n"
+    # The page's own HTML, cut from it, in the shell of _templates/blog/pagefind-page.html.
+    shell = safehtml.render_own(
+        "blog/pagefind-page.html", opening=Markup(opening.group(0)), body=Markup(body)
     )
+    return str(shell) + "\n"
 
 
 def _file_of(url: str) -> str:

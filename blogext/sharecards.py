@@ -40,7 +40,6 @@ Bold draws whole is drawn exactly as before, at the same cost.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import multiprocessing
@@ -60,7 +59,7 @@ from sphinx.util import logging
 from sphinx.util.parallel import parallel_available
 
 import blogext
-from blogext import cardtext
+from blogext import cardtext, safehtml
 from blogext.posts import front_matter, is_published, post_docnames, post_info, reading_minutes
 
 logger = logging.getLogger(__name__)
@@ -351,12 +350,10 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     meta["og:image:alt"] = card.alt
     meta["og:image:width"] = str(width)
     meta["og:image:height"] = str(height)
-    url = html.escape(absolute_url(app, card))
-    alt = html.escape(card.alt)
-    context["metatags"] = (
-        context.get("metatags", "")
-        + f'<meta name="twitter:image" content="{url}" />\n'
-        + f'<meta name="twitter:image:alt" content="{alt}" />\n'
+    tags = [("twitter:image", absolute_url(app, card)), ("twitter:image:alt", card.alt)]
+    context["metatags"] = context.get("metatags", "") + "".join(
+        str(safehtml.render(app, "blog/meta-tag.html", property=False, name=name, content=content)) + "\n"
+        for name, content in tags
     )
 
 

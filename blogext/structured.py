@@ -25,10 +25,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sphinx.application import Sphinx
 
 import blogext
-from blogext import sharecards
+from blogext import safehtml, sharecards
 from blogext.findability import describe
 from blogext.posts import front_matter, is_published, post_info
 
@@ -115,11 +116,12 @@ def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> 
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def script(data: dict[str, Any]) -> str:
-    """*data* as a JSON-LD script element: ``<``, ``>`` and ``&`` written ``\\u003c``, ``\\u003e`` and
-    ``\\u0026``, so no text can close the element, open a comment in it or be read as markup."""
+def script(app: Sphinx, data: dict[str, Any]) -> str:
+    """*data* as a JSON-LD script element (``_templates/blog/json-ld.html``): ``<``, ``>`` and ``&``
+    written ``\\u003c``, ``\\u003e`` and ``\\u0026``, so no text can close the element, open a comment
+    in it or be read as markup (so the JSON is safe in the element, as it is)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
-    return f'<script type="application/ld+json">{text}</script>\n'
+    return str(safehtml.render(app, "blog/json-ld.html", json=Markup(text))) + "\n"
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
@@ -127,7 +129,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         return
     data = graph(app, pagename, context, doctree)
     if data is not None:
-        context["metatags"] = context.get("metatags", "") + script(data)
+        context["metatags"] = context.get("metatags", "") + script(app, data)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

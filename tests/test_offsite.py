@@ -11,10 +11,12 @@ the page's own inline scripts.
 from __future__ import annotations
 
 import base64
+import gettext
 import hashlib
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sphinx
@@ -244,8 +246,12 @@ def test_a_template_bridge_of_the_projects_own_is_refused(tmp_path):
 
 
 def test_meta_tag_escapes_its_text():
-    assert csp.meta_tag('a "b" <c> & d') == (
-        '<meta http-equiv="Content-Security-Policy" content="a &quot;b&quot; &lt;c&gt; &amp; d" />'
+    # What blogext.safehtml reads of an application: the folders of its templates, its translations.
+    app = SimpleNamespace(
+        confdir=str(REPO), config=SimpleNamespace(templates_path=[]), translator=gettext.NullTranslations()
+    )
+    assert csp.meta_tag(app, "a 'b' \"c\" <d> & e") == (
+        '<meta http-equiv="Content-Security-Policy" content="a &#39;b&#39; &#34;c&#34; &lt;d&gt; &amp; e" />'
     )
 
 

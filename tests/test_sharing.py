@@ -10,6 +10,7 @@ what the build wrote: HTML, JSON-LD, XML and PNG files.
 
 from __future__ import annotations
 
+import gettext
 import io
 import json
 import shutil
@@ -17,6 +18,7 @@ import struct
 import sys
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
@@ -290,7 +292,11 @@ def test_only_published_posts_have_structured_data(shared, tmp_path):
 def test_json_ld_cannot_be_closed_by_a_title(shared):
     from blogext.structured import script
 
-    text = script({"headline": "</script><script>alert(1)</script>"})
+    # What blogext.safehtml reads of an application: the folders of its templates, its translations.
+    app = SimpleNamespace(
+        confdir=str(REPO), config=SimpleNamespace(templates_path=[]), translator=gettext.NullTranslations()
+    )
+    text = script(app, {"headline": "</script><script>alert(1)</script>"})
     assert text.count("</script>") == 1
     body = text.split(">", 1)[1].rsplit("</script>", 1)[0]
     assert json.loads(body)["headline"] == "</script><script>alert(1)</script>"
