@@ -38,10 +38,10 @@ Each problem is a warning of type ``blog``, subtype ``notebooks``. ``blog_intera
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -304,20 +304,12 @@ def _ancestors(node: nodes.Node):
 # -- writing -------------------------------------------------------------------------------------------
 
 
-#: Each builder's application, for its translators (a builder's own ``app`` is deprecated).
-_APPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _note_app(app: Sphinx) -> None:
-    _APPS[app.builder] = app
-
-
-def _visit(self: Any, node: interactive_figure) -> None:
-    app = _APPS[self.builder]
+def _visit(self: Any, node: interactive_figure, *, app: Sphinx) -> None:
     self.body.append(
         safehtml.render(
             app,
             TEMPLATE,
+            end=False,
             anchor=node["ids"][0] if node["ids"] else "",
             kind=node["kind"],
             spec=json.loads(node["spec"]),
@@ -329,8 +321,8 @@ def _visit(self: Any, node: interactive_figure) -> None:
     )
 
 
-def _depart(self: Any, node: interactive_figure) -> None:
-    self.body.append("</div>\n")
+def _depart(self: Any, node: interactive_figure, *, app: Sphinx) -> None:
+    self.body.append(safehtml.render(app, TEMPLATE, end=True))
 
 
 def _skip(self: Any, node: interactive_figure) -> None:
@@ -420,13 +412,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     sphinxinternals.add_mystnb_mime_renderer(MimeRenderer)
     app.add_node(
         interactive_figure,
-        html=(_visit, _depart),
+        html=(functools.partial(_visit, app=app), functools.partial(_depart, app=app)),
         latex=(_skip, None),
         text=(_skip, None),
         man=(_skip, None),
         texinfo=(_skip, None),
     )
-    app.connect("builder-inited", _note_app)
     app.connect("doctree-read", _on_doctree_read, priority=blogext.INTERACTIVE_FIGURES)
     perdoc.keep(app, "blog_interactive")
     app.connect("env-updated", _check)
