@@ -7,7 +7,7 @@ any script or stylesheet), a ``<meta http-equiv="Content-Security-Policy">``:
   host from ``html_baseurl``, for a copy served elsewhere such as Read the Docs);
 - ``script-src``: the same, ``'wasm-unsafe-eval'`` (Pagefind's search runs as
   WebAssembly) and a ``'sha256-...'`` hash of each inline script the page's
-  templates and extensions put in it (:func:`blogext.offsite.own_inline_scripts`):
+  templates and extensions put in it (:func:`blogext.offsite_reader.own_inline_scripts`):
   no ``'unsafe-inline'``, so a post's inline script, event handler or
   ``javascript:`` URL does not run;
 - ``style-src`` with ``'unsafe-inline'``: the theme, Sphinx and mermaid write
@@ -38,12 +38,13 @@ import os
 import re
 from typing import Any
 
+from ada_url import URL
 from selectolax.lexbor import LexborHTMLParser
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.jinja2glue import BuiltinTemplateLoader
 
-from blogext import offsite, safehtml
+from blogext import offsite, offsite_reader, safehtml
 from blogext.errors import SettingError
 
 BRIDGE = "blogext.csp.TemplateBridge"
@@ -108,20 +109,20 @@ def _comments_host(app: Sphinx, pagename: str) -> tuple[str | None, bool]:
         return None, False
     from blogext import comments
 
-    host = offsite.normal_host(comments.settings(app.config)["host"])
+    host = offsite_reader.normal_host(comments.settings(app.config)["host"])
     return host, bool(app.env is not None and comments.has_comments(app, pagename))
 
 
 def page_policy(app: Sphinx, pagename: str, page: str) -> str:
     """The policy of the rendered page *page* of *pagename*."""
     tree = LexborHTMLParser(page, scripting=True)
-    scripts = offsite.own_inline_scripts(tree, offsite.template_scripts_of(app))
+    scripts = offsite_reader.own_inline_scripts(tree, offsite.template_scripts_of(app))
     hashes = list(dict.fromkeys(script_hash(text) for text in scripts))
     hosts = sorted(offsite.allowed_hosts(app))
     comments_host, shows_comments = _comments_host(app, pagename)
     if comments_host and not shows_comments:
         hosts = [h for h in hosts if h != comments_host]
-    own = offsite.URL(offsite.site_url(app)).host if app.config.html_baseurl else None
+    own = URL(offsite.site_url(app)).host if app.config.html_baseurl else None
     sources = ([own] if own and own not in hosts else []) + hosts
     return policy(sources, hosts, hashes, inline_scripts=_preview(app.config))
 

@@ -24,7 +24,7 @@ from conftest import REPO, ROOTS, assert_clean, copy_site, run_sphinx
 from offsite_variants import VARIANTS
 from selectolax.lexbor import LexborHTMLParser
 
-from blogext import csp, offsite
+from blogext import csp, offsite_reader
 
 PAGE_URL = "https://offsite.example.org/posts/v/index.html"
 #: A post with a snippet of raw HTML on line 6, in an HTML block (Markdown leaves its lines as they are).
@@ -38,7 +38,7 @@ def page_with(snippet: str) -> str:
     )
 
 
-def matches(finding: offsite.Finding, problem: str, text: str) -> bool:
+def matches(finding: offsite_reader.Finding, problem: str, text: str) -> bool:
     return finding.problem == problem and any(
         text in part for part in (finding.host, finding.url, finding.value)
     )
@@ -65,7 +65,7 @@ def sha256(text: str) -> str:
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_bypass_variant_is_found_by_the_checker(variant):
     snippet, problem, text = VARIANTS[variant]
-    found = offsite.findings(page_with(snippet), PAGE_URL, {"www.youtube-nocookie.com"})
+    found = offsite_reader.findings(page_with(snippet), PAGE_URL, {"www.youtube-nocookie.com"})
     assert any(matches(f, problem, text) for f in found), found
 
 
@@ -83,23 +83,23 @@ def test_links_data_images_own_files_and_allowed_hosts_are_fine():
         '<script type="application/ld+json">{"a": 1}</script>'
         "<p>Text that says on = 1, onerror= and javascript:alert(1).</p></body></html>"
     )
-    assert offsite.findings(page, PAGE_URL, {"www.youtube-nocookie.com"}) == []
+    assert offsite_reader.findings(page, PAGE_URL, {"www.youtube-nocookie.com"}) == []
 
 
 def test_frames_of_the_site_itself_and_objects_are_reported_as_blocked_by_the_policy():
     snippet = '<iframe src="/demo.html" title="d"></iframe><object data="d.svg"></object>'
-    found = offsite.findings(page_with(snippet), PAGE_URL, set())
+    found = offsite_reader.findings(page_with(snippet), PAGE_URL, set())
     assert [(f.problem, f.what) for f in found] == [("frame", "<iframe src>"), ("frame", "<object data>")]
 
 
 def test_srcset_is_split_as_browsers_split_it():
-    assert offsite.srcset_urls("a.png 1x, b.png 2x") == ["a.png", "b.png"]
-    assert offsite.srcset_urls("data:image/png,a,b 1x,//e.example/c 2x") == [
+    assert offsite_reader.srcset_urls("a.png 1x, b.png 2x") == ["a.png", "b.png"]
+    assert offsite_reader.srcset_urls("data:image/png,a,b 1x,//e.example/c 2x") == [
         "data:image/png,a,b",
         "//e.example/c",
     ]
-    assert offsite.srcset_urls("a.png,b.png") == ["a.png,b.png"]
-    assert offsite.srcset_urls("a.png, , b.png (x, y) 1x, c.png") == ["a.png", "b.png", "c.png"]
+    assert offsite_reader.srcset_urls("a.png,b.png") == ["a.png,b.png"]
+    assert offsite_reader.srcset_urls("a.png, , b.png (x, y) 1x, c.png") == ["a.png", "b.png", "c.png"]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_srcset_is_split_as_browsers_split_it():
     [("0; url=/x", "/x"), ("5;URL='//e.example/'", "//e.example/"), ("3", None), ('0, url = "a b" c', "a b")],
 )
 def test_refresh_url_is_read_as_browsers_read_it(content, url):
-    assert offsite.refresh_url(content) == url
+    assert offsite_reader.refresh_url(content) == url
 
 
 def test_own_inline_scripts_are_those_of_the_head_and_of_the_templates():
@@ -116,7 +116,7 @@ def test_own_inline_scripts_are_those_of_the_head_and_of_the_templates():
         "<body><script>theme()</script><script>post()</script><script src='a.js'>x()</script></body></html>",
         scripting=True,
     )
-    assert offsite.own_inline_scripts(tree, {"theme()"}) == ["head()", "theme()"]
+    assert offsite_reader.own_inline_scripts(tree, {"theme()"}) == ["head()", "theme()"]
 
 
 # -- The checker, in a build ------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_policy_hashes_exactly_the_pages_own_inline_scripts_and_allows_no_other_
         text = path.read_text("utf-8")
         policy = policy_of(text)
         tree = LexborHTMLParser(text, scripting=True)
-        own = [s.text() for s in tree.css("script:not([src])") if offsite.is_executable(s)
+        own = [s.text() for s in tree.css("script:not([src])") if offsite_reader.is_executable(s)
                and (s.parent.tag == "head" or s.text() in THEME_TEMPLATES)]  # fmt: skip
         hashed += bool(own)
         hashes = [s for s in policy["script-src"] if s.startswith("'sha256-")]
