@@ -228,13 +228,13 @@ sizes = [len(gzip.compress((Path(site) / f.lstrip("/")).read_bytes(), 6)) for f 
 print(json.dumps([sum(sizes), len(sizes)]))
 """
 
-#: Times the Pagefind run of blogext.search (argv[1]: the site's root) on the built blog at argv[2].
+#: Times the Pagefind run of blogext.searchindex (argv[1]: the site's root) on the built blog at argv[2].
 _PAGEFIND = """
 import sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from blogext import search
-print(search.time_index(Path(sys.argv[2])))
+from blogext import searchindex
+print(searchindex.time_index(Path(sys.argv[2])))
 """
 
 

@@ -17,7 +17,7 @@ from conftest import REPO
 
 BLOGEXT = REPO / "blogext"
 ARCHITECTURE = REPO / "docs" / "architecture.md"
-DOORS = ("ablogadapter", "sphinxinternals")
+DOORS = ("ablogadapter", "pagefindadapter", "sphinxinternals")
 #: Underscored names that are the documented API of their package, allowed anywhere.
 DOCUMENTED = {
     "os._exit",  # the standard library's documented exit without clean-up (a forked child)

@@ -29,7 +29,7 @@ from test_incremental import tree_differences
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
 
-from blogext import search  # noqa: E402
+from blogext import pagefindadapter, search, searchindex  # noqa: E402
 from blogext.errors import SettingError  # noqa: E402
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
@@ -57,9 +57,9 @@ def test_published_site_has_a_pagefind_index_and_no_sphinx_search(site):
     assert (out / "pagefind" / "pagefind-entry.json").is_file()
     assert list((out / "pagefind" / "fragment").iterdir())
     # Pagefind's own UIs are not used by the blog's dialog: not published.
-    for name in search.UNUSED_BUNDLE_FILES:
+    for name in pagefindadapter.UNUSED_BUNDLE_FILES:
         assert not (out / "pagefind" / name).exists(), name
-    for name in search.SPHINX_SEARCH_FILES:
+    for name in searchindex.SPHINX_SEARCH_FILES:
         assert not (out / name).exists(), name
     assert not list((out / "_static").glob("*stemmer*.js"))
     # Pagefind writes into the output folder only: never into the sources or the working folder.
@@ -204,7 +204,9 @@ def test_index_is_in_parts_pages_first_then_posts_oldest_first(tmp_path):
     built = build(_parts_site(tmp_path), tmp_path / "out")
     bundle = built.outdir / "pagefind"
     assert "indexed 3 pages with Pagefind (3 of 3 parts)" in built.stdout
-    assert json.loads((bundle / search.PARTS_FILE).read_text("utf-8")) == {"merge": ["part-2/", "part-3/"]}
+    assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8")) == {
+        "merge": ["part-2/", "part-3/"]
+    }
     assert "A small blog served from several hosts" in _part_text(bundle, "")
     assert "Alpha post" in _part_text(bundle, "part-2") and "Beta post" not in _part_text(bundle, "part-2")
     assert "Beta post" in _part_text(bundle, "part-3")
@@ -218,7 +220,7 @@ def test_index_is_in_parts_pages_first_then_posts_oldest_first(tmp_path):
 def test_blog_of_up_to_a_part_of_pages_has_one_index_as_pagefind_alone_makes_it(tmp_path):
     built = build(make_site(tmp_path / "src"), tmp_path / "out")
     bundle = built.outdir / "pagefind"
-    assert json.loads((bundle / search.PARTS_FILE).read_text("utf-8")) == {"merge": []}
+    assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8")) == {"merge": []}
     assert not [p for p in bundle.iterdir() if p.is_dir() and p.name.startswith("part-")]
 
 
@@ -254,10 +256,10 @@ def test_new_newest_post_adds_a_part_and_leaves_the_others_untouched(tmp_path):
     assert re.search(r"indexed \d+ pages with Pagefind \(\d of 4 parts\)", rebuilt.stdout), rebuilt.stdout
     assert "Gamma post" in _part_text(bundle, "part-4")
     after = _times(bundle)
-    assert {n: after.get(n) for n in before if n != search.PARTS_FILE} == {
-        n: t for n, t in before.items() if n != search.PARTS_FILE
+    assert {n: after.get(n) for n in before if n != searchindex.PARTS_FILE} == {
+        n: t for n, t in before.items() if n != searchindex.PARTS_FILE
     }
-    assert json.loads((bundle / search.PARTS_FILE).read_text("utf-8"))["merge"][-1] == "part-4/"
+    assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8"))["merge"][-1] == "part-4/"
     assert _tree(bundle) == _tree(build(src, tmp_path / "clean").outdir / "pagefind")
 
 
@@ -282,7 +284,7 @@ def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tm
     page.write_text(html.replace("excerpt.</p>", "quokkas.</p>", 1), "utf-8")
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert page.stat().st_size == stat.st_size
-    state_file = tmp_path / "out.doctrees" / search.STATE_FILE
+    state_file = tmp_path / "out.doctrees" / searchindex.STATE_FILE
     state = json.loads(state_file.read_text("utf-8"))
     state["read_at"] = stat.st_mtime_ns + 1_000_000_000  # read a second after the page was written
     state_file.write_text(json.dumps(state), "utf-8")
@@ -294,19 +296,20 @@ def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tm
 def test_run_of_a_part_whose_page_changed_since_it_was_read_gives_nothing_to_use(tmp_path):
     page = tmp_path / "out" / "a" / "index.html"
     page.parent.mkdir(parents=True)
-    html = f'<html lang="en"><body>{search.BODY_START}<h1>A</h1><p>Words of a.</p></div>{search.BODY_END}'
+    start, end = searchindex.BODY_START, searchindex.BODY_END
+    html = f'<html lang="en"><body>{start}<h1>A</h1><p>Words of a.</p></div>{end}'
     page.write_text(html, "utf-8")
-    config = {"exclude_selectors": list(search.NOT_TEXT), "force_language": "en"}
+    config = {"exclude_selectors": list(searchindex.NOT_TEXT), "force_language": "en"}
 
-    def part_of(digest: str) -> search.Part:
-        indexed = search.Indexed("a", "/a/", page, digest, (0, "", "a"), (0, 0))
-        return search.Part("part-1", [indexed], "")
+    def part_of(digest: str) -> searchindex.Part:
+        indexed = searchindex.Indexed("a", "/a/", page, digest, (0, "", "a"), (0, 0))
+        return searchindex.Part("part-1", [indexed], "")
 
-    as_read = search._digest(search.searchable(html))
-    ran = search._index_part(tmp_path / "runs", part_of(as_read), config)
+    as_read = searchindex._digest(searchindex.searchable(html))
+    ran = searchindex._index_part(tmp_path / "runs", part_of(as_read), config)
     assert ran is not None and ran[0] == {"a": 3}  # the check can fail: the page as read is indexed
     page.write_text(html.replace("Words of a.", "Other words now."), "utf-8")
-    assert search._index_part(tmp_path / "runs", part_of(as_read), config) is None
+    assert searchindex._index_part(tmp_path / "runs", part_of(as_read), config) is None
     assert not (tmp_path / "runs" / "part-1").exists()
 
 
@@ -498,7 +501,9 @@ def test_search_finds_pages_of_every_part_and_lists_filtered_posts_newest_first(
         "utf-8",
     )
     built = build(src, tmp_path / "out")
-    assert len(json.loads((built.outdir / "pagefind" / search.PARTS_FILE).read_text("utf-8"))["merge"]) == 3
+    assert (
+        len(json.loads((built.outdir / "pagefind" / searchindex.PARTS_FILE).read_text("utf-8"))["merge"]) == 3
+    )
     with serve(built.outdir) as server:
         reader = Reader(browser, server.url)
         page = reader.page
@@ -615,12 +620,12 @@ def test_pagefind_data_files_round_trip_and_are_named_by_their_contents():
     values = [0, 23, 24, 255, 256, 65_536, 2**32, -1, -300, "", "Machine Learning", "é…"]
     values += [[], [1, [2, "x"]], {"a": [1]}, True, False, None, b"\x00\xff"]
     for value in values:
-        data, digest = search._pack(value)
-        assert search._unpack(data) == value
-        assert search._pack(value) == (data, digest)  # the same value, the same bytes and name
-    assert search._pack([1])[1] != search._pack([2])[1]
+        data, digest = pagefindadapter._pack(value)
+        assert pagefindadapter._unpack(data) == value
+        assert pagefindadapter._pack(value) == (data, digest)  # the same value, the same bytes and name
+    assert pagefindadapter._pack([1])[1] != pagefindadapter._pack([2])[1]
     with pytest.raises(ValueError, match="not a Pagefind data file"):
-        search._unpack(gzip.compress(b"something else"))
+        pagefindadapter._unpack(gzip.compress(b"something else"))
 
 
 def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
@@ -629,10 +634,10 @@ def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
         for path in site.files("**/index.html")
         if "data-pagefind-body" in path.read_text("utf-8")
     ]
-    config = {"exclude_selectors": list(search.NOT_TEXT), "force_language": "en"}
+    config = {"exclude_selectors": list(searchindex.NOT_TEXT), "force_language": "en"}
     bundles = []
     for _run in range(4):  # Pagefind's own order changes from run to run: 4 runs all but always differ
-        bundles.append(search._run_pagefind(pages, config)[1])
+        bundles.append(searchindex._run_pagefind(pages, config)[1])
     assert all(bundle == bundles[0] for bundle in bundles)
     assert any(name.startswith("filter/") for name in bundles[0])
 
@@ -640,13 +645,13 @@ def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
 def _count_pagefind_runs(monkeypatch) -> list[str]:
     """Each start of Pagefind's runs: "early" (beside the rest of the build) or "at the end"."""
     started: list[str] = []
-    original = search._Runs.__init__
+    original = searchindex._Runs.__init__
 
     def counting(self, root, parts, config, workers):
         started.append("at the end" if workers == (os.cpu_count() or 1) else "early")
         original(self, root, parts, config, workers)
 
-    monkeypatch.setattr(search._Runs, "__init__", counting)
+    monkeypatch.setattr(searchindex._Runs, "__init__", counting)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # early: one worker; at the end: two
     return started
 

@@ -46,14 +46,14 @@ _LOOKING_METHODS = {
 ALLOWED = {
     # Marks looked for in rendered pages (written by the templates), cut at and put back.
     ("cards.py", '<li class="ablog-post post-card">'),
-    ("search.py", '<div class="blog-search-body" data-pagefind-body>'),
+    ("searchindex.py", '<div class="blog-search-body" data-pagefind-body>'),
     # A fragment wrapped to be parsed by lxml (feeds read posts' HTML; nothing of it is written as is).
     ("feeds.py", "<html><body>"),
     # Error messages and findings naming elements in prose.
-    ("offsite.py", "<noscript> <style>"),
-    ("offsite.py", "<template> "),
-    ("offsite.py", "<style>"),
-    ("offsite.py", "<script>"),
+    ("offsite_reader.py", "<noscript> <style>"),
+    ("offsite_reader.py", "<template> "),
+    ("offsite_reader.py", "<style>"),
+    ("offsite_reader.py", "<script>"),
     ("offsite.py", "no <object>, <embed> or <applet>"),
     ("offsite.py", "<base> element"),
 }
