@@ -13,7 +13,8 @@ rewrites, without re-reading:
   the theme's ``secondary_sidebar_items`` or in ``html_sidebars``), when they
   change in which, title, date or order; the sidebar shows ``blog_recent_posts``
   posts;
-- each post whose previous or next post (ABlog's date order) changed.
+- each post whose previous or next post (ABlog's date order) changed, or their title or date
+  (the "read next" block of :mod:`blogext.readnext` shows both).
 
 Pages that no longer have a source (a removed post) are deleted from the
 output at the end of the build, as a clean build would not have them.
