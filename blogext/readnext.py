@@ -30,13 +30,14 @@ titles as safe HTML), placed by ``_templates/ablog/postnavy.html`` after the aut
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
 from sphinx.application import Sphinx
 
-from blogext import freshness, related, safehtml, series
+from blogext import buildstate, freshness, related, safehtml, series
 from blogext.posts import post_info, post_views, title_html
 
 
@@ -51,14 +52,21 @@ class Entry(NamedTuple):
     rel: str | None
 
 
+@dataclass
+class _State:
+    """This build's neighbours by date of every post (:mod:`blogext.buildstate`), worked out once."""
+
+    neighbours: dict[str, tuple] | None = None
+
+
 def _neighbours(app: Sphinx, docname: str) -> list[Entry]:
     """The posts just after and just before *docname* by date (none when it is not published)."""
     if not app.config.post_show_prev_next:
         return []
-    found = app.builder.__dict__.get("blog_read_next_neighbours")
-    if found is None:  # the environment no longer changes while pages are written
-        found = app.builder.__dict__["blog_read_next_neighbours"] = freshness.neighbours(post_views(app.env))
-    links = found.get(docname)
+    state = buildstate.of(app, _State)
+    if state.neighbours is None:  # the environment no longer changes while pages are written
+        state.neighbours = freshness.neighbours(post_views(app.env))
+    links = state.neighbours.get(docname)
     if not links:
         return []
     before, after = links[0], links[1]  # a document's first post, as ABlog links it
