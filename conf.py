@@ -52,6 +52,7 @@ extensions = [
     "blogext.postlists",
     "blogext.markuphints",
     "blogext.related",
+    "blogext.readnext",
     "blogext.sharecards",
     "blogext.structured",
     "blogext.breadcrumbs",

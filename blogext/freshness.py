@@ -13,7 +13,8 @@ rewrites, without re-reading:
   the theme's ``secondary_sidebar_items`` or in ``html_sidebars``), when they
   change in which, title, date or order; the sidebar shows ``blog_recent_posts``
   posts;
-- each post whose previous or next post (ABlog's date order) changed.
+- each post whose previous or next post (ABlog's date order) changed, or their title or date
+  (the "read next" block of :mod:`blogext.readnext` shows both).
 
 Pages that no longer have a source (a removed post) are deleted from the
 output at the end of the build, as a clean build would not have them.
@@ -106,11 +107,12 @@ def recent_posts(views: dict[tuple[str, int], tuple], count: int) -> list[tuple]
 
 
 def neighbours(views: dict[tuple[str, int], tuple]) -> dict[str, tuple]:
-    """Each published post's previous and next post, as its page links them."""
+    """Each published post's previous and next post, as its page links them: for each post of a
+    document, (key, title, section, date) of the one before and of the one after, or None."""
     ordered = sorted((item for item in views.items() if item[1][0]), key=_sort_key)
 
     def link(item):
-        return None if item is None else (item[0], item[1][1], item[1][4])
+        return None if item is None else (item[0], item[1][1], item[1][4], item[1][2])
 
     links: dict[str, tuple] = {}
     for i, (key, _view) in enumerate(ordered):

@@ -11,19 +11,16 @@ A reader who finished a post is offered the posts closest to it, ranked by:
 A post that shares neither a tag nor the category is not related, however
 recent. Never listed: the post itself, drafts and scheduled posts (the post model,
 :mod:`blogext.posts`, decides), the other parts of the post's own series,
-which the series box already lists, and the posts just before and after it by date, which its
-"Previous post" / "Next post" links already name (one "read next" block, no post twice).
+which the series box and the block's series links already name, and the posts just before and after
+it by date, which the block names "Newer" and "Older" (one "read next" block, no post twice).
 
 The list is something a page shows of *other* posts, so it is declared to the
 record of what pages show (:mod:`blogext.shown`, kind ``"related"``): when another
 post is retagged, retitled, re-dated, added, removed or made a draft, every post
 whose list changes is written again, and an incremental build equals a clean one.
 
-The list is drawn by ``_templates/blog/related.html`` (included by
-``_templates/ablog/postnavy.html``, after the author card), from
-``related_posts`` in the page's context: (link, title as safe HTML, ISO date, shown date),
-rendered with autoescape (:mod:`blogext.safehtml`).
-Styled by ``_static/related.css``.
+The list is drawn last in the one "read next" block at the end of a post, by
+:mod:`blogext.readnext` (which calls :func:`related_posts`), each entry marked "Related".
 """
 
 from __future__ import annotations
@@ -38,7 +35,7 @@ from sphinx.environment import BuildEnvironment
 
 from blogext import shown
 from blogext.frontmatter_check import label_key
-from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages, title_html
+from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages
 
 
 class Candidate(NamedTuple):
@@ -166,31 +163,10 @@ def _shows_related(snapshot: shown.Snapshot, docname: str) -> Any:
     return _all_related(snapshot).get(docname)
 
 
-# -- Drawing ------------------------------------------------------------------------------------------
-
-
-def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    if app.builder.format != "html" or doctree is None:
-        return
-    found = related_posts(app, pagename)
-    if not found:
-        return
-    date_format = app.config.post_date_format
-    context["related_posts"] = [
-        (
-            app.builder.get_relative_uri(pagename, other.docname),
-            title_html(app, other.docname, other.title),
-            other.date.strftime("%Y-%m-%d"),
-            other.date.strftime(date_format),
-        )
-        for other in found
-    ]
-    app.add_css_file("related.css")  # on this page only
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
     app.setup_extension("blogext.shown")
+    app.setup_extension("blogext.readnext")  # draws the list, in the end-of-post block
     app.add_config_value(
         "blog_related_posts",
         3,
@@ -199,5 +175,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
         description="how many related posts the end of a post lists (0: none)",
     )
     shown.add_kind(app, "related", _shows_related, pages=post_pages)
-    app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -43,7 +43,7 @@ NOT_TEXT = (
     ".post-meta",
     ".headerlink",
     ".series-box",
-    ".series-nav",
+    ".read-next",
     ".series-parts",
     ".series-page-meta",
     ".post-cards",

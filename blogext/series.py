@@ -11,8 +11,10 @@ The author's interface
 What a reader gets
     - on every part, under the post header, a series box ("Part N of M", the
       series' title linked, every part listed with the current one marked);
-    - at the end of every part, previous/next links within the series, which
-      replace ABlog's date-ordered previous/next on that page;
+    - at the end of every part, first in the one "read next" block
+      (:mod:`blogext.readnext`, which calls :func:`read_next`): the next part,
+      the previous part, and on the last part the series' page; they replace the
+      posts just before and after it by date on that page;
     - on the series page, after the description, the parts in order with their
       dates and excerpts, and a link to the series' Atom feed;
     - a generated page at ``/<blog_series_path>/`` listing every series;
@@ -59,7 +61,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from docutils import nodes
 from markupsafe import Markup
@@ -391,7 +393,7 @@ def _shows_series(snapshot: shown.Snapshot, slug: str) -> tuple | None:
     return None if series is None else _signature(snapshot.env, series)
 
 
-# -- Drawing: the box, the navigation, the series page -----------------------------------------
+# -- Drawing: the box, the links to read next, the series page ---------------------------------
 #
 # Every piece of HTML is a template of _templates/blog/ (series-*.html), rendered with autoescape
 # by blogext.safehtml: titles arrive as safe HTML (blogext.posts.title_html), everything else escaped.
@@ -445,30 +447,44 @@ def _box_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]
     )
 
 
-def _nav_html(app: Sphinx, docname: str, series: SeriesDef, sequence: list[Part]) -> str:
+class Link(NamedTuple):
+    """One of a part's links to read next (see :func:`read_next`)."""
+
+    kind: str  # "next", "prev" or "overview"
+    reason: str
+    docname: str
+    title: Markup
+    date: datetime | None
+    rel: str | None
+
+
+def read_next(app: Sphinx, docname: str) -> list[Link] | None:
+    """What the end of the part *docname* offers within its series, in order: the next part, the
+    previous part, and the series' page on the last part (whose reader has read them all). None when
+    *docname* is not a part of a series (:mod:`blogext.readnext` draws the one "read next" block)."""
+    env = app.env
+    member = _members(env).get(docname)
+    defined = series_by_slug(env)
+    if member is None or member.slug not in defined or posts.post_info(env, docname) is None:
+        return None
+    series = defined[member.slug]
+    sequence = _sequence(env, member.slug, docname)
     index = [p.docname for p in sequence].index(docname)
-    prev_part = sequence[index - 1] if index > 0 else None
-    next_part = sequence[index + 1] if index + 1 < len(sequence) else None
-
-    def link(kind: str, label: str, todoc: str, title: Markup, rel: str | None) -> dict[str, Any]:
-        return {"kind": kind, "label": label, "href": _uri(app, docname, todoc), "title": title, "rel": rel}
-
-    overview = _title(app, series.docname, series.title)
     links = []
-    if prev_part is not None:
-        title = _title(app, prev_part.docname, prev_part.title)
-        links.append(link("prev", f"← Previous: part {index}", prev_part.docname, title, "prev"))
-    elif next_part is not None:
-        links.append(link("prev series-nav-overview", "← Series overview", series.docname, overview, None))
-    if next_part is not None:
-        title = _title(app, next_part.docname, next_part.title)
-        links.append(link("next", f"Next: part {index + 2} →", next_part.docname, title, "next"))
-    else:
-        links.append(link("next series-nav-overview", "Series overview →", series.docname, overview, None))
-    # "Read next": the next part comes first (for the keyboard, screen readers and phones); on wide
-    # screens blog.css still draws the previous one on the left.
-    links.reverse()
-    return safehtml.render(app, "blog/series-nav.html", label=series.title, links=links)
+    if index + 1 < len(sequence):
+        part = sequence[index + 1]
+        title = _title(app, part.docname, part.title)
+        reason = f"Next in series, part {index + 2}"
+        links.append(Link("next", reason, part.docname, title, part.date, "next"))
+    if index > 0:
+        part = sequence[index - 1]
+        title = _title(app, part.docname, part.title)
+        reason = f"Previous in series, part {index}"
+        links.append(Link("prev", reason, part.docname, title, part.date, "prev"))
+    if index + 1 == len(sequence):
+        title = _title(app, series.docname, series.title)
+        links.append(Link("overview", "Series overview", series.docname, title, None, None))
+    return links
 
 
 def _resolved_excerpt(app: Sphinx, docname: str, part: Part) -> list[nodes.Node]:
@@ -541,14 +557,13 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None
     if at < len(top) and "post-meta" in top[at].get("classes", []):
         at += 1  # under the post header of blogext.postmeta
     top.insert(at, nodes.raw("", _box_html(app, docname, series, sequence), format="html"))
-    top += nodes.raw("", _nav_html(app, docname, series, sequence), format="html")
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     env = app.env
     member = _members(env).get(pagename)
     if member is not None and member.slug in series_by_slug(env):
-        # A part has the series' own previous/next links, which take precedence.
+        # A part offers its series' next and previous parts (read_next), not its neighbours by date.
         ablogadapter.without_date_navigation(context)
 
 
@@ -605,6 +620,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
     app.setup_extension("blogext.postmeta")
     app.setup_extension("blogext.feeds")
+    app.setup_extension("blogext.readnext")  # draws read_next(), in the end-of-post block
     app.add_config_value(
         "blog_series_path",
         "series",

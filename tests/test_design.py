@@ -100,18 +100,22 @@ def test_archive_index_of_years_is_titled_archive_everywhere(site):
     assert page.select_one('meta[property="og:title"]')["content"] == "Archive"
 
 
-def test_post_ends_with_author_card_then_previous_and_next(site):
+def test_post_ends_with_author_card_then_read_next(site):
     page = site.html(POST)
     card = page.select_one("aside.author-card")
     assert "Shruti Turner" in card.select_one(".author-card-name").get_text()
     assert card.select_one(".author-card-bio").get_text().startswith("Machine-learning engineer")
     assert card.select_one('a[href="../../../about/"]')
-    nav = page.select_one('nav.post-nav[aria-label="More posts"]')
-    assert nav.select_one("a.post-nav-next")["href"] == "../what-a-git/"
+    assert [el["class"][0] for el in page.select("aside.author-card, nav.read-next")] == [
+        "author-card",
+        "read-next",
+    ]
+    newer = page.select_one("nav.read-next .read-next-newer a")
+    assert newer["href"] == "../what-a-git/" and newer["rel"] == ["next"]
 
 
 def test_post_sidebar_is_the_page_outline_alone_not_recent_posts_or_the_ablog_postcard(site):
-    # What to read next is at the end of the post (related posts, previous/next), not in the sidebar.
+    # What to read next is at the end of the post (one read-next block), not in the sidebar.
     page = site.html(POST)
     sidebar = page.select_one("#pst-secondary-sidebar")
     assert sidebar.select_one("nav#pst-page-toc-nav")

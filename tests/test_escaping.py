@@ -145,21 +145,24 @@ def test_a_title_with_inline_code_shows_it_as_code_in_lists_and_cards(attacked, 
     assert shown[SCRIPT_TITLE] == ["<script defer>"]
 
 
-def test_related_posts_previous_next_and_recent_posts_show_titles_with_code(attacked):
+def test_read_next_and_recent_posts_show_titles_with_code(attacked):
     closing = soup(attacked, "posts/2024/closing/")
-    related = {a.get_text(" ", strip=True): code_texts(a) for a in closing.select(".related-post-title")}
+    related = {
+        a.get_text(" ", strip=True): code_texts(a)
+        for a in closing.select(".read-next-related .read-next-title")
+    }
     assert related[IMG_TITLE] == ["<img src=x onerror=alert(1)>"]
-    assert SCRIPT_TITLE not in related  # it is the previous post: the end of a post lists it once
-    previous = closing.select_one(".post-nav-prev .post-nav-title")
+    assert SCRIPT_TITLE not in related  # it is the older post: the end of a post offers it once
+    previous = closing.select_one(".read-next-older .read-next-title")
     assert code_texts(previous) == ["<script defer>"]
     plain = soup(attacked, "posts/2024/plain/")
-    assert code_texts(plain.select_one(".post-nav-prev .post-nav-title")) == ["</script><!--"]
+    assert code_texts(plain.select_one(".read-next-older .read-next-title")) == ["</script><!--"]
     recent = {a.get_text(" ", strip=True): code_texts(a) for a in plain.select(".blog-recent-posts li a")}
     assert recent[IMG_TITLE] == ["<img src=x onerror=alert(1)>"]
     assert recent[CLOSING_TITLE] == ["</script><!--"]
 
 
-def test_series_box_navigation_page_list_and_card_show_titles_with_code(attacked):
+def test_series_box_read_next_page_list_and_card_show_titles_with_code(attacked):
     part = soup(attacked, "posts/2024/img-title/")
     box = part.select_one(".series-box")
     assert box["aria-label"] == f"Series: {SERIES_TITLE}"
@@ -168,7 +171,7 @@ def test_series_box_navigation_page_list_and_card_show_titles_with_code(attacked
         ["<img src=x onerror=alert(1)>"],
         ["<script defer>"],
     ]
-    assert code_texts(part.select_one(".series-nav-next .series-nav-title")) == ["<script defer>"]
+    assert code_texts(part.select_one(".read-next-series-next .read-next-title")) == ["<script defer>"]
     assert code_texts(soup(attacked, "series/").select_one(".series-list-title")) == ["<i>"]
     home = soup(attacked, "")
     card = home.select_one(".series-card")

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
 
 #: What of the real site the test sites take over, so they build with its machinery.
@@ -225,15 +226,15 @@ def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
 def test_editing_a_template_rebuilds_like_a_clean_build(change_and_compare):
     # Compiled templates are kept between builds (blogext.templatecache): an edited one is not.
     built = change_and_compare(
-        edit("_templates/blog/related.html", "{{ _('Related posts') }}", "Latest writing")
+        edit("_templates/blog/read-next.html", "{{ _('Read next') }}", "Latest writing")
     )
-    with_related = [
-        p for p in built.files("posts/*/*/index.html") if 'class="related-posts"' in p.read_text("utf-8")
+    with_block = [
+        p for p in built.files("posts/*/*/index.html") if 'class="read-next"' in p.read_text("utf-8")
     ]
-    assert len(with_related) >= 3, "too few posts list related posts to tell"
-    for page in with_related:
+    assert len(with_block) >= 3, "too few posts end with a read-next block to tell"
+    for page in with_block:
         text = page.read_text("utf-8")
-        assert "Latest writing" in text and "Related posts" not in text, page
+        assert "Latest writing" in text and ">Read next<" not in text, page
 
 
 def test_a_rebuild_takes_its_compiled_templates_from_the_doctree_folder(pristine):
@@ -361,11 +362,19 @@ def test_adding_and_removing_a_diagram_rebuilds_like_a_clean_build(change_and_co
 
 
 def _related(built: BuiltSite, url: str) -> list[str]:
-    page = built.path(url).read_text("utf-8")
-    if '<nav class="related-posts"' not in page:
-        return []
-    block = page.split('<nav class="related-posts"', 1)[1].split("</nav>", 1)[0]
-    return re.findall(r'class="related-post-title" href="[^"]*">([^<]*)<', block)
+    """The titles the read-next block of the page *url* offers as related posts."""
+    page = BeautifulSoup(built.path(url).read_text("utf-8"), "html.parser")
+    return [span.get_text() for span in page.select("nav.read-next .read-next-related .read-next-title")]
+
+
+def test_redating_a_neighbour_in_place_updates_the_date_the_read_next_block_shows(change_and_compare):
+    # Delta stays between Gamma and Epsilon by date: Epsilon, whose source did not change, offers it as
+    # its older post, with its new date.
+    built = change_and_compare(edit("posts/2024/delta.md", "date: 2024-04-02", "date: 2024-04-03"))
+    page = BeautifulSoup(built.path("posts/2024/epsilon/").read_text("utf-8"), "html.parser")
+    older = page.select_one("nav.read-next .read-next-older")
+    assert older.select_one(".read-next-title").get_text() == "Delta"
+    assert older.select_one("time")["datetime"] == "2024-04-03"
 
 
 def test_retagging_a_post_updates_other_posts_related_posts(change_and_compare, pristine):

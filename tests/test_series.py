@@ -1,4 +1,4 @@
-"""Tutorial series (blogext/series.py): the box, the navigation, the series pages,
+"""Tutorial series (blogext/series.py): the box, the series pages,
 the list of series, the series feeds, unpublished parts, bad input, and
 incremental builds that stay as correct as clean ones.
 
@@ -90,9 +90,10 @@ def box(site: BuiltSite, url: str):
     return found[0]
 
 
-def nav(site: BuiltSite, url: str):
-    found = site.html(url).select("article .series-nav")
-    assert len(found) == 1, f"{url} has {len(found)} series navigations"
+def read_next(site: BuiltSite, url: str):
+    """The read-next block at the end of a post (blogext.readnext; drawn by the real site's templates)."""
+    found = site.html(url).select("nav.read-next")
+    assert len(found) == 1, f"{url} has {len(found)} read-next blocks"
     return found[0]
 
 
@@ -158,33 +159,13 @@ def test_parts_without_numbers_are_ordered_by_date(series_site):
 
 def test_posts_outside_a_series_have_no_series_box_or_navigation(series_site):
     page = series_site.html(ASIDE)
-    assert page.select(".series-box, .series-nav") == []
+    assert page.select(".series-box") == []
 
 
 # -- previous / next within the series ------------------------------------------------------
-
-
-def test_series_navigation_links_previous_and_next_part_in_series_order(series_site):
-    first_next = nav(series_site, FIRST).select_one('a[rel="next"]')
-    assert first_next.select_one(".series-nav-title").get_text() == "Fixtures"
-    assert target(series_site, FIRST, first_next["href"]) == FIXTURES
-    assert nav(series_site, FIRST).select_one('a[rel="prev"]') is None
-    fixtures_prev = nav(series_site, FIXTURES).select_one('a[rel="prev"]')
-    assert target(series_site, FIXTURES, fixtures_prev["href"]) == FIRST
-    assert nav(series_site, FIXTURES).select_one('a[rel="next"]') is None
-
-
-def test_series_navigation_leads_to_the_series_page_at_either_end(series_site):
-    for url in (FIRST, FIXTURES):
-        overview = nav(series_site, url).select(".series-nav-overview")
-        assert len(overview) == 1, url
-        assert target(series_site, url, overview[0]["href"]) == BASICS
-
-
-def test_series_navigation_is_at_the_end_of_the_post(series_site):
-    section = series_site.html(FIXTURES).select_one("article section")
-    last = [child for child in section.children if getattr(child, "name", None)][-1]
-    assert "series-nav" in last["class"]
+#
+# The series' next and previous parts (and its page, on the last part) are drawn first in the one
+# read-next block at the end of a post, by the real site's templates: tests/test_readnext.py.
 
 
 def test_series_navigation_replaces_ablogs_date_order_on_parts_only(series_site):
@@ -333,7 +314,7 @@ def test_git_guides_are_the_first_series(site):
     part2 = box(site, "posts/2023/getting-started-with-git/")
     assert part2.select_one(".series-box-count").get_text() == "Part 2 of 2"
     assert titles(part2.select(".series-box-parts > li")) == ["What a GIT.", "Getting Started With GIT"]
-    nav_next = nav(site, "posts/2023/what-a-git/").select_one('a[rel="next"]')
+    nav_next = read_next(site, "posts/2023/what-a-git/").select_one('a[rel="next"]')
     assert target(site, "posts/2023/what-a-git/", nav_next["href"]) == "posts/2023/getting-started-with-git/"
     assert sorted(entry_titles(site.feed("series/git-guides/atom.xml"))) == [
         "Getting Started With GIT",
@@ -494,12 +475,12 @@ def test_series_warnings_can_be_suppressed_by_their_subtype(tmp_path):
 
 
 def series_html(site: BuiltSite) -> dict[str, list[str]]:
-    """Every piece of series HTML, page by page: boxes, navigation, series pages and the list."""
+    """Every piece of series HTML, page by page: boxes, series pages and the list."""
     found = {}
     for page in site.files("**/index.html"):
         url = page.relative_to(site.outdir).parent.as_posix()
         soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
-        pieces = soup.select(".series-box, .series-nav, .series-page-meta, #series-parts, .series-list")
+        pieces = soup.select(".series-box, .series-page-meta, #series-parts, .series-list")
         if pieces:
             found[url] = [str(piece) for piece in pieces]
     return found

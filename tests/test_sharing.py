@@ -109,7 +109,7 @@ def meta(built: BuiltSite, url: str, key: str) -> str | None:
 
 
 def related_titles(built: BuiltSite, url: str) -> list[str]:
-    return [a.get_text() for a in built.html(url).select("nav.related-posts a.related-post-title")]
+    return [a.get_text() for a in built.html(url).select("nav.read-next .read-next-related .read-next-title")]
 
 
 # -- Related posts --------------------------------------------------------------------------------
@@ -148,14 +148,16 @@ def test_related_posts_leave_out_the_posts_own_series():
     assert [p.docname for p in rank(me, others, 3)] == ["x"]
 
 
-def test_each_post_ends_with_its_related_posts_after_the_author_card(shared):
+def test_each_post_ends_with_one_read_next_block_after_the_author_card(shared):
     page = shared.html("posts/2024/alpha/")
     assert related_titles(shared, "posts/2024/alpha/") == ["Theta", "Gamma", "Epsilon"]
-    end = [el.get("class")[0] for el in page.select("aside.author-card, nav.related-posts, nav.post-nav")]
-    assert end == ["author-card", "related-posts", "post-nav"]
-    link = page.select_one("nav.related-posts a.related-post-title")
-    assert link["href"] == "../theta/"
-    assert page.select_one("nav.related-posts time")["datetime"] == "2024-07-20"
+    end = [el.get("class")[0] for el in page.select("aside.author-card, nav.read-next")]
+    assert end == ["author-card", "read-next"], "one block, after the author card"
+    assert page.select("nav.related-posts, nav.post-nav, .series-nav") == []
+    related = page.select_one(".read-next-related a.read-next-link")
+    assert related["href"] == "../theta/"
+    assert related.select_one(".read-next-why").get_text() == "Related"
+    assert related.select_one("time")["datetime"] == "2024-07-20"
 
 
 def test_related_posts_never_list_the_series_own_parts_or_a_draft(shared):
@@ -166,9 +168,9 @@ def test_related_posts_never_list_the_series_own_parts_or_a_draft(shared):
         assert "Iota" not in page.read_text("utf-8"), page
 
 
-def test_related_posts_styles_load_only_on_pages_that_have_them(shared):
-    assert shared.html("posts/2024/alpha/").select_one('link[href*="related.css"]')
-    assert shared.html("").select_one('link[href*="related.css"]') is None
+def test_read_next_styles_load_only_on_pages_that_have_the_block(shared):
+    assert shared.html("posts/2024/alpha/").select_one('link[href*="readnext.css"]')
+    assert shared.html("").select_one('link[href*="readnext.css"]') is None
 
 
 # -- Share cards ------------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def test_comments_section_is_accessible(browser, server, mode):
     page.goto(server.url + POST, wait_until="networkidle")
     add_axe(page)
     violations = page.evaluate(
-        "async () => (await axe.run('.blog-comments, .related-posts', {resultTypes: ['violations']}))"
+        "async () => (await axe.run('.blog-comments, .read-next', {resultTypes: ['violations']}))"
         ".violations.map(v => v.id)"
     )
     assert violations == []
@@ -131,7 +131,7 @@ def test_printing_a_post_gives_the_article_with_link_addresses_and_whole_code(
     assert "(https://shrutiturner.github.io/posts/2024/alpha/)" in solid  # a relative link, made absolute
     # The long code line wraps: all of it is on the page, nothing cut at the edge.
     assert "unless it wraps" in flat
-    for absent in ("Show comments", "Related posts", "Search", "Subscribe", "Color mode", "On this page"):
+    for absent in ("Show comments", "Read next", "Search", "Subscribe", "Color mode", "On this page"):
         assert absent not in flat, absent
 
 
@@ -140,7 +140,7 @@ def test_printed_page_hides_the_site_around_the_article(browser, server):
     page.goto(server.url + POST, wait_until="networkidle")
     page.emulate_media(media="print")
     hidden = page.evaluate(
-        """() => ['.bd-header', '.bd-sidebar-secondary', '.bd-footer', '.related-posts', '.post-nav',
+        """() => ['.bd-header', '.bd-sidebar-secondary', '.bd-footer', '.read-next',
                    '.blog-comments', 'button.copybtn'].map(s => [s, [...document.querySelectorAll(s)]
                    .every(e => getComputedStyle(e).display === 'none')])"""
     )
