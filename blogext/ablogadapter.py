@@ -64,7 +64,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 import blogext
-from blogext import sphinxinternals
+from blogext import buildstate, sphinxinternals
 
 __all__ = [
     "AblogPost",
@@ -315,14 +315,21 @@ def archive_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         yield pagename, context, template
 
 
+class _ArchiveSkip:
+    """Which of ABlog's archive pages this build skips (see :func:`skip_archive_pages`)."""
+
+    def __init__(self) -> None:
+        self.skip: Any = None
+
+
 def skip_archive_pages(app: Sphinx, skip: Any) -> None:
     """Have ABlog's archive pages written except those for which ``skip(pagename, context, template)``
     is true (:mod:`blogext.archives` skips the pages whose output is already up to date)."""
-    app.blog_archive_skip = skip  # type: ignore[attr-defined]
+    buildstate.of(app, _ArchiveSkip).skip = skip
 
 
 def _collect_archive_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    skip = getattr(app, "blog_archive_skip", None)
+    skip = buildstate.of(app, _ArchiveSkip).skip
     for page in archive_pages(app):
         if skip is None or not skip(*page):
             yield page

@@ -9,7 +9,8 @@ A feature's state is an instance of its own class, made on first use and found a
 It lives with the application, which is one build (the preview starts a new application for each
 build), never in a module's global and never on Sphinx's objects under a name of its own; nothing of
 it is pickled with the environment (what must outlive a build goes through :mod:`blogext.perdoc`
-or :mod:`blogext.cache`). :func:`peek` finds a state without making it.
+or :mod:`blogext.cache`). :func:`peek` finds a state without making it; :func:`put` sets one made
+elsewhere.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def of(app: Sphinx, kind: type[T], make: Callable[[], T] | None = None) -> T:
     if kind not in states:
         states[kind] = make() if make is not None else kind()
     return states[kind]
+
+
+def put(app: Sphinx, state: T) -> T:
+    """Make *state* this build's state of its class (replacing any earlier one), and return it."""
+    _states(app)[type(state)] = state
+    return state
 
 
 def peek(app: Sphinx, kind: type[T]) -> T | None:

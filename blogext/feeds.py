@@ -67,7 +67,7 @@ from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 import blogext
-from blogext import ablogadapter, posts, safehtml, sphinxinternals
+from blogext import ablogadapter, buildstate, posts, safehtml, sphinxinternals
 from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
@@ -352,7 +352,7 @@ def _on_write_started(app: Sphinx, builder: Builder) -> None:
     )
     # A cache made anew may have stored entries of an older one beside it: look through them all.
     state.stored_before = None if changed else set(cache["digests"].values())
-    builder.blog_feeds = state
+    buildstate.put(app, state)
     for stale in _handed_back_files(app):  # left by a build that failed
         stale.unlink(missing_ok=True)
     published = _published_posts(app)
@@ -375,7 +375,7 @@ def _on_write_started(app: Sphinx, builder: Builder) -> None:
 
 
 def _state(app: Sphinx) -> _Build | None:
-    return getattr(app.builder, "blog_feeds", None)
+    return buildstate.peek(app, _Build)
 
 
 # -- discovery -------------------------------------------------------------------------

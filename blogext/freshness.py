@@ -35,7 +35,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import ablogadapter, hosting, shown
+from blogext import ablogadapter, buildstate, hosting, shown
 from blogext.posts import post_pages, post_views, shown_digests
 
 # -- What pages show ---------------------------------------------------------------------------
@@ -122,8 +122,15 @@ def neighbours(views: dict[tuple[str, int], tuple]) -> dict[str, tuple]:
     return links
 
 
+class _Removed:
+    """The documents this build found removed (their pages are deleted once it is written)."""
+
+    def __init__(self) -> None:
+        self.docnames: set[str] = set()
+
+
 def _on_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]):
-    app.blog_removed_docs = set(removed)  # type: ignore[attr-defined]
+    buildstate.of(app, _Removed).docnames = set(removed)
     return []
 
 
@@ -144,7 +151,7 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    for docname in sorted(getattr(app, "blog_removed_docs", set()) - set(app.env.all_docs)):
+    for docname in sorted(buildstate.of(app, _Removed).docnames - set(app.env.all_docs)):
         remove_page(outdir, app.builder.get_target_uri(docname))
 
 

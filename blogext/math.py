@@ -48,7 +48,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, mathfonts, mathtex, nodeworker, perdoc, safehtml
+from blogext import ablogadapter, buildstate, mathfonts, mathtex, nodeworker, perdoc, safehtml
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
@@ -201,11 +201,8 @@ def _arguments(tex: str) -> int:
 
 
 def _state(app: Sphinx) -> _State:
-    """The build's state, kept by its builder (which the HTML translator knows too)."""
-    state = getattr(app.builder, "_blog_math", None)
-    if state is None:
-        state = app.builder._blog_math = _State(app)
-    return state
+    """The build's state (:mod:`blogext.buildstate`)."""
+    return buildstate.of(app, _State, lambda: _State(app))
 
 
 def key(state: _State, tex: str, display: bool, defined_before: list[str]) -> str:
@@ -437,9 +434,9 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 # -- writing ------------------------------------------------------------------------------
 
 
-def _drawn(translator, node: nodes.Element, index: int, display: bool) -> str | None:
+def _drawn(app: Sphinx, node: nodes.Element, index: int, display: bool) -> str | None:
     """The HTML of the *index*-th piece of *node*, or None when its TeX cannot be drawn (reported)."""
-    state = translator.builder._blog_math
+    state = _state(app)
     keys = node.get("blog_math") or []
     if index < len(keys):  # read with its page: drawn, or reported, once reading was done
         return state.cache.get(keys[index], {}).get("html")
@@ -461,7 +458,7 @@ def _drawn(translator, node: nodes.Element, index: int, display: bool) -> str | 
 
 def _piece(self, app: Sphinx, node: nodes.Element, index: int, display: bool) -> Markup:
     """Piece *index* of *node*: KaTeX's HTML (trusted: KaTeX escapes the TeX), else the TeX as an error."""
-    drawn = _drawn(self, node, index, display=display)
+    drawn = _drawn(app, node, index, display=display)
     if drawn is None:
         return safehtml.render(app, "blog/math-error.html", tex=node.astext(), display=display)
     return Markup(drawn)

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from blogext import shown
+from blogext import buildstate, shown
 from blogext.frontmatter_check import label_key
 from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages
 
@@ -132,15 +132,22 @@ def ranked(env: BuildEnvironment, count: int) -> dict[str, list[Candidate]]:
     return found
 
 
+class _Ranking:
+    """This build's ranking of every post's related posts, once the environment is final."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[Candidate]] | None = None
+
+
 def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
     """The posts related to the post *docname* (none when it is not a published post).
 
     Worked out once per build's writing, for every post (the environment no longer changes).
     """
-    found = app.builder.__dict__.get("blog_related")
-    if found is None:
-        found = app.builder.__dict__["blog_related"] = ranked(app.env, app.config.blog_related_posts)
-    return found.get(docname, [])
+    state = buildstate.of(app, _Ranking)
+    if state.found is None:
+        state.found = ranked(app.env, app.config.blog_related_posts)
+    return state.found.get(docname, [])
 
 
 # -- What pages show --------------------------------------------------------------------------------
@@ -150,7 +157,7 @@ def _all_related(snapshot: shown.Snapshot) -> dict[str, list[tuple[str, str, str
     def compute() -> dict[str, list[tuple[str, str, str]]]:
         found = ranked(snapshot.env, snapshot.app.config.blog_related_posts)
         # The environment is final after this event: the pages written next use the same ranking.
-        snapshot.app.builder.__dict__["blog_related"] = found
+        buildstate.of(snapshot.app, _Ranking).found = found
         return {
             docname: [(o.docname, o.title, o.date.isoformat()) for o in others]
             for docname, others in found.items()

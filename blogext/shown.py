@@ -35,7 +35,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from blogext import perdoc
+from blogext import buildstate, perdoc
 
 #: What a page shows: a kind and its argument.
 Shown = tuple[str, Any]
@@ -88,10 +88,12 @@ def record(env: BuildEnvironment, kind: str, arg: Any = None) -> None:
 # -- State ---------------------------------------------------------------------------------------------
 
 
+class _Kinds(dict):
+    """The kinds of things pages show, registered by the features of this application (by name)."""
+
+
 def _kinds(app: Sphinx) -> dict[str, Kind]:
-    if not hasattr(app, "blog_shown_kinds"):
-        app.blog_shown_kinds = {}  # type: ignore[attr-defined]
-    return app.blog_shown_kinds  # type: ignore[attr-defined]
+    return buildstate.of(app, _Kinds)
 
 
 def _records(env: BuildEnvironment) -> dict[str, set[Shown]]:

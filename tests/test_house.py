@@ -63,3 +63,61 @@ def test_the_circle_check_finds_a_circle_through_a_late_import():
         "math": "import blogext.posts\n",
     }
     assert _circle(_graph(sources)) == ["ablogadapter", "frontmatter", "posts", "ablogadapter"]
+
+
+# -- one way to keep state: no module globals, nothing of a build hung on Sphinx's objects ----------------
+
+#: Modules that may touch the application's or the builder's attributes: the build state itself, and the
+#: door to Sphinx's internals (which reassigns the doctree folder, as Sphinx has no setting for it).
+STATE_DOORS = {"buildstate", "sphinxinternals"}
+#: Names a feature's state hung on Sphinx's objects would be reached through.
+SPHINX_OBJECTS = {
+    "app",
+    "builder",
+    "self.app",
+    "app.builder",
+    "self.builder",
+    "snapshot.app",
+    "snapshot.app.builder",
+}
+
+
+def _state_outside_its_place(source: str) -> list[str]:
+    """Where *source* keeps state of its own: a ``global`` statement, a module-level weak or plain map
+    of objects, or an attribute of the application or builder set, or reached through ``__dict__``."""
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            found.append(f"{node.lineno}: global {', '.join(node.names)}")
+        elif isinstance(node, ast.Attribute) and ast.unparse(node.value) in SPHINX_OBJECTS:
+            if isinstance(node.ctx, ast.Store) or node.attr == "__dict__":
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            if node.args and ast.unparse(node.args[0]) in SPHINX_OBJECTS:
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith("WeakKeyDictionary"):
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_features_keep_a_builds_state_in_the_build_state_only():
+    found = {
+        path.stem: places
+        for path in sorted(BLOGEXT.glob("*.py"))
+        if path.stem not in STATE_DOORS and (places := _state_outside_its_place(path.read_text("utf-8")))
+    }
+    assert not found, f"state kept outside blogext.buildstate: {found}"
+
+
+def test_the_state_check_sees_each_way_of_keeping_state():
+    for source in (
+        "def f(app):\n    app.builder.blog_x = 1\n",
+        "def f(app):\n    app._blog_cards = 1\n",
+        "def f(app):\n    app.builder.__dict__.setdefault('x', 1)\n",
+        "def f(app):\n    setattr(app, 'x', 1)\n",
+        "import weakref\n_SEEN = weakref.WeakKeyDictionary()\n",
+        "X = 0\ndef f():\n    global X\n    X = 1\n",
+    ):
+        assert _state_outside_its_place(source), source
+    assert _state_outside_its_place("def f(app):\n    return app.builder.name\n") == []
