@@ -72,7 +72,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, posts, safehtml, shown
+from blogext import ablogadapter, perdoc, posts, safehtml, shown
 from blogext.feeds import FeedSpec
 from blogext.frontmatter import read_posts
 
@@ -126,26 +126,12 @@ class Problem:
 
 
 def _members(env: BuildEnvironment) -> dict[str, Membership]:
-    if not hasattr(env, "blog_series_members"):
-        env.blog_series_members = {}
-    return env.blog_series_members
+    return perdoc.of(env, "blog_series_members")
 
 
 def _defs(env: BuildEnvironment) -> dict[str, SeriesDef]:
     """Series definitions by docname."""
-    if not hasattr(env, "blog_series_defs"):
-        env.blog_series_defs = {}
-    return env.blog_series_defs
-
-
-def _on_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _members(env).pop(docname, None)
-    _defs(env).pop(docname, None)
-
-
-def _on_merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    for mine, theirs in ((_members(env), _members(other)), (_defs(env), _defs(other))):
-        mine.update({d: theirs[d] for d in docnames if d in theirs})
+    return perdoc.of(env, "blog_series_defs")
 
 
 # -- Reading ----------------------------------------------------------------------
@@ -630,8 +616,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_css_file("series.css")  # _static/series.css of the site
     app.connect("doctree-read", _on_doctree_read)
-    app.connect("env-purge-doc", _on_purge)
-    app.connect("env-merge-info", _on_merge)
+    perdoc.keep(app, "blog_series_members")
+    perdoc.keep(app, "blog_series_defs")
     app.setup_extension("blogext.shown")
     shown.add_kind(app, "series", _shows_series, pages=_series_pages)
     app.connect("env-updated", _on_env_updated)
