@@ -6,6 +6,7 @@
 // A drawing is shown at its own size, never wider; in a narrower column it is scaled down to three
 // quarters of that at most, then the box scrolls sideways (focusable, so keys scroll it too, and
 // labelled so), its shadows showing there is more.
+import { drawWhenNear, onThemeChange } from "./drawnear.js";
 const MERMAID = new URL("mermaid/mermaid.esm.min.mjs", import.meta.url).href;
 const SMALLEST_SCALE = 0.75;
 // A Gantt chart is drawn as wide as its column, or wider when its dates would overprint: then it is
@@ -89,25 +90,14 @@ function draw(pre) {
   return queue;
 }
 
-const near = new IntersectionObserver(
-  (entries) => {
-    for (const entry of entries) {
-      if (entry.isIntersecting) {
-        near.unobserve(entry.target);
-        draw(entry.target);
-      }
-    }
-  },
-  { rootMargin: "100% 0px" },
-);
-diagrams.forEach((pre) => near.observe(pre));
+drawWhenNear(diagrams, draw);
 
 // The reader switched theme: diagrams already drawn are drawn again in the new one.
-new MutationObserver(() => {
+onThemeChange(() => {
   for (const pre of diagrams) {
     if (pre.dataset.theme && pre.dataset.theme !== theme()) draw(pre);
   }
-}).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+});
 
 // A wider or narrower window: scaled or scrolled again.
 new ResizeObserver(() => diagrams.forEach(fit)).observe(document.body);

@@ -5,6 +5,7 @@
 // and draws it in the page's light or dark theme (again when the reader switches theme): plotly.js's
 // strict bundle, or Vega-Lite through vega-embed with vega-interpreter (no eval: the page's policy).
 // Once drawn, the figure's stand-in picture (kept for feeds, print and readers without JavaScript) hides.
+import { drawWhenNear, onThemeChange } from "./drawnear.js";
 const BASE = new URL("interactive/", import.meta.url);
 const LIBRARIES = {
   plotly: ["plotly-strict.min.js"],
@@ -107,25 +108,14 @@ async function draw(box) {
   }
 }
 
-const near = new IntersectionObserver(
-  (entries) => {
-    for (const entry of entries) {
-      if (entry.isIntersecting) {
-        near.unobserve(entry.target);
-        draw(entry.target);
-      }
-    }
-  },
-  { rootMargin: "100% 0px" },
-);
-figures.forEach((box) => near.observe(box));
+const near = drawWhenNear(figures, draw);
 
 // The reader switched theme: figures already drawn are drawn again in the new one.
-new MutationObserver(() => {
+onThemeChange(() => {
   for (const box of figures) {
     if (box.dataset.drawn && box.dataset.drawn !== theme()) draw(box);
   }
-}).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+});
 
 // Printing: every figure not drawn yet starts drawing (print shows a stand-in picture where there is one).
 window.addEventListener("beforeprint", () => {

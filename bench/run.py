@@ -142,12 +142,13 @@ SEARCH_QUERY = "reproducible drift"
 #: Opens the built site (argv[1], served gzipped) in Chromium and searches for argv[3]: on the blog,
 #: in the dialog of the post at argv[2]; on plain Sphinx (argv[4] == "plain"), on its search page.
 #: Prints the bytes served from opening the search to the results (JSON), or null without Chromium.
-_SEARCH = """
+#: The start of the scripts that time a page in Chromium: the tools folder (the last argument) on the
+#: path, and "null" printed (nothing measured) without Playwright or Chromium.
+_BROWSER_PRELUDE = """
 import gzip, json, mimetypes, sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-site, post, query, kind, tools = sys.argv[1:6]
-sys.path.insert(0, tools)
+sys.path.insert(0, sys.argv[-1])
 try:
     from playwright.sync_api import sync_playwright
     from siteserver import CHROMIUM, CHROMIUM_ARGS, COMPRESSIBLE, serve
@@ -155,6 +156,11 @@ except ImportError:
     print("null"); sys.exit(0)
 if not Path(CHROMIUM).is_file():
     print("null"); sys.exit(0)
+"""
+_SEARCH = (
+    _BROWSER_PRELUDE
+    + """
+site, post, query, kind, tools = sys.argv[1:6]
 
 def served(path):
     target = Path(site) / unquote(urlsplit(path).path).lstrip("/")
@@ -194,23 +200,15 @@ with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
     browser.close()
 print(json.dumps(sum(served(path) for path in paths)))
 """
+)
 
 #: The bytes (gzipped, as hosts serve them) and number of mermaid's files a post with one diagram fetches
 #: once the reader scrolls to it (argv: the built site, the post's path, the tools folder); ``null``
 #: without Chromium.
-_DIAGRAM_PAGE = """
-import gzip, json, mimetypes, sys
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+_DIAGRAM_PAGE = (
+    _BROWSER_PRELUDE
+    + """
 site, post, tools = sys.argv[1:4]
-sys.path.insert(0, tools)
-try:
-    from playwright.sync_api import sync_playwright
-    from siteserver import CHROMIUM, CHROMIUM_ARGS, serve
-except ImportError:
-    print("null"); sys.exit(0)
-if not Path(CHROMIUM).is_file():
-    print("null"); sys.exit(0)
 with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -227,6 +225,7 @@ with serve(Path(site), gzip=True) as server, sync_playwright() as pw:
 sizes = [len(gzip.compress((Path(site) / f.lstrip("/")).read_bytes(), 6)) for f in files]
 print(json.dumps([sum(sizes), len(sizes)]))
 """
+)
 
 #: Times the Pagefind run of blogext.searchindex (argv[1]: the site's root) on the built blog at argv[2].
 _PAGEFIND = """

@@ -77,3 +77,26 @@ def add_axe(page) -> None:
 @functools.cache
 def _axe_source() -> str:
     return AXE.read_text("utf-8")
+
+
+def _theirs(message: str) -> bool:
+    """The theme's note on a first visit, and the browser's on the favicon the test sites lack (a
+    failed request to the site is caught by its response)."""
+    return message.startswith(("Got invalid theme mode", "Failed to load resource"))
+
+
+def open_watched(browser, url: str, width: int = 1280, mode: str = "light"):
+    """*url* opened at *width* in *mode*, everything it does watched: ``(context, page, seen)``, where
+    ``seen`` holds the URLs requested, the bytes of each response, the errors (page errors, console
+    errors, responses of 400 or more) and the dialogs opened (dismissed)."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=mode)
+    page = context.new_page()
+    seen = {"requests": [], "sizes": {}, "errors": [], "dialogs": []}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("response", lambda r: seen["sizes"].__setitem__(r.url, len(r.body() or b"")))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("console", lambda m: m.type == "error" and not _theirs(m.text) and seen["errors"].append(m.text))
+    page.on("response", lambda r: r.status >= 400 and seen["errors"].append(f"{r.status} {r.url}"))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.goto(url, wait_until="networkidle")
+    return context, page, seen

@@ -16,7 +16,7 @@ import shutil
 import sys
 
 import pytest
-from checkers import REPO
+from checkers import REPO, open_watched
 from conftest import ROOTS, assert_clean, run_sphinx
 
 from blogext import diagrams
@@ -52,24 +52,8 @@ def server(tmp_path_factory):
         yield running
 
 
-def open_page(browser, server, path: str, width: int, mode: str = "light"):
-    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=mode)
-    page = context.new_page()
-    seen = {"requests": [], "sizes": {}, "errors": [], "dialogs": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("response", lambda r: seen["sizes"].__setitem__(r.url, len(r.body() or b"")))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("console", lambda m: m.type == "error" and not _theirs(m.text) and seen["errors"].append(m.text))
-    page.on("response", lambda r: r.status >= 400 and seen["errors"].append(f"{r.status} {r.url}"))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.goto(server.url + path, wait_until="networkidle")
-    return context, page, seen
-
-
-def _theirs(message: str) -> bool:
-    """The theme's note on a first visit, and the browser's on the favicon the test sites lack (a
-    failed request to the site is caught by its response)."""
-    return message.startswith(("Got invalid theme mode", "Failed to load resource"))
+def open_page(browser, server, path: str, width: int = 1280, mode: str = "light"):
+    return open_watched(browser, server.url + path, width, mode)
 
 
 def draw_all(page) -> None:

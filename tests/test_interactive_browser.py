@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from checkers import REPO, add_axe
+from checkers import REPO, add_axe, open_watched
 from conftest import assert_clean, run_sphinx
 from test_incremental import make_site
 
@@ -41,21 +41,7 @@ def server(tmp_path_factory):
 
 
 def open_page(browser, server, path: str, width: int = 1280, mode: str = "light"):
-    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=mode)
-    page = context.new_page()
-    seen = {"requests": [], "errors": [], "dialogs": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("console", lambda m: m.type == "error" and not _theirs(m.text) and seen["errors"].append(m.text))
-    page.on("response", lambda r: r.status >= 400 and seen["errors"].append(f"{r.status} {r.url}"))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.goto(server.url + path, wait_until="networkidle")
-    return context, page, seen
-
-
-def _theirs(message: str) -> bool:
-    """The theme's note on a first visit, and the browser's on the favicon the test sites lack."""
-    return message.startswith(("Got invalid theme mode", "Failed to load resource"))
+    return open_watched(browser, server.url + path, width, mode)
 
 
 def _libraries(seen) -> list[str]:
