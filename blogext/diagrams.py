@@ -7,9 +7,10 @@ holding the diagram's source (each given an anchor, ``diagram-1``, ``diagram-2``
 
 - checks every diagram when reading is done (``env-updated``): ONE Node process a build
   (:mod:`blogext.nodeworker`) runs ``mermaid_worker.mjs``, mermaid's own ``mermaid.parse``, on the
-  diagrams the cache (``blog-diagrams.json`` in the doctree folder, by digest of the source and
-  mermaid's version) lacks; a diagram mermaid cannot parse is a ``blog.diagrams`` warning naming the
-  file, the line of the fence and mermaid's message, on every build until it is fixed;
+  diagrams the cache (``blogext-diagrams.json`` in the doctree folder, :mod:`blogext.cache`, by
+  digest of the source and mermaid's version) lacks; a diagram mermaid cannot parse is a
+  ``blog.diagrams`` warning naming the file, the line of the fence and mermaid's message, on every
+  build until it is fixed;
 - replaces sphinxcontrib-mermaid's loader (a module that imports all of mermaid as the page opens, on
   every page) by ``_static/diagrams.js``, on pages with a diagram only: it imports mermaid when a
   diagram is within a screen of the viewport (IntersectionObserver), draws it in the page's light or
@@ -58,7 +59,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
-from blogext import nodeworker, perdoc
+from blogext import cache, nodeworker, perdoc
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ WORKER = Path(__file__).with_name("mermaid_worker.mjs")
 BUNDLER = Path(__file__).with_name("mermaid_bundle.mjs")
 #: The site's builds of mermaid, under ``node_modules/.cache`` (by version of mermaid, esbuild, script).
 BUILD_CACHE = "blog-mermaid"
-CACHE_FILE = "blog-diagrams.json"
+CACHE_NAME = "diagrams"
 #: Bump when what this module asks of mermaid changes, to check every diagram again.
 CACHE_VERSION = 1
 #: The page's script that loads mermaid when a diagram nears the viewport (in the site's ``_static``).
@@ -166,16 +167,6 @@ def _key(version: str, source: str) -> str:
     return hashlib.sha256(json.dumps([CACHE_VERSION, version, source]).encode()).hexdigest()[:32]
 
 
-def _load_cache(file: Path, version: str) -> dict[str, dict[str, str]]:
-    try:
-        stored = json.loads(file.read_text("utf-8"))
-        if stored.get("version") == [CACHE_VERSION, version]:
-            return stored["diagrams"]
-    except (OSError, ValueError, AttributeError, KeyError):
-        pass
-    return {}
-
-
 def parse(sources: list[str], dist: Path) -> list[dict[str, str]]:
     """Each source parsed by mermaid in one Node process: {"type": ...} or {"error": ...}."""
     worker = nodeworker.Worker(WORKER, [str(dist.parent)], "mermaid")
@@ -198,22 +189,20 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
     except (OSError, ValueError, KeyError):  # a dist folder without its package (copied alone)
         _report_missing(pages, f"{dist.parent / 'package.json'} is missing or unreadable")
         return
-    file = Path(app.doctreedir) / CACHE_FILE
-    cache = _load_cache(file, version)
+    found_before = cache.load(app, CACHE_NAME, CACHE_VERSION, version)
     keys = {d.source: _key(version, d.source) for found in pages.values() for d in found}
-    missing = sorted({source for source, digest in keys.items() if digest not in cache})
+    missing = sorted({source for source, digest in keys.items() if digest not in found_before})
     if missing:
         try:
-            cache.update({keys[s]: r for s, r in zip(missing, parse(missing, dist), strict=True)})
+            found_before.update({keys[s]: r for s, r in zip(missing, parse(missing, dist), strict=True)})
         except nodeworker.NodeUnavailable as problem:
             _report_missing(pages, str(problem))
             return
-    cache = {k: v for k, v in cache.items() if k in keys.values()}
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps({"version": [CACHE_VERSION, version], "diagrams": cache}), "utf-8")
+    parsed = {k: v for k, v in found_before.items() if k in keys.values()}
+    cache.save(app, CACHE_NAME, CACHE_VERSION, parsed, version)
     for docname, found in pages.items():
         for diagram in found:
-            error = cache[keys[diagram.source]].get("error")
+            error = parsed[keys[diagram.source]].get("error")
             if error:
                 logger.warning(
                     "mermaid cannot draw this diagram: %s (expected a diagram mermaid %s parses)",
@@ -329,11 +318,11 @@ def _site_types(app: Sphinx, dist: Path) -> set[str] | None:
         version = _version(dist)
     except (OSError, ValueError, KeyError):
         return None
-    cache = _load_cache(Path(app.doctreedir) / CACHE_FILE, version)
+    parsed = cache.load(app, CACHE_NAME, CACHE_VERSION, version)
     types = set()
     for found in _published_with_diagrams(app).values():
         for diagram in found:
-            kind = cache.get(_key(version, diagram.source), {}).get("type")
+            kind = parsed.get(_key(version, diagram.source), {}).get("type")
             if not kind:
                 return None
             types.add(kind)
@@ -363,15 +352,15 @@ def site_build(dist: Path) -> Path:
         return dist
     script = hashlib.sha256(BUNDLER.read_bytes()).hexdigest()
     key = hashlib.sha256(json.dumps([version, esbuild, script]).encode()).hexdigest()[:16]
-    cache = dist.parent.parent / ".cache" / BUILD_CACHE
-    folder = cache / key
+    builds = dist.parent.parent / ".cache" / BUILD_CACHE
+    folder = builds / key
     if (folder / ENTRY).is_file():
         return folder
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="new-", dir=cache))
+        builds.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="new-", dir=builds))
     except OSError as problem:
-        logger.info("mermaid's own build is served (cannot write %s: %s)", cache, problem)
+        logger.info("mermaid's own build is served (cannot write %s: %s)", builds, problem)
         return dist
     done = subprocess.run(
         [node, str(BUNDLER), str(dist.parent), str(work)], capture_output=True, text=True, timeout=600

@@ -16,8 +16,8 @@ How a build uses it:
   digest of its TeX, display or inline, the site's macros (``blog_math_macros``), the
   ``\\newcommand``-style definitions before it on the page, and KaTeX's version;
 - ``env-updated`` (the main process, once reading is done, ``-j`` or not): the pieces
-  whose key the cache (``blog-math.json`` in the doctree folder) lacks are drawn by ONE
-  Node process running ``katex_worker.cjs``, a page a request; TeX KaTeX cannot draw is
+  whose key the cache (``blogext-math.json`` in the doctree folder, :mod:`blogext.cache`) lacks are
+  drawn by ONE Node process running ``katex_worker.cjs``, a page a request; TeX KaTeX cannot draw is
   a ``blog.math`` warning naming the file, the line, the TeX and KaTeX's reason, on
   every build until it is fixed;
 - writing: each node's HTML comes from the cache (a process that meets TeX with no key,
@@ -48,14 +48,14 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, buildstate, mathfonts, mathtex, nodeworker, perdoc, safehtml
+from blogext import ablogadapter, buildstate, cache, mathfonts, mathtex, nodeworker, perdoc, safehtml
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
 
 logger = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("katex_worker.cjs")
-CACHE_FILE = "blog-math.json"
+CACHE_NAME = "math"
 #: Bump when what this module asks of KaTeX changes, to draw every equation again.
 CACHE_VERSION = 4
 #: Where KaTeX's CSS and fonts go, under the output's ``_static``, and the one stylesheet made there
@@ -146,14 +146,8 @@ class _State:
             json.loads((self.folder / "package.json").read_text("utf-8"))["version"] if self.folder else "-"
         )
         self.version = f"katex {version}"
-        self.file = Path(app.doctreedir) / CACHE_FILE
-        self.cache: dict[str, dict[str, str]] = {}
-        try:
-            stored = json.loads(self.file.read_text("utf-8"))
-            if stored.get("version") == [CACHE_VERSION, self.version]:
-                self.cache = stored["equations"]
-        except (OSError, ValueError, AttributeError):
-            pass
+        self.app = app
+        self.cache: dict[str, dict[str, str]] = cache.load(app, CACHE_NAME, CACHE_VERSION, self.version)
         self.saved = dict(self.cache)
         self._node: _Node | None = None
         #: The math stylesheet's file name in ``_static/katex``, once written (pages with math link it).
@@ -184,10 +178,7 @@ class _State:
     def save(self, keys: set[str]) -> None:
         self.cache = {k: v for k, v in self.cache.items() if k in keys}
         if self.cache != self.saved:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            self.file.write_text(
-                json.dumps({"version": [CACHE_VERSION, self.version], "equations": self.cache}), "utf-8"
-            )
+            cache.save(self.app, CACHE_NAME, CACHE_VERSION, self.cache, self.version)
             self.saved = dict(self.cache)
 
     def close(self) -> None:
