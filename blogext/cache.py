@@ -44,6 +44,12 @@ def load(app: Sphinx, name: str, version: int, key: str = "") -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def forget(app: Sphinx, name: str) -> None:
+    """Drop the cache *name*: the next build works it all out again."""
+    with contextlib.suppress(OSError):
+        path(app, name).unlink(missing_ok=True)
+
+
 def save(app: Sphinx, name: str, version: int, data: dict[str, Any], key: str = "") -> None:
     """Keep *data* as *name* for the next build (atomically; a failure only costs the next build time)."""
     target = path(app, name)

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from blogext import buildstate, posts, safehtml
+from blogext import buildstate, cache, posts, safehtml
 from blogext.errors import BuildStopped
 from blogext.pagefindadapter import BUNDLE, index_folder, pagefind_version
 
@@ -57,7 +57,10 @@ SEARCH_PAGE = "search"
 BUILDERS = ("html", "dirhtml")
 #: Where the last Pagefind runs are recorded, in the doctree folder: each part's fingerprint and files,
 #: and each indexed page's time, size and digest (a page not written since is not read again).
-STATE_FILE = "blogext-search.json"
+STATE_NAME = "search"
+STATE_FILE = f"blogext-{STATE_NAME}.json"  # (:mod:`blogext.cache`)
+#: Bump when what the record holds changes.
+STATE_VERSION = 1
 #: Where Pagefind indexes, in the doctree folder: a folder for each part, removed once indexed.
 RUNS_FOLDER = "blogext-search-runs"
 #: The most pages in one part of the index (``blog_search_part_pages``): what an edit reindexes.
@@ -345,11 +348,8 @@ def _intact(folder: Path, prefix: str, sizes: dict[str, int]) -> bool:
 def _last_run(app: Sphinx) -> dict[str, Any]:
     """What the last Pagefind runs left in the doctree folder: ``parts`` (name: key, files),
     ``pages`` (file: mtime, size, digest) and when they were read (``read_at``)."""
-    try:
-        state = json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) and isinstance(state.get("parts"), dict) else {}
+    state = cache.load(app, STATE_NAME, STATE_VERSION, str(app.outdir))
+    return state if isinstance(state.get("parts"), dict) else {}
 
 
 #: How long before a reading of the pages a page's time must be for the reading to be trusted later.
@@ -382,7 +382,6 @@ def _runs_folder(app: Sphinx) -> Path:
 def build_index(app: Sphinx) -> bool:
     """Index the parts of the site that changed with Pagefind. Returns whether Pagefind ran."""
     bundle = Path(app.outdir) / BUNDLE
-    state_file = Path(app.doctreedir) / STATE_FILE
     state = _last_run(app)
     early = take_started(app)
     read_at = time.time_ns()
@@ -400,7 +399,7 @@ def build_index(app: Sphinx) -> bool:
                 location=app.config.root_doc,
             )
             shutil.rmtree(bundle, ignore_errors=True)
-            state_file.unlink(missing_ok=True)
+            cache.forget(app, STATE_NAME)
             return False
         stale = [part for part in parts if not _unchanged(part, state, bundle)]
         results: dict[str, tuple[dict, dict]] = {}
@@ -464,8 +463,7 @@ def build_index(app: Sphinx) -> bool:
         if any(page.docname in empty for page in part.pages):
             recorded[part.name]["key"] = ""
     state = {"parts": recorded, "pages": _known(pages), "read_at": read_at}
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(json.dumps(state, indent=0, sort_keys=True), "utf-8")
+    cache.save(app, STATE_NAME, STATE_VERSION, state, str(app.outdir))
     return bool(stale)
 
 

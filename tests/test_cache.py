@@ -53,3 +53,11 @@ def test_a_cache_that_cannot_be_written_costs_only_time(tmp_path):
     cache.save(_app(tmp_path), "things", 1, {"not json": {1, 2}})  # a set: not JSON, no error
     assert cache.load(_app(tmp_path), "things", 1) == {}
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_forgotten_cache_reads_as_empty(tmp_path):
+    app = _app(tmp_path)
+    cache.save(app, "things", 1, {"a": 1})
+    cache.forget(app, "things")
+    assert cache.load(app, "things", 1) == {}
+    cache.forget(app, "things")  # nothing to forget: no error

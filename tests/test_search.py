@@ -285,9 +285,9 @@ def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tm
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert page.stat().st_size == stat.st_size
     state_file = tmp_path / "out.doctrees" / searchindex.STATE_FILE
-    state = json.loads(state_file.read_text("utf-8"))
-    state["read_at"] = stat.st_mtime_ns + 1_000_000_000  # read a second after the page was written
-    state_file.write_text(json.dumps(state), "utf-8")
+    stored = json.loads(state_file.read_text("utf-8"))
+    stored["data"]["read_at"] = stat.st_mtime_ns + 1_000_000_000  # a second after the page was written
+    state_file.write_text(json.dumps(stored), "utf-8")
     rebuilt = build(src, tmp_path / "out")
     assert "(1 of 3 parts)" in rebuilt.stdout
     assert "quokkas" in _part_text(rebuilt.outdir / "pagefind", "part-3")
