@@ -67,7 +67,7 @@ from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 import blogext
-from blogext import ablogadapter, buildstate, posts, safehtml, sphinxinternals
+from blogext import ablogadapter, buildstate, cache, posts, safehtml, sphinxinternals
 from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
@@ -320,12 +320,12 @@ def _on_write_started(app: Sphinx, builder: Builder) -> None:
     """Collect every feed of this build, before any page that links one is written."""
     if not ablogadapter.builder_support(app):
         return
-    cache, changed = _load_cache(app)
+    stored, changed = _load_cache(app)
     state = _Build(
-        cache=cache, changed=changed, pid=os.getpid(), entry_pages=set(posts.post_docnames(app.env))
+        cache=stored, changed=changed, pid=os.getpid(), entry_pages=set(posts.post_docnames(app.env))
     )
     # A cache made anew may have stored entries of an older one beside it: look through them all.
-    state.stored_before = None if changed else set(cache["digests"].values())
+    state.stored_before = None if changed else set(stored["digests"].values())
     buildstate.put(app, state)
     for stale in _handed_back_files(app):  # left by a build that failed
         stale.unlink(missing_ok=True)
@@ -385,37 +385,31 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 # -- entry content ---------------------------------------------------------------------
 
 
-def _cache_file(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}.json"
+def _cache_name(app: Sphinx) -> str:
+    return f"feeds-{app.builder.name}"
 
 
 def _content_dir(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"blogext-feeds-{app.builder.name}"
 
 
+#: What the feeds' cache holds: each post's entry digest, each feed's fingerprint, the entries serialized.
+_CACHE_FIELDS = {"digests": dict, "fingerprints": dict, "entries": list}
+
+
 def _load_cache(app: Sphinx) -> tuple[dict[str, Any], bool]:
     """The cache of the last build with this builder into this folder (and False), or an empty one (and
     True: it is to be saved)."""
-    empty = {
-        "version": CACHE_VERSION,
-        "outdir": str(app.outdir),
-        "digests": {},
-        "fingerprints": {},
-        "entries": [],
-    }
-    try:
-        cache = json.loads(_cache_file(app).read_text("utf-8"))
-    except (OSError, ValueError):
-        return empty, True
-    if cache.get("version") != CACHE_VERSION or cache.get("outdir") != str(app.outdir):
-        return empty, True
-    return cache, False
+    stored = cache.load(app, _cache_name(app), CACHE_VERSION, str(app.outdir))
+    if not all(isinstance(stored.get(key), kind) for key, kind in _CACHE_FIELDS.items()):
+        return {key: kind() for key, kind in _CACHE_FIELDS.items()}, True
+    return stored, False
 
 
 def _save_cache(app: Sphinx, state: _Build) -> None:
     if not state.changed:
         return
-    _cache_file(app).write_text(json.dumps(state.cache, sort_keys=True), "utf-8")
+    cache.save(app, _cache_name(app), CACHE_VERSION, state.cache, str(app.outdir))
     used = set(state.cache["digests"].values())
     folder = _content_dir(app)
     if state.stored_before is not None:  # only entries that were in use can have gone out of use

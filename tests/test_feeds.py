@@ -617,11 +617,11 @@ def test_entry_store_keeps_exactly_the_entries_in_use_after_posts_change(tmp_pat
     assert_clean(run_sphinx(src, out))
     [index] = doctrees.glob("blogext-feeds-*.json")
     cache = json.loads(index.read_text("utf-8"))
-    in_use = {f"{digest}.html" for digest in cache["digests"].values()}
+    in_use = {f"{digest}.html" for digest in cache["data"]["digests"].values()}
     after = {p.name for p in store.iterdir()}
     # Each entry's content, and each entry serialized (by fingerprint) once a feed listing it was written.
     assert {name for name in after if name.endswith(".html")} == in_use
-    assert {name for name in after if name.endswith(".entry")} <= set(cache["entries"])
+    assert {name for name in after if name.endswith(".entry")} <= set(cache["data"]["entries"])
     assert all(name.endswith((".html", ".entry")) for name in after), after
     gone = before - after
     assert len({n for n in gone if n.endswith(".html")}) == 2, "the edited and removed posts' contents stay"
