@@ -64,6 +64,7 @@ from blogext import (
     postmeta,
     posts,
     safehtml,
+    series_model,
     shown,
     sphinxinternals,
 )
@@ -347,12 +348,10 @@ def _selected_posts(blog, node: PostList, docname: str) -> list:
 
 def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.Node]:
     """A card for every series that has published parts, then a link to the list of series."""
-    from blogext import series as series_feature
-
     cards = nodes.bullet_list(classes=["post-cards", "series-cards"])
     level = min(max(level, 2), 6)
-    for series in sorted(series_feature.series_by_slug(app.env).values(), key=lambda s: s.title.casefold()):
-        parts = series_feature.visible_parts(app.env, series.slug)
+    for series in sorted(series_model.series_by_slug(app.env).values(), key=lambda s: s.title.casefold()):
+        parts = series_model.visible_parts(app.env, series.slug)
         if not parts:
             continue
         item = nodes.list_item(classes=["post-card", "series-card"])
@@ -432,17 +431,15 @@ def _shows_series_cards(snapshot: shown.Snapshot, arg: None) -> tuple:
     """Every series' card fields."""
     if "blogext.series" not in snapshot.app.extensions:
         return ()
-    from blogext import series as series_feature
-
     env = snapshot.env
     return tuple(
         (
             d.slug,
             d.title,
             d.summary,
-            tuple((p.docname, p.title, str(p.date)) for p in series_feature.visible_parts(env, d.slug)),
+            tuple((p.docname, p.title, str(p.date)) for p in series_model.visible_parts(env, d.slug)),
         )
-        for d in series_feature.series_by_slug(env).values()
+        for d in series_model.series_by_slug(env).values()
     )
 
 

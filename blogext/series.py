@@ -58,7 +58,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -75,63 +74,23 @@ import blogext
 from blogext import ablogadapter, perdoc, posts, safehtml, shown
 from blogext.feeds import FeedSpec
 from blogext.frontmatter import read_posts
+from blogext.series_model import (
+    Membership,
+    Part,
+    Problem,
+    SeriesDef,
+    definitions,
+    members,
+    part_number,
+    parts_of,
+    series_by_slug,
+    signature,
+    visible_parts,
+)
 
 logger = logging.getLogger(__name__)
 
 _POSITIVE_INT = re.compile(r"[0-9]+")
-
-
-@dataclass(frozen=True)
-class Membership:
-    """A document's ``series:``/``part:`` front matter, as written."""
-
-    docname: str
-    slug: str
-    part: str | None
-    series_line: int | None
-    part_line: int | None
-
-
-@dataclass(frozen=True)
-class SeriesDef:
-    """A series page ``<blog_series_path>/<slug>.md``."""
-
-    docname: str
-    slug: str
-    title: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class Part:
-    """One part of a series, as the reader sees it."""
-
-    docname: str
-    title: str
-    date: datetime | None
-    number: int | None
-    visible: bool
-    excerpt: str
-
-
-@dataclass(frozen=True)
-class Problem:
-    subtype: str
-    message: str
-    #: (docname, line), or ``path:line`` for a post this build does not read (a draft, when published).
-    location: tuple[str, int | None] | str
-
-
-# -- State in the environment ---------------------------------------------------
-
-
-def _members(env: BuildEnvironment) -> dict[str, Membership]:
-    return perdoc.of(env, "blog_series_members")
-
-
-def _defs(env: BuildEnvironment) -> dict[str, SeriesDef]:
-    """Series definitions by docname."""
-    return perdoc.of(env, "blog_series_defs")
 
 
 # -- Reading ----------------------------------------------------------------------
@@ -171,74 +130,22 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         section = next(iter(doctree.findall(nodes.section)), None)
         title = section.next_node(nodes.title).astext() if section is not None else slug
         first = next(iter(doctree.findall(nodes.paragraph)), None)
-        _defs(env)[docname] = SeriesDef(docname, slug, title, first.astext() if first is not None else "")
+        definitions(env)[docname] = SeriesDef(
+            docname, slug, title, first.astext() if first is not None else ""
+        )
         # A series page is reached from the list of series, not from a toctree.
         env.metadata[docname]["orphan"] = True
     meta = env.metadata.get(docname, {})
     if "series" in meta:
         lines = _front_matter_lines(app, docname)
         part = meta.get("part")
-        _members(env)[docname] = Membership(
+        members(env)[docname] = Membership(
             docname,
             str(meta["series"]).strip(),
             None if part is None else str(part).strip(),
             lines.get("series"),
             lines.get("part"),
         )
-
-
-# -- The model: series, their parts, in order ---------------------------------------------
-
-
-def _part_number(raw: str | None) -> int | None:
-    if raw is None or not _POSITIVE_INT.fullmatch(raw) or int(raw) < 1:
-        return None
-    return int(raw)
-
-
-def series_by_slug(env: BuildEnvironment) -> dict[str, SeriesDef]:
-    return {d.slug: d for d in sorted(_defs(env).values(), key=lambda d: d.docname)}
-
-
-def parts_of(env: BuildEnvironment, slug: str) -> list[Part]:
-    """Every part of series *slug* in reading order, published or not."""
-    parts = []
-    for member in _members(env).values():
-        info = posts.post_info(env, member.docname)
-        if member.slug != slug or info is None:
-            continue
-        parts.append(
-            Part(
-                member.docname,
-                info.title or member.docname,
-                info.date,
-                _part_number(member.part),
-                posts.is_published(env, member.docname, info.date),
-                info.excerpt_text,
-            )
-        )
-
-    def order(part: Part) -> tuple:
-        stamp = part.date.replace(tzinfo=None) if part.date else datetime.max
-        return (part.number is None, part.number or 0, stamp, part.title, part.docname)
-
-    return sorted(parts, key=order)
-
-
-def visible_parts(env: BuildEnvironment, slug: str) -> list[Part]:
-    return [p for p in parts_of(env, slug) if p.visible]
-
-
-def _signature(env: BuildEnvironment, series: SeriesDef) -> tuple:
-    """Everything a series' boxes, navigation and page show; a change means rewriting them all."""
-    return (
-        series.docname,
-        series.title,
-        tuple(
-            (p.docname, p.title, p.date.isoformat() if p.date else "", p.number, p.visible, p.excerpt)
-            for p in parts_of(env, series.slug)
-        ),
-    )
 
 
 # -- Checking, and rewriting the pages of changed series --------------------------------
@@ -249,7 +156,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     problems: list[Problem] = []
     defined = series_by_slug(env)
     folder = app.config.blog_series_path.strip("/")
-    for member in sorted(_members(env).values(), key=lambda m: m.docname):
+    for member in sorted(members(env).values(), key=lambda m: m.docname):
         where = (member.docname, member.series_line)
         if member.slug not in defined:
             known = ", ".join(sorted(defined)) or f"none yet: create {folder}/{member.slug or '<slug>'}.md"
@@ -271,7 +178,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
                 )
             )
         if member.part is not None:
-            number = _part_number(member.part)
+            number = part_number(member.part)
             if number is None:
                 problems.append(
                     Problem(
@@ -282,7 +189,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
                     )
                 )
     problems += _numbering_problems(app)
-    slugs_used = {m.slug for m in _members(env).values()}
+    slugs_used = {m.slug for m in members(env).values()}
     for slug, series in defined.items():
         if slug not in slugs_used:
             problems.append(
@@ -368,15 +275,15 @@ def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
 
 def _series_pages(env: BuildEnvironment):
     """Every page that shows a series: its own page, and each of its parts."""
-    for series in _defs(env).values():
+    for series in definitions(env).values():
         yield series.docname, series.slug
-    for member in _members(env).values():
+    for member in members(env).values():
         yield member.docname, member.slug
 
 
 def _shows_series(snapshot: shown.Snapshot, slug: str) -> tuple | None:
     series = snapshot.memo("series", lambda: series_by_slug(snapshot.env)).get(slug)
-    return None if series is None else _signature(snapshot.env, series)
+    return None if series is None else signature(snapshot.env, series)
 
 
 # -- Drawing: the box, the links to read next, the series page ---------------------------------
@@ -449,7 +356,7 @@ def read_next(app: Sphinx, docname: str) -> list[Link] | None:
     previous part, and the series' page on the last part (whose reader has read them all). None when
     *docname* is not a part of a series (:mod:`blogext.readnext` draws the one "read next" block)."""
     env = app.env
-    member = _members(env).get(docname)
+    member = members(env).get(docname)
     defined = series_by_slug(env)
     if member is None or member.slug not in defined or posts.post_info(env, docname) is None:
         return None
@@ -530,10 +437,10 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None
     if top is None:
         return
     defined = series_by_slug(env)
-    series_def = _defs(env).get(docname)
+    series_def = definitions(env).get(docname)
     if series_def is not None:
         top.extend(_series_page_nodes(app, docname, series_def))
-    member = _members(env).get(docname)
+    member = members(env).get(docname)
     if member is None or member.slug not in defined or posts.post_info(env, docname) is None:
         return
     series = defined[member.slug]
@@ -547,7 +454,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     env = app.env
-    member = _members(env).get(pagename)
+    member = members(env).get(pagename)
     if member is not None and member.slug in series_by_slug(env):
         # A part offers its series' next and previous parts (read_next), not its neighbours by date.
         ablogadapter.without_date_navigation(context)
