@@ -51,16 +51,13 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
-from lxml.builder import ElementMaker
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.config import Config
@@ -71,25 +68,26 @@ from blogext import ablogadapter, buildstate, cache, posts, safehtml, sphinxinte
 from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
+from blogext.feeds_atom import (
+    ATOM,
+    ATOM_TYPE,
+    PLACEHOLDER_ORIGIN,
+    XML_LANG,
+    Entry,
+    feed_id,
+    make_entry,
+    rfc3339,
+)
 from blogext.feeds_content import clean_html
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-ATOM = ElementMaker(namespace=ATOM_NS, nsmap={None: ATOM_NS})
 FEED_FILE = "atom.xml"
-ATOM_TYPE = "application/atom+xml"
 
-#: Entry content is rendered with links absolute against this stand-in origin
-#: (``.invalid`` is reserved, RFC 2606), which becomes the base URL when a feed
-#: is written; so the cache does not depend on the base URL.
-PLACEHOLDER_ORIGIN = "https://blogext-feeds.invalid/"
 #: Bump when the cached rendering changes, to drop caches of older versions.
 CACHE_VERSION = 6
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@(?P<domain>[^@\s]+)$")
 #: A relative URI of path segments only, none of them "." or "..": joined to a base by concatenation.
-_PLAIN_PATH = re.compile(r"(?:[\w~%-][\w.~%-]*/)*(?:[\w~%-][\w.~%-]*)?")
 _TAG_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -172,67 +170,6 @@ def _check_config(app: Sphinx, config: Config) -> None:
                 f"conf.py: {name} = {value!r} is not a number of entries "
                 f"(expected a whole number of at least 1{' or None for all posts' if optional else ''})"
             )
-
-
-def tag_uri(config: Config, specific: str) -> str:
-    """A tag URI (RFC 4151) for *specific* under the configured tagging entity."""
-    safe = quote(specific, safe="/:@!$&'()*+,;=-._~")
-    return f"tag:{config.blog_feed_tag_authority.lower()},{config.blog_feed_tag_date}:{safe}"
-
-
-def entry_id(config: Config, docname: str) -> str:
-    """The id of a post's feed entry: depends only on the tagging entity and the docname."""
-    return tag_uri(config, docname)
-
-
-def feed_id(config: Config, key: str) -> str:
-    """The id of a feed: one per feed key, so per-tag feeds never share the site feed's id."""
-    return tag_uri(config, f"feed:{key}")
-
-
-# -- times -------------------------------------------------------------------------
-
-
-def localize(moment: datetime | date, tz: ZoneInfo) -> datetime:
-    """*moment* in *tz*: a naive time is read as a time in *tz*, an aware one converted."""
-    if not isinstance(moment, datetime):
-        moment = datetime(moment.year, moment.month, moment.day)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=tz)
-    return moment.astimezone(tz)
-
-
-def rfc3339(moment: datetime) -> str:
-    """An RFC 3339 timestamp with an explicit offset (never ``Z``-less and naive)."""
-    return moment.replace(microsecond=0).isoformat()
-
-
-# -- front matter --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FrontMatter:
-    """What the feeds read from a post's front matter."""
-
-    authors: tuple[str, ...]  #: keys of ``blog_authors`` (empty: ABlog's default author)
-    updated: datetime | None
-    description: str | None
-
-
-def read_front_matter(app: Sphinx, docname: str) -> FrontMatter:
-    """The post's authors, update date and description, from its checked front matter (the post
-    model's); a page that is not a checked post (an ABlog ``post`` directive elsewhere) has none."""
-    checked = posts.front_matter(app.env, docname)
-    if checked is None:
-        return FrontMatter((), None, None)
-    return FrontMatter(tuple(checked.author), checked.updated, checked.description)
-
-
-def _authors(app: Sphinx, keys: tuple[str, ...], post: Post) -> list[tuple[str, str | None]]:
-    """Every author of a post as (name, link): the front matter's, else ABlog's default."""
-    keys = keys or tuple(coll.label for coll in post.author or [])
-    known = app.config.blog_authors
-    return [(known[key][0], known[key][1]) if key in known else (key, None) for key in keys]
 
 
 # -- specs ---------------------------------------------------------------------------
@@ -483,120 +420,8 @@ def entry_content(app: Sphinx, docname: str, body: str) -> str:
     return clean_html(body, urljoin(PLACEHOLDER_ORIGIN, app.builder.get_target_uri(docname)), whole_post=True)
 
 
-# -- writing ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Entry:
-    """A post's feed entry: what it is made of, and its ``<entry>`` element once a feed needs it."""
-
-    docname: str
-    title: str
-    url: str
-    published: datetime
-    updated: datetime
-    authors: list[tuple[str, str | None]]  #: (name, absolute URL or None)
-    categories: list[tuple[str, str]]  #: (term, scheme)
-    summary: str
-    #: The entry's content, with links absolute against :data:`PLACEHOLDER_ORIGIN`, when needed.
-    content: Callable[[], str]
-    base: str
-    #: Hash of everything the entry's bytes depend on.
-    fingerprint: str = ""
-    _element: etree._Element | None = None
-    _xml: bytes | None = None
-
-    def element(self, config: Config) -> etree._Element:
-        if self._element is None:
-            entry = ATOM.entry(
-                ATOM.id(entry_id(config, self.docname)),
-                ATOM.title(self.title, type="text"),
-                ATOM.link(rel="alternate", type="text/html", href=self.url),
-                ATOM.published(rfc3339(self.published)),
-                ATOM.updated(rfc3339(self.updated)),
-            )
-            for name, uri in self.authors:
-                author = ATOM.author(ATOM.name(name))
-                if uri:
-                    author.append(ATOM.uri(uri))
-                entry.append(author)
-            for term, scheme in self.categories:
-                entry.append(ATOM.category(term=term, label=term, scheme=scheme))
-            entry.append(ATOM.summary(self.summary, type="text"))
-            # Every URL made absolute against the placeholder: an attribute's value, and each candidate
-            # of a srcset (which does not follow a quote).
-            body = self.content().replace(PLACEHOLDER_ORIGIN, self.base)
-            entry.append(ATOM.content(body, type="html"))
-            self._element = entry
-        return self._element
-
-    def xml(self, config: Config) -> bytes:
-        """The entry as a pretty-printed feed holds it (indented one level), made once per build."""
-        if self._xml is None:
-            holder = ATOM.feed(self.element(config))
-            text = etree.tostring(holder, encoding="utf-8", pretty_print=True)
-            self._xml = text[text.index(b">\n") + 2 : text.rindex(b"</feed>")]
-        return self._xml
-
-
-def _absolute(base: str, uri: str) -> str:
-    """``urljoin(base, uri)``, made quicker for a page URI such as ``posts/2024/x/``."""
-    if base.endswith("/") and _PLAIN_PATH.fullmatch(uri):
-        return base + uri
-    return urljoin(base, uri)
-
-
-def _make_entry(
-    app: Sphinx,
-    post: Post,
-    content: tuple[str, Callable[[], str]],
-    base: str,
-    tz: ZoneInfo,
-    schemes: tuple[str, str],
-    author_urls: dict[str, str | None],
-) -> _Entry:
-    """A post's entry, without its element (made only for the feeds that are written); *content* is
-    the digest of its content and how to get it, *schemes* the URLs of the tags' and the categories'
-    catalogs, *author_urls* the authors' links made so far."""
-    config = app.config
-    docname = post.docname
-    front = read_front_matter(app, docname)
-    published = localize(post.date, tz)
-    updated = max(
-        [published, localize(post.update or post.date, tz)]
-        + ([localize(front.updated, tz)] if front.updated else [])
-    )
-    authors: list[tuple[str, str | None]] = []
-    for name, link in _authors(app, front.authors, post):
-        if link and link not in author_urls:
-            href = _absolute(base, app.builder.get_target_uri(link)) if link in app.env.all_docs else link
-            author_urls[link] = href if urlsplit(href).scheme in ("http", "https") else None
-        authors.append((name, author_urls[link] if link else None))
-    categories = [
-        (term, scheme)
-        for scheme, colls in zip(schemes, (post.tags, post.category), strict=True)
-        for term in sorted(str(coll) for coll in colls or [])
-    ]
-    summary = front.description or "\n\n".join(p.astext() for p in post.excerpt or []).strip()
-    entry = _Entry(
-        docname=docname,
-        title=post.title,
-        url=_absolute(base, app.builder.get_target_uri(docname)),
-        published=published,
-        updated=updated,
-        authors=authors,
-        categories=categories,
-        summary=summary or post.title,
-        content=content[1],
-        base=base,
-    )
-    head = (entry_id(config, docname), entry.title, entry.url, published, updated, authors, categories)
-    entry.fingerprint = hashlib.sha256(repr((head, entry.summary, content[0])).encode("utf-8")).hexdigest()
-    return entry
-
-
 def _feed_head(
-    app: Sphinx, spec: FeedSpec, entries: dict[str, _Entry], base: str
+    app: Sphinx, spec: FeedSpec, entries: dict[str, Entry], base: str
 ) -> tuple[etree._Element, list[str]]:
     """The feed without its entries, and the docnames of its entries, newest first."""
     config = app.config
@@ -620,24 +445,24 @@ def _feed_head(
     return feed, chosen
 
 
-def _entry_name(entry: _Entry) -> str:
+def _entry_name(entry: Entry) -> str:
     return f"{entry.fingerprint[:32]}.entry"
 
 
-def _entry_xml(app: Sphinx, entry: _Entry) -> bytes:
+def _entry_xml(app: Sphinx, entry: Entry) -> bytes:
     """*entry* serialized: made once, and kept in the doctree folder under its fingerprint (which
     covers all its bytes depend on), so a feed written again reads the entries it did not change."""
-    if entry._xml is None:
+    if entry.serialized is None:
         stored = _content_dir(app) / _entry_name(entry)
         try:
-            entry._xml = stored.read_bytes()
+            entry.serialized = stored.read_bytes()
         except OSError:
             data = entry.xml(app.config)
             stored.parent.mkdir(parents=True, exist_ok=True)
             partial = stored.with_name(f"{stored.stem}.{os.getpid()}.tmp")
             partial.write_bytes(data)
             os.replace(partial, stored)
-    return entry._xml
+    return entry.serialized
 
 
 def _write_feeds(app: Sphinx):
@@ -658,7 +483,7 @@ def _write_feeds(app: Sphinx):
     schemes = (urljoin(base, blog.tags.path + "/"), urljoin(base, blog.category.path + "/"))
     author_urls: dict[str, str | None] = {}
     entries = {
-        d: _make_entry(
+        d: make_entry(
             app,
             published[d],
             (digests[d], functools.partial(_content, app, state, d)),
