@@ -121,3 +121,12 @@ def test_the_state_check_sees_each_way_of_keeping_state():
     ):
         assert _state_outside_its_place(source), source
     assert _state_outside_its_place("def f(app):\n    return app.builder.name\n") == []
+
+
+def test_no_blog_module_is_over_600_lines():
+    long = {
+        path.name: n
+        for path in BLOGEXT.glob("*.py")
+        if (n := len(path.read_text("utf-8").splitlines())) > 600
+    }
+    assert not long, f"split these modules (at most 600 lines each): {long}"
