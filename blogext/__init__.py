@@ -1,83 +1,7 @@
-"""Local Sphinx extensions for the blog, one module per feature.
+"""The blog's own Sphinx extensions and their helpers, one module per feature.
 
-Each module is a Sphinx extension of its own, switched on in ``conf.py`` by its
-dotted name (for example ``"blogext.postmeta"``). The architecture page,
-``docs/architecture.md``, draws the map; in short:
-
-- :mod:`blogext.posts`: the post model. Which posts exist, which are published
-  (drafts, scheduling and "today" are decided there, once), and what other
-  pages show of them (title, date, tags, excerpt, reading time).
-- :mod:`blogext.ablogadapter`: the one door to ABlog. The only module that imports
-  ``ablog``: it tells ABlog which posts are published, reads its grouping back,
-  makes it parallel-safe and keeps its environment lean.
-- :mod:`blogext.frontmatter`: every post checked before the build reads it (one
-  clear error per problem), and tags that differ only in case or punctuation merged.
-- :mod:`blogext.notebooks`: Jupyter notebooks (``.ipynb``) and MyST-NB text notebooks
-  as posts, through myst-nb: stored outputs by default, cached execution on request,
-  errors and off-site outputs refused, myst-nb's folders kept in the doctree folder.
-- :mod:`blogext.drafts`: drafts and scheduled posts left out of the published site,
-  and shown with a banner in the preview (``nox -s serve``).
-- :mod:`blogext.siteurl`: the URL a build is served at (Read the Docs, a custom domain,
-  a GitHub Pages user or project site) and the canonical URL its links and feeds name.
-- :mod:`blogext.hosting`: what hosts need in the output folder (``robots.txt`` at a
-  host's root only, ``.nojekyll``, ``CNAME``) and nothing they must not get: the
-  doctree folder kept out of it, nothing of unpublished posts, no leftover file.
-- :mod:`blogext.postmeta`: the header under a post's title (date, reading time,
-  category, tags).
-- :mod:`blogext.cards`: post and series cards (``postcards``, ``seriescards``, and
-  ``post_cards()`` for the archive templates), and the author card's data.
-- :mod:`blogext.series`: tutorial series: the series box and previous/next links
-  on every part, a page per series, the list of series and a feed per series.
-- :mod:`blogext.archives`: ABlog's archive pages, rewritten only when what they
-  show has changed (fingerprints kept in the doctree folder).
-- :mod:`blogext.feeds`: the Atom feeds (site, tags, categories, authors, years, and
-  whatever ``blog-collect-feeds`` handlers add, such as series), in place of ABlog's.
-- :mod:`blogext.freshness`: incremental builds rewrite the pages whose post lists,
-  recent posts or previous/next links changed, so they match a clean build.
-- :mod:`blogext.findability`: meta descriptions, Open Graph for every page,
-  the 404 page at ``/404.html``, and the base URL handed to
-  sphinxext-opengraph and sphinx-notfound-page.
-- :mod:`blogext.sitemap`: ``sitemap.xml`` of every published page.
-- :mod:`blogext.markuphints`: an unknown directive or role that a well-known package
-  provides (sphinx-design, sphinxcontrib-bibtex, myst-nb...) names the package to add.
-- :mod:`blogext.postlists`: ``{postlist}`` filters (tags, categories, authors) matched
-  loosely, like tags everywhere, and a filter that names nothing is an error.
-- :mod:`blogext.lightpages`: none of Sphinx's search helpers on any page, and
-  sphinx-copybutton's scripts deferred.
-- :mod:`blogext.search`: search as you type, in a dialog on every page and on
-  ``/search/``, over a Pagefind index of the published pages made at the end of
-  every build (Sphinx's own search index and scripts left out).
-- :mod:`blogext.sessions`: checked shell sessions: the test suite runs the
-  tutorials' console blocks against real Git; on the site, their markers are hidden.
-- :mod:`blogext.templatecache`: compiled page templates kept between builds.
-- :mod:`blogext.math`: math (``$x$``, ``$$``, ``amsmath``, ``{math}``) drawn by KaTeX at build
-  time (numbers, labels and ``multline`` by :mod:`blogext.mathtex`): no script for readers, its
-  CSS and fonts only on pages with math, MathML for screen readers and feeds.
-- :mod:`blogext.diagrams`: mermaid diagrams, drawn by a copy of mermaid the site
-  serves, loaded only on pages that have one.
-- :mod:`blogext.layout`: sphinx-design's components, styled like the blog, its files
-  only on pages that use them.
-- :mod:`blogext.citations`: ``{cite}`` and a bibliography per post, from ``.bib``
-  files next to the posts (sphinxcontrib-bibtex).
-- :mod:`blogext.codeblocks`: notebook-style Python highlighted as IPython; unknown
-  code-block languages reported.
-- :mod:`blogext.offsite`: no page loads anything from another host unless
-  ``blog_allowed_hosts`` lists it.
-- :mod:`blogext.newpost`: ``nox -s new -- "Post title"``, a new post as a draft.
-- :mod:`blogext.related`: related posts at the end of each post (shared tags, then
-  category, then date; never the post's series or a draft), declared to ``shown``.
-- :mod:`blogext.sharecards`: a share card per post (Pillow, cached by digest) as its
-  ``og:image`` and ``twitter:image``, or the post's own ``share_image``.
-- :mod:`blogext.structured`: JSON-LD ``BlogPosting`` and ``BreadcrumbList`` on posts.
-- :mod:`blogext.comments`: giscus comments on request, loaded only on a click.
-- :mod:`blogext.printing`: the print stylesheet, and links' absolute URLs for it.
-- :mod:`blogext.quiet`: lines other packages print that are untrue of the site silenced at
-  their source (sphinxext-opengraph's matplotlib notice, the parsers' whole configuration).
-- :mod:`blogext.rebuildwarned`: a failed build stays failed until its cause is fixed: a document
-  that warned is read again by the next build, so its warnings come back.
-
-Not extensions: :mod:`blogext.errors` (how a build stops on bad input) and
-:mod:`blogext.nodeutil` (helpers on docutils nodes).
+The map of the modules (what each owns, which are extensions, the data flow, the private APIs still
+used) is one page: ``docs/architecture.md``. This file holds what the modules share:
 
 **Listener priorities.** Sphinx calls an event's listeners in priority order
 (default 500, lower first). Every listener of the blog that needs another
@@ -99,8 +23,6 @@ NOTFOUND_PREFIX = 200
 FEED_SETTINGS = 300
 #: config-inited: every post's front matter is checked before anything else reads the posts.
 FRONT_MATTER = 400
-#: config-inited: executed notebooks name an installed kernel, checked after the front matter.
-NOTEBOOK_KERNELS = 420
 #: config-inited: the post model decides "today", drafts and scheduled posts.
 POST_DECISIONS = 440
 #: config-inited: unpublished posts are excluded from the published build (after the decision).
@@ -158,7 +80,7 @@ PREVIEW_DATA = 520
 #: html-page-context: scripts are lightened after every extension has added its own.
 LIGHT_PAGES = 900
 #: html-collect-pages: Pagefind starts on the documents' pages, all written by now, before the
-#: extensions' pages are made, so it runs beside them (blogext.search).
+#: extensions' pages are made, so it runs beside them (blogext.searchindex).
 SEARCH_EARLY = 100
 #: build-finished: pages of removed documents are deleted first,
 REMOVE_PAGES = 300
@@ -170,3 +92,9 @@ SWEEP_OUTPUT = 900
 SEARCH_INDEX = 920
 #: build-finished: and the sitemap lists what is left, last of all.
 SITEMAP = 950
+#: env-before-read-docs: the documents that warned last time join the list, after others change it;
+#: build-finished: and the list is saved after every listener that may warn (blogext.rebuildwarned).
+WARNED_LAST = 999
+#: html-collect-pages, build-finished: the preview reports the pages written, and the build's end,
+#: before anything else runs at those events (blogext.preview_build).
+PREVIEW_REPORT = 1

@@ -37,7 +37,7 @@ the element and attribute, the URL, and what to do:
   stylesheets, ``@import``); images, fonts and media may be ``data:`` URLs;
 - active content: an event-handler attribute (``on*``), a ``javascript:`` or
   ``vbscript:`` URL (links included), CSS ``expression()``, and an inline script
-  that is not the site's own (see :func:`own_inline_scripts`);
+  that is not the site's own (see :func:`blogext.offsite_reader.own_inline_scripts`);
 - any ``<base href>``, which would make the theme's own relative URLs point elsewhere.
 
 Links (``<a href>``) to other hosts are fine: they load nothing.

@@ -1,6 +1,6 @@
 """The door to Pagefind: its program run on a folder of pages, and its output read and made
 deterministic (not an extension). Only this module knows Pagefind's files and program;
-:mod:`blogext.search` decides what is indexed, in which parts, and when.
+:mod:`blogext.searchindex` decides what is indexed, in which parts, and when.
 
 Private or undocumented uses of Pagefind, each waiting for a public API:
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import blogext
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: A Sphinx warning line: ``<location>: WARNING: <message>``, the location ``path``, ``path:line``
 #: or ``path:docstring of x:line``; no location at all for a message about the whole build.
@@ -175,8 +177,8 @@ def build_once(
             app.connect("env-before-read-docs", on_read)
             app.connect("env-updated", on_resolve)
             app.connect("html-page-context", on_page)
-            app.connect("html-collect-pages", on_collect, priority=1)
-            app.connect("build-finished", on_finished, priority=1)
+            app.connect("html-collect-pages", on_collect, priority=blogext.PREVIEW_REPORT)
+            app.connect("build-finished", on_finished, priority=blogext.PREVIEW_REPORT)
             app.build()
             status = app.statuscode
     except SystemExit as stop:  # blogext.errors.BuildStopped: the author's mistake, one problem a line

@@ -141,6 +141,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     logging.getLogger(NAMESPACE).addHandler(watcher)
     app.connect("config-inited", watcher.config_inited, priority=blogext.WARNED_DOCUMENTS)
     app.connect("env-get-outdated", watcher.outdated)
-    app.connect("env-before-read-docs", watcher.before_read, priority=999)  # after others change the list
-    app.connect("build-finished", watcher.build_finished, priority=999)  # after those that warn
+    app.connect("env-before-read-docs", watcher.before_read, priority=blogext.WARNED_LAST)
+    app.connect("build-finished", watcher.build_finished, priority=blogext.WARNED_LAST)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,9 +20,10 @@ downloads stays nearly the same as the blog grows. This module:
   documents' pages are written, beside the rest of the build, and the build waits for it at the end.
   The index is in **parts** of at most ``blog_search_part_pages`` pages (the pages, then the posts
   from the oldest), each Pagefind's own index of a folder holding exactly what it is given of its
-  pages (:func:`searchable`), nothing else; the first part is ``<output>/pagefind/``, the others
-  ``pagefind/part-N/`` (listed in ``pagefind/blog-parts.json``, merged by the dialog,
-  ``_static/search.js``, which talks to ``pagefind.js``; Pagefind's own UIs are not published). A
+  pages (:func:`blogext.searchindex.searchable`), nothing else; the first part is
+  ``<output>/pagefind/``, the others ``pagefind/part-N/`` (listed in ``pagefind/blog-parts.json``,
+  merged by the dialog, ``_static/search.js``, which talks to ``pagefind.js``; Pagefind's own UIs
+  are not published). A
   part whose pages and settings are byte for byte those of the last run
   (``<doctrees>/blogext-search.json``) is not indexed again and its files are left as they are;
   otherwise only files that differ are written, stale ones deleted;

@@ -3,7 +3,7 @@
 A tutorial marks a console block as *checked*; the test suite then types its
 commands, in reading order, into a throwaway sandbox and compares what they
 print with what the post says they print. The full author's guide is in
-``docs-snippets/checked-sessions.md``; in short::
+``docs/checked-sessions.md``; in short::
 
     ```{code-block} console
     :class: checked
