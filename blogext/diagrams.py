@@ -373,7 +373,7 @@ def site_build(dist: Path) -> Path:
         work.rename(folder)
     except OSError:  # another build made it meanwhile
         shutil.rmtree(work, ignore_errors=True)
-    for old in cache.iterdir():  # builds of other versions
+    for old in builds.iterdir():  # builds of other versions
         if old.name != key and not old.name.startswith("new-"):
             shutil.rmtree(old, ignore_errors=True)
     return folder if (folder / ENTRY).is_file() else dist

@@ -234,6 +234,22 @@ def test_the_site_serves_its_own_build_of_mermaid_made_once(site, build, monkeyp
     assert diagrams.site_build(DIST) == build  # kept: the next build does not bundle again
 
 
+def test_a_fresh_checkout_makes_its_build_of_mermaid_and_drops_older_builds(tmp_path):
+    # A checkout whose node_modules has no build yet (as CI's first build has): the same packages,
+    # linked, and a build of another version of mermaid left in its cache.
+    modules = tmp_path / "node_modules"
+    modules.mkdir()
+    for entry in DIST.parent.parent.iterdir():
+        if entry.name != ".cache":
+            (modules / entry.name).symlink_to(entry)
+    older = modules / ".cache" / diagrams.BUILD_CACHE / "0123456789abcdef"
+    older.mkdir(parents=True)
+    build = diagrams.site_build(modules / "mermaid" / "dist")
+    assert build.parent == modules / ".cache" / diagrams.BUILD_CACHE
+    assert (build / diagrams.ENTRY).is_file()
+    assert not older.exists()
+
+
 def test_without_esbuild_or_when_it_fails_the_site_serves_mermaids_own_build(tmp_path, monkeypatch):
     monkeypatch.setattr(diagrams, "_esbuild_version", lambda dist: None)
     assert diagrams.site_build(DIST) == DIST
