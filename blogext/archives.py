@@ -181,14 +181,12 @@ class _Build:
         self.posts = post_digests(app)
         self.kept: dict[str, dict[str, Any]] = {}
         self.written: dict[str, tuple[str, list[int] | None]] = {}
-        self.site = ""
+        self.site = site_fingerprint(app)
 
 
 def _up_to_date(app: Sphinx, pagename: str, context: dict[str, Any], template: str) -> bool:
     """Whether the archive page's output is already what it would be (so it is not written again)."""
     state = buildstate.of(app, _Build, lambda: _Build(app))
-    if not state.site:
-        state.site = site_fingerprint(app)
     fingerprint = page_fingerprint(app, state.site, pagename, context, template, state.posts)
     old = state.old.get(pagename)
     outfile = str(app.builder.get_outfilename(pagename))
