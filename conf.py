@@ -2,6 +2,7 @@
 
 Every behaviour lives in a module of the local extension package ``blogext``
 (one module per feature); this file only switches features on and sets them.
+The blog's own settings are named ``blogext_*``; ``blog_*`` settings are ABlog's.
 """
 
 import sys
@@ -76,10 +77,10 @@ html_static_path = ["_static"]
 # (BLOG_PAGES_REPOSITORY), which wins, so a fork or a project repository gets its own URL.
 html_baseurl = "https://shrutiturner.github.io/"
 # A custom domain (blog.example.org) wins over the Pages URL; a CNAME file next to this one does too.
-blog_custom_domain = ""
+blogext_custom_domain = ""
 # The copy search engines and feed readers should know. Empty: the GitHub Pages URL, so the
 # Read the Docs copy points its canonical links and feeds there.
-blog_canonical_url = ""
+blogext_canonical_url = ""
 
 # -- MyST -------------------------------------------------------------------------
 myst_enable_extensions = [
@@ -101,14 +102,14 @@ myst_dmath_double_inline = True  # $$...$$ inside a paragraph is display math to
 # or touches a digit outside its dollars (write \$ for a dollar sign inside math).
 myst_dmath_allow_space = False
 myst_dmath_allow_digits = False
-blog_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
+blogext_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
 
 # -- Rich posts (see docs/rich-posts.md) ------------------------------------
-blog_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
+blogext_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
 
 # -- Math (blogext.math; see docs/rich-posts.md) ----------------------------------------------
 # Macros every post's math can use: name (without the backslash) -> TeX, with #1, #2... for arguments.
-blog_math_macros = {}
+blogext_math_macros = {}
 
 # -- Notebooks (blogext.notebooks, myst-nb; see docs/notebooks.md) ------------
 # A build never executes: notebooks without stored outputs render what `nox -s freeze` froze in _freeze/.
@@ -116,7 +117,7 @@ nb_execution_mode = "off"
 nb_execution_timeout = 30  # seconds a cell may run in `nox -s freeze`; a post: mystnb: {execution_timeout: N}
 # "Open in Colab" / "Open in Binder" links under .ipynb posts (plain links), e.g.
 # {"repository": "shrutiturner/shrutiturner.github.io", "branch": "main", "colab": True, "binder": True}
-blog_notebook_launch = {}
+blogext_notebook_launch = {}
 nb_ipywidgets_js = {}  # widgets' scripts come from a CDN: a published page loads nothing off-site
 
 # -- Copy button: copies only the commands of a console session, without "$ " ----------
@@ -138,13 +139,13 @@ post_show_prev_next = True
 fontawesome_included = True  # the theme ships Font Awesome; also keeps no-change rebuilds incremental
 
 # -- Feeds (blogext.feeds; see docs/feeds-and-search.md) -------------------------------------
-blog_timezone = "Europe/London"  # posts' dates and times are London times
-blog_feed_tag_authority = "shrutiturner.github.io"  # entry ids: tag:shrutiturner.github.io,2023:<docname>
-blog_feed_tag_date = "2023"  # never change these two: feed readers know posts by their ids
-blog_feed_site_length = 20  # the newest 20 posts; tag, category and other archive feeds list all
+blogext_timezone = "Europe/London"  # posts' dates and times are London times
+blogext_feed_tag_authority = "shrutiturner.github.io"  # entry ids: tag:shrutiturner.github.io,2023:<docname>
+blogext_feed_tag_date = "2023"  # never change these two: feed readers know posts by their ids
+blogext_feed_site_length = 20  # the newest 20 posts; tag, category and other archive feeds list all
 
 # -- Reading time -------------------------------------------------------------------
-blog_words_per_minute = 230
+blogext_words_per_minute = 230
 
 # -- HTML theme -----------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
@@ -197,7 +198,7 @@ html_sidebars = {
 html_css_files = ["blog.css"]
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system says, until they choose
 html_favicon = "_static/favicon.svg"
-blog_author_bios = {
+blogext_author_bios = {
     "shruti": "Machine-learning engineer. I studied aerospace and then biomedical engineering, "
     "where I did my PhD, and I write here about my journey in ML Engineering.",
 }
@@ -209,16 +210,16 @@ ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image"
 notfound_template = "404.html"
 
 # -- Search (blogext.search; see docs/feeds-and-search.md) -----------------------------------
-blog_search_placeholder = "Search the blog"
-blog_search_results = 10  # results shown at first, and added by "More results"
+blogext_search_placeholder = "Search the blog"
+blogext_search_results = 10  # results shown at first, and added by "More results"
 notfound_context = {"title": "Page not found"}
 
 # -- Comments on request (blogext.comments; see docs/series-and-sharing.md) ---------------------
 # Off. To switch them on: install the giscus app on the repository, enable its Discussions, copy
-# the ids https://giscus.app gives into blog_giscus, add "giscus.app" to blog_allowed_hosts, set
-# blog_comments = True, and write "comments: true" in the front matter of each post that wants them.
-blog_comments = False
-blog_giscus = {
+# the ids https://giscus.app gives into blogext_giscus, add "giscus.app" to blogext_allowed_hosts, set
+# blogext_comments = True, and write "comments: true" in the front matter of each post that wants them.
+blogext_comments = False
+blogext_giscus = {
     "repo": "shrutiturner/shrutiturner.github.io",
     "repo_id": "",
     "category": "Comments",
@@ -226,4 +227,4 @@ blog_giscus = {
 }
 
 # -- Related posts (blogext.related) ---------------------------------------------------
-blog_related_posts = 3  # at the end of each post: the posts sharing most tags, then its category
+blogext_related_posts = 3  # at the end of each post: the posts sharing most tags, then its category

@@ -8,6 +8,8 @@ used) is one page: ``docs/architecture.md``. This file holds what the modules sh
 priority takes it from here, with the reason:
 """
 
+#: config-inited: every setting of the blog is checked, and conf.py's names, before any listener reads them.
+SETTINGS = 5
 #: config-inited: the doctree folder is moved out of the output folder before anything reads it.
 MOVE_DOCTREES = 10
 #: config-inited: the documents that warned last time are known, once the doctree folder is settled and
@@ -19,7 +21,7 @@ SITE_URL = 100
 FINDABILITY_URLS = 150
 #: config-inited: the 404 page's URL prefix is set from the served URL, after blogext.findability.
 NOTFOUND_PREFIX = 200
-#: config-inited: ``blog_timezone`` and the feed settings are checked before the post model reads them.
+#: config-inited: the feed settings' forms are checked before the post model reads them.
 FEED_SETTINGS = 300
 #: config-inited: every post's front matter is checked before anything else reads the posts.
 FRONT_MATTER = 400

@@ -108,8 +108,9 @@ def builder_support(app: Sphinx) -> bool:
 
 def _hidden(app: Sphinx) -> set[str]:
     # The preview's unpublished posts, as the post model (blogext.posts) decided them and wrote them
-    # into this setting at config-inited: read here, not asked of the model, which imports this module.
-    return set(getattr(app.config, "blog_unpublished_posts", {}))
+    # into this computed setting at config-inited: read by its name, neither asked of the model nor
+    # through its PostSettings, as the model imports this module.
+    return set(getattr(app.config, "blogext_unpublished_posts", {}))
 
 
 def blog(app: Sphinx) -> Blog:
@@ -308,7 +309,7 @@ def archive_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         return
     blog(app)
     drafts = drafts_page(app)
-    show_drafts = bool(app.config.blog_preview and _hidden(app))
+    show_drafts = bool(getattr(app.config, "blogext_preview", False) and _hidden(app))
     for pagename, context, template in archive_generator(app):
         if pagename == drafts and not show_drafts:
             continue

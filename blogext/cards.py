@@ -65,10 +65,13 @@ from blogext import (
     posts,
     safehtml,
     series_model,
+    settings,
     shown,
     sphinxinternals,
 )
 from blogext.ablogadapter import PostList, PostListDirective, excerpt_seen_from
+from blogext.series_model import SeriesSettings
+from blogext.settings import setting
 
 
 class PostCardsDirective(PostListDirective):
@@ -388,7 +391,9 @@ def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.No
         item += start
         cards += item
     every = nodes.paragraph(classes=["series-cards-all"])
-    every += postmeta.link_to(app, fromdoc, app.config.blog_series_path.strip("/"), "All series", [])
+    every += postmeta.link_to(
+        app, fromdoc, settings.of(app.config, SeriesSettings).series_path.strip("/"), "All series", []
+    )
     return [cards, every] if len(cards) else [every]
 
 
@@ -444,7 +449,8 @@ def _shows_series_cards(snapshot: shown.Snapshot, arg: None) -> tuple:
 
 
 def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
-    """Each author of *post*: name, key, bio (``blog_author_bios``), and the docname or URL of their page."""
+    """Each author of *post*: name, key, bio (``blogext_author_bios``), and the docname or URL of their
+    page."""
     by_name = {name: (key, link) for key, (name, link) in app.config.blog_authors.items()}
     found = []
     for coll in post.author or []:
@@ -453,7 +459,7 @@ def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
             {
                 "name": str(coll),
                 "key": key,
-                "bio": app.config.blog_author_bios.get(key) if key else None,
+                "bio": settings.of(app.config, CardsSettings).author_bios.get(key) if key else None,
                 "link": link,
                 "archive": coll.docname,
             }
@@ -498,9 +504,18 @@ def _add_listing(app: Sphinx, pagename: str, context: dict[str, Any]) -> None:
     app.add_css_file("listing.css")
 
 
+@dataclass(frozen=True)
+class CardsSettings:
+    """The cards' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    author_bios: dict[str, str] = setting(
+        {}, "a line about each author (key of blog_authors -> text)", "html"
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
-    app.add_config_value("blog_author_bios", {}, "html", types=[dict])
+    settings.add(app, CardsSettings)
     app.add_directive("postcards", PostCardsDirective)
     app.add_directive("seriescards", SeriesCardsDirective)
     app.setup_extension("blogext.freshness")  # post lists, cards among them, are recorded there

@@ -2,7 +2,7 @@
 
 Off by default. Comments are shown on a post when both say so:
 
-- the site: ``blog_comments = True`` in ``conf.py``, with ``blog_giscus`` filled in
+- the site: ``blogext_comments = True`` in ``conf.py``, with ``blogext_giscus`` filled in
   from https://giscus.app (the repository, its id, the discussion category and
   its id);
 - the post: ``comments: true`` in its front matter (checked by
@@ -16,10 +16,10 @@ page's (light or dark), and follows the theme switcher afterwards. A status line
 (``role="status"``) then says "Loading comments…", that they are shown, or that they
 could not be loaded (the button comes back as "Try again").
 
-The host giscus is loaded from must be listed in ``blog_allowed_hosts`` (the hosts
-a page may load from; registered here, empty, unless another feature already
-has): comments switched on with the host missing, or with a ``blog_giscus`` that
-lacks a value, stop the build with one line naming the setting.
+The host giscus is loaded from must be listed in ``blogext_allowed_hosts`` (the
+hosts a page may load from, a setting of :mod:`blogext.offsite`): comments
+switched on with the host missing, or with a ``blogext_giscus`` that lacks a
+value, stop the build with one line naming the setting.
 
 A page without comments has no trace of them: no section, no script, no style.
 Drafts and scheduled posts never get comments (giscus would open a discussion
@@ -28,18 +28,20 @@ for them).
 
 from __future__ import annotations
 
-import importlib.util
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from blogext import safehtml
+from blogext import safehtml, settings
 from blogext.errors import SettingError
+from blogext.offsite import OffsiteSettings
 from blogext.posts import front_matter, is_published, post_info
+from blogext.settings import setting
 
-#: What ``blog_giscus`` must name (the ids are on https://giscus.app once the app is installed).
+#: What ``blogext_giscus`` must name (the ids are on https://giscus.app once the app is installed).
 REQUIRED = ("repo", "repo_id", "category", "category_id")
 #: giscus' settings and their defaults (``data-*`` attributes of its script).
 DEFAULTS = {
@@ -55,46 +57,41 @@ _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+")
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
-def settings(config: Config) -> dict[str, str]:
-    """``blog_giscus`` with its defaults."""
-    return {**DEFAULTS, **{k: str(v) for k, v in (config.blog_giscus or {}).items()}}
+def giscus_settings(config: Config) -> dict[str, str]:
+    """``blogext_giscus`` with its defaults."""
+    return {**DEFAULTS, **{k: str(v) for k, v in settings.of(config, CommentsSettings).giscus.items()}}
 
 
 def _check(app: Sphinx, config: Config) -> None:
-    if not isinstance(config.blog_comments, bool):
-        raise SettingError(f"blog_comments = {config.blog_comments!r} in conf.py is not True or False")
-    if not isinstance(config.blog_giscus, dict):
-        raise SettingError(
-            f"blog_giscus = {config.blog_giscus!r} in conf.py is not a dict "
-            "(expected {'repo': 'owner/name', 'repo_id': ..., 'category': ..., 'category_id': ...})"
-        )
-    if not config.blog_comments:
+    if not settings.of(config, CommentsSettings).comments:  # their types are checked by blogext.settings
         return
-    given = settings(config)
+    given = giscus_settings(config)
     for key in REQUIRED:
         if not given.get(key, "").strip():
             raise SettingError(
-                f"blog_giscus has no {key!r}, and blog_comments is on (expected the value "
+                f"blogext_giscus has no {key!r}, and blogext_comments is on (expected the value "
                 "https://giscus.app gives for the blog's repository)"
             )
     if not _REPO.fullmatch(given["repo"]):
         raise SettingError(
-            f"blog_giscus 'repo' {given['repo']!r} is not a repository (expected 'owner/name')"
+            f"blogext_giscus 'repo' {given['repo']!r} is not a repository (expected 'owner/name')"
         )
     host = given["host"]
     if not _HOST.fullmatch(host):
-        raise SettingError(f"blog_giscus 'host' {host!r} is not a host name (expected such as 'giscus.app')")
-    if host not in [h.lower() for h in config.blog_allowed_hosts or []]:
         raise SettingError(
-            f"blog_comments is on, but giscus' host {host!r} is not in blog_allowed_hosts "
-            f"(expected it there, the hosts a page may load from: blog_allowed_hosts = [{host!r}])"
+            f"blogext_giscus 'host' {host!r} is not a host name (expected such as 'giscus.app')"
+        )
+    if host not in [h.lower() for h in settings.of(config, OffsiteSettings).allowed_hosts]:
+        raise SettingError(
+            f"blogext_comments is on, but giscus' host {host!r} is not in blogext_allowed_hosts "
+            f"(expected it there, the hosts a page may load from: blogext_allowed_hosts = [{host!r}])"
         )
 
 
 def has_comments(app: Sphinx, docname: str) -> bool:
     """Whether the page *docname* shows comments: the site has them on, and it is a published post that
     asks for them."""
-    if not app.config.blog_comments:
+    if not settings.of(app.config, CommentsSettings).comments:
         return False
     matter = front_matter(app.env, docname)
     info = post_info(app.env, docname)
@@ -109,7 +106,7 @@ def has_comments(app: Sphinx, docname: str) -> bool:
 def section_html(app: Sphinx) -> str:
     """The comments section of a post: what will load, and the button that loads it
     (``_templates/blog/comments.html``)."""
-    given = settings(app.config)
+    given = giscus_settings(app.config)
     data = [(key.replace("_", "-"), value) for key, value in sorted(given.items()) if key != "host"]
     return str(safehtml.render(app, "blog/comments.html", host=given["host"], data=data)) + "\n"
 
@@ -122,24 +119,18 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     app.add_js_file("comments.js", loading_method="defer")
 
 
+@dataclass(frozen=True)
+class CommentsSettings:
+    """Comments' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    comments: bool = setting(False, "comments on posts that ask for them", "html")
+    giscus: dict[str, Any] = setting({}, "giscus' settings: repo, repo_id, category, ...", "html")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
-    if importlib.util.find_spec("blogext.offsite") is not None:
-        app.setup_extension("blogext.offsite")  # it owns blog_allowed_hosts where it exists
-    if "blog_allowed_hosts" not in app.config:
-        app.add_config_value(
-            "blog_allowed_hosts",
-            [],
-            "html",
-            types=[list, tuple],
-            description="hosts a published page may load from (none by default)",
-        )
-    app.add_config_value(
-        "blog_comments", False, "html", types=[bool], description="comments on posts that ask for them"
-    )
-    app.add_config_value(
-        "blog_giscus", {}, "html", types=[dict], description="giscus' settings: repo, repo_id, category, ..."
-    )
+    app.setup_extension("blogext.offsite")  # it owns blogext_allowed_hosts, where giscus' host must be
+    settings.add(app, CommentsSettings)
     app.connect("config-inited", _check)
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,7 +3,7 @@
 Every HTML page the build renders gets, right after its ``<meta charset>`` (before
 any script or stylesheet), a ``<meta http-equiv="Content-Security-Policy">``:
 
-- ``default-src 'self'`` and the hosts of ``blog_allowed_hosts`` (with the site's own
+- ``default-src 'self'`` and the hosts of ``blogext_allowed_hosts`` (with the site's own
   host from ``html_baseurl``, for a copy served elsewhere such as Read the Docs);
 - ``script-src``: the same, ``'wasm-unsafe-eval'`` (Pagefind's search runs as
   WebAssembly) and a ``'sha256-...'`` hash of each inline script the page's
@@ -13,12 +13,12 @@ any script or stylesheet), a ``<meta http-equiv="Content-Security-Policy">``:
 - ``style-src`` with ``'unsafe-inline'``: the theme, Sphinx and mermaid write
   ``style`` attributes and ``<style>`` elements (styles run no script);
 - ``img-src``, ``font-src`` and ``media-src`` also take ``data:`` URLs;
-- ``frame-src`` only the hosts of ``blog_allowed_hosts`` (``'none'`` without any),
+- ``frame-src`` only the hosts of ``blogext_allowed_hosts`` (``'none'`` without any),
   ``worker-src 'self'`` (Pagefind's worker), ``object-src 'none'``,
   ``base-uri 'none'`` and ``form-action 'self'``.
 
 giscus' host (:mod:`blogext.comments`) is in the policy only of the pages that show
-comments, though it is in ``blog_allowed_hosts`` (where it must be, for comments
+comments, though it is in ``blogext_allowed_hosts`` (where it must be, for comments
 to be on). The preview (``BLOG_PREVIEW=1``) adds a reload script to every page it
 serves, inline and different for every build: its pages allow inline scripts
 (``'unsafe-inline'`` in place of the hashes); published builds never do.
@@ -44,7 +44,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.jinja2glue import BuiltinTemplateLoader
 
-from blogext import offsite, offsite_reader, safehtml
+from blogext import offsite, offsite_reader, safehtml, settings
 from blogext.errors import SettingError
 
 BRIDGE = "blogext.csp.TemplateBridge"
@@ -95,11 +95,11 @@ def with_meta(page: str, tag: str) -> str:
 
 
 def _preview(config: Config) -> bool:
-    if "blog_preview" in config:
-        return bool(config.blog_preview)
-    from blogext.posts import resolve_preview
+    from blogext import posts
 
-    return resolve_preview(os.environ, False)
+    if settings.is_registered(config, posts.PostSettings):
+        return settings.of(config, posts.PostSettings).preview
+    return posts.resolve_preview(os.environ, False)
 
 
 def _comments_host(app: Sphinx, pagename: str) -> tuple[str | None, bool]:
@@ -109,7 +109,7 @@ def _comments_host(app: Sphinx, pagename: str) -> tuple[str | None, bool]:
         return None, False
     from blogext import comments
 
-    host = offsite_reader.normal_host(comments.settings(app.config)["host"])
+    host = offsite_reader.normal_host(comments.giscus_settings(app.config)["host"])
     return host, bool(app.env is not None and comments.has_comments(app, pagename))
 
 
@@ -158,7 +158,7 @@ def _on_builder_inited(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("blogext.offsite")  # blog_allowed_hosts, and which inline scripts are the site's
+    app.setup_extension("blogext.offsite")  # blogext_allowed_hosts, and which inline scripts are the site's
     app.connect("config-inited", _set_bridge)
     app.connect("builder-inited", _on_builder_inited)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -35,7 +35,7 @@ holding the diagram's source (each given an anchor, ``diagram-1``, ``diagram-2``
 
 Feeds (:mod:`blogext.feeds`) replace each diagram by a link to it on the page.
 
-``blog_mermaid_dist`` (``conf.py``) names another folder holding mermaid's
+``blogext_mermaid_dist`` (``conf.py``) names another folder holding mermaid's
 ``dist`` files; by default the ``node_modules`` next to ``conf.py``, then the one
 next to ``blogext``.
 """
@@ -49,6 +49,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,7 +60,8 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
-from blogext import cache, nodeworker, perdoc
+from blogext import cache, nodeworker, perdoc, settings
+from blogext.settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +121,8 @@ def _is_mermaid_loader(script) -> bool:
 
 def dist_folder(app: Sphinx) -> Path | None:
     """The folder with mermaid's ES module build, or None when it is not installed."""
-    if app.config.blog_mermaid_dist:
-        candidates = [Path(app.confdir) / app.config.blog_mermaid_dist]
+    if folder := settings.of(app.config, DiagramsSettings).mermaid_dist:
+        candidates = [Path(app.confdir) / folder]
     else:
         candidates = [
             Path(app.confdir) / "node_modules" / "mermaid" / "dist",
@@ -234,7 +236,7 @@ def _report_missing(pages: dict[str, list[Diagram]], problem: str) -> None:
     for docname, found in pages.items():
         logger.warning(
             "a mermaid diagram is checked by mermaid (run by Node) and drawn by mermaid's files, but %s "
-            "(expected `npm ci --omit=dev` in the site's folder with Node installed, or blog_mermaid_dist "
+            "(expected `npm ci --omit=dev` in the site's folder with Node installed, or blogext_mermaid_dist "
             "in conf.py naming a folder that has mermaid's dist files)",
             problem,
             type="blog",
@@ -396,15 +398,18 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
             old.unlink()
 
 
+@dataclass(frozen=True)
+class DiagramsSettings:
+    """The diagrams' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    mermaid_dist: str = setting(
+        "", "mermaid's dist folder, relative to conf.py (default: node_modules/mermaid/dist)", "html"
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.mermaid")
-    app.add_config_value(
-        "blog_mermaid_dist",
-        "",
-        "html",
-        types=[str],
-        description="mermaid's dist folder, relative to conf.py (default: node_modules/mermaid/dist)",
-    )
+    settings.add(app, DiagramsSettings)
     app.connect("config-inited", _set_local)
     app.connect("doctree-read", _on_doctree_read)
     perdoc.keep(app, "blog_diagrams")

@@ -13,7 +13,7 @@ model (:mod:`blogext.posts`). This module acts on it:
   out). A published post that links
   to one of them fails the build. The daily rebuild publishes a scheduled post
   on its date.
-- **Preview** (``blog_preview = True``, or ``BLOG_PREVIEW=1`` as ``nox -s serve``
+- **Preview** (``blogext_preview = True``, or ``BLOG_PREVIEW=1`` as ``nox -s serve``
   sets): they are built, each page with a banner ("Draft — not published",
   "Scheduled for 14 May 2027"); they are listed only on ``blog/drafts``, not in
   the home page, archives or feeds, so the rest of the preview is the published
@@ -32,9 +32,11 @@ from sphinx.config import Config
 
 import blogext
 from blogext import posts as post_model
+from blogext import settings
 from blogext.documents import Page
 from blogext.frontmatter import front_matter, read_pages, read_posts
 from blogext.frontmatter_check import FrontMatterError, PostFrontMatter
+from blogext.series_model import SeriesSettings
 
 
 def _glob_escape(path: str) -> str:
@@ -43,7 +45,7 @@ def _glob_escape(path: str) -> str:
 
 
 def _on_config_inited(app: Sphinx, config: Config) -> None:
-    if config.blog_preview:
+    if settings.of(config, post_model.PostSettings).preview:
         return
     posts = read_posts(app)
     documents = {**read_pages(app), **posts}
@@ -77,7 +79,9 @@ def waiting_series_pages(posts: dict[str, PostFrontMatter], why: dict[str, str],
     Such a page would announce posts that are not out yet and list no part, so a
     series starts with a draft first part without breaking the published build.
     """
-    folder = getattr(config, "blog_series_path", None)
+    if not settings.is_registered(config, SeriesSettings):
+        return []
+    folder = settings.of(config, SeriesSettings).series_path
     if not folder:
         return []
     waiting = {post.series for docname, post in posts.items() if post.series and docname in why}

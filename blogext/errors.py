@@ -36,7 +36,7 @@ class SettingError(BuildStopped):
 
 
 def date_setting(source: str, value: str) -> date:
-    """The date *value* of the setting *source* (``BLOG_TODAY``, ``blog_today``...), ``YYYY-MM-DD``.
+    """The date *value* of the setting *source* (``BLOG_TODAY``, ``blogext_today``...), ``YYYY-MM-DD``.
 
     Plain Python, so that ``nox -s new`` can use it without Sphinx.
     """

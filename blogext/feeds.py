@@ -39,7 +39,7 @@ first), each a dict with ``title``, ``label``, ``href`` (relative) and ``url``
 (absolute); ``_templates/subscribe.html`` shows them in the footer.
 
 Entry ids are tag URIs (RFC 4151): ``tag:<authority>,<date>:<docname>``, from
-``blog_feed_tag_authority`` and ``blog_feed_tag_date``; they depend on neither
+``blogext_feed_tag_authority`` and ``blogext_feed_tag_date``; they depend on neither
 the builder nor the base URL.
 """
 
@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 from sphinx.application import Sphinx
@@ -64,7 +64,7 @@ from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 import blogext
-from blogext import ablogadapter, buildstate, cache, posts, safehtml, sphinxinternals
+from blogext import ablogadapter, buildstate, cache, posts, safehtml, settings, sphinxinternals
 from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
@@ -74,6 +74,7 @@ from blogext.feeds_atom import (
     PLACEHOLDER_ORIGIN,
     XML_LANG,
     Entry,
+    FeedsSettings,
     feed_id,
     make_entry,
     rfc3339,
@@ -139,37 +140,21 @@ class _Build:
 
 def _check_config(app: Sphinx, config: Config) -> None:
     """Fail early, naming the setting, on a configuration the feeds cannot use."""
-    try:
-        ZoneInfo(config.blog_timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise SettingError(
-            f"conf.py: blog_timezone = {config.blog_timezone!r} is not a time zone "
-            "(expected an IANA name such as 'Europe/London' or 'UTC')"
-        ) from None
-    authority = config.blog_feed_tag_authority
+    given = settings.of(config, FeedsSettings)  # their types and ranges are checked by blogext.settings
+    authority = given.feed_tag_authority
     email = _EMAIL.match(authority or "")
     if not authority or not _DNS_NAME.match(email["domain"] if email else authority):
         raise SettingError(
-            f"conf.py: blog_feed_tag_authority = {authority!r} is not a domain name or email address "
+            f"conf.py: blogext_feed_tag_authority = {authority!r} is not a domain name or email address "
             "(expected the domain the blog is published under, such as 'example.org'; "
             "it is part of every feed entry's id, so it must never change)"
         )
-    tag_date = config.blog_feed_tag_date
+    tag_date = given.feed_tag_date
     if not isinstance(tag_date, str) or not _TAG_DATE.match(tag_date):
         raise SettingError(
-            f"conf.py: blog_feed_tag_date = {tag_date!r} is not a date "
-            "(expected YYYY, YYYY-MM or YYYY-MM-DD: a day on which blog_feed_tag_authority was yours)"
+            f"conf.py: blogext_feed_tag_date = {tag_date!r} is not a date "
+            "(expected YYYY, YYYY-MM or YYYY-MM-DD: a day on which blogext_feed_tag_authority was yours)"
         )
-    for name, optional in (("blog_feed_site_length", False), ("blog_feed_archive_length", True)):
-        value = getattr(config, name)
-        if isinstance(value, str) and value.strip().isdigit():  # given on the command line (-D)
-            value = int(value)
-            setattr(config, name, value)
-        if (value is None and not optional) or (value is not None and (type(value) is not int or value < 1)):
-            raise SettingError(
-                f"conf.py: {name} = {value!r} is not a number of entries "
-                f"(expected a whole number of at least 1{' or None for all posts' if optional else ''})"
-            )
 
 
 # -- specs ---------------------------------------------------------------------------
@@ -196,7 +181,7 @@ def _site_specs(app: Sphinx, published: dict[str, Post], labels: dict[str, str])
             title=blog.blog_title,
             docnames=tuple(published),
             page=blog.posts.docname,
-            limit=config.blog_feed_site_length,
+            limit=settings.of(config, FeedsSettings).feed_site_length,
         )
     ]
     labels["site"] = "all posts"
@@ -223,7 +208,7 @@ def _site_specs(app: Sphinx, published: dict[str, Post], labels: dict[str, str])
                     title=f"{blog.blog_title}: {header} {coll}",
                     docnames=docnames,
                     page=coll.docname,
-                    limit=config.blog_feed_archive_length,
+                    limit=settings.of(config, FeedsSettings).feed_archive_length,
                 )
             )
     return specs
@@ -479,7 +464,7 @@ def _write_feeds(app: Sphinx):
             _content(app, state, docname)
     blog = ablogadapter.blog(app)
     base = app.config.html_baseurl or blog.blog_baseurl
-    tz = ZoneInfo(app.config.blog_timezone)
+    tz = ZoneInfo(settings.of(app.config, posts.PostSettings).timezone)
     schemes = (urljoin(base, blog.tags.path + "/"), urljoin(base, blog.category.path + "/"))
     author_urls: dict[str, str | None] = {}
     entries = {
@@ -534,33 +519,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
     ablogadapter.take_over(app, ablogadapter.feed_generator)
     app.add_event("blog-collect-feeds")
-    app.add_config_value(
-        "blog_timezone", "UTC", "", types=[str], description="IANA time zone of posts' dates and times"
-    )
-    app.add_config_value(
-        "blog_feed_tag_authority",
-        "",
-        "",
-        types=[str],
-        description="domain (or email) of the feeds' tag: URI ids",
-    )
-    app.add_config_value(
-        "blog_feed_tag_date",
-        "",
-        "",
-        types=[str],
-        description="date (YYYY[-MM[-DD]]) of the feeds' tag: URI ids",
-    )
-    app.add_config_value(
-        "blog_feed_site_length", 20, "", types=[int], description="most entries in the site feed"
-    )
-    app.add_config_value(
-        "blog_feed_archive_length",
-        None,
-        "",
-        types=[int, type(None)],
-        description="most entries in a tag, category, author or year feed (None: all)",
-    )
+    settings.add(app, FeedsSettings)
     app.connect("config-inited", _check_config, priority=blogext.FEED_SETTINGS)
     app.connect("write-started", _on_write_started)
     app.connect("html-page-context", _on_page_context, priority=blogext.FEED_LINKS)

@@ -21,8 +21,9 @@ from lxml.builder import ElementMaker
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from blogext import posts
+from blogext import posts, settings
 from blogext.ablogadapter import AblogPost as Post
+from blogext.settings import at_least, setting
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -43,7 +44,8 @@ _PLAIN_PATH = re.compile(r"(?:[\w~%-][\w.~%-]*/)*(?:[\w~%-][\w.~%-]*)?")
 def tag_uri(config: Config, specific: str) -> str:
     """A tag URI (RFC 4151) for *specific* under the configured tagging entity."""
     safe = quote(specific, safe="/:@!$&'()*+,;=-._~")
-    return f"tag:{config.blog_feed_tag_authority.lower()},{config.blog_feed_tag_date}:{safe}"
+    given = settings.of(config, FeedsSettings)
+    return f"tag:{given.feed_tag_authority.lower()},{given.feed_tag_date}:{safe}"
 
 
 def entry_id(config: Config, docname: str) -> str:
@@ -211,3 +213,16 @@ def make_entry(
     head = (entry_id(config, docname), entry.title, entry.url, published, updated, authors, categories)
     entry.fingerprint = hashlib.sha256(repr((head, entry.summary, content[0])).encode("utf-8")).hexdigest()
     return entry
+
+
+@dataclass(frozen=True)
+class FeedsSettings:
+    """The feeds' settings (``blogext_<field>`` in ``conf.py``), registered by :mod:`blogext.feeds`; declared
+    here, where the entries' ids are made from them."""
+
+    feed_tag_authority: str = setting("", "domain (or email) of the feeds' tag: URI ids")
+    feed_tag_date: str = setting("", "date (YYYY[-MM[-DD]]) of the feeds' tag: URI ids")
+    feed_site_length: int = setting(20, "most entries in the site feed", check=at_least(1))
+    feed_archive_length: int | None = setting(
+        None, "most entries in a tag, category, author or year feed (None: all)", check=at_least(1)
+    )

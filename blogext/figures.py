@@ -1,7 +1,7 @@
 """Figures: numbered, wide or full-bleed, and enlarged on a click.
 
 - Every figure with a caption is numbered in its post, "Figure 1. " before the caption
-  (``blog_figure_numbers = False`` in ``conf.py`` turns it off).
+  (``blogext_figure_numbers = False`` in ``conf.py`` turns it off).
 - ``:class: wide`` (or ``:figclass: wide``) on a ``{figure}`` lets it run into the right margin;
   ``:class: full-bleed`` spans the window's width (``_static/figures.css``; the image's class,
   where docutils puts ``:class:``, is moved to the figure).
@@ -14,11 +14,15 @@ Alt text stays required (``blogext.localfiles`` and the strict build check image
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.locale import _
+
+from blogext import settings
+from blogext.settings import setting
 
 #: Classes of a figure's width, beside the column's own.
 WIDTHS = ("wide", "full-bleed")
@@ -34,7 +38,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
                     if width not in figure["classes"]:
                         figure["classes"].append(width)
         caption = figure.next_node(nodes.caption)
-        if app.config.blog_figure_numbers and caption is not None:
+        if settings.of(app.config, FiguresSettings).figure_numbers and caption is not None:
             number += 1
             label = nodes.inline("", _("Figure %s.") % number + " ", classes=["figure-number"])
             caption.insert(0, label)
@@ -46,10 +50,15 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         app.add_css_file("figures.css")
 
 
+@dataclass(frozen=True)
+class FiguresSettings:
+    """The figures' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    figure_numbers: bool = setting(True, "number figures: Figure 1, Figure 2...", "env")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value(
-        "blog_figure_numbers", True, "env", types=[bool], description="number figures: Figure 1, Figure 2..."
-    )
+    settings.add(app, FiguresSettings)
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,9 +37,10 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import ablogadapter, safehtml
+from blogext import ablogadapter, safehtml, settings
 from blogext.nodeutil import ancestors
 from blogext.posts import unpublished
+from blogext.settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +146,9 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         context["title"] = ARCHIVE_TITLE
     description = describe(app, pagename, context, doctree)
     extra = [_tag(app, "name", "description", description)]
-    hidden = pagename in app.config.blog_noindex_pages or pagename in unpublished(app.env)
+    hidden = pagename in settings.of(
+        app.config, FindabilitySettings
+    ).noindex_pages or pagename in unpublished(app.env)
     if hidden:
         extra.append(_tag(app, "name", "robots", "noindex"))
     # A copy: opengraph edits the dict it is given, and context["meta"] is the env's own.
@@ -207,12 +211,23 @@ def _move_404_to_root(app: Sphinx, exception: Exception | None) -> None:
             written.parent.rmdir()
 
 
+@dataclass(frozen=True)
+class FindabilitySettings:
+    """The meta tags' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    noindex_pages: tuple[str, ...] = setting(
+        ("search", "404", "blog/drafts"),
+        "pages search engines are asked not to index, not in the sitemap",
+        "html",
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.siteurl")
     app.setup_extension("blogext.hosting")  # robots.txt, and the 404 page's prefix where the site is served
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("notfound.extension")
-    app.add_config_value("blog_noindex_pages", ["search", "404", "blog/drafts"], "html", types=[list, tuple])
+    settings.add(app, FindabilitySettings)
     app.connect("config-inited", _set_urls, priority=blogext.FINDABILITY_URLS)
     app.connect("html-page-context", _on_page_context, priority=blogext.PAGE_META)
     app.connect("build-finished", _move_404_to_root)

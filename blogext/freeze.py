@@ -20,7 +20,7 @@ A ``.ipynb`` with stored outputs renders them, as before: it has nothing to free
 
 **The record**: each page rendered from a freeze ends with a small footer (template
 ``blog/notebook-record.html``) saying when it was executed, with which Python, and the versions
-of the packages its cells import. **Launch links** (``blog_notebook_launch``, off by default):
+of the packages its cells import. **Launch links** (``blogext_notebook_launch``, off by default):
 "Open in Colab" and "Open in Binder" for ``.ipynb`` posts of a GitHub repository, plain links.
 
 Problems are warnings of type ``blog``, subtype ``notebooks``.
@@ -33,6 +33,7 @@ import hashlib
 import json
 import posixpath
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,8 +42,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from blogext import perdoc, safehtml, sphinxinternals
+from blogext import perdoc, safehtml, settings, sphinxinternals
 from blogext.errors import SettingError
+from blogext.settings import Check, setting
 
 logger = logging.getLogger(__name__)
 
@@ -253,19 +255,13 @@ def _check_settings(app: Sphinx, config: Config) -> None:
             f"nb_execution_mode = {config.nb_execution_mode!r} in conf.py: a published build never executes "
             f'notebooks (expected "off": `{COMMAND}` executes them on your machine into {FOLDER}/)'
         )
-    launch = config.blog_notebook_launch
-    if not isinstance(launch, dict) or set(launch) - {"repository", "branch", "colab", "binder"}:
-        raise SettingError(
-            f"blog_notebook_launch = {launch!r} in conf.py is not a dict of repository, branch, colab "
-            "and binder (expected {} for no launch links, or {'repository': 'owner/name', "
-            "'branch': 'main', 'colab': True, 'binder': True})"
-        )
+    launch = settings.of(config, FreezeSettings).notebook_launch  # its keys checked by blogext.settings
     repository = str(launch.get("repository", ""))
     if (launch.get("colab") or launch.get("binder")) and not re.fullmatch(
         r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+", repository
     ):
         raise SettingError(
-            f"blog_notebook_launch 'repository' {repository!r} is not a GitHub repository "
+            f"blogext_notebook_launch 'repository' {repository!r} is not a GitHub repository "
             "(expected 'owner/name', the repository that holds the site's source)"
         )
 
@@ -275,7 +271,7 @@ def _check_settings(app: Sphinx, config: Config) -> None:
 
 def launch_links(config: Config, source: str) -> list[tuple[str, str]]:
     """(label, URL) of each launch link for the notebook at *source* (a path in the repository)."""
-    launch = config.blog_notebook_launch or {}
+    launch = settings.of(config, FreezeSettings).notebook_launch
     if not source.endswith(".ipynb") or not (launch.get("colab") or launch.get("binder")):
         return []
     repository, branch = str(launch["repository"]), str(launch.get("branch") or "main")
@@ -306,14 +302,24 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     context["body"] = str(context["body"]) + str(footer)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value(
-        "blog_notebook_launch",
+@dataclass(frozen=True)
+class FreezeSettings:
+    """The frozen notebooks' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    notebook_launch: dict[str, Any] = setting(
         {},
+        "'Open in Colab' / 'Open in Binder' links on .ipynb posts (off: {})",
         "html",
-        types=[dict],
-        description="'Open in Colab' / 'Open in Binder' links on .ipynb posts (off: {})",
+        check=Check(
+            "a dict of repository, branch, colab and binder: {} for no launch links, or "
+            "{'repository': 'owner/name', 'branch': 'main', 'colab': True, 'binder': True}",
+            lambda launch: set(launch) <= {"repository", "branch", "colab", "binder"},
+        ),
     )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    settings.add(app, FreezeSettings)
     sphinxinternals.before_mystnb_executes(before_execution)
     app.connect("config-inited", _check_settings)
     app.connect("doctree-read", _note_record)

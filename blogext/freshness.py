@@ -11,7 +11,7 @@ rewrites, without re-reading:
   edit further down a post's body leaves the lists alone);
 - every page whose sidebar lists the recent posts (``ablog/recentposts.html``, in
   the theme's ``secondary_sidebar_items`` or in ``html_sidebars``), when they
-  change in which, title, date or order; the sidebar shows ``blog_recent_posts``
+  change in which, title, date or order; the sidebar shows ``blogext_recent_posts``
   posts;
 - each post whose previous or next post (ABlog's date order) changed, or their title or date
   (the "read next" block of :mod:`blogext.readnext` shows both).
@@ -25,6 +25,7 @@ module's concern (see :mod:`blogext.archives` and :mod:`blogext.feeds`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import ablogadapter, buildstate, hosting, shown
+from blogext import ablogadapter, buildstate, hosting, settings, shown
 from blogext.posts import post_pages, post_views, shown_digests
+from blogext.settings import at_least, setting
 
 # -- What pages show ---------------------------------------------------------------------------
 
@@ -84,7 +86,9 @@ def _shows_posts(snapshot: shown.Snapshot, arg: None) -> Any:
 
 def _shows_recent(snapshot: shown.Snapshot, arg: None) -> Any:
     # The sidebar leaves the page's own post out, so one more post than it shows can appear.
-    return recent_posts(_views(snapshot), snapshot.app.config.blog_recent_posts + 1)
+    return recent_posts(
+        _views(snapshot), settings.of(snapshot.app.config, FreshnessSettings).recent_posts + 1
+    )
 
 
 def _shows_neighbours(snapshot: shown.Snapshot, docname: str) -> Any:
@@ -135,7 +139,7 @@ def _on_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: s
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    context["blog_recent_posts"] = app.config.blog_recent_posts
+    context["blogext_recent_posts"] = settings.of(app.config, FreshnessSettings).recent_posts
 
 
 # -- Removing what a clean build would not have -------------------------------------------
@@ -155,16 +159,17 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
         remove_page(outdir, app.builder.get_target_uri(docname))
 
 
+@dataclass(frozen=True)
+class FreshnessSettings:
+    """The record's settings (``blogext_<field>`` in ``conf.py``)."""
+
+    recent_posts: int = setting(5, "how many posts the recent-posts sidebar lists", "html", check=at_least(0))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
     app.setup_extension("blogext.shown")
-    app.add_config_value(
-        "blog_recent_posts",
-        5,
-        "html",
-        types=[int],
-        description="how many posts the recent-posts sidebar lists",
-    )
+    settings.add(app, FreshnessSettings)
     shown.add_kind(app, "posts", _shows_posts)
     shown.add_kind(app, "recent", _shows_recent, pages=_recent_pages)
     shown.add_kind(app, "neighbours", _shows_neighbours, pages=post_pages)

@@ -66,12 +66,13 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext import buildstate, cache, documents, perdoc, sphinxinternals
+from blogext import buildstate, cache, documents, perdoc, settings, sphinxinternals
 from blogext.documents import Page, url_key
 from blogext.frontmatter_body import ParsedPost, check_post, markdown_parser, parse_post
 from blogext.frontmatter_check import (
     DOCUMENT_SUFFIXES,
     FrontMatterError,
+    FrontMatterSettings,
     Link,
     PostFrontMatter,
     canonical_labels,
@@ -204,7 +205,7 @@ def _parse_settings(config: Config) -> str:
             markdown_it.__version__,
             myst_parser.__version__,
             list(config.blog_authors or {}),
-            list(config.blog_extra_front_matter_keys),
+            list(settings.of(config, FrontMatterSettings).extra_front_matter_keys),
             sorted(config.myst_enable_extensions),
         ]
     )
@@ -463,13 +464,7 @@ def _outdated(
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     app.setup_extension("blogext.ablogadapter")
-    app.add_config_value(
-        "blog_extra_front_matter_keys",
-        [],
-        "env",
-        types=[list, tuple],
-        description="front-matter keys that other features check, besides the known ones",
-    )
+    settings.add(app, FrontMatterSettings)
     app.connect("config-inited", _check_posts, priority=blogext.FRONT_MATTER)
     app.connect("builder-inited", _keep_in_env)
     app.connect("env-get-outdated", _outdated)

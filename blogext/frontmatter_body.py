@@ -20,10 +20,11 @@ import yaml
 from sphinx.config import Config
 from sphinx.util import logging
 
-from blogext import frontmatter_yaml
+from blogext import frontmatter_yaml, settings
 from blogext.frontmatter_check import (
     NOTEBOOK_KEYS,
     URL_SCHEME,
+    FrontMatterSettings,
     Link,
     PostFrontMatter,
     check_front_matter,
@@ -269,7 +270,10 @@ def parse_notebook(data: bytes, relpath: str, config: Config, md=None) -> Parsed
         problems.append(f"notebook metadata {show(metadata)} is not a mapping (expected 'key: value' pairs)")
         metadata = {}
     values, found = check_front_matter(
-        metadata, config.blog_authors or {}, config.blog_extra_front_matter_keys, NOTEBOOK_KEYS
+        metadata,
+        config.blog_authors or {},
+        settings.of(config, FrontMatterSettings).extra_front_matter_keys,
+        NOTEBOOK_KEYS,
     )
     problems += found
     md = md or markdown_parser(config.myst_enable_extensions)
@@ -326,7 +330,8 @@ def parse_post(data: bytes, relpath: str, config: Config, md=None) -> ParsedPost
             front = loaded
         elif loaded is not None:
             problems.append(f"front matter {show(loaded)} is not a mapping (expected 'key: value' lines)")
-    values, found = check_front_matter(front, config.blog_authors or {}, config.blog_extra_front_matter_keys)
+    extra = settings.of(config, FrontMatterSettings).extra_front_matter_keys
+    values, found = check_front_matter(front, config.blog_authors or {}, extra)
     problems += found
 
     md = md or markdown_parser(config.myst_enable_extensions)

@@ -23,6 +23,7 @@ from sphinx.util import logging
 from blogext import frontmatter_yaml
 from blogext.ablogadapter import slugify
 from blogext.errors import BuildStopped
+from blogext.settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -343,3 +344,13 @@ def labels_of(post: PostFrontMatter, names: dict[str, dict[str, str]]) -> tuple[
         names.get("category", {}).get(label_key(post.category), post.category) if post.category else None
     )
     return tags, category
+
+
+@dataclass(frozen=True)
+class FrontMatterSettings:
+    """The front matter's settings (``blogext_<field>`` in ``conf.py``), registered by
+    :mod:`blogext.frontmatter`; declared here, with the rules they extend."""
+
+    extra_front_matter_keys: tuple[str, ...] = setting(
+        (), "front-matter keys that other features check, besides the known ones", "env"
+    )

@@ -42,8 +42,8 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import buildstate, sphinxinternals
-from blogext.siteurl import custom_domain, site_urls
+from blogext import buildstate, settings, sphinxinternals
+from blogext.siteurl import SiteURLSettings, custom_domain, site_urls
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +87,10 @@ def _move_doctrees_out(app: Sphinx, config: Config) -> None:
 
 def _set_notfound_prefix(app: Sphinx, config: Config) -> None:
     """The 404 page's links must work where this build is served, not at the canonical copy."""
-    if "notfound_urls_prefix" not in config or not config.blog_served_url:
+    served = settings.of(config, SiteURLSettings).served_url
+    if "notfound_urls_prefix" not in config or not served:
         return
-    path = urlsplit(config.blog_served_url).path.strip("/")
+    path = urlsplit(served).path.strip("/")
     config.notfound_urls_prefix = f"/{path}/" if path else "/"
 
 
@@ -112,7 +113,7 @@ def _write_host_files(app: Sphinx) -> None:
         robots.unlink(missing_ok=True)  # crawlers would never read it there
     _write(outdir / ".nojekyll", "")
     cname = outdir / "CNAME"
-    domain = custom_domain(app.config.blog_custom_domain, Path(app.srcdir))
+    domain = custom_domain(settings.of(app.config, SiteURLSettings).custom_domain, Path(app.srcdir))
     if domain is not None and urlsplit(urls.served).hostname == domain[0]:
         _write(cname, domain[0] + "\n")
     else:
@@ -133,10 +134,12 @@ def remove_file(outdir: Path, path: Path) -> None:
 
 def _unpublished_docnames(app: Sphinx) -> set[str]:
     """The posts a published build leaves out (drafts, scheduled), or none in the preview."""
-    if getattr(app.config, "blog_preview", False) or "blogext.posts" not in app.extensions:
+    if "blogext.posts" not in app.extensions:
         return set()
     from blogext import posts  # the post model decides; it loads this module's neighbours
 
+    if settings.of(app.config, posts.PostSettings).preview:
+        return set()
     return set(posts.statuses(app))
 
 

@@ -32,7 +32,7 @@ myst-nb renders the two MIME types through :class:`MimeRenderer`, its mime-rende
 handed to it by :func:`blogext.sphinxinternals.add_mystnb_mime_renderer` (myst-nb reads plugins from
 entry points only). Other builders than HTML show the bundle's ``text/plain``.
 
-Each problem is a warning of type ``blog``, subtype ``notebooks``. ``blog_interactive_modules``
+Each problem is a warning of type ``blog``, subtype ``notebooks``. ``blogext_interactive_modules``
 (``conf.py``) names another ``node_modules`` folder.
 """
 
@@ -42,6 +42,7 @@ import functools
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 import blogext
-from blogext import perdoc, safehtml, sphinxinternals
+from blogext import perdoc, safehtml, settings, sphinxinternals
+from blogext.settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ class MimeRenderer:
             inline
             or data.mime_type not in KINDS
             or env is None
-            or "blog_interactive_modules" not in env.config
+            or not settings.is_registered(env.config, InteractiveSettings)
         ):
             return None
         spec = data.content
@@ -340,8 +342,8 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def modules_folder(app: Sphinx) -> Path | None:
     """The ``node_modules`` folder with the libraries, or None when they are not installed."""
-    if app.config.blog_interactive_modules:
-        candidates = [Path(app.confdir) / app.config.blog_interactive_modules]
+    if folder := settings.of(app.config, InteractiveSettings).interactive_modules:
+        candidates = [Path(app.confdir) / folder]
     else:
         candidates = [
             Path(app.confdir) / "node_modules",
@@ -365,7 +367,7 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
     for docname in _published(app):
         logger.warning(
             "an interactive figure is drawn by the site's copy of its library, but the npm packages are "
-            "missing (expected `npm ci --omit=dev` in the site's folder, or blog_interactive_modules in "
+            "missing (expected `npm ci --omit=dev` in the site's folder, or blogext_interactive_modules in "
             "conf.py naming a node_modules folder that has %s)",
             ", ".join(package for files in LIBRARIES.values() for package, _file in files),
             type="blog",
@@ -400,15 +402,17 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
             old.unlink()
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+@dataclass(frozen=True)
+class InteractiveSettings:
+    """The interactive figures' settings (``blogext_<field>`` in ``conf.py``)."""
 
-    app.add_config_value(
-        "blog_interactive_modules",
-        "",
-        "html",
-        types=[str],
-        description="node_modules with plotly.js and Vega, relative to conf.py (default: node_modules)",
+    interactive_modules: str = setting(
+        "", "node_modules with plotly.js and Vega, relative to conf.py (default: node_modules)", "html"
     )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    settings.add(app, InteractiveSettings)
     sphinxinternals.add_mystnb_mime_renderer(MimeRenderer)
     app.add_node(
         interactive_figure,

@@ -3,11 +3,11 @@
 Sphinx adds its documentation helpers to every page, and extensions add their
 scripts to the ``<head>`` where they block rendering. For a blog:
 
-- ``blog_search_only_scripts`` (default: Sphinx's ``doctools.js`` and
+- ``blogext_search_only_scripts`` (default: Sphinx's ``doctools.js`` and
   ``sphinx_highlight.js``) are loaded by no page: they served Sphinx's own
   search (its page, and highlighting its terms), which :mod:`blogext.search`
   replaces with Pagefind (and removes the files from the output);
-- ``blog_deferred_scripts`` (default: sphinx-copybutton's two scripts) are
+- ``blogext_deferred_scripts`` (default: sphinx-copybutton's two scripts) are
   loaded with ``defer``, so they run once the page is parsed, as they need to.
 
 The theme's own scripts are left alone (they are loaded with ``defer`` already),
@@ -16,11 +16,14 @@ and ``documentation_options.js`` stays as it is: inline scripts need it at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sphinx.application import Sphinx
 
 import blogext
+from blogext import settings
+from blogext.settings import setting
 
 
 def _name(script) -> str:
@@ -44,7 +47,8 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     scripts = context.get("script_files")
     if scripts is None:
         return
-    kept, later = lighten(scripts, app.config.blog_search_only_scripts, app.config.blog_deferred_scripts)
+    given = settings.of(app.config, LightPagesSettings)
+    kept, later = lighten(scripts, given.search_only_scripts, given.deferred_scripts)
     # In place: the list is the builder's for this page. A script added during html-page-context is
     # added to this page only (Sphinx's public API), now with ``defer``.
     scripts[:] = kept
@@ -54,10 +58,19 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         app.add_js_file(name, priority=script.priority, defer="defer")
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value(
-        "blog_search_only_scripts", ["doctools.js", "sphinx_highlight.js"], "html", types=[list]
+@dataclass(frozen=True)
+class LightPagesSettings:
+    """Which scripts no page loads, and which load deferred (``blogext_<field>`` in ``conf.py``)."""
+
+    search_only_scripts: tuple[str, ...] = setting(
+        ("doctools.js", "sphinx_highlight.js"), "scripts of Sphinx's own search, loaded by no page", "html"
     )
-    app.add_config_value("blog_deferred_scripts", ["clipboard.min.js", "copybutton.js"], "html", types=[list])
+    deferred_scripts: tuple[str, ...] = setting(
+        ("clipboard.min.js", "copybutton.js"), "scripts loaded with defer", "html"
+    )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    settings.add(app, LightPagesSettings)
     app.connect("html-page-context", _on_page_context, priority=blogext.LIGHT_PAGES)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

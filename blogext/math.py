@@ -13,7 +13,7 @@ How a build uses it:
 - ``doctree-read``: each page's equations are numbered as LaTeX numbers them
   (:mod:`blogext.mathtex`: a number a line of ``align``/``gather``, ``\\tag``,
   ``\\label`` with ``{eq}`` and ``\\eqref``), and each piece of TeX gets a key: the
-  digest of its TeX, display or inline, the site's macros (``blog_math_macros``), the
+  digest of its TeX, display or inline, the site's macros (``blogext_math_macros``), the
   ``\\newcommand``-style definitions before it on the page, and KaTeX's version;
 - ``env-updated`` (the main process, once reading is done, ``-j`` or not): the pieces
   whose key the cache (``blogext-math.json`` in the doctree folder, :mod:`blogext.cache`) lacks are
@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,6 +49,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 
 import blogext
+import blogext.settings as settings  # one line: the module is near its size limit
 from blogext import ablogadapter, buildstate, cache, mathfonts, mathtex, nodeworker, perdoc, safehtml
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
@@ -77,25 +79,21 @@ MathUnavailable = nodeworker.NodeUnavailable
 
 
 def _check_macros(app: Sphinx, config: Config) -> None:
-    """``blog_math_macros``: ``{"R": r"\\mathbb{R}"}``; kept as KaTeX wants it, ``{"\\R": ...}``."""
-    macros = config.blog_math_macros
-    if not isinstance(macros, dict):
-        raise SettingError(
-            f"blog_math_macros must be a dict of macro name to TeX, not {type(macros).__name__}"
-        )
+    """``blogext_math_macros``: ``{"R": r"\\mathbb{R}"}``; kept as KaTeX wants it, ``{"\\R": ...}``."""
+    macros = settings.of(config, MathSettings).math_macros  # a dict of strings (blogext.settings)
     checked = {}
     for name, value in macros.items():
         if not isinstance(name, str) or not _MACRO_NAME.fullmatch(name):
             raise SettingError(
-                f"blog_math_macros: {name!r} is not a macro name (expected letters, such as 'R')"
+                f"blogext_math_macros: {name!r} is not a macro name (expected letters, such as 'R')"
             )
         if not isinstance(value, str) or not _balanced(value):
             raise SettingError(
-                f"blog_math_macros[{name!r}]: {value!r} is not TeX with balanced braces "
+                f"blogext_math_macros[{name!r}]: {value!r} is not TeX with balanced braces "
                 "(expected a string such as r'\\mathbb{R}')"
             )
         checked["\\" + name.lstrip("\\")] = value
-    config.blog_math_macros = checked
+    settings.put(config, MathSettings, math_macros=checked)
 
 
 def _balanced(tex: str) -> bool:
@@ -109,8 +107,8 @@ def _balanced(tex: str) -> bool:
 
 def katex_folder(app: Sphinx) -> Path | None:
     """KaTeX's npm package folder, or None when it is not installed."""
-    if app.config.blog_katex_folder:
-        candidates = [Path(app.confdir) / app.config.blog_katex_folder]
+    if folder := settings.of(app.config, MathSettings).katex_folder:
+        candidates = [Path(app.confdir) / folder]
     else:
         candidates = [
             Path(app.confdir) / "node_modules" / "katex",
@@ -163,7 +161,7 @@ class _State:
         return self._node
 
     def _check_site_macros(self) -> None:
-        macros = self.config.blog_math_macros
+        macros = settings.of(self.config, MathSettings).math_macros
         items = [
             {"tex": f"{name}{'{x}' * _arguments(value)}", "display": False, "keep": True}
             for name, value in macros.items()
@@ -171,7 +169,7 @@ class _State:
         for (name, value), result in zip(macros.items(), self._node.ask(macros, items), strict=True):
             if "error" in result:
                 raise SettingError(
-                    f"blog_math_macros[{name.lstrip(chr(92))!r}]: KaTeX cannot draw {value!r}: "
+                    f"blogext_math_macros[{name.lstrip(chr(92))!r}]: KaTeX cannot draw {value!r}: "
                     f"{result['error']}"
                 )
 
@@ -198,7 +196,7 @@ def _state(app: Sphinx) -> _State:
 
 def key(state: _State, tex: str, display: bool, defined_before: list[str]) -> str:
     """The cache key of a piece of TeX, drawn after the page's *defined_before* definitions."""
-    macros = sorted(state.config.blog_math_macros.items())
+    macros = sorted(settings.of(state.config, MathSettings).math_macros.items())
     parts = [CACHE_VERSION, state.version, macros, defined_before, tex, display]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
@@ -208,7 +206,8 @@ def draw_now(state: _State, tex: str, display: bool) -> dict[str, str]:
     digest = key(state, tex, display, [])
     if digest not in state.cache:
         [state.cache[digest]] = state.node().ask(
-            state.config.blog_math_macros, [{"tex": tex, "display": display, "keep": True}]
+            settings.of(state.config, MathSettings).math_macros,
+            [{"tex": tex, "display": display, "keep": True}],
         )
     return state.cache[digest]
 
@@ -341,7 +340,9 @@ def _draw_page(app: Sphinx, state: _State, pieces: list[Piece]) -> None:
         return
     asked = [p for p in pieces if p.error is None and (p.key not in state.cache or p.defines)]
     items = [{"tex": p.tex, "display": p.display, "keep": p.key not in state.cache} for p in asked]
-    for piece, result in zip(asked, state.node().ask(app.config.blog_math_macros, items), strict=True):
+    for piece, result in zip(
+        asked, state.node().ask(settings.of(app.config, MathSettings).math_macros, items), strict=True
+    ):
         if result is not None:
             state.cache[piece.key] = result
 
@@ -567,11 +568,18 @@ def _close(app: Sphinx, exception: Exception | None) -> None:
     _state(app).close()
 
 
+@dataclass(frozen=True)
+class MathSettings:
+    """Math's settings (``blogext_<field>`` in ``conf.py``)."""
+
+    math_macros: dict[str, str] = settings.setting(
+        {}, "site-wide TeX macros: name (no backslash) -> TeX", "env"
+    )
+    katex_folder: str = settings.setting("", "KaTeX's npm folder, relative to conf.py", "env")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    macros = "site-wide TeX macros: name (no backslash) -> TeX, such as {'R': r'\\mathbb{R}'}"
-    app.add_config_value("blog_math_macros", {}, "env", types=[dict], description=macros)
-    folder = "KaTeX's npm package folder, relative to conf.py (default: node_modules/katex)"
-    app.add_config_value("blog_katex_folder", "", "env", types=[str], description=folder)
+    settings.add(app, MathSettings)
     app.connect("config-inited", _choose)
     app.connect("config-inited", _check_macros)
     app.connect("builder-inited", _state)  # before reading: forked readers share the loaded cache

@@ -143,7 +143,7 @@ class Output:
     """One output of a notebook, as the page will show it.
 
     *folder* is the notebook's folder in the site (``posts/2024``), against which its relative URLs
-    resolve; *allowed_hosts* the hosts a page may load from (the site's own, ``blog_allowed_hosts``);
+    resolve; *allowed_hosts* the hosts a page may load from (the site's own, ``blogext_allowed_hosts``);
     *publish* publishes a local file the output names (None: the output may load no file at all, as
     an SVG shown as a picture cannot).
     """

@@ -52,9 +52,10 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import nbsanitize, sphinxinternals
+from blogext import nbsanitize, settings, sphinxinternals
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
+from blogext.offsite import OffsiteSettings
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ _ADVICE = {
     nbsanitize.OFFSITE: (
         "would load from another host",
         "expected files of the site: save the file next to the notebook and name it by its relative "
-        "path, or add the host to blog_allowed_hosts in conf.py",
+        "path, or add the host to blogext_allowed_hosts in conf.py",
     ),
     nbsanitize.MISSING: (
         "names a file the page cannot show",
@@ -229,7 +230,7 @@ def _cell_name(cell: nodes.Element) -> str:
 
 
 def _allowed_hosts(app: Sphinx) -> frozenset[str]:
-    hosts = {str(h).lower() for h in getattr(app.config, "blog_allowed_hosts", None) or ()}
+    hosts = {str(h).lower() for h in settings.of(app.config, OffsiteSettings).allowed_hosts}
     own = nbsanitize._resolve(app.config.html_baseurl or "", "") if app.config.html_baseurl else None
     return frozenset(hosts | ({own["hostname"].lower()} if own else set()))
 

@@ -1,7 +1,7 @@
 """Nothing off-site, nothing active but the site's own: every page written is read as a browser reads it.
 
 A published page loads nothing from another host (no image, script, stylesheet,
-font, frame, video, audio, object) unless ``blog_allowed_hosts`` (``conf.py``, a list
+font, frame, video, audio, object) unless ``blogext_allowed_hosts`` (``conf.py``, a list
 of host names, empty by default) lists that host, and runs no script but the
 site's own. After each build, every HTML page written by it is read the way a
 browser reads it, so that no spelling of a URL gets past:
@@ -29,7 +29,7 @@ What fails the build, as a ``blog.offsite`` warning naming the file (the post's
 source, or the output file of a generated page), the line when it can be found,
 the element and attribute, the URL, and what to do:
 
-- a load from another host (``blog_allowed_hosts`` names the fix);
+- a load from another host (``blogext_allowed_hosts`` names the fix);
 - a frame (``iframe``, ``frame``) of anything but an allowed host, and any
   ``<object>``, ``<embed>`` or ``<applet>``: the page's Content-Security-Policy
   (:mod:`blogext.csp`) blocks them, so they would be silently empty;
@@ -59,9 +59,9 @@ from ada_url import URL
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from blogext import buildstate
-from blogext.errors import SettingError
+from blogext import buildstate, settings
 from blogext.offsite_reader import Finding, findings, normal_host, template_scripts
+from blogext.settings import Check, setting
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +83,10 @@ def site_url(app: Sphinx) -> str:
 
 
 def allowed_hosts(app: Sphinx) -> set[str]:
-    """The other hosts a page may load from: ``blog_allowed_hosts``, as URLs spell them."""
-    return {h for h in (normal_host(name) for name in app.config.blog_allowed_hosts) if h}
+    """The other hosts a page may load from: ``blogext_allowed_hosts``, as URLs spell them."""
+    return {
+        h for h in (normal_host(name) for name in settings.of(app.config, OffsiteSettings).allowed_hosts) if h
+    }
 
 
 @dataclass
@@ -109,14 +111,6 @@ def template_scripts_of(app: Sphinx) -> frozenset[str]:
 
 def _on_builder_inited(app: Sphinx) -> None:
     buildstate.of(app, _Check).started = time.time() - 1  # mtimes may be rounded down to the second
-    hosts = app.config.blog_allowed_hosts
-    if not isinstance(hosts, list | tuple) or not all(
-        isinstance(h, str) and h and "/" not in h and normal_host(h) for h in hosts
-    ):
-        raise SettingError(
-            f"blog_allowed_hosts = {hosts!r} in conf.py is not a list of host names "
-            "(expected a list such as ['www.youtube-nocookie.com'], or [])"
-        )
 
 
 def _sources_by_page(app: Sphinx) -> dict[Path, str]:
@@ -155,14 +149,14 @@ def message(finding: Finding) -> str:
     if finding.problem == "offsite":
         return (
             f"{what} loads {value} from another host, {finding.host}{read_as} (expected a file of the site: "
-            "a published page loads nothing from another host unless blog_allowed_hosts in conf.py lists "
+            "a published page loads nothing from another host unless blogext_allowed_hosts in conf.py lists "
             f"it; add {finding.host!r} there to allow it)"
         )
     if finding.problem == "frame":
         return (
             f"{what} {value}{read_as} is blocked by the page's Content-Security-Policy, which allows frames "
-            "only from hosts in blog_allowed_hosts and no <object>, <embed> or <applet> (expected an "
-            "<img> for a picture, or an <iframe> of a host listed in blog_allowed_hosts)"
+            "only from hosts in blogext_allowed_hosts and no <object>, <embed> or <applet> (expected an "
+            "<img> for a picture, or an <iframe> of a host listed in blogext_allowed_hosts)"
         )
     if finding.problem == "data":
         return (
@@ -220,14 +214,24 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     state_file.write_text(json.dumps(sorted(failing)), "utf-8")
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value(
-        "blog_allowed_hosts",
-        [],
+def _host_names(hosts: tuple[str, ...]) -> bool:
+    return all(host and "/" not in host and normal_host(host) for host in hosts)
+
+
+@dataclass(frozen=True)
+class OffsiteSettings:
+    """What may load from other hosts (``blogext_<field>`` in ``conf.py``)."""
+
+    allowed_hosts: tuple[str, ...] = setting(
+        (),
+        "hosts a published page may load images, scripts, iframes, ... from (none by default)",
         "html",
-        types=[list, tuple],
-        description="hosts a published page may load images, scripts, iframes, ... from (none by default)",
+        check=Check("a list of host names such as ['www.youtube-nocookie.com'], or []", _host_names),
     )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    settings.add(app, OffsiteSettings)
     app.connect("builder-inited", _on_builder_inited)
     app.connect("build-finished", _on_build_finished)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

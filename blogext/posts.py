@@ -3,8 +3,8 @@
 Every feature asks this module about posts; none decides it for itself.
 
 - **Today, drafts and scheduling** are decided once, when the configuration is
-  ready: "today" is ``BLOG_TODAY`` (or ``blog_today``) when set, else the date now
-  in ``blog_timezone``; a post is a *draft* when its front matter says
+  ready: "today" is ``BLOG_TODAY`` (or ``blogext_today``) when set, else the date now
+  in ``blogext_timezone``; a post is a *draft* when its front matter says
   ``draft: true`` or has no ``date``, *scheduled* when dated after today, and
   published otherwise. Any other page whose front matter says ``draft: true``
   is a draft too, wherever it is (:func:`statuses`). ABlog is told the same "today"
@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,11 +39,12 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 import blogext
-from blogext import ablogadapter, buildstate, perdoc
+from blogext import ablogadapter, buildstate, perdoc, settings
 from blogext.errors import SettingError, date_setting
 from blogext.frontmatter import front_matter, read_pages, read_posts
 from blogext.frontmatter_check import PostFrontMatter
 from blogext.nodeutil import ancestors
+from blogext.settings import Check, at_least, setting
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -52,9 +54,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, zone: Any = None) -> date:
-    """Today: ``BLOG_TODAY``, else ``blog_today``, else the date now in *zone* (a name, a tzinfo, or None
+    """Today: ``BLOG_TODAY``, else ``blogext_today``, else the date now in *zone* (a name, a tzinfo, or None
     for local time)."""
-    for source, value in (("BLOG_TODAY", environ.get("BLOG_TODAY", "")), ("blog_today", configured or "")):
+    for source, value in (("BLOG_TODAY", environ.get("BLOG_TODAY", "")), ("blogext_today", configured or "")):
         if value.strip():
             return date_setting(source, value.strip())
     tz: tzinfo | None = None
@@ -65,13 +67,13 @@ def resolve_today(environ: os._Environ[str] | dict[str, str], configured: str, z
             tz = ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingError(
-                f"blog_timezone {zone!r} is not a time zone (expected a name such as 'UTC')"
+                f"blogext_timezone {zone!r} is not a time zone (expected a name such as 'UTC')"
             ) from None
     return datetime.now(tz).date()
 
 
 def resolve_preview(environ: os._Environ[str] | dict[str, str], default: bool) -> bool:
-    """Whether this is the preview build: ``BLOG_PREVIEW`` when set, else *default* (``blog_preview``)."""
+    """Whether this is the preview build: ``BLOG_PREVIEW`` when set, else *default* (``blogext_preview``)."""
     value = environ.get("BLOG_PREVIEW")
     if value is None:
         return bool(default)
@@ -93,7 +95,7 @@ def status(post: PostFrontMatter, today: date) -> str | None:
 def today(env_or_config: BuildEnvironment | Config) -> date:
     """The day this build publishes for."""
     config = getattr(env_or_config, "config", env_or_config)
-    return date.fromisoformat(config.blog_resolved_today)
+    return date.fromisoformat(settings.of(config, PostSettings).resolved_today)
 
 
 def unpublished(env: BuildEnvironment) -> dict[str, str]:
@@ -101,7 +103,7 @@ def unpublished(env: BuildEnvironment) -> dict[str, str]:
 
     Empty in the published build, which does not build them at all.
     """
-    return dict(getattr(env.config, "blog_unpublished_posts", {}))
+    return dict(settings.of(env.config, PostSettings).unpublished_posts)
 
 
 def statuses(app: Sphinx) -> dict[str, str]:
@@ -122,11 +124,12 @@ def is_published(env: BuildEnvironment, docname: str, when: datetime | None) -> 
 
 
 def _decide(app: Sphinx, config: Config) -> None:
-    config.blog_preview = resolve_preview(os.environ, config.blog_preview)
-    day = resolve_today(os.environ, config.blog_today, getattr(config, "blog_timezone", None))
-    config.blog_resolved_today = day.isoformat()
+    given = settings.of(config, PostSettings)
+    preview = resolve_preview(os.environ, given.preview)
+    day = resolve_today(os.environ, given.today, given.timezone)
+    settings.put(config, PostSettings, preview=preview, resolved_today=day.isoformat())
     ablogadapter.set_today(day)
-    config.blog_unpublished_posts = statuses(app) if config.blog_preview else {}
+    settings.put(config, PostSettings, unpublished_posts=statuses(app) if preview else {})
 
 
 # -- Reading time ---------------------------------------------------------------------------------------
@@ -168,7 +171,7 @@ def _shown(env: BuildEnvironment) -> dict[str, str]:
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
-    minutes = minutes_for(count_words(doctree), app.config.blog_words_per_minute)
+    minutes = minutes_for(count_words(doctree), settings.of(app.config, PostSettings).words_per_minute)
     _minutes(env)[env.docname] = minutes
     if ablogadapter.post_info(env, env.docname) is not None:
         _shown(env)[env.docname] = ablogadapter.shown_digest(env, env.docname, minutes)
@@ -263,36 +266,38 @@ __all__ = [
 ]
 
 
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class PostSettings:
+    """The post model's settings (``blogext_<field>`` in ``conf.py``)."""
+
+    preview: bool = setting(False, "build drafts and scheduled posts, with a banner (BLOG_PREVIEW=1)", "env")
+    today: str = setting("", "today, YYYY-MM-DD, instead of the clock (BLOG_TODAY)", "env")
+    timezone: str = setting(
+        "UTC",
+        "IANA time zone of posts' dates and times",
+        check=Check("an IANA time zone name such as 'Europe/London' or 'UTC'", _is_time_zone),
+    )
+    words_per_minute: int = setting(230, "reading speed of a post's reading time", "env", check=at_least(1))
+    # Computed at config-inited, never set by hand. A change of the unpublished posts re-reads every
+    # post; a change of day alone does not (what it changes is found by blogext.freshness).
+    unpublished_posts: dict[str, str] = setting(
+        {}, "the preview's unpublished posts and why", "env", computed=True
+    )
+    resolved_today: str = setting("", "the day this build publishes for", computed=True)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.frontmatter")
     app.setup_extension("blogext.ablogadapter")
-    app.add_config_value(
-        "blog_preview",
-        False,
-        "env",
-        types=[bool],
-        description="build drafts and scheduled posts, with a banner (BLOG_PREVIEW=1)",
-    )
-    app.add_config_value(
-        "blog_today",
-        "",
-        "env",
-        types=[str],
-        description="today, YYYY-MM-DD, instead of the clock (BLOG_TODAY)",
-    )
-    app.add_config_value("blog_words_per_minute", 230, "env", types=[int])
-    # Computed at config-inited, never set by hand. A change of the unpublished posts re-reads every
-    # post; a change of day alone does not (what it changes is found by blogext.freshness).
-    app.add_config_value(
-        "blog_unpublished_posts",
-        {},
-        "env",
-        types=[dict],
-        description="computed: the preview's unpublished posts and why",
-    )
-    app.add_config_value(
-        "blog_resolved_today", "", "", types=[str], description="computed: the day this build publishes for"
-    )
+    settings.add(app, PostSettings)
     app.connect("config-inited", _decide, priority=blogext.POST_DECISIONS)
     app.connect("doctree-read", _on_doctree_read, priority=blogext.POST_READ)
     perdoc.keep(app, "blog_reading_minutes")

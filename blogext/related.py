@@ -1,4 +1,4 @@
-"""Related posts: at the end of each post, up to ``blog_related_posts`` others on the same subject.
+"""Related posts: at the end of each post, up to ``blogext_related_posts`` others on the same subject.
 
 A reader who finished a post is offered the posts closest to it, ranked by:
 
@@ -27,15 +27,17 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from blogext import buildstate, shown
+from blogext import buildstate, settings, shown
 from blogext.frontmatter_check import label_key
 from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages
+from blogext.settings import at_least, setting
 
 
 class Candidate(NamedTuple):
@@ -146,7 +148,7 @@ def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
     """
     state = buildstate.of(app, _Ranking)
     if state.found is None:
-        state.found = ranked(app.env, app.config.blog_related_posts)
+        state.found = ranked(app.env, settings.of(app.config, RelatedSettings).related_posts)
     return state.found.get(docname, [])
 
 
@@ -155,7 +157,7 @@ def related_posts(app: Sphinx, docname: str) -> list[Candidate]:
 
 def _all_related(snapshot: shown.Snapshot) -> dict[str, list[tuple[str, str, str]]]:
     def compute() -> dict[str, list[tuple[str, str, str]]]:
-        found = ranked(snapshot.env, snapshot.app.config.blog_related_posts)
+        found = ranked(snapshot.env, settings.of(snapshot.app.config, RelatedSettings).related_posts)
         # The environment is final after this event: the pages written next use the same ranking.
         buildstate.of(snapshot.app, _Ranking).found = found
         return {
@@ -170,16 +172,19 @@ def _shows_related(snapshot: shown.Snapshot, docname: str) -> Any:
     return _all_related(snapshot).get(docname)
 
 
+@dataclass(frozen=True)
+class RelatedSettings:
+    """Related posts' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    related_posts: int = setting(
+        3, "how many related posts the end of a post lists (0: none)", "html", check=at_least(0)
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
     app.setup_extension("blogext.shown")
     app.setup_extension("blogext.readnext")  # draws the list, in the end-of-post block
-    app.add_config_value(
-        "blog_related_posts",
-        3,
-        "html",
-        types=[int],
-        description="how many related posts the end of a post lists (0: none)",
-    )
+    settings.add(app, RelatedSettings)
     shown.add_kind(app, "related", _shows_related, pages=post_pages)
     return {"version": "1.0", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,7 +18,7 @@ downloads stays nearly the same as the blog grows. This module:
   ``sphinx-build``, Read the Docs, the Pages workflow, the preview) publishes the index: Pagefind's
   program (found by the ``pagefind`` package, shipped by ``pagefind[bin]``) starts as soon as the
   documents' pages are written, beside the rest of the build, and the build waits for it at the end.
-  The index is in **parts** of at most ``blog_search_part_pages`` pages (the pages, then the posts
+  The index is in **parts** of at most ``blogext_search_part_pages`` pages (the pages, then the posts
   from the oldest), each Pagefind's own index of a folder holding exactly what it is given of its
   pages (:func:`blogext.searchindex.searchable`), nothing else; the first part is
   ``<output>/pagefind/``, the others ``pagefind/part-N/`` (listed in ``pagefind/blog-parts.json``,
@@ -33,9 +33,9 @@ downloads stays nearly the same as the blog grows. This module:
 A page with nothing to search but its title is the author's mistake (an empty
 post): a warning of type ``blog``, subtype ``search``, naming the file.
 
-Settings: ``blog_search_placeholder`` (the search field's placeholder),
-``blog_search_results`` (results shown at first, and added by "More results") and
-``blog_search_part_pages`` (the most pages in one part of the index).
+Settings (:class:`blogext.searchindex.SearchSettings`): ``blogext_search_placeholder`` (the search
+field's placeholder), ``blogext_search_results`` (results shown at first, and added by "More results")
+and ``blogext_search_part_pages`` (the most pages in one part of the index).
 """
 
 from __future__ import annotations
@@ -44,17 +44,15 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext import sphinxinternals
-from blogext.errors import SettingError
+from blogext import settings, sphinxinternals
 from blogext.searchindex import (
     BUILDERS,
-    PART_PAGES,
     SEARCH_PAGE,
     SPHINX_SEARCH_FILES,
+    SearchSettings,
     build_index,
     filters_of,
     is_indexed,
@@ -68,31 +66,10 @@ logger = logging.getLogger(__name__)
 # -- settings -------------------------------------------------------------------------------------
 
 
-def check_settings(app: Sphinx, config: Config) -> None:
-    """Stop the build on a search setting the blog cannot use."""
-    placeholder = config.blog_search_placeholder
-    if not isinstance(placeholder, str) or not placeholder.strip():
-        raise SettingError(
-            f"blog_search_placeholder {placeholder!r} is not usable (expected a non-empty string, "
-            "such as 'Search the blog')"
-        )
-    results = config.blog_search_results
-    if isinstance(results, bool) or not isinstance(results, int) or results < 1:
-        raise SettingError(
-            f"blog_search_results {results!r} is not usable (expected a whole number from 1, such as 10)"
-        )
-    size = config.blog_search_part_pages
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise SettingError(
-            f"blog_search_part_pages {size!r} is not usable (expected a whole number from 1, such as "
-            f"{PART_PAGES}: the most pages in one part of the search index)"
-        )
-
-
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    config = app.config
-    context["blog_search_placeholder"] = config.blog_search_placeholder
-    context["blog_search_results"] = config.blog_search_results
+    given = settings.of(app.config, SearchSettings)
+    context["blogext_search_placeholder"] = given.search_placeholder
+    context["blogext_search_results"] = given.search_results
     if pagename == SEARCH_PAGE:
         app.add_css_file("search.css")  # this page only: the dialog loads it when it first opens
     if doctree is not None and is_indexed(app, pagename):
@@ -139,20 +116,7 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
-    app.add_config_value(
-        "blog_search_placeholder", "Search the blog", "html", types=[str], description="the search field's"
-    )
-    app.add_config_value(
-        "blog_search_results", 10, "html", types=[int], description="results shown at first, and per 'More'"
-    )
-    app.add_config_value(
-        "blog_search_part_pages",
-        PART_PAGES,
-        "html",
-        types=[int],
-        description="the most pages in one part of the search index",
-    )
-    app.connect("config-inited", check_settings)
+    settings.add(app, SearchSettings)
     app.connect("builder-inited", _on_builder_inited)
     app.connect("html-page-context", _on_page_context)
     app.connect("html-collect-pages", _collect_pages)

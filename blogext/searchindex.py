@@ -21,9 +21,10 @@ from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from blogext import buildstate, cache, posts, safehtml
+from blogext import buildstate, cache, posts, safehtml, settings
 from blogext.errors import BuildStopped
 from blogext.pagefindadapter import BUNDLE, index_folder, pagefind_version
+from blogext.settings import Check, at_least, setting
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +64,27 @@ STATE_FILE = f"blogext-{STATE_NAME}.json"  # (:mod:`blogext.cache`)
 STATE_VERSION = 1
 #: Where Pagefind indexes, in the doctree folder: a folder for each part, removed once indexed.
 RUNS_FOLDER = "blogext-search-runs"
-#: The most pages in one part of the index (``blog_search_part_pages``): what an edit reindexes.
+#: The most pages in one part of the index (``blogext_search_part_pages``): what an edit reindexes.
 PART_PAGES = 100
 #: The list of the parts the dialog merges into the first, in the bundle.
 PARTS_FILE = "blog-parts.json"
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """The search's settings (``blogext_<field>`` in ``conf.py``), registered by :mod:`blogext.search`;
+    declared here, where the index's parts are made."""
+
+    search_placeholder: str = setting(
+        "Search the blog",
+        "the search field's placeholder and label",
+        "html",
+        check=Check("a non-empty string such as 'Search the blog'", lambda value: bool(value.strip())),
+    )
+    search_results: int = setting(10, "results shown at first, and per 'More'", "html", check=at_least(1))
+    search_part_pages: int = setting(
+        PART_PAGES, "the most pages in one part of the search index", "html", check=at_least(1)
+    )
 
 
 # -- which pages are indexed ----------------------------------------------------------------------
@@ -108,7 +126,7 @@ def meta_of(app: Sphinx, docname: str) -> dict[str, str]:
 
 
 # -- Pagefind -------------------------------------------------------------------------------------
-# The index is made of parts, each Pagefind's own index of at most ``blog_search_part_pages`` pages:
+# The index is made of parts, each Pagefind's own index of at most ``blogext_search_part_pages`` pages:
 # the pages that are not posts, then the posts from the oldest. The first part is the bundle's root
 # (where pagefind.js finds it); the dialog merges the others (``pagefind/blog-parts.json`` lists them)
 # with Pagefind's ``mergeIndex``, which shares the first part's WebAssembly. Pagefind has no
@@ -360,7 +378,9 @@ def _plan(app: Sphinx, known: dict[str, list], read_at: int) -> tuple[list[Index
     """The pages to index (*known*, read at *read_at*: see :func:`pages_to_index`) and their parts."""
     pages = pages_to_index(app, known, read_at - TRUSTED_AFTER_NS)
     config = pagefind_config(app)
-    return pages, parts_of(pages, app.config.blog_search_part_pages, config, pagefind_version())
+    return pages, parts_of(
+        pages, settings.of(app.config, SearchSettings).search_part_pages, config, pagefind_version()
+    )
 
 
 def _known(pages: list[Indexed]) -> dict[str, list]:

@@ -2,7 +2,7 @@
 
 The author's interface
     A series is defined once, by a page ``series/<slug>.md`` (the folder is
-    ``blog_series_path``): its ``#`` heading is the series' title, its body the
+    ``blogext_series_path``): its ``#`` heading is the series' title, its body the
     description, its first paragraph the summary shown on the list of series.
     A post joins a series with ``series: <slug>`` in its front matter and may
     give ``part: <n>``. Numbered parts come first, in number order; parts
@@ -17,7 +17,7 @@ What a reader gets
       posts just before and after it by date on that page;
     - on the series page, after the description, the parts in order with their
       dates and excerpts, and a link to the series' Atom feed;
-    - a generated page at ``/<blog_series_path>/`` listing every series;
+    - a generated page at ``/<blogext_series_path>/`` listing every series;
     - an Atom feed per series, through the ``blog-collect-feeds`` contract of
       :mod:`blogext.feeds`.
 
@@ -71,7 +71,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext import ablogadapter, perdoc, posts, safehtml, shown
+from blogext import ablogadapter, perdoc, posts, safehtml, settings, shown
 from blogext.feeds import FeedSpec
 from blogext.frontmatter import read_posts
 from blogext.series_model import (
@@ -79,6 +79,7 @@ from blogext.series_model import (
     Part,
     Problem,
     SeriesDef,
+    SeriesSettings,
     definitions,
     members,
     part_number,
@@ -99,7 +100,7 @@ _POSITIVE_INT = re.compile(r"[0-9]+")
 def series_slug(app: Sphinx, docname: str) -> str | None:
     """The slug if *docname* is a series page (``series/<slug>``), else ``None``."""
     folder, _, slug = docname.rpartition("/")
-    if folder != app.config.blog_series_path.strip("/") or slug == "index":
+    if folder != settings.of(app.config, SeriesSettings).series_path.strip("/") or slug == "index":
         return None
     return slug
 
@@ -155,7 +156,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
     """Every invalid ``series``/``part`` value, duplicate number and empty series."""
     problems: list[Problem] = []
     defined = series_by_slug(env)
-    folder = app.config.blog_series_path.strip("/")
+    folder = settings.of(app.config, SeriesSettings).series_path.strip("/")
     for member in sorted(members(env).values(), key=lambda m: m.docname):
         where = (member.docname, member.series_line)
         if member.slug not in defined:
@@ -307,7 +308,7 @@ def _parts_count(parts: list[Part]) -> str:
 
 def feed_path(app: Sphinx, slug: str) -> str:
     """Output path of series *slug*'s Atom feed, next to its page."""
-    return posixpath.join(app.config.blog_series_path.strip("/"), slug, "atom.xml")
+    return posixpath.join(settings.of(app.config, SeriesSettings).series_path.strip("/"), slug, "atom.xml")
 
 
 def _feed_uri(app: Sphinx, docname: str, slug: str) -> str:
@@ -487,7 +488,7 @@ def _list_body(app: Sphinx, pagename: str) -> str:
 def _collect_pages(app: Sphinx):
     if app.builder.format != "html":
         return
-    pagename = app.config.blog_series_path.strip("/")
+    pagename = settings.of(app.config, SeriesSettings).series_path.strip("/")
     context = {"title": "Series", "body": _list_body(app, pagename), "parents": []}
     yield (pagename, context, "page.html")
 
@@ -514,13 +515,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.postmeta")
     app.setup_extension("blogext.feeds")
     app.setup_extension("blogext.readnext")  # draws read_next(), in the end-of-post block
-    app.add_config_value(
-        "blog_series_path",
-        "series",
-        "env",
-        types=[str],
-        description="folder of the series pages (<path>/<slug>.md); the list of series is at /<path>/",
-    )
+    settings.add(app, SeriesSettings)
     app.add_css_file("series.css")  # _static/series.css of the site
     app.connect("doctree-read", _on_doctree_read)
     perdoc.keep(app, "blog_series_members")

@@ -16,6 +16,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from blogext import perdoc, posts
+from blogext.settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class Membership:
 
 @dataclass(frozen=True)
 class SeriesDef:
-    """A series page ``<blog_series_path>/<slug>.md``."""
+    """A series page ``<blogext_series_path>/<slug>.md``."""
 
     docname: str
     slug: str
@@ -126,4 +127,13 @@ def signature(env: BuildEnvironment, series: SeriesDef) -> tuple:
             (p.docname, p.title, p.date.isoformat() if p.date else "", p.number, p.visible, p.excerpt)
             for p in parts_of(env, series.slug)
         ),
+    )
+
+
+@dataclass(frozen=True)
+class SeriesSettings:
+    """The series' settings (``blogext_<field>`` in ``conf.py``), registered by :mod:`blogext.series`."""
+
+    series_path: str = setting(
+        "series", "folder of the series pages (<path>/<slug>.md); the list of series is at /<path>/", "env"
     )

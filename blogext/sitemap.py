@@ -5,7 +5,7 @@ build happened to write, so an incremental or parallel build gives the same file
 as a clean one:
 
 - every document Sphinx built, except the preview's unpublished posts
-  (:func:`blogext.posts.unpublished`) and the pages in ``blog_noindex_pages``
+  (:func:`blogext.posts.unpublished`) and the pages in ``blogext_noindex_pages``
   (the search page, the 404 page, the drafts list);
 - every generated page in the output folder (archives, the list of series...),
   with the same exceptions; folders whose name starts with ``_`` or ``.``
@@ -30,6 +30,8 @@ from lxml import etree
 from sphinx.application import Sphinx
 
 import blogext
+from blogext import settings
+from blogext.findability import FindabilitySettings
 from blogext.frontmatter import front_matter
 from blogext.posts import unpublished
 
@@ -61,7 +63,7 @@ def _output_pages(outdir: Path) -> list[str]:
 def pages(app: Sphinx) -> dict[str, str | None]:
     """URI -> last-modified date (``YYYY-MM-DD`` or None) of every page the sitemap lists."""
     env, builder = app.env, app.builder
-    hidden = set(app.config.blog_noindex_pages) | set(unpublished(env))
+    hidden = set(settings.of(app.config, FindabilitySettings).noindex_pages) | set(unpublished(env))
     listed: dict[str, str | None] = {}
     for docname in env.found_docs:
         if docname in hidden:
@@ -104,6 +106,6 @@ def _write(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
-    app.setup_extension("blogext.findability")  # blog_noindex_pages, and the 404 page moved to the root
+    app.setup_extension("blogext.findability")  # blogext_noindex_pages, and the 404 page moved to the root
     app.connect("build-finished", _write, priority=blogext.SITEMAP)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,26 +4,26 @@
 
 1. ``READTHEDOCS_CANONICAL_URL``: Read the Docs sets it in every build;
 2. ``BLOG_BASE_URL``: any URL, for a build by hand or another host;
-3. a custom domain: ``blog_custom_domain`` in ``conf.py``, else the first line of
+3. a custom domain: ``blogext_custom_domain`` in ``conf.py``, else the first line of
    a ``CNAME`` file next to ``conf.py`` (GitHub Pages' own file): ``https://<domain>/``;
 4. a GitHub Pages repository, ``owner/name``: ``BLOG_PAGES_REPOSITORY`` (the
    site workflow sets it from ``github.repository``), else
-   ``blog_pages_repository``. A repository named ``<owner>.github.io`` is a user
+   ``blogext_pages_repository``. A repository named ``<owner>.github.io`` is a user
    or organisation site, served at ``https://<owner>.github.io/``; any other is
    a project site, served at ``https://<owner>.github.io/<name>/``;
 5. ``html_baseurl`` from ``conf.py``.
 
 **The canonical URL**, the one copy search engines and feed readers should know:
-``BLOG_CANONICAL_URL``, else ``blog_canonical_url``, else the URL the site has on
+``BLOG_CANONICAL_URL``, else ``blogext_canonical_url``, else the URL the site has on
 GitHub Pages, that is the served URL worked out without step 1. So a Read the
 Docs build points its canonical links to the Pages site, and a Pages build to
-itself; set ``blog_canonical_url`` to the Read the Docs URL to make that one
+itself; set ``blogext_canonical_url`` to the Read the Docs URL to make that one
 canonical instead.
 
 The canonical URL, always ending in ``/``, becomes both ``html_baseurl``
 (canonical links, ``og:url``, the sitemap) and ABlog's ``blog_baseurl`` (feeds,
 their ``rel="self"`` links too), so they never disagree. The served URL is kept
-as ``blog_served_url`` for what must work where the pages are (the 404 page's
+as ``blogext_served_url`` for what must work where the pages are (the 404 page's
 links, and whether ``robots.txt`` is at the host's root: see
 :mod:`blogext.hosting`).
 
@@ -45,7 +45,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 import blogext
+from blogext import settings
 from blogext.errors import SettingError
+from blogext.settings import setting
 
 #: Environment variables naming the served URL outright, first match wins.
 ENV_VARS = ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL")
@@ -86,8 +88,8 @@ def _absolute(value: str, source: str) -> str:
 
 
 def custom_domain(configured: str, srcdir: Path | None) -> tuple[str, str] | None:
-    """The custom domain and where it was set: *configured* (``blog_custom_domain``), else ``CNAME``."""
-    source, value = "blog_custom_domain", (configured or "").strip()
+    """The custom domain and where it was set: *configured* (``blogext_custom_domain``), else ``CNAME``."""
+    source, value = "blogext_custom_domain", (configured or "").strip()
     if not value and srcdir is not None:
         cname = Path(srcdir) / CNAME_FILE
         if cname.is_file():
@@ -132,7 +134,7 @@ def resolve_urls(
     domain = custom_domain(custom, srcdir)
     pages_repo = (environ.get("BLOG_PAGES_REPOSITORY", "").strip(), "BLOG_PAGES_REPOSITORY")
     if not pages_repo[0]:
-        pages_repo = ((repository or "").strip(), "blog_pages_repository")
+        pages_repo = ((repository or "").strip(), "blogext_pages_repository")
 
     def own_url(skip_read_the_docs: bool) -> str:
         for name in ENV_VARS:
@@ -152,7 +154,7 @@ def resolve_urls(
     if chosen:
         chosen = _absolute(chosen, "BLOG_CANONICAL_URL")
     elif (canonical or "").strip():
-        chosen = _absolute(canonical, "blog_canonical_url")
+        chosen = _absolute(canonical, "blogext_canonical_url")
     else:
         chosen = own_url(skip_read_the_docs=True)
     return SiteURLs(served=served, canonical=chosen)
@@ -165,30 +167,42 @@ def resolve_base_url(environ: Mapping[str, str], default: str) -> str:
 
 def site_urls(config: Config) -> SiteURLs:
     """The URLs this build settled on at ``config-inited``."""
-    return SiteURLs(served=config.blog_served_url or config.html_baseurl, canonical=config.html_baseurl)
+    served = settings.of(config, SiteURLSettings).served_url
+    return SiteURLs(served=served or config.html_baseurl, canonical=config.html_baseurl)
 
 
 def _set_base_url(app: Sphinx, config: Config) -> None:
+    given = settings.of(config, SiteURLSettings)
     urls = resolve_urls(
         os.environ,
         html_baseurl=config.html_baseurl or "",
-        custom=config.blog_custom_domain,
-        repository=config.blog_pages_repository,
-        canonical=config.blog_canonical_url,
+        custom=given.custom_domain,
+        repository=given.pages_repository,
+        canonical=given.canonical_url,
         srcdir=Path(app.srcdir),
     )
     config.html_baseurl = urls.canonical
-    config.blog_baseurl = urls.canonical
-    config.blog_served_url = urls.served
+    config.blog_baseurl = urls.canonical  # ABlog's
+    settings.put(config, SiteURLSettings, served_url=urls.served)
+
+
+@dataclass(frozen=True)
+class SiteURLSettings:
+    """The site's URLs' settings (``blogext_<field>`` in ``conf.py``)."""
+
+    custom_domain: str = setting(
+        "", "the custom domain the site is served at (else the CNAME file's)", "html"
+    )
+    pages_repository: str = setting(
+        "", "owner/name of the GitHub Pages repository (BLOG_PAGES_REPOSITORY)", "html"
+    )
+    canonical_url: str = setting(
+        "", "the canonical copy's URL (BLOG_CANONICAL_URL); default: the Pages URL", "html"
+    )
+    served_url: str = setting("", "the URL this build is served at", "html", computed=True)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    for name, description in (
-        ("blog_custom_domain", "the custom domain the site is served at (else the CNAME file's)"),
-        ("blog_pages_repository", "owner/name of the GitHub Pages repository (BLOG_PAGES_REPOSITORY)"),
-        ("blog_canonical_url", "the canonical copy's URL (BLOG_CANONICAL_URL); default: the Pages URL"),
-        ("blog_served_url", "computed: the URL this build is served at"),
-    ):
-        app.add_config_value(name, "", "html", types=[str], description=description)
+    settings.add(app, SiteURLSettings)
     app.connect("config-inited", _set_base_url, priority=blogext.SITE_URL)
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}

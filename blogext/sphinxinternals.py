@@ -21,6 +21,7 @@ import jinja2
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.config import Config
 from sphinx.environment import CONFIG_OK
 from sphinx.util.osutil import relative_uri
 
@@ -129,6 +130,23 @@ def move_doctree_folder(app: Sphinx, folder: str | Path) -> None:
     ready. Waits for a setting or hook that chooses the doctree folder.
     """
     app.doctreedir = Path(folder)
+
+
+def conf_py_settings(config: Config) -> list[str]:
+    """The names ``conf.py`` and the command line (``-D``) set, whether an extension registered them or not.
+
+    Private: ``Config._raw_config`` (``conf.py``'s namespace) and ``Config._overrides``. Waits for a public
+    list of the names a configuration sets that no extension registered (Sphinx ignores them silently).
+    """
+    return sorted(set(config._raw_config) | set(config._overrides))
+
+
+def command_line_settings(config: Config) -> set[str]:
+    """The names set on the command line (``-D name=value``), whose values Sphinx may leave as text.
+
+    Private: ``Config._overrides``. Waits for a public "where a setting's value came from".
+    """
+    return set(config._overrides)
 
 
 def source_suffixes(app: Sphinx) -> list[str]:

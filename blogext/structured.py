@@ -6,7 +6,7 @@ holding a graph of two things:
 - a ``BlogPosting``: ``headline`` (the title), ``description`` (the page's meta
   description, :func:`blogext.findability.describe`), ``datePublished`` (``date``)
   and ``dateModified`` (``updated``, else ``date``), both with the offset of
-  ``blog_timezone``; ``author`` (every author, a ``Person`` with the URL of their
+  ``blogext_timezone``; ``author`` (every author, a ``Person`` with the URL of their
   page when ``blog_authors`` names one); ``image`` (the post's share card,
   :mod:`blogext.sharecards`, with its size); ``keywords`` (its tags);
   ``articleSection`` (its category); ``url`` and ``mainEntityOfPage`` (the
@@ -29,9 +29,9 @@ from markupsafe import Markup
 from sphinx.application import Sphinx
 
 import blogext
-from blogext import safehtml, sharecards
+from blogext import safehtml, settings, sharecards
 from blogext.findability import describe
-from blogext.posts import front_matter, is_published, post_info
+from blogext.posts import PostSettings, front_matter, is_published, post_info
 
 
 def _timestamp(moment: datetime, zone: str) -> str:
@@ -60,7 +60,7 @@ def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> 
     if info is None or matter is None or not is_published(env, pagename, info.date):
         return None
     url = context.get("pageurl") or _absolute(app, pagename)
-    zone = getattr(config, "blog_timezone", "UTC")
+    zone = settings.of(config, PostSettings).timezone
     title = info.title or matter.title
     authors = []
     for key in matter.author or (config.blog_default_author,):
