@@ -90,7 +90,7 @@ SUPPORTED = {
         "What does a Machine Learning Engineer do?",
         'I\'ll be doing a bit of a "How to" guide on getting stared with git',
     ],
-    # author card (conf.py, blog_author_bios)
+    # author card (conf.py, blogext_author_bios)
     "Machine-learning engineer.": ["where I have been employed as an ML Engineer"],
     "I studied aerospace and then biomedical engineering, where I did my PhD, and I write here about my "
     "journey in ML Engineering.": [

@@ -193,7 +193,7 @@ def test_a_mermaid_dist_copied_without_its_package_fails_naming_what_is_missing(
         REPO / "node_modules" / "mermaid" / "dist", target_is_directory=True
     )
     with (tmp_path / "src" / "conf.py").open("a", encoding="utf-8") as conf:
-        conf.write(f"\nblog_mermaid_dist = {str(tmp_path / 'lone' / 'dist')!r}\n")
+        conf.write(f"\nblogext_mermaid_dist = {str(tmp_path / 'lone' / 'dist')!r}\n")
     built = run_sphinx(tmp_path / "src", tmp_path / "out")
     assert built.returncode != 0
     assert "Traceback" not in built.stderr and "Extension error" not in built.stderr, built.stderr

@@ -168,7 +168,7 @@ def test_unpublished_names_the_previews_drafts_and_scheduled_posts(make_app, tmp
         src = tmp_path / f"src-{preview}"
         shutil.copytree(ROOTS / "test-drafts", src)
         app = make_app(
-            "dirhtml", srcdir=src, confoverrides={"blog_preview": preview, "blog_today": "2024-06-01"}
+            "dirhtml", srcdir=src, confoverrides={"blogext_preview": preview, "blogext_today": "2024-06-01"}
         )
         app.build()
         assert unpublished(app.env) == names
@@ -234,7 +234,7 @@ def test_today_comes_from_blog_today_then_conf_then_the_clock_in_the_time_zone()
         == datetime.now(__import__("zoneinfo").ZoneInfo("Pacific/Kiritimati")).date()
     )
     with pytest.raises(
-        SettingError, match=r"blog_today '14/05/2027' is not a valid date \(expected YYYY-MM-DD\)"
+        SettingError, match=r"blogext_today '14/05/2027' is not a valid date \(expected YYYY-MM-DD\)"
     ):
         resolve_today({}, "14/05/2027")
 

@@ -327,7 +327,7 @@ def test_dates_get_the_configured_time_zone(feeds_site, feeds_build):
     # Europe/London: GMT in March, BST in June; a post's time of day is kept.
     site_feed = feeds_site.feed("blog/atom.xml")
     assert entry(site_feed, "Linked post").findtext(f"{ATOM}published") == "2024-03-10T14:30:00+00:00"
-    tokyo = assert_clean(feeds_build("-D", "blog_timezone=Asia/Tokyo"))
+    tokyo = assert_clean(feeds_build("-D", "blogext_timezone=Asia/Tokyo"))
     assert (
         entry(tokyo.feed("blog/atom.xml"), "Linked post").findtext(f"{ATOM}published")
         == "2024-03-10T14:30:00+09:00"
@@ -450,7 +450,9 @@ def test_site_and_archive_feeds_list_the_right_posts(feeds_site):
 
 
 def test_feed_lengths_are_configurable(feeds_build):
-    short = assert_clean(feeds_build("-D", "blog_feed_site_length=2", "-D", "blog_feed_archive_length=1"))
+    short = assert_clean(
+        feeds_build("-D", "blogext_feed_site_length=2", "-D", "blogext_feed_archive_length=1")
+    )
     assert entry_titles(short.feed("blog/atom.xml")) == ["Summer post", "Linked post"]
     assert entry_titles(short.feed("blog/tag/git/atom.xml")) == ["Linked post"]
     assert all_problems(short, TEST_BASE) == []
@@ -571,7 +573,7 @@ def test_incremental_build_follows_changed_feed_settings_and_lost_files(tmp_path
     before = feed_bytes(assert_clean(run_sphinx(src, out)))
     (out / "blog" / "tag" / "git" / "atom.xml").unlink()
     assert feed_bytes(assert_clean(run_sphinx(src, out))) == before
-    settings = ("-D", "blog_timezone=Asia/Tokyo", "-D", "blog_feed_site_length=2")
+    settings = ("-D", "blogext_timezone=Asia/Tokyo", "-D", "blogext_feed_site_length=2")
     changed = assert_clean(run_sphinx(src, out, *settings))
     assert feed_bytes(changed) == feed_bytes(assert_clean(feeds_build(*settings)))
 
@@ -701,25 +703,33 @@ def test_post_pages_link_only_the_site_feed(feeds_site):
     "override,message",
     [
         (
-            "blog_timezone=Mars/Olympus",
-            "blog_timezone = 'Mars/Olympus' is not a time zone (expected an IANA name",
-        ),
-        ("blog_feed_tag_authority=", "blog_feed_tag_authority = '' is not a domain name or email address"),
-        (
-            "blog_feed_tag_authority=not a domain",
-            "blog_feed_tag_authority = 'not a domain' is not a domain name",
+            "blogext_timezone=Mars/Olympus",
+            "blogext_timezone: expected an IANA time zone name such as 'Europe/London' or 'UTC', "
+            "got 'Mars/Olympus'",
         ),
         (
-            "blog_feed_tag_date=23",
-            "blog_feed_tag_date = '23' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD",
+            "blogext_feed_tag_authority=",
+            "conf.py: blogext_feed_tag_authority = '' is not a domain name or email address",
         ),
-        ("blog_feed_site_length=0", "blog_feed_site_length = 0 is not a number of entries"),
+        (
+            "blogext_feed_tag_authority=not a domain",
+            "conf.py: blogext_feed_tag_authority = 'not a domain' is not a domain name",
+        ),
+        (
+            "blogext_feed_tag_date=23",
+            "conf.py: blogext_feed_tag_date = '23' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD",
+        ),
+        ("blogext_feed_site_length=0", "blogext_feed_site_length: expected a whole number >= 1, got 0"),
+        (
+            "blogext_feed_archive_length=0",
+            "blogext_feed_archive_length: expected a whole number >= 1 or None, got 0",
+        ),
     ],
 )
 def test_bad_feed_settings_fail_with_a_clear_error(feeds_build, override, message):
     built = feeds_build("-D", override)
     assert built.returncode != 0
-    assert "conf.py: " + message in built.stderr
+    assert message in built.stderr
 
 
 def test_bad_feed_path_from_a_handler_fails_with_a_clear_error(feeds_build):

@@ -242,7 +242,7 @@ def test_launch_links_are_plain_links_on_ipynb_posts_only(frozen, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(frozen, src)
     launch = {"repository": "shrutiturner/blog", "branch": "main", "colab": True, "binder": True}
-    (src / "conf.py").write_text((src / "conf.py").read_text() + f"\nblog_notebook_launch = {launch!r}\n")
+    (src / "conf.py").write_text((src / "conf.py").read_text() + f"\nblogext_notebook_launch = {launch!r}\n")
     site = assert_clean(build(src, tmp_path / "out"))
     links = site.html("posts/2024/no-outputs/").select("footer.notebook-record a.notebook-launch-link")
     assert [(a.get_text(), a["href"]) for a in links] == [

@@ -140,16 +140,20 @@ def test_canonical_url_is_the_pages_url_unless_set():
         (
             {"repository": "alice"},
             {},
-            "blog_pages_repository 'alice' is not a GitHub repository (expected owner/name)",
+            "blogext_pages_repository 'alice' is not a GitHub repository (expected owner/name)",
         ),
         ({}, {"BLOG_PAGES_REPOSITORY": "a/b/c"}, "BLOG_PAGES_REPOSITORY 'a/b/c' is not a GitHub repository"),
         (
             {"custom": "https://blog.example.org/"},
             {},
-            "blog_custom_domain 'https://blog.example.org/' is not a domain",
+            "blogext_custom_domain 'https://blog.example.org/' is not a domain",
         ),
-        ({"custom": "localhost"}, {}, "blog_custom_domain 'localhost' is not a domain name"),
-        ({"canonical": "alice.github.io"}, {}, "blog_canonical_url 'alice.github.io' is not an absolute URL"),
+        ({"custom": "localhost"}, {}, "blogext_custom_domain 'localhost' is not a domain name"),
+        (
+            {"canonical": "alice.github.io"},
+            {},
+            "blogext_canonical_url 'alice.github.io' is not an absolute URL",
+        ),
         (
             {},
             {"BLOG_CANONICAL_URL": "ftp://x.org/"},

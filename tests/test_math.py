@@ -230,19 +230,20 @@ def test_bad_tex_fails_the_build_with_what_is_wrong(tmp_path, tex, message):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (["R"], "blog_math_macros must be a dict"),
+        (["R"], "blogext_math_macros: expected a dict of strings to strings, got ['R']"),
+        ({"R": 2}, "blogext_math_macros: expected a dict of strings to strings, got {'R': 2} (the item 2 is"),
         ({"R 2": "x"}, "'R 2' is not a macro name"),
         ({"R": "\\mathbb{R"}, "is not TeX with balanced braces"),
-        ({"R": "\\nosuch"}, "blog_math_macros['R']: KaTeX cannot draw"),
+        ({"R": "\\nosuch"}, "blogext_math_macros['R']: KaTeX cannot draw"),
     ],
 )
 def test_bad_macro_setting_stops_the_build(tmp_path, value, message):
-    site = run_sphinx(copy_with(tmp_path, {}, blog_math_macros=value), tmp_path / "html")
+    site = run_sphinx(copy_with(tmp_path, {}, blogext_math_macros=value), tmp_path / "html")
     failed_with(site, message)
 
 
 def test_missing_katex_fails_naming_npm_ci(tmp_path):
-    site = run_sphinx(copy_with(tmp_path, {}, blog_katex_folder="no/such/folder"), tmp_path / "html")
+    site = run_sphinx(copy_with(tmp_path, {}, blogext_katex_folder="no/such/folder"), tmp_path / "html")
     failed_with(site, "posts/2024/kinds.md:", "node_modules/katex is missing", "npm ci --omit=dev")
 
 

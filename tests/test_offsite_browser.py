@@ -41,7 +41,7 @@ def built(tmp_path_factory):
     )
     (src / "posts" / "2024" / "diagram.md").write_text(diagram, "utf-8")
     with (src / "conf.py").open("a", encoding="utf-8") as conf:  # the copy has no node_modules of its own
-        conf.write(f"\nblog_mermaid_dist = {str(REPO / 'node_modules' / 'mermaid' / 'dist')!r}\n")
+        conf.write(f"\nblogext_mermaid_dist = {str(REPO / 'node_modules' / 'mermaid' / 'dist')!r}\n")
     return assert_clean(run_sphinx(src, work / "html"))
 
 

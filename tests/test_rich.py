@@ -142,7 +142,7 @@ def test_diagram_uses_a_self_hosted_mermaid_loaded_only_on_its_page(rich):
 
 
 def test_diagram_without_mermaid_installed_fails_the_build_naming_the_post(tmp_path):
-    built = build_with(tmp_path, {}, blog_mermaid_dist="no/such/folder")
+    built = build_with(tmp_path, {}, blogext_mermaid_dist="no/such/folder")
     failed_with(built, "posts/2024/diagram.md:", "mermaid.esm.min.mjs is missing", "npm ci")
 
 
@@ -259,7 +259,7 @@ def test_offsite_resource_fails_the_build_naming_file_url_and_setting(tmp_path, 
     built = build_with(tmp_path, {"posts/2024/offsite.md": POST + "Before.\n\n" + snippet + "\n\nAfter.\n"})
     words = snippet.replace('"', " ").replace("(", " ").replace(")", " ").split()
     url = next(word for word in words if "//" in word)
-    failed_with(built, "posts/2024/offsite.md:9", html.unescape(url), "blog_allowed_hosts")
+    failed_with(built, "posts/2024/offsite.md:9", html.unescape(url), "blogext_allowed_hosts")
 
 
 def test_allowed_host_passes_and_stays_out_of_the_feed(tmp_path):
@@ -282,9 +282,9 @@ def test_offsite_problem_still_fails_an_incremental_rebuild(tmp_path):
 
 
 def test_bad_allowed_hosts_setting_stops_the_build(tmp_path):
-    built = build_with(tmp_path, {}, blog_allowed_hosts="www.youtube.com")
+    built = build_with(tmp_path, {}, blogext_allowed_hosts="www.youtube.com")
     assert built.returncode != 0
-    assert "blog_allowed_hosts" in built.stderr and "expected a list" in built.stderr
+    assert "blogext_allowed_hosts" in built.stderr and "expected a list" in built.stderr
 
 
 # -- Valid HTML ----------------------------------------------------------------------------------

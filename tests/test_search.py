@@ -16,7 +16,6 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,8 +28,8 @@ from test_incremental import tree_differences
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
 
-from blogext import pagefindadapter, search, searchindex  # noqa: E402
-from blogext.errors import SettingError  # noqa: E402
+from blogext import pagefindadapter, searchindex, settings  # noqa: E402
+from blogext.searchindex import SearchSettings  # noqa: E402
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
 
@@ -187,7 +186,7 @@ def _parts_site(tmp_path: Path, size: int = 1) -> Path:
     """The hosting site with at most *size* pages in a part of the index: about, alpha, beta."""
     src = make_site(tmp_path / "src")
     conf = src / "conf.py"
-    conf.write_text(conf.read_text("utf-8") + f"\nblog_search_part_pages = {size}\n", "utf-8")
+    conf.write_text(conf.read_text("utf-8") + f"\nblogext_search_part_pages = {size}\n", "utf-8")
     return src
 
 
@@ -327,40 +326,41 @@ def test_page_with_no_text_to_search_is_a_warning(tmp_path):
     assert len(built.warnings) == 1
 
 
-def _config(**values):
-    settings = {
-        "blog_search_placeholder": "Search the blog",
-        "blog_search_results": 10,
-        "blog_search_part_pages": 100,
-        **values,
-    }
-    return SimpleNamespace(**settings)
+PLACEHOLDER = "a non-empty string such as 'Search the blog'"
 
 
 @pytest.mark.parametrize(
-    ("values", "message"),
+    ("name", "value", "message"),
     [
-        ({"blog_search_placeholder": ""}, "blog_search_placeholder '' is not usable"),
-        ({"blog_search_placeholder": "   "}, "blog_search_placeholder '   ' is not usable"),
-        ({"blog_search_placeholder": None}, "blog_search_placeholder None is not usable"),
-        ({"blog_search_results": 0}, "blog_search_results 0 is not usable"),
-        ({"blog_search_results": -3}, "blog_search_results -3 is not usable"),
-        ({"blog_search_results": "10"}, "blog_search_results '10' is not usable"),
-        ({"blog_search_results": True}, "blog_search_results True is not usable"),
-        ({"blog_search_results": 2.5}, "blog_search_results 2.5 is not usable"),
-        ({"blog_search_part_pages": 0}, "blog_search_part_pages 0 is not usable"),
-        ({"blog_search_part_pages": "100"}, "blog_search_part_pages '100' is not usable"),
+        ("blogext_search_placeholder", "", f"blogext_search_placeholder: expected {PLACEHOLDER}, got ''"),
+        (
+            "blogext_search_placeholder",
+            "   ",
+            f"blogext_search_placeholder: expected {PLACEHOLDER}, got '   '",
+        ),
+        ("blogext_search_placeholder", None, f"blogext_search_placeholder: expected {PLACEHOLDER}, got None"),
+        ("blogext_search_results", 0, "blogext_search_results: expected a whole number >= 1, got 0"),
+        ("blogext_search_results", -3, "blogext_search_results: expected a whole number >= 1, got -3"),
+        ("blogext_search_results", "10", "blogext_search_results: expected a whole number >= 1, got '10'"),
+        ("blogext_search_results", True, "blogext_search_results: expected a whole number >= 1, got True"),
+        ("blogext_search_results", 2.5, "blogext_search_results: expected a whole number >= 1, got 2.5"),
+        ("blogext_search_part_pages", 0, "blogext_search_part_pages: expected a whole number >= 1, got 0"),
+        (
+            "blogext_search_part_pages",
+            "100",
+            "blogext_search_part_pages: expected a whole number >= 1, got '100'",
+        ),
     ],
 )
-def test_bad_search_settings_stop_the_build_with_a_clear_message(values, message):
-    with pytest.raises(SettingError, match=re.escape(message)):
-        search.check_settings(None, _config(**values))
+def test_bad_search_settings_are_named_with_what_was_expected(name, value, message):
+    [declared] = [one for one in settings.declared(SearchSettings) if one.name == name]
+    assert settings.problem_of(declared, value) == message
 
 
 def test_bad_search_setting_stops_a_real_build(tmp_path):
-    built = run_sphinx(make_site(tmp_path / "src"), tmp_path / "out", "-D", "blog_search_results=0")
+    built = run_sphinx(make_site(tmp_path / "src"), tmp_path / "out", "-D", "blogext_search_results=0")
     assert built.returncode == 1
-    assert "blog_search_results 0 is not usable (expected a whole number from 1" in built.stderr
+    assert "blogext_search_results: expected a whole number >= 1, got 0" in built.stderr
     assert not (tmp_path / "out" / "pagefind").exists()
 
 

@@ -4,7 +4,7 @@ The site is tests/roots/test-incremental (six posts, a series) with the real
 ``conf.py``, templates and styles, plus two posts written here: Theta, with its
 own share image, an ``updated`` date and comments asked for, and Iota, a draft
 on the same subjects as everything else. Comments are switched on for the site
-(giscus, its host in ``blog_allowed_hosts``). Everything is checked by parsing
+(giscus, its host in ``blogext_allowed_hosts``). Everything is checked by parsing
 what the build wrote: HTML, JSON-LD, XML and PNG files.
 """
 
@@ -33,14 +33,14 @@ from blogext.related import Candidate, rank  # noqa: E402
 
 BASE = "https://shrutiturner.github.io/"
 COMMENTS_ON = """
-blog_comments = True
-blog_giscus = {
+blogext_comments = True
+blogext_giscus = {
     "repo": "example/blog",
     "repo_id": "R_kgDOTEST",
     "category": "Comments",
     "category_id": "DIC_kwDOTEST",
 }
-blog_allowed_hosts = ["giscus.app"]
+blogext_allowed_hosts = ["giscus.app"]
 """
 THETA = """---
 date: 2024-07-20
@@ -350,12 +350,12 @@ def _build_with(tmp_path: Path, settings: str) -> BuiltSite:
     ("settings", "message"),
     [
         (
-            COMMENTS_ON.replace('blog_allowed_hosts = ["giscus.app"]', "blog_allowed_hosts = []"),
-            "blog_comments is on, but giscus' host 'giscus.app' is not in blog_allowed_hosts",
+            COMMENTS_ON.replace('blogext_allowed_hosts = ["giscus.app"]', "blogext_allowed_hosts = []"),
+            "blogext_comments is on, but giscus' host 'giscus.app' is not in blogext_allowed_hosts",
         ),
-        (COMMENTS_ON.replace('"repo_id": "R_kgDOTEST",', ""), "blog_giscus has no 'repo_id'"),
-        (COMMENTS_ON.replace('"example/blog"', '"blog"'), "blog_giscus 'repo' 'blog' is not a repository"),
-        ("blog_comments = 'yes'\n", "blog_comments"),
+        (COMMENTS_ON.replace('"repo_id": "R_kgDOTEST",', ""), "blogext_giscus has no 'repo_id'"),
+        (COMMENTS_ON.replace('"example/blog"', '"blog"'), "blogext_giscus 'repo' 'blog' is not a repository"),
+        ("blogext_comments = 'yes'\n", "blogext_comments: expected True or False, got 'yes'"),
     ],
     ids=["host-not-allowed", "no-repo-id", "bad-repo", "not-a-boolean"],
 )
@@ -368,7 +368,7 @@ def test_bad_comment_settings_stop_the_build(tmp_path, settings, message):
 def test_comments_off_for_the_site_means_none_even_where_a_post_asks(tmp_path):
     src = make_sharing_site(tmp_path / "src")
     with (src / "conf.py").open("a", encoding="utf-8") as conf:
-        conf.write("blog_comments = False\n")
+        conf.write("blogext_comments = False\n")
     built = assert_clean(run_sphinx(src, tmp_path / "html"))
     assert "giscus" not in built.path("posts/2024/theta/").read_text("utf-8")
 

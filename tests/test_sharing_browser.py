@@ -2,7 +2,7 @@
 
 - Comments: the page loads nothing from another host until the reader clicks
   "Show comments"; then giscus' script (stubbed here: the tests have no network)
-  is asked for from the host in ``blog_allowed_hosts``, with the page's theme.
+  is asked for from the host in ``blogext_allowed_hosts``, with the page's theme.
 - Print: Chromium prints the post to PDF; the text of the PDF (``pdftotext``,
   from poppler-utils) holds the article, the addresses of its links and its
   code lines whole, and none of the navbar, sidebars, buttons or comments.

@@ -10,7 +10,7 @@ blog_post_pattern = ["posts/*/*"]
 blog_feed_archives = True
 blog_feed_fulltext = True
 fontawesome_included = True
-blog_words_per_minute = 100
+blogext_words_per_minute = 100
 html_theme = "pydata_sphinx_theme"
 # A list of this site's own: the theme appends to it in place, which would change Sphinx's shared
 # default for the next build in the same process (the tests build in-process).

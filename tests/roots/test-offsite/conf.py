@@ -4,5 +4,5 @@ project = "Off-site test site"
 extensions = ["myst_parser", "blogext.offsite", "blogext.csp"]
 html_theme = "basic"
 html_baseurl = "https://offsite.example.org/"
-blog_allowed_hosts = ["www.youtube-nocookie.com"]
+blogext_allowed_hosts = ["www.youtube-nocookie.com"]
 exclude_patterns = ["_build"]

@@ -29,9 +29,9 @@ blog_title = "Real posts test blog"
 blog_path = "blog"
 blog_post_pattern = ["posts/*/*"]
 blog_feed_archives = True
-blog_timezone = "UTC"
-blog_feed_tag_authority = "real.example.org"
-blog_feed_tag_date = "2024"
+blogext_timezone = "UTC"
+blogext_feed_tag_authority = "real.example.org"
+blogext_feed_tag_date = "2024"
 fontawesome_included = True
 html_theme = "pydata_sphinx_theme"
 templates_path = []
@@ -53,8 +53,8 @@ myst_enable_extensions = [
 myst_heading_anchors = 3
 myst_fence_as_directive = ["mermaid"]
 myst_dmath_double_inline = True
-blog_extra_front_matter_keys = ["myst"]
-blog_allowed_hosts = ["www.youtube-nocookie.com"]
+blogext_extra_front_matter_keys = ["myst"]
+blogext_allowed_hosts = ["www.youtube-nocookie.com"]
 
 # As the real site has them: "$2 ... $3.50" stays money.
 myst_dmath_allow_space = False

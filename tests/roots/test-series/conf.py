@@ -16,8 +16,8 @@ blog_path = "blog"
 blog_post_pattern = ["posts/*/*"]
 fontawesome_included = True
 html_theme = "pydata_sphinx_theme"
-blog_feed_tag_authority = "blog.example.org"
-blog_feed_tag_date = "2024"
+blogext_feed_tag_authority = "blog.example.org"
+blogext_feed_tag_date = "2024"
 # A list of this site's own: the theme appends to it in place, which would change Sphinx's shared
 # default for the next build in the same process (the tests build in-process).
 templates_path = []
