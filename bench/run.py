@@ -360,7 +360,7 @@ def _edit_target(n: int) -> str:
 #: them this many times (each edit a different one).
 REBUILD_REPEATS = 3
 #: The last edit of each run adds this many five-word sentences: more than the blog reads in a
-#: minute (``blog_words_per_minute``, 230), so the post's reading time, on every card, changes.
+#: minute (``blogext_words_per_minute``, 230), so the post's reading time, on every card, changes.
 LONG_EDIT_SENTENCES = 60
 
 
