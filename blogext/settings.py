@@ -236,7 +236,7 @@ def problem_of(one: Declared, value: Any) -> str | None:
 def _names_problems(app: Sphinx, config: Config) -> list[str]:
     """The names ``conf.py`` (or ``-D``) sets that are old names of the project's settings, unknown
     ``blog_*``/``blogext_*`` names, or computed settings."""
-    known = sorted(name for name in (one.name for one in config) if name.startswith(("blog_", PREFIX)))
+    known = sorted(name for name in config.values if name.startswith(("blog_", PREFIX)))
     computed = {
         one.name for kind in buildstate.of(app, _Registered).kinds for one in declared(kind) if one.computed
     }
