@@ -21,6 +21,7 @@ Pages workflow install from the same files.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -59,11 +60,32 @@ def install_group(session: nox.Session, group: str) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build the published site into _build/html, swapping it in only when the build succeeds."""
+    """Build the published site into _build/html, swapping it in only when the build succeeds.
+
+    Incremental when the last build's site and doctrees are there: Sphinx reads only the changed
+    sources and writes only the pages that change, into copies of both (times kept, as Sphinx
+    compares them), swapped in together once the build succeeds. So a failed build leaves the last
+    site and the doctrees that describe it untouched (the next build starts from them again);
+    without them, the build is clean. With ``BLOG_DEPLOY_CACHE=1`` (the Pages workflow, which
+    restores both from its cache into a fresh checkout), the files unchanged since the last such
+    build get their times back before it, and their contents and times are recorded after it:
+    ``tools/deploycache.py``, run by this session's Python, whose installed templates Sphinx
+    compares too.
+    """
     install_group(session, "site")
     install_npm_site(session)
-    staging = BUILD / "html.new"
-    shutil.rmtree(staging, ignore_errors=True)
+    deploycache = ["python", str(ROOT / "tools" / "deploycache.py"), "--root", str(ROOT), "--installed"]
+    deploy = os.environ.get("BLOG_DEPLOY_CACHE") == "1"
+    if deploy:
+        session.run(*deploycache, "restore")
+    # (final, staging) of the site, then of its doctrees: the site is swapped in first, so that an
+    # interruption between the two leaves older doctrees, which only make the next build do more.
+    folders = [(BUILD / "html", BUILD / "html.new"), (BUILD / "doctrees", BUILD / "doctrees.new")]
+    for _final, staging in folders:
+        shutil.rmtree(staging, ignore_errors=True)
+    if all(final.is_dir() for final, _staging in folders):
+        for final, staging in folders:
+            shutil.copytree(final, staging, symlinks=True)
     try:
         session.run(
             "sphinx-build",
@@ -71,23 +93,27 @@ def build(session: nox.Session) -> None:
             "dirhtml",
             *STRICT,
             "-d",
-            str(BUILD / "doctrees"),
+            str(folders[1][1]),
             str(ROOT),
-            str(staging),
+            str(folders[0][1]),
             *session.posargs,
         )
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # no half-written site lying around
+        for _final, staging in folders:  # no half-written site lying around
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     # A failed build stops above and leaves the previous site untouched; a good one
     # replaces it in two renames, so no half-written site is ever at _build/html.
-    final, old = BUILD / "html", BUILD / "html.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-    session.log(f"site written to {final.relative_to(ROOT)}")
+    for final, staging in folders:
+        old = final.with_name(final.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    session.log(f"site written to {folders[0][0].relative_to(ROOT)}")
+    if deploy:
+        session.run(*deploycache, "save")
 
 
 @nox.session

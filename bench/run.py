@@ -31,6 +31,9 @@ does (``dirhtml``, ``-W --keep-going -n``) and times:
   each three times per run (they take seconds, so load on the machine moves them
   most);
 - a rebuild after adding one new post;
+- a deploy after one new post, as the Pages workflow makes it (:mod:`bench.deploy`): from a fresh
+  clone (every file with a new time) with the last deploy's cache restored, against the blog's own
+  full clean build (what every deploy cost before the cache);
 
 and the peak memory (max RSS) of the clean build, and for each site the time of
 its ``-j 2`` clean build over its ``-j 1`` one (the median of the runs' ratios).
@@ -79,6 +82,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import deploy  # noqa: E402
 from bench.generate import REPO, freeze_notebook, generate, new_post, plan_posts  # noqa: E402
 from bench.preview import time_preview  # noqa: E402
 from blogext.diagrams import parse as parse_diagrams  # noqa: E402
@@ -98,6 +102,8 @@ BUILDS = [
 ]
 #: The preview row's label: the blog's kept-alive preview, against plain Sphinx's rebuild after an edit.
 PREVIEW_LABEL = "preview: a body edit saved, to the page served with it (plain: the rebuild)"
+#: The deploy row's label (:mod:`bench.deploy`): the blog only, against its own full clean build.
+DEPLOY_LABEL = "deploy after one new post (fresh clone, cache restored)"
 #: The builds the bare blog makes, for the cost of rich posts.
 RICH_COST_BUILDS = [("clean", "full clean build"), ("edit", "rebuild, one post's body edited")]
 #: How many equations the math cost row draws (each distinct, as the synthetic posts' are).
@@ -317,6 +323,8 @@ class Results:
     rich: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
     #: Seconds from saving a body edit to the preview serving the page with it, each edit of each run.
     preview_seconds: list[float] = field(default_factory=list)
+    #: Seconds of a deploy after one new post, from a fresh clone with the cache restored, per run.
+    deploy_seconds: list[float] = field(default_factory=list)
     #: (seconds to start Node with KaTeX, milliseconds an equation), per run.
     math_cost: list[tuple[float, float]] = field(default_factory=list)
     #: (seconds to start Node with mermaid, milliseconds a diagram), per run.
@@ -430,9 +438,26 @@ def run_once(
     edited = {site.name: site.src / _edit_target(n) for site in everyone}
     originals = {name: path.read_text(encoding="utf-8") for name, path in edited.items()}
     added = {site.name: (site.src, *new_post(n, plain=site.name == "plain")) for site in order}
+
+    def add(site: Site) -> None:
+        src, path, source = added[site.name]
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        if path.endswith(".ipynb") and site.name == "blog":  # a frozen notebook, as committed
+            source = freeze_notebook(src, path, source)
+        (src / path).write_text(source, encoding="utf-8")
+
+    def as_generated() -> None:
+        for name, path in edited.items():
+            path.write_text(originals[name], encoding="utf-8")
+        for src, path, _source in added.values():
+            (src / path).unlink(missing_ok=True)
+            shutil.rmtree(src / "_freeze" / path.rsplit(".", 1)[0], ignore_errors=True)
+
+    blog = sites["blog"]
     try:
         both("clean_j2", Site.clean, "-j", "2")
         both("clean", Site.clean)
+        kept = deploy.keep(blog.src, blog.outdir, blog.doctrees, blog.work)  # the last deploy's cache
         measure_search(sites, n, results)
         for _ in range(REBUILD_REPEATS):
             both("nochange")
@@ -445,15 +470,7 @@ def run_once(
                 lambda site, edit=edit: edited[site.name].write_text(originals[site.name] + edit, "utf-8"),
             )
 
-        def add(site: Site) -> None:
-            src, path, source = added[site.name]
-            (src / path).parent.mkdir(parents=True, exist_ok=True)
-            if path.endswith(".ipynb") and site.name == "blog":  # a frozen notebook, as committed
-                source = freeze_notebook(src, path, source)
-            (src / path).write_text(source, encoding="utf-8")
-
         both("add", add)
-        blog = sites["blog"]
         targets = [_edit_target(n)] * REBUILD_REPEATS
         # From the blog's last build: the preview's first build only brings it up to date. Without
         # drafts among the synthetic posts, the preview (BLOG_PREVIEW=1) would build the same pages
@@ -462,12 +479,19 @@ def run_once(
         folders = {"out": blog.outdir, "doctrees": blog.doctrees}
         _first, seconds = time_preview(blog.src, blog.work, targets, preview_env, **folders)
         results.preview_seconds += seconds
+        as_generated()  # the sources the kept build was made from, then the same post added
+        results.deploy_seconds.append(
+            deploy.time_deploy(
+                blog.src,
+                blog.outdir,
+                blog.doctrees,
+                kept,
+                lambda: add(blog),
+                lambda: measure(blog.command(), env).seconds,
+            )
+        )
     finally:
-        for name, path in edited.items():
-            path.write_text(originals[name], encoding="utf-8")
-        for src, path, _source in added.values():
-            (src / path).unlink(missing_ok=True)
-            shutil.rmtree(src / "_freeze" / path.rsplit(".", 1)[0], ignore_errors=True)
+        as_generated()
 
 
 def bench_size(
@@ -554,6 +578,12 @@ def table(all_results: list[Results], runs: int) -> str:
             lines.append(
                 f"| {res.n} | {PREVIEW_LABEL} | {preview:.2f} s | {plain:.2f} s | {preview / plain:.2f}× | "
                 f"| ≤ {PREVIEW_GOAL_SECONDS:g} s | {met} |"
+            )
+        if res.deploy_seconds:
+            seconds, clean = statistics.median(res.deploy_seconds), res.median("blog", "clean")
+            lines.append(
+                f"| {res.n} | {DEPLOY_LABEL} | {seconds:.2f} s | | {seconds / clean:.2f}× the blog's full "
+                f"clean build ({clean:.2f} s) | | | |"
             )
         gain, plain_gain = res.parallel_gain("blog"), res.parallel_gain("plain")
         lines.append(

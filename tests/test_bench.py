@@ -135,6 +135,8 @@ def test_harness_prints_every_row_of_the_table_with_its_goal(tmp_path, capsys):
     assert "| 3 | Pagefind build time (in the full clean build) |" in text
     preview = next(line for line in text.splitlines() if line.startswith(f"| 3 | {run.PREVIEW_LABEL} |"))
     assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| \| ≤ 1 s \| (yes|no) \|$", preview), preview
+    deploy = next(line for line in text.splitlines() if line.startswith(f"| 3 | {run.DEPLOY_LABEL} |"))
+    assert re.search(r"\| [\d.]+ s \| \| [\d.]+× the blog's full clean build \([\d.]+ s\) \|", deploy), deploy
     # What math, diagrams and notebooks cost: the blog against itself without them.
     assert "math, diagrams and notebooks" in text
     for _key, label in run.RICH_COST_BUILDS:
