@@ -28,8 +28,9 @@ other module imports ``ablog`` or touches ``env.ablog_posts``, ``Blog`` or
   disconnects ABlog's feed listener) and writes ABlog's archive pages itself:
   without the drafts page outside a preview that has drafts, and without those
   another feature skips (:func:`skip_archive_pages`).
-- **Reading back.** :func:`post_fields` and :func:`shown_digest` read what ABlog
-  kept of a post (title, date, excerpt...), for the post model.
+- **Reading back.** :func:`read_post` reads what ABlog kept of a post (title,
+  date, labels, excerpt...) as plain values, for the post model, which makes its
+  post record (:mod:`blogext.postrecord`) of them.
 
 Private or undocumented uses of ABlog, each waiting for a public API (those of
 Sphinx are in :mod:`blogext.sphinxinternals`):
@@ -48,10 +49,9 @@ Sphinx are in :mod:`blogext.sphinxinternals`):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 import ablog
 import ablog.blog
@@ -77,12 +77,10 @@ __all__ = [
     "builder_support",
     "drafts_page",
     "feed_generator",
-    "post_fields",
     "post_docnames",
-    "post_info",
+    "read_post",
     "excerpt_seen_from",
     "set_today",
-    "shown_digest",
     "skip_archive_pages",
     "slugify",
     "take_over",
@@ -146,76 +144,36 @@ def post_docnames(env: BuildEnvironment) -> list[str]:
     return list(getattr(env, "ablog_posts", {}))
 
 
-#: The fields of a post's info that another page can show about it.
-SHOWN_FIELDS = (
-    "title",
-    "date",
-    "update",
-    "section",
-    "external_link",
-    "tags",
-    "category",
-    "author",
-    "location",
-    "language",
-)
-
-
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def post_fields(env: BuildEnvironment) -> dict[tuple[str, int], tuple]:
-    """Every post ABlog read, keyed by (docname, order in the document): :data:`SHOWN_FIELDS`."""
-    return {
-        (docname, info["order"]): tuple(_frozen(info.get(name)) for name in SHOWN_FIELDS)
-        for docname, infos in getattr(env, "ablog_posts", {}).items()
-        for info in infos
-    }
-
-
-class PostInfo(NamedTuple):
-    """What ABlog read of the (first) post of a document."""
-
-    title: str | None
-    date: datetime | None
-    #: The excerpt's nodes, as ABlog keeps them: copy before changing them.
-    excerpt: list[nodes.Node]
-
-    @property
-    def excerpt_text(self) -> str:
-        return " ".join(node.astext() for node in self.excerpt)
-
-
-def post_info(env: BuildEnvironment, docname: str) -> PostInfo | None:
-    """What ABlog read of the post *docname* (None when the document is not a post)."""
+def read_post(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
+    """What ABlog read of the (first) post of *docname*, as plain values (None when the document is not
+    a post): ``title``, ``date``, ``update``, ``section``, ``order``, ``external_link``, the labels
+    ``tags``, ``category``, ``author``, ``location`` and ``language`` (tuples of names), and the
+    ``excerpt`` (a tuple of the nodes ABlog keeps: copy before changing them). For
+    :mod:`blogext.posts`, which makes the post record of it."""
     infos = getattr(env, "ablog_posts", {}).get(docname)
     if not infos:
         return None
     info = infos[0]
-    return PostInfo(info.get("title"), info.get("date"), list(info.get("excerpt") or []))
+    return {
+        "title": info.get("title"),
+        "date": info.get("date"),
+        "update": info.get("update"),
+        "section": info.get("section") or "",
+        "order": info.get("order", 1),
+        "external_link": info.get("external_link"),
+        **{name: tuple(info.get(name) or ()) for name in _LABELS},
+        "excerpt": tuple(info.get("excerpt") or ()),
+    }
+
+
+#: ABlog's labels of a post, each a catalog of archive pages.
+_LABELS = ("tags", "category", "author", "location", "language")
 
 
 def postlists(doctree: nodes.Node) -> list[nodes.Element]:
     """The ``postlist`` nodes of *doctree* (``postcards`` included), whose filters (``tags``,
     ``category``, ``author``...) are lists of names."""
     return list(doctree.findall(PostList))
-
-
-def _shown_value(value: Any) -> Any:
-    if isinstance(value, nodes.Node):
-        return value.pformat()
-    if isinstance(value, list | tuple):
-        return [_shown_value(v) for v in value]
-    return value
-
-
-def shown_digest(env: BuildEnvironment, docname: str, extra: Any = None) -> str:
-    """A digest of everything ABlog keeps of the posts of *docname* but their doctree (the excerpt,
-    image, ...), and of *extra*. It changes only when the document is read again."""
-    infos = getattr(env, "ablog_posts", {}).get(docname, [])
-    shown = [sorted((k, _shown_value(v)) for k, v in info.items() if k != "doctree") for info in infos]
-    return hashlib.blake2b(repr((shown, extra)).encode("utf-8"), digest_size=16).hexdigest()
 
 
 # -- Parallel reading and a lean environment ---------------------------------------------------------

@@ -53,10 +53,11 @@ import blogext
 from blogext import ablogadapter, buildstate, cache, hosting, sphinxinternals
 from blogext.ablogadapter import AblogPost, Catalog, Collection
 from blogext.freshness import remove_page
-from blogext.posts import post_views, shown_digests
+from blogext.postrecord import Post
+from blogext.posts import every_post
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 
 
 def _digest(value: Any) -> str:
@@ -110,12 +111,31 @@ def _front_matter(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted((str(k), str(v)) for k, v in metadata.items() if k not in _COUNTED)
 
 
+def _as_listed(post: Post) -> tuple:
+    """What every archive page can show of *post*: where and whether it is listed, its title, dates
+    and labels (not its excerpt or reading time, which only its cards show: :func:`post_digests`)."""
+    return (
+        post.key,
+        post.published,
+        post.title,
+        post.date,
+        post.update,
+        post.section,
+        post.external_link,
+        post.tags,
+        post.category,
+        post.authors,
+        post.location,
+        post.language,
+    )
+
+
 def site_fingerprint(app: Sphinx) -> str:
     """What every archive page depends on: the build's settings and templates, and the blog as a whole."""
     builder, env = app.builder, app.env
     config_hash, tags_hash = sphinxinternals.build_settings(builder)
-    views = post_views(env)
-    posts = sorted({docname for docname, _order in views})
+    records = every_post(env)
+    posts = sorted({p.docname for p in records})
     return _digest(
         (
             builder.name,
@@ -124,7 +144,7 @@ def site_fingerprint(app: Sphinx) -> str:
             sphinxinternals.newest_template_time(builder),
             sorted((str(k), str(v)) for k, v in (env.version or {}).items()),
             _static_files(app),
-            sorted(views.items()),
+            sorted(_as_listed(p) for p in records),
             [(d, _front_matter(env.metadata.get(d, {}))) for d in posts],
             sorted((d, t.astext()) for d, t in env.titles.items()),
             sorted((d, tuple(i)) for d, i in env.toctree_includes.items()),
@@ -133,9 +153,9 @@ def site_fingerprint(app: Sphinx) -> str:
 
 
 def post_digests(app: Sphinx) -> dict[str, str]:
-    """Docname -> what an archive page can show of the post besides its title, date and labels
-    (:func:`blogext.posts.shown_digest`)."""
-    return shown_digests(app.env)
+    """Docname -> what an archive page can show of the post besides its title, date and labels: the
+    digest of its record (:class:`blogext.postrecord.Post`), its excerpt and reading time among it."""
+    return {p.docname: p.digest for p in every_post(app.env)}
 
 
 def page_fingerprint(

@@ -292,9 +292,10 @@ def _stored_key(key: tuple[str, int, int]) -> str:
 
 def _card_digest(app: Sphinx, post, level: int) -> str | None:
     """A digest of everything *post*'s card is made of, or None when the card is not to be kept."""
-    shown = posts.shown_digest(app.env, post.docname)
-    if shown is None or not _is_plain(post.excerpt):
+    record = posts.post(app.env, post.docname)
+    if record is None or not _is_plain(post.excerpt):
         return None
+    shown = record.digest
     state = _cards(app)
     if state.site is None:
         versions = sorted((name, str(ext.version)) for name, ext in app.extensions.items())

@@ -37,7 +37,7 @@ from sphinx.config import Config
 
 from blogext import safehtml
 from blogext.errors import SettingError
-from blogext.posts import front_matter, is_published, post_info
+from blogext.posts import front_matter, post
 
 #: What ``blog_giscus`` must name (the ids are on https://giscus.app once the app is installed).
 REQUIRED = ("repo", "repo_id", "category", "category_id")
@@ -97,13 +97,8 @@ def has_comments(app: Sphinx, docname: str) -> bool:
     if not app.config.blog_comments:
         return False
     matter = front_matter(app.env, docname)
-    info = post_info(app.env, docname)
-    return bool(
-        matter is not None
-        and matter.comments
-        and info is not None
-        and is_published(app.env, docname, info.date)
-    )
+    record = post(app.env, docname)
+    return bool(matter is not None and matter.comments and record is not None and record.published)
 
 
 def section_html(app: Sphinx) -> str:
