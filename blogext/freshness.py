@@ -25,6 +25,7 @@ module's concern (see :mod:`blogext.archives` and :mod:`blogext.feeds`).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from sphinx.util.matching import Matcher
 import blogext
 from blogext import ablogadapter, buildstate, hosting, shown
 from blogext.postrecord import Post, newest_first
-from blogext.posts import every_post, post_pages
+from blogext.posts import every_post, post_pages, recent
 
 # -- What pages show ---------------------------------------------------------------------------
 
@@ -131,6 +132,9 @@ def _on_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: s
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     context["blog_recent_posts"] = app.config.blog_recent_posts
+    if ablogadapter.builder_support(app):
+        # For the sidebar (``ablog/recentposts.html``): the newest posts but the page's own, as records.
+        context["recent_posts"] = functools.partial(recent, app.env)
 
 
 # -- Removing what a clean build would not have -------------------------------------------

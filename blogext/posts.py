@@ -41,6 +41,7 @@ from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
 
 import blogext
 from blogext import ablogadapter, buildstate, perdoc
@@ -49,6 +50,8 @@ from blogext.frontmatter import front_matter, read_pages, read_posts
 from blogext.frontmatter_check import PostFrontMatter
 from blogext.nodeutil import ancestors
 from blogext.postrecord import Post, newest_first, status_of
+
+logger = logging.getLogger(__name__)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -170,11 +173,26 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         _records(env)[env.docname] = record
 
 
+def _one_post_per_document(env: BuildEnvironment, docname: str, count: int) -> None:
+    """A document is one post: ABlog's ``post`` directive in several sections of a page (which no
+    post of this site can have: its front matter makes it a post) is refused, naming the file."""
+    if count > 1:
+        logger.warning(
+            f"{count} ABlog {{post}} directives make this page {count} posts, and the blog makes one post "
+            "of a document: it lists the first only (expected one {post} directive in the page, or "
+            "each post in a file of its own, made a post by its front matter)",
+            type="blog",
+            subtype="posts",
+            location=docname,
+        )
+
+
 def _make_record(env: BuildEnvironment, docname: str, minutes: int) -> Post | None:
     """The post record of *docname*, as read now (None when the document is not a post)."""
     read = ablogadapter.read_post(env, docname)
     if read is None:
         return None
+    _one_post_per_document(env, docname, read["count"])
     matter = front_matter(env, docname)
     return Post(
         docname=docname,
@@ -221,6 +239,12 @@ def post(env: BuildEnvironment, docname: str) -> Post | None:
     return None if record is None else _of_today(env, record)
 
 
+def published_post(env: BuildEnvironment, docname: str) -> Post | None:
+    """The published post that is the whole page *docname* (not a section of it), or None."""
+    record = post(env, docname)
+    return record if record is not None and record.published and not record.section else None
+
+
 def every_post(env: BuildEnvironment) -> list[Post]:
     """Every post read, published or not, newest first (ABlog's order: by date, then title)."""
     return newest_first([_of_today(env, record) for record in list(_records(env).values())])
@@ -229,6 +253,40 @@ def every_post(env: BuildEnvironment) -> list[Post]:
 def published_posts(env: BuildEnvironment) -> list[Post]:
     """Every published post, newest first."""
     return [p for p in every_post(env) if p.published]
+
+
+def recent(env: BuildEnvironment, count: int | None, docname: str | None = None) -> list[Post]:
+    """The *count* newest published posts (all of them for None), the post *docname* left out: what
+    a recent-posts list on the page *docname* shows."""
+    found = [p for p in published_posts(env) if p.docname != docname]
+    return found if count is None else found[:count]
+
+
+def selected_posts(
+    app: Sphinx, docname: str, length: int | None, sort: bool, filters: dict[str, list[str]]
+) -> list[Post]:
+    """The posts a post list (``postlist``, ``postcards``) on the page *docname* shows, chosen as
+    ABlog's ``postlist`` chooses them: the published posts in every group its *filters* name (kind,
+    as :data:`blogext.postrecord.LABEL_KINDS` -> names; a name of no group is left out), newest first,
+    *length* of them (None: all); without a group, the *length* newest but the page's own. Oldest
+    first when *sort*."""
+    grouped = ablogadapter.groups(app)
+    chosen = [
+        group
+        for kind in ("tags", "author", "category", "location", "language")
+        for name in filters.get(kind) or ()
+        if (group := grouped.index(kind).get(name)) is not None
+    ]
+    if chosen:
+        keys = {p.docname for p in grouped.posts}
+        for group in chosen:
+            keys &= {p.docname for p in group}
+        found = [p for p in grouped.posts if p.docname in keys][:length]
+    else:
+        found = recent(app.env, length, docname)
+    if sort:
+        found.sort(key=lambda p: (p.date or datetime.max, p.title))
+    return found
 
 
 def is_published(env: BuildEnvironment, docname: str) -> bool:
@@ -284,10 +342,13 @@ __all__ = [
     "post_docnames",
     "post",
     "post_pages",
+    "published_post",
     "published_posts",
     "reading_minutes",
+    "recent",
     "resolve_preview",
     "resolve_today",
+    "selected_posts",
     "every_post",
     "status",
     "status_of",
@@ -332,4 +393,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _on_doctree_read, priority=blogext.POST_READ)
     perdoc.keep(app, "blog_reading_minutes")
     perdoc.keep(app, "blog_post_records")
+    ablogadapter.use_records(app, every_post)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
