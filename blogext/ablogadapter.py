@@ -3,8 +3,9 @@
 ABlog groups the posts (tags, categories, authors, years), draws its archive
 pages and sidebars, and resolves its ``postlist`` and ``tag-…`` references. The
 blog keeps all of that, and reaches it only through the functions here; no
-other module imports ``ablog`` or touches ``env.ablog_posts``, ``Blog`` or
-``ablog.blog.TOMORROW``. What this module does with ABlog:
+other module imports ``ablog``, touches ``env.ablog_posts``, ``Blog`` or
+``ablog.blog.TOMORROW``, or is given one of ABlog's objects. What this module
+does with ABlog:
 
 - **Which posts ABlog publishes.** ABlog publishes every post dated before its
   own "tomorrow", taken from the clock when it is imported. :func:`set_today`
@@ -14,7 +15,7 @@ other module imports ``ablog`` or touches ``env.ablog_posts``, ``Blog`` or
   use. It is emptied when a build starts (so builds in one process do not see
   each other's posts) and filled once, after reading, with the preview's
   unpublished posts registered as ABlog drafts (ABlog would publish a dated
-  ``draft: true`` post). Everyone then gets it from :func:`blog`.
+  ``draft: true`` post).
 - **Parallel reading.** ABlog declares itself unsafe for parallel reading, but
   what it keeps per document can be merged: its post infos are merged here; its
   labels in the standard domain and its ``orphan`` flags are merged by Sphinx.
@@ -24,12 +25,25 @@ other module imports ``ablog`` or touches ``env.ablog_posts``, ``Blog`` or
   one post it is replaced by :class:`StoredDoctree`, which loads the doctree
   Sphinx already keeps; the excerpt's pointers to its whole document are
   cleared, so pickling the excerpt does not pickle the post again.
-- **Listeners taken over.** The blog writes its own feeds (:func:`take_over`
+- **Listeners taken over.** The blog writes its own feeds (:func:`take_over_feeds`
   disconnects ABlog's feed listener) and writes ABlog's archive pages itself:
   without the drafts page outside a preview that has drafts, and without those
   another feature skips (:func:`skip_archive_pages`).
-- **Reading back.** :func:`post_fields` and :func:`shown_digest` read what ABlog
-  kept of a post (title, date, excerpt...), for the post model.
+- **Reading back.** :func:`read_post` reads what ABlog kept of a post (title,
+  date, labels, excerpt...) as plain values, for the post model, which makes its
+  post record (:mod:`blogext.postrecord`) of them.
+- **Groupings in the project's types.** ABlog's collections (a tag, a category,
+  an author, a location, a language, a year, all posts, the drafts) and catalogs
+  are given as :class:`~blogext.postrecord.Group` and
+  :class:`~blogext.postrecord.GroupIndex` holding the post model's records
+  (:func:`groups`, which the model feeds with its records: :func:`use_records`);
+  each archive page's context gets them beside ABlog's own objects, before any
+  other module or template sees it (``blog_group``, ``blog_group_index``). ABlog's
+  own templates that a site does not override still get what ABlog gives them
+  (its objects, and ``ablog``), which no module or template of ours reads.
+- **Nothing of ABlog's handed out.** :data:`__all__` holds functions that take
+  and give plain values, nodes and the project's types; ABlog's ``postlist``
+  directive is subclassed here only (:func:`cards_directive`).
 
 Private or undocumented uses of ABlog, each waiting for a public API (those of
 Sphinx are in :mod:`blogext.sphinxinternals`):
@@ -48,10 +62,9 @@ Sphinx are in :mod:`blogext.sphinxinternals`):
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 import ablog
 import ablog.blog
@@ -60,32 +73,32 @@ from ablog.blog import Blog, Catalog, Collection, revise_pending_xrefs, slugify
 from ablog.blog import Post as AblogPost
 from ablog.post import PostList, PostListDirective
 from docutils import nodes
+from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 import blogext
 from blogext import buildstate, sphinxinternals
+from blogext.postrecord import LABEL_KINDS, Group, GroupIndex, Groupings, Post
 
+#: What other modules use: functions that take and give plain values, nodes and the project's own
+#: types (:mod:`blogext.postrecord`), never one of ABlog's classes or objects (tests/test_postrecord.py).
 __all__ = [
-    "AblogPost",
-    "Catalog",
-    "Collection",
-    "PostList",
-    "PostListDirective",
     "archive_pages",
-    "blog",
     "builder_support",
+    "cards_directive",
     "drafts_page",
-    "feed_generator",
-    "post_fields",
-    "post_docnames",
-    "post_info",
     "excerpt_seen_from",
+    "groups",
+    "post_docnames",
+    "postlists",
+    "read_post",
+    "set_post_title",
     "set_today",
-    "shown_digest",
     "skip_archive_pages",
     "slugify",
-    "take_over",
+    "take_over_feeds",
+    "use_records",
     "without_date_navigation",
 ]
 
@@ -113,7 +126,7 @@ def _hidden(app: Sphinx) -> set[str]:
     return set(getattr(app.config, "blogext_unpublished_posts", {}))
 
 
-def blog(app: Sphinx) -> Blog:
+def _blog(app: Sphinx) -> Blog:
     """ABlog's ``Blog``, with every post registered (the preview's unpublished ones as drafts)."""
     the_blog = Blog(app)
     if not len(the_blog.posts) and not len(the_blog.drafts):
@@ -135,8 +148,9 @@ def _forget_blog(app: Sphinx) -> None:
 
 def _register(app: Sphinx, env: BuildEnvironment) -> None:
     # Before anything is written, and before ABlog's own lazy registration could run.
+    buildstate.of(app, _Groups).made = None
     if builder_support(app):
-        blog(app)
+        _blog(app)
 
 
 # -- What ABlog keeps of each post ---------------------------------------------------------------------
@@ -147,76 +161,166 @@ def post_docnames(env: BuildEnvironment) -> list[str]:
     return list(getattr(env, "ablog_posts", {}))
 
 
-#: The fields of a post's info that another page can show about it.
-SHOWN_FIELDS = (
-    "title",
-    "date",
-    "update",
-    "section",
-    "external_link",
-    "tags",
-    "category",
-    "author",
-    "location",
-    "language",
-)
-
-
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def post_fields(env: BuildEnvironment) -> dict[tuple[str, int], tuple]:
-    """Every post ABlog read, keyed by (docname, order in the document): :data:`SHOWN_FIELDS`."""
-    return {
-        (docname, info["order"]): tuple(_frozen(info.get(name)) for name in SHOWN_FIELDS)
-        for docname, infos in getattr(env, "ablog_posts", {}).items()
-        for info in infos
-    }
-
-
-class PostInfo(NamedTuple):
-    """What ABlog read of the (first) post of a document."""
-
-    title: str | None
-    date: datetime | None
-    #: The excerpt's nodes, as ABlog keeps them: copy before changing them.
-    excerpt: list[nodes.Node]
-
-    @property
-    def excerpt_text(self) -> str:
-        return " ".join(node.astext() for node in self.excerpt)
-
-
-def post_info(env: BuildEnvironment, docname: str) -> PostInfo | None:
-    """What ABlog read of the post *docname* (None when the document is not a post)."""
+def read_post(env: BuildEnvironment, docname: str) -> dict[str, Any] | None:
+    """What ABlog read of the (first) post of *docname*, as plain values (None when the document is not
+    a post): ``title``, ``date``, ``update``, ``section``, ``order``, ``external_link``, the labels
+    ``tags``, ``category``, ``author``, ``location`` and ``language`` (tuples of names), and the
+    ``excerpt`` (a tuple of the nodes ABlog keeps: copy before changing them), and ``count``, the
+    number of posts ABlog read of the document (more than one: ``post`` directives in sections).
+    For :mod:`blogext.posts`, which makes the post record of it."""
     infos = getattr(env, "ablog_posts", {}).get(docname)
     if not infos:
         return None
     info = infos[0]
-    return PostInfo(info.get("title"), info.get("date"), list(info.get("excerpt") or []))
+    return {
+        "title": info.get("title"),
+        "date": info.get("date"),
+        "update": info.get("update"),
+        "section": info.get("section") or "",
+        "order": info.get("order", 1),
+        "external_link": info.get("external_link"),
+        **{name: tuple(info.get(name) or ()) for name in _LABELS},
+        "excerpt": tuple(info.get("excerpt") or ()),
+        "count": len(infos),
+    }
+
+
+#: ABlog's labels of a post, each a catalog of archive pages.
+_LABELS = ("tags", "category", "author", "location", "language")
 
 
 def postlists(doctree: nodes.Node) -> list[nodes.Element]:
     """The ``postlist`` nodes of *doctree* (``postcards`` included), whose filters (``tags``,
-    ``category``, ``author``...) are lists of names."""
+    ``category``, ``author``...) are lists of names, ``length`` the number of posts (None: all),
+    ``sort`` whether oldest first, and ``cards`` what :func:`cards_directive` made them show."""
     return list(doctree.findall(PostList))
 
 
-def _shown_value(value: Any) -> Any:
-    if isinstance(value, nodes.Node):
-        return value.pformat()
-    if isinstance(value, list | tuple):
-        return [_shown_value(v) for v in value]
-    return value
+def cards_directive(cards: str, takes_arguments: bool = True) -> type[Directive]:
+    """A directive that is ABlog's ``postlist`` to everything that looks for one (its node, its
+    arguments and options, its filters checked), its node's ``cards`` set to *cards* for
+    :mod:`blogext.cards` to draw; with *takes_arguments* false, it takes neither arguments nor options.
+
+    Made here because it subclasses ABlog's ``PostListDirective``, which no other module names:
+    the class is only ever registered as a directive (``app.add_directive``)."""
+
+    class CardsDirective(PostListDirective):
+        if not takes_arguments:
+            optional_arguments = 0
+            option_spec: dict = {}
+
+        def run(self) -> list[nodes.Node]:
+            [node] = super().run()
+            node["cards"] = cards
+            return [node]
+
+    CardsDirective.__name__ = CardsDirective.__qualname__ = f"{cards.capitalize()}CardsDirective"
+    return CardsDirective
 
 
-def shown_digest(env: BuildEnvironment, docname: str, extra: Any = None) -> str:
-    """A digest of everything ABlog keeps of the posts of *docname* but their doctree (the excerpt,
-    image, ...), and of *extra*. It changes only when the document is read again."""
-    infos = getattr(env, "ablog_posts", {}).get(docname, [])
-    shown = [sorted((k, _shown_value(v)) for k, v in info.items() if k != "doctree") for info in infos]
-    return hashlib.blake2b(repr((shown, extra)).encode("utf-8"), digest_size=16).hexdigest()
+# -- ABlog's groupings, in the project's types ----------------------------------------------------------
+
+
+class _Groups:
+    """The post model's records, as this module finds them, and ABlog's groupings made of them once
+    the posts are registered (:func:`groups`)."""
+
+    def __init__(self) -> None:
+        self.records: Callable[[BuildEnvironment], Iterable[Post]] | None = None
+        self.made: Groupings | None = None
+        #: The records by docname, and each of ABlog's collections and catalogs (by its id) as made.
+        self.by_docname: dict[str, Post] = {}
+        self.by_id: dict[int, Group | GroupIndex] = {}
+
+
+def use_records(app: Sphinx, every_post: Callable[[BuildEnvironment], Iterable[Post]]) -> None:
+    """Have :func:`groups` hold the records that *every_post* gives (:func:`blogext.posts.every_post`:
+    the post model imports this module, so it hands its query in rather than being imported)."""
+    buildstate.of(app, _Groups).records = every_post
+
+
+def groups(app: Sphinx) -> Groupings:
+    """ABlog's groupings of the posts (every tag, category, author, location, language and year with
+    its posts, the list of all posts, the drafts) and each post's groups, as records: made once the
+    posts are registered, from ABlog's own, so that they are what its archive pages list."""
+    state = buildstate.of(app, _Groups)
+    if state.made is None:
+        if state.records is None:
+            raise RuntimeError("blogext.posts is not set up: ABlog's groupings have no records to hold")
+        records: dict[str, Post] = {}
+        for record in state.records(app.env):
+            records.setdefault(record.docname, record)
+        state.by_docname, state.by_id = records, {}
+        state.made = _groupings(_blog(app), records, state.by_id)
+    return state.made
+
+
+def _groupings(the_blog: Blog, records: dict[str, Post], made: dict[int, Group | GroupIndex]) -> Groupings:
+    def group(kind: str, coll: Collection) -> Group:
+        posts = {p.docname: records[p.docname] for p in coll if p.docname in records}
+        made[id(coll)] = converted = Group(
+            kind=kind,
+            label=str(coll.label),
+            name=str(coll),
+            pagename=coll.docname,
+            link=coll.href,
+            posts=tuple(posts.values()),
+        )
+        return converted
+
+    indexes: dict[str, GroupIndex] = {}
+    for kind, catalog in [*the_blog.catalogs.items(), ("archive", the_blog.archive)]:
+        made[id(catalog)] = indexes[kind] = GroupIndex(
+            kind=kind,
+            name=str(catalog),
+            pagename=catalog.docname,
+            groups=tuple(group(kind, coll) for coll in catalog),
+        )
+    labels: dict[str, dict[str, tuple[Group, ...]]] = {}
+    for ablog_post in [*the_blog.posts, *the_blog.drafts]:
+        if ablog_post.docname in records and ablog_post.docname not in labels:
+            labels[ablog_post.docname] = {
+                kind: tuple(_group_of(made, coll) for coll in getattr(ablog_post, kind, None) or [])
+                for kind in LABEL_KINDS
+            }
+    return Groupings(
+        posts=group("posts", the_blog.posts),
+        drafts=group("drafts", the_blog.drafts),
+        indexes=indexes,
+        labels=labels,
+    )
+
+
+def _group_of(made: dict[int, Group | GroupIndex], coll: Collection) -> Group:
+    found = made[id(coll)]
+    assert isinstance(found, Group)
+    return found
+
+
+#: The name under which an archive page's context holds each of ABlog's objects in the project's type.
+_PROJECT_NAMES = {Collection: "blog_group", Catalog: "blog_group_index", AblogPost: "blog_post"}
+
+
+def _in_project_types(app: Sphinx, context: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An archive page's *context*, as it is rendered, and as the project's modules see it.
+
+    Rendered: ABlog's objects stay where ABlog put them (its own templates, which a site may not
+    override, read them), and each is given beside them in the project's type: its collection as
+    ``blog_group`` (a :class:`~blogext.postrecord.Group`), its catalog as ``blog_group_index`` (a
+    :class:`~blogext.postrecord.GroupIndex`), a redirect's post as ``blog_post`` (its record); the
+    site's templates read those. Seen: the same without ABlog's objects."""
+    state = buildstate.of(app, _Groups)
+    rendered, seen = dict(context), {}
+    for name, value in context.items():
+        kind = next((k for k in _PROJECT_NAMES if isinstance(value, k)), None)
+        if kind is None:
+            seen[name] = value
+        elif kind is AblogPost:
+            seen[_PROJECT_NAMES[kind]] = state.by_docname.get(value.docname)
+        else:
+            seen[_PROJECT_NAMES[kind]] = state.by_id[id(value)]
+    rendered.update((name, seen[name]) for name in _PROJECT_NAMES.values() if name in seen)
+    return rendered, seen
 
 
 # -- Parallel reading and a lean environment ---------------------------------------------------------
@@ -291,6 +395,11 @@ def take_over(app: Sphinx, handler: Any) -> None:
     sphinxinternals.disconnect_handler(app, handler)
 
 
+def take_over_feeds(app: Sphinx) -> None:
+    """Disconnect ABlog's feed writer (:mod:`blogext.feeds` writes the feeds)."""
+    take_over(app, feed_generator)
+
+
 #: ABlog's ``html-collect-pages`` listeners, for :func:`take_over`.
 archive_generator = ablog.post.generate_archive_pages
 feed_generator = ablog.post.generate_atom_feeds
@@ -303,17 +412,23 @@ def drafts_page(app: Sphinx) -> str:
 
 def archive_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """ABlog's archive pages (pagename, context, template): every tag, category, author and year,
-    the catalogs of those, and the list of all posts. The drafts page is among them only in a
-    preview with unpublished posts to list."""
+    the catalogs of those, and the list of all posts, each context in the project's types (see
+    :func:`_in_project_types`). The drafts page is among them only in a preview with unpublished
+    posts to list."""
+    for pagename, _rendered, seen, template in _archive_pages(app):
+        yield pagename, seen, template
+
+
+def _archive_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str]]:
     if not builder_support(app):
         return
-    blog(app)
+    groups(app)
     drafts = drafts_page(app)
     show_drafts = bool(getattr(app.config, "blogext_preview", False) and _hidden(app))
     for pagename, context, template in archive_generator(app):
         if pagename == drafts and not show_drafts:
             continue
-        yield pagename, context, template
+        yield pagename, *_in_project_types(app, context), template
 
 
 class _ArchiveSkip:
@@ -325,15 +440,16 @@ class _ArchiveSkip:
 
 def skip_archive_pages(app: Sphinx, skip: Any) -> None:
     """Have ABlog's archive pages written except those for which ``skip(pagename, context, template)``
-    is true (:mod:`blogext.archives` skips the pages whose output is already up to date)."""
+    is true, *context* as :func:`archive_pages` gives it (:mod:`blogext.archives` skips the pages
+    whose output is already up to date)."""
     buildstate.of(app, _ArchiveSkip).skip = skip
 
 
 def _collect_archive_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     skip = buildstate.of(app, _ArchiveSkip).skip
-    for page in archive_pages(app):
-        if skip is None or not skip(*page):
-            yield page
+    for pagename, rendered, seen, template in _archive_pages(app):
+        if skip is None or not skip(pagename, seen, template):
+            yield pagename, rendered, template
 
 
 class _BlogWithoutDateNav:

@@ -6,25 +6,25 @@ and each one renders every post it lists: with a few hundred posts, a build
 with nothing changed spends most of its time rewriting identical archives.
 
 ABlog still decides which pages exist and with what context (through
-:mod:`blogext.ablogadapter`), but before a page is handed to Sphinx this module
-computes a *fingerprint* of everything the page is made
-from, and skips the page when its output file is the one written with that
-fingerprint. The fingerprint covers:
+:mod:`blogext.ablogadapter`, which gives its groupings as the project's own
+:class:`~blogext.postrecord.Group` and :class:`~blogext.postrecord.GroupIndex`),
+but before a page is handed to Sphinx this module computes a *fingerprint* of
+everything the page is made from, and skips the page when its output file is the
+one written with that fingerprint. The fingerprint covers:
 
 - the build: Sphinx's hash of the HTML settings, the newest template, the
   extensions' environment versions, and the static files;
 - the blog: every post as other pages show it (title, date, tags, category,
   author, ...) and its front matter (not myst-parser's word counts and heading
   positions, which any edit changes), and the title of every document;
-- the page: its template and context (the collection or catalog, with the
-  posts it lists), and what the page can show of each of those posts beyond
-  that, for the pages that show posts as cards (collections, not the catalog
-  pages, which list titles and dates): everything ABlog keeps of it (its
-  excerpt, image, ...) but its doctree, and its reading time. So an edit to a
-  post's excerpt rewrites every archive that shows its card, and an edit
-  further down its body (the usual edit) rewrites none, unless it changes the
-  reading time. A template that shows more of a post than that must add it
-  here.
+- the page: its template and context (the group or the index of groups, with
+  the posts it lists), and what the page can show of each of those posts beyond
+  that, for the pages that show posts as cards (groups, not the index pages,
+  which list titles and dates): its record's digest (its excerpt, image,
+  reading time...). So an edit to a post's excerpt rewrites every archive that
+  shows its card, and an edit further down its body (the usual edit) rewrites
+  none, unless it changes the reading time. A template that shows more of a
+  post than its record holds must add it here.
 
 Fingerprints are kept in the doctree folder, one file per builder, with the
 size and modification time of each page written. A page that ABlog no longer
@@ -51,12 +51,12 @@ from sphinx.application import Sphinx
 
 import blogext
 from blogext import ablogadapter, buildstate, cache, hosting, sphinxinternals
-from blogext.ablogadapter import AblogPost, Catalog, Collection
 from blogext.freshness import remove_page
-from blogext.posts import post_views, shown_digests
+from blogext.postrecord import Group, GroupIndex, Post
+from blogext.posts import every_post
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
-RECORD_VERSION = 2
+RECORD_VERSION = 4
 
 
 def _digest(value: Any) -> str:
@@ -64,15 +64,16 @@ def _digest(value: Any) -> str:
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
-    """*value* as plain, comparable data: ABlog's objects by what a template can show of them."""
+    """*value* as plain, comparable data: the groupings (:mod:`blogext.postrecord`) by what a template
+    can show of them, a post by its place (the site's fingerprint covers what lists show of it)."""
     if isinstance(value, str | int | float | bool | type(None)):
         return value
-    if isinstance(value, AblogPost):
+    if isinstance(value, Post):
         return ("post", value.docname, value.section)
-    if isinstance(value, Collection):
-        return ("collection", value.docname, str(value), value.href, [_plain(p) for p in value])
-    if isinstance(value, Catalog):
-        return ("catalog", value.docname, str(value), [_plain(c) for c in value])
+    if isinstance(value, Group):
+        return ("group", value.kind, value.pagename, value.name, value.link, [_plain(p) for p in value])
+    if isinstance(value, GroupIndex):
+        return ("index", value.kind, value.pagename, value.name, [_plain(g) for g in value])
     if depth < 4 and isinstance(value, list | tuple):
         return [_plain(v, depth + 1) for v in value]
     if depth < 4 and isinstance(value, dict):
@@ -81,11 +82,11 @@ def _plain(value: Any, depth: int = 0) -> Any:
 
 
 def _posts_shown(context: dict[str, Any]) -> set[str]:
-    """The posts whose excerpt and reading time the page shows: those of a collection (as cards).
-    A catalog page lists its posts by title and date only, which the site's fingerprint covers."""
+    """The posts whose excerpt and reading time the page shows: those of a group (as cards). An
+    index of groups lists its posts by title and date only, which the site's fingerprint covers."""
     shown: set[str] = set()
     for value in context.values():
-        if isinstance(value, Collection):
+        if isinstance(value, Group):
             shown.update(p.docname for p in value)
     return shown
 
@@ -110,12 +111,31 @@ def _front_matter(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted((str(k), str(v)) for k, v in metadata.items() if k not in _COUNTED)
 
 
+def _as_listed(post: Post) -> tuple:
+    """What every archive page can show of *post*: where and whether it is listed, its title, dates
+    and labels (not its excerpt or reading time, which only its cards show: :func:`post_digests`)."""
+    return (
+        post.key,
+        post.published,
+        post.title,
+        post.date,
+        post.update,
+        post.section,
+        post.external_link,
+        post.tags,
+        post.category,
+        post.authors,
+        post.location,
+        post.language,
+    )
+
+
 def site_fingerprint(app: Sphinx) -> str:
     """What every archive page depends on: the build's settings and templates, and the blog as a whole."""
     builder, env = app.builder, app.env
     config_hash, tags_hash = sphinxinternals.build_settings(builder)
-    views = post_views(env)
-    posts = sorted({docname for docname, _order in views})
+    records = every_post(env)
+    posts = sorted({p.docname for p in records})
     return _digest(
         (
             builder.name,
@@ -124,7 +144,7 @@ def site_fingerprint(app: Sphinx) -> str:
             sphinxinternals.newest_template_time(builder),
             sorted((str(k), str(v)) for k, v in (env.version or {}).items()),
             _static_files(app),
-            sorted(views.items()),
+            sorted(_as_listed(p) for p in records),
             [(d, _front_matter(env.metadata.get(d, {}))) for d in posts],
             sorted((d, t.astext()) for d, t in env.titles.items()),
             sorted((d, tuple(i)) for d, i in env.toctree_includes.items()),
@@ -133,9 +153,9 @@ def site_fingerprint(app: Sphinx) -> str:
 
 
 def post_digests(app: Sphinx) -> dict[str, str]:
-    """Docname -> what an archive page can show of the post besides its title, date and labels
-    (:func:`blogext.posts.shown_digest`)."""
-    return shown_digests(app.env)
+    """Docname -> what an archive page can show of the post besides its title, date and labels: the
+    digest of its record (:class:`blogext.postrecord.Post`), its excerpt and reading time among it."""
+    return {p.docname: p.digest for p in every_post(app.env)}
 
 
 def page_fingerprint(
@@ -217,7 +237,7 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
 def _escape_title(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     """An archive page's title (text, from ABlog) as HTML, as the theme and features expect it."""
     title = context.get("title")
-    is_archive = doctree is None and ("collection" in context or "catalog" in context)
+    is_archive = doctree is None and ("blog_group" in context or "blog_group_index" in context)
     if is_archive and isinstance(title, str) and not isinstance(title, Markup):
         context["title"] = escape(title)
 

@@ -15,17 +15,17 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from blogext import safehtml
-from blogext.posts import front_matter, is_published, post_info
+from blogext.posts import front_matter, post
 from blogext.structured import trail
 
 
 def crumbs(app: Sphinx, pagename: str, pathto: Any) -> list[tuple[str, str]] | None:
     """The post *pagename*'s breadcrumbs as (name, relative href), or None when it is not a published post."""
-    info = post_info(app.env, pagename)
+    record = post(app.env, pagename)
     matter = front_matter(app.env, pagename)
-    if info is None or matter is None or not is_published(app.env, pagename, info.date):
+    if record is None or matter is None or not record.published:
         return None
-    return [(name, pathto(docname)) for name, docname in trail(app, pagename, info.title or matter.title)]
+    return [(name, pathto(docname)) for name, docname in trail(app, pagename, record.title)]
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:

@@ -14,10 +14,11 @@ tags. The same card is used everywhere:
   parts (from :mod:`blogext.series`), then a link to the list of series;
 
 - in templates, with ``post_cards(posts, level)`` (the archive pages use it),
-  and ``post_authors(post)`` for the author card at the end of a post; with
-  ``post_title(post)``, a post's title as safe HTML, and ``blog_component(name,
-  ...)``, a template of ``_templates/blog/`` rendered with autoescape
-  (:mod:`blogext.safehtml`).
+  and ``post_authors(post)`` (a record or a docname) for the author card at the
+  end of a post; with ``post_title(post)``, a post's title as safe HTML, and
+  ``blog_component(name, ...)``, a template of ``_templates/blog/`` rendered
+  with autoescape (:mod:`blogext.safehtml`); ``blog_groupings`` (the posts'
+  groupings, :class:`blogext.postrecord.Groupings`) and ``post_date_format_short``.
 
 Every heading and date a card draws is a template rendered with autoescape; the
 title comes as safe HTML (:func:`blogext.posts.title_html`: inline code as code).
@@ -69,30 +70,16 @@ from blogext import (
     shown,
     sphinxinternals,
 )
-from blogext.ablogadapter import PostList, PostListDirective, excerpt_seen_from
+from blogext.ablogadapter import excerpt_seen_from
+from blogext.postrecord import LABEL_KINDS, Post
 from blogext.series_model import SeriesSettings
 from blogext.settings import setting
 
-
-class PostCardsDirective(PostListDirective):
-    """``postcards``: ABlog's ``postlist``, shown as cards."""
-
-    def run(self) -> list[nodes.Node]:
-        [node] = super().run()
-        node["cards"] = "posts"
-        return [node]
-
-
-class SeriesCardsDirective(PostListDirective):
-    """``seriescards``: one card per series with published parts, and a link to the list of series."""
-
-    optional_arguments = 0
-    option_spec: dict = {}
-
-    def run(self) -> list[nodes.Node]:
-        [node] = super().run()
-        node["cards"] = "series"
-        return [node]
+#: ``postcards``: ABlog's ``postlist``, shown as cards (the class is made by the adapter, the one
+#: module that names ABlog's directive).
+PostCardsDirective = ablogadapter.cards_directive("posts")
+#: ``seriescards``: one card per series with published parts, and a link to the list of series.
+SeriesCardsDirective = ablogadapter.cards_directive("series", takes_arguments=False)
 
 
 #: Nodes that Sphinx's post-transforms (references, ``only``, images...) leave as they are: an
@@ -122,7 +109,7 @@ def _heading(app: Sphinx, level: int, classes: str, href: str, title: Markup) ->
     return nodes.raw("", html, format="html")
 
 
-def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
+def card(app: Sphinx, post: Post, fromdoc: str, level: int = 2) -> nodes.list_item:
     """One card for *post*, with links relative to *fromdoc* and its title as an ``<h{level}>``."""
     item = nodes.list_item(classes=["ablog-post", "post-card"])
     heading = app.env.titles.get(post.docname)
@@ -133,7 +120,7 @@ def card(app: Sphinx, post, fromdoc: str, level: int = 2) -> nodes.list_item:
         level,
         "ablog-post-title post-card-title",
         app.builder.get_relative_uri(fromdoc, post.docname),
-        posts.title_html(app, post.docname, None if drawn else str(post.title)),
+        posts.title_html(app, post.docname, None if drawn else post.title),
     )
     item += postmeta.meta_line(app, fromdoc, post, ["post-card-meta"])
     if post.excerpt:
@@ -193,7 +180,7 @@ def _forget_cards(app: Sphinx, env) -> None:
 _CARD_START = '<li class="ablog-post post-card">'
 
 
-def _render_from_origin(app: Sphinx, posts: list, level: int) -> list[str]:
+def _render_from_origin(app: Sphinx, posts: list[Post], level: int) -> list[str]:
     """The cards of *posts* as HTML, their links relative to :data:`_ORIGIN`: rendered as one list,
     so with one translator, and cut into one card each."""
     builder = app.builder
@@ -231,7 +218,7 @@ def _rebaser(app: Sphinx, fromdoc: str) -> Callable[[str], str]:
     return functools.partial(_RELATIVE_URL.sub, rebase)
 
 
-def card_list(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> nodes.bullet_list:
+def card_list(app: Sphinx, posts: Iterable[Post], fromdoc: str, level: int = 2) -> nodes.bullet_list:
     """A list of cards for *posts*, as nodes."""
     cards = nodes.bullet_list(classes=["postlist", "post-cards"])
     for post in posts:
@@ -239,7 +226,7 @@ def card_list(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> nod
     return cards
 
 
-def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -> str:
+def card_list_html(app: Sphinx, posts: Iterable[Post], fromdoc: str, level: int = 2) -> str:
     """A list of cards for *posts*, as HTML for the page *fromdoc* (the cards are those of
     :func:`card`)."""
     posts = list(posts)
@@ -248,7 +235,7 @@ def card_list_html(app: Sphinx, posts: Iterable, fromdoc: str, level: int = 2) -
         return builder.render_partial(card_list(app, posts, fromdoc, level))["fragment"]
     level = min(max(level, 2), 6)
     state = _cards(app)
-    missing: list[tuple[Any, str | None]] = []
+    missing: list[tuple[Post, str | None]] = []
     for post in posts:
         key = (post.docname, post.order, level)
         if key in state.rendered:
@@ -293,11 +280,11 @@ def _stored_key(key: tuple[str, int, int]) -> str:
     return json.dumps(list(key))
 
 
-def _card_digest(app: Sphinx, post, level: int) -> str | None:
+def _card_digest(app: Sphinx, post: Post, level: int) -> str | None:
     """A digest of everything *post*'s card is made of, or None when the card is not to be kept."""
-    shown = posts.shown_digest(app.env, post.docname)
-    if shown is None or not _is_plain(post.excerpt):
+    if not _is_plain(post.excerpt):
         return None
+    shown = post.digest
     state = _cards(app)
     if state.site is None:
         versions = sorted((name, str(ext.version)) for name, ext in app.extensions.items())
@@ -327,26 +314,6 @@ def _save_stored_cards(app: Sphinx, exception: Exception | None) -> None:
     cache.save(app, _stored_cards_name(app), CARDS_VERSION, {"cards": cards})
     state.stored = cards
     state.stored_changed = False
-
-
-def _selected_posts(blog, node: PostList, docname: str) -> list:
-    """The posts a ``postcards`` node asks for, newest first, as ``postlist`` selects them."""
-    collections = [
-        blog.catalogs[kind].collections[name]
-        for kind in ("tags", "author", "category", "location", "language")
-        for name in node[kind]
-        if name in blog.catalogs[kind].collections
-    ]
-    if collections:
-        chosen = set(blog.posts)
-        for coll in collections:
-            chosen &= set(coll)
-        posts = sorted(chosen, reverse=True)[: node["length"]]
-    else:
-        posts = list(blog.recent(node["length"], docname))
-    if node["sort"]:
-        posts.sort()
-    return posts
 
 
 def series_card_list(app: Sphinx, fromdoc: str, level: int = 3) -> list[nodes.Node]:
@@ -405,19 +372,20 @@ def _heading_level(node: nodes.Node) -> int:
     return depth + 1
 
 
+def _selected(app: Sphinx, node: nodes.Element, docname: str) -> list[Post]:
+    """The posts a ``postcards`` node asks for (:func:`blogext.posts.selected_posts`)."""
+    filters = {kind: list(node.get(kind) or []) for kind in LABEL_KINDS}
+    return posts.selected_posts(app, docname, node["length"], bool(node["sort"]), filters)
+
+
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    cards = [node for node in doctree.findall(PostList) if node.get("cards")]
-    if not cards:
-        return
-    blog = ablogadapter.blog(app)
+    cards = [node for node in ablogadapter.postlists(doctree) if node.get("cards")]
     for node in cards:
         if node["cards"] == "series":
             node.replace_self(series_card_list(app, docname, _heading_level(node)))
         else:
             # Nodes, not HTML: the search index reads the page's words from its doctree.
-            node.replace_self(
-                card_list(app, _selected_posts(blog, node, docname), docname, _heading_level(node))
-            )
+            node.replace_self(card_list(app, _selected(app, node, docname), docname, _heading_level(node)))
 
 
 # -- What cards show, for the record of what pages show -------------------------------------
@@ -428,7 +396,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    if any(node.get("cards") == "series" for node in doctree.findall(PostList)):
+    if any(node.get("cards") == "series" for node in ablogadapter.postlists(doctree)):
         shown.record(app.env, "series-cards")
 
 
@@ -448,20 +416,20 @@ def _shows_series_cards(snapshot: shown.Snapshot, arg: None) -> tuple:
     )
 
 
-def authors_of(app: Sphinx, post) -> list[dict[str, str | None]]:
-    """Each author of *post*: name, key, bio (``blogext_author_bios``), and the docname or URL of their
-    page."""
+def authors_of(app: Sphinx, post: Post | str) -> list[dict[str, str | None]]:
+    """Each author of *post* (a record or a docname): name, key, bio (``blogext_author_bios``), and the
+    docname or URL of their page."""
     by_name = {name: (key, link) for key, (name, link) in app.config.blog_authors.items()}
     found = []
-    for coll in post.author or []:
-        key, link = by_name.get(str(coll), (None, None))
+    for group in ablogadapter.groups(app).of(post, "author"):
+        key, link = by_name.get(group.name, (None, None))
         found.append(
             {
-                "name": str(coll),
+                "name": group.name,
                 "key": key,
                 "bio": settings.of(app.config, CardsSettings).author_bios.get(key) if key else None,
                 "link": link,
-                "archive": coll.docname,
+                "archive": group.pagename,
             }
         )
     return found
@@ -471,14 +439,14 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     if app.builder.format != "html":
         return
 
-    def post_cards(posts: Iterable, level: int = 2) -> Markup:
+    def post_cards(posts: Iterable[Post], level: int = 2) -> Markup:
         return Markup(card_list_html(app, posts, pagename, level))
 
-    def post_authors(post) -> list[dict[str, str | None]]:
+    def post_authors(post: Post | str) -> list[dict[str, str | None]]:
         return authors_of(app, post)
 
-    def post_title(post) -> Markup:
-        return posts.title_html(app, post.docname, str(post.title))
+    def post_title(post: Post) -> Markup:
+        return posts.title_html(app, post.docname, post.title)
 
     def blog_component(name: str, **values: Any) -> Markup:
         return safehtml.render(app, name, **values)
@@ -489,17 +457,21 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     context["post_authors"] = post_authors
     context["post_title"] = post_title
     context["blog_component"] = blog_component
+    context["post_date_format_short"] = app.config.post_date_format_short
+    if ablogadapter.builder_support(app):
+        # The groupings' pages (all posts, every tag, the years...) for templates to link to.
+        context["blog_groupings"] = ablogadapter.groups(app)
 
 
 def _add_listing(app: Sphinx, pagename: str, context: dict[str, Any]) -> None:
     """An archive page's filters and cards with their data (:mod:`blogext.listing`), and its script."""
 
-    def listing_cards(posts: Iterable) -> Markup:
+    def listing_cards(posts: Iterable[Post]) -> Markup:
         posts = list(posts)
         return Markup(listing.cards_html(card_list_html(app, posts, pagename, 2), posts))
 
     context["listing_cards"] = listing_cards
-    context["listing_facets"] = lambda posts: listing.facets(app, context["ablog"], posts, pagename)
+    context["listing_facets"] = lambda posts: listing.facets(app, ablogadapter.groups(app), posts, pagename)
     app.add_js_file("listing.js", loading_method="defer")
     app.add_css_file("listing.css")
 

@@ -38,7 +38,7 @@ from sphinx.config import Config
 from blogext import safehtml, settings
 from blogext.errors import SettingError
 from blogext.offsite import OffsiteSettings
-from blogext.posts import front_matter, is_published, post_info
+from blogext.posts import front_matter, post
 from blogext.settings import setting
 
 #: What ``blogext_giscus`` must name (the ids are on https://giscus.app once the app is installed).
@@ -94,13 +94,8 @@ def has_comments(app: Sphinx, docname: str) -> bool:
     if not settings.of(app.config, CommentsSettings).comments:
         return False
     matter = front_matter(app.env, docname)
-    info = post_info(app.env, docname)
-    return bool(
-        matter is not None
-        and matter.comments
-        and info is not None
-        and is_published(app.env, docname, info.date)
-    )
+    record = post(app.env, docname)
+    return bool(matter is not None and matter.comments and record is not None and record.published)
 
 
 def section_html(app: Sphinx) -> str:

@@ -65,7 +65,6 @@ from sphinx.errors import ExtensionError
 
 import blogext
 from blogext import ablogadapter, buildstate, cache, posts, safehtml, settings, sphinxinternals
-from blogext.ablogadapter import AblogPost as Post
 from blogext.ablogadapter import slugify
 from blogext.errors import SettingError
 from blogext.feeds_atom import (
@@ -80,6 +79,7 @@ from blogext.feeds_atom import (
     rfc3339,
 )
 from blogext.feeds_content import clean_html
+from blogext.postrecord import Post
 
 FEED_FILE = "atom.xml"
 
@@ -162,52 +162,46 @@ def _check_config(app: Sphinx, config: Config) -> None:
 
 def _published_posts(app: Sphinx) -> dict[str, Post]:
     """Docname -> post, for every published post (never a draft or a scheduled one)."""
-    blog = ablogadapter.blog(app)
-    hidden = posts.unpublished(app.env)
-    published: dict[str, Post] = {}
-    for post in blog.posts:
-        if post.published and post.docname not in hidden and post.docname not in published:
-            published[post.docname] = post
-    return published
+    return {post.docname: post for post in posts.published_posts(app.env)}
 
 
 def _site_specs(app: Sphinx, published: dict[str, Post], labels: dict[str, str]) -> list[FeedSpec]:
-    blog = ablogadapter.blog(app)
+    grouped = ablogadapter.groups(app)
     config = app.config
     specs = [
         FeedSpec(
             key="site",
-            path=posixpath.join(blog.blog_path, FEED_FILE),
-            title=blog.blog_title,
+            path=posixpath.join(config.blog_path, FEED_FILE),
+            title=config.blog_title,
             docnames=tuple(published),
-            page=blog.posts.docname,
+            page=grouped.posts.pagename,
             limit=settings.of(config, FeedsSettings).feed_site_length,
         )
     ]
     labels["site"] = "all posts"
-    if not blog.blog_feed_archives:
+    if not config.blog_feed_archives:
         return specs
-    for kind, header, catalog in (
-        ("tag", "Posts tagged", blog.tags),
-        ("category", "Posts in", blog.category),
-        ("author", "Posts by", blog.author),
-        ("year", "Posts from", blog.archive),
-        ("location", "Posts from", blog.location),
-        ("language", "Posts in", blog.language),
+    for kind, header, index in (
+        ("tag", "Posts tagged", "tags"),
+        ("category", "Posts in", "category"),
+        ("author", "Posts by", "author"),
+        ("year", "Posts from", "archive"),
+        ("location", "Posts from", "location"),
+        ("language", "Posts in", "language"),
     ):
-        for coll in catalog:
+        for coll in grouped.index(index):
             docnames = tuple(dict.fromkeys(p.docname for p in coll if p.docname in published))
             if not docnames:
                 continue
-            key = f"{kind}:{posixpath.basename(coll.path) or slugify(coll.name)}"
+            key = f"{kind}:{posixpath.basename(coll.pagename) or slugify(coll.name)}"
             labels[key] = f"{header.lower()} {coll}"
             specs.append(
                 FeedSpec(
                     key=key,
-                    path=posixpath.join(coll.path, FEED_FILE),
-                    title=f"{blog.blog_title}: {header} {coll}",
+                    path=posixpath.join(coll.pagename, FEED_FILE),
+                    title=f"{config.blog_title}: {header} {coll}",
                     docnames=docnames,
-                    page=coll.docname,
+                    page=coll.pagename,
                     limit=settings.of(config, FeedsSettings).feed_archive_length,
                 )
             )
@@ -410,19 +404,18 @@ def _feed_head(
 ) -> tuple[etree._Element, list[str]]:
     """The feed without its entries, and the docnames of its entries, newest first."""
     config = app.config
-    blog = ablogadapter.blog(app)
     chosen = sorted(spec.docnames, key=lambda d: (entries[d].published, d), reverse=True)[: spec.limit]
-    page_url = urljoin(base, app.builder.get_target_uri(spec.page or blog.posts.docname))
+    page_url = urljoin(base, app.builder.get_target_uri(spec.page or ablogadapter.groups(app).posts.pagename))
     feed = ATOM.feed(
         ATOM.id(feed_id(config, spec.key)),
         ATOM.title(spec.title, type="text"),
     )
-    if blog.blog_feed_subtitle:
-        feed.append(ATOM.subtitle(blog.blog_feed_subtitle, type="text"))
+    if config.blog_feed_subtitle:
+        feed.append(ATOM.subtitle(config.blog_feed_subtitle, type="text"))
     feed.append(ATOM.link(rel="self", type=ATOM_TYPE, href=urljoin(base, spec.path)))
     feed.append(ATOM.link(rel="alternate", type="text/html", href=page_url))
     feed.append(ATOM.updated(rfc3339(max(entries[d].updated for d in chosen))))
-    feed.append(ATOM.author(ATOM.name(config.author or blog.blog_title)))
+    feed.append(ATOM.author(ATOM.name(config.author or config.blog_title)))
     if config.copyright:
         feed.append(ATOM.rights(f"© {config.copyright}", type="text"))
     if config.language:
@@ -462,15 +455,19 @@ def _write_feeds(app: Sphinx):
     for docname in needed:
         if docname not in digests:  # not written in this build, and not cached: render it now
             _content(app, state, docname)
-    blog = ablogadapter.blog(app)
-    base = app.config.html_baseurl or blog.blog_baseurl
+    grouped = ablogadapter.groups(app)
+    base = app.config.html_baseurl or app.config.blog_baseurl
     tz = ZoneInfo(settings.of(app.config, posts.PostSettings).timezone)
-    schemes = (urljoin(base, blog.tags.path + "/"), urljoin(base, blog.category.path + "/"))
+    schemes = (
+        urljoin(base, grouped.index("tags").pagename + "/"),
+        urljoin(base, grouped.index("category").pagename + "/"),
+    )
     author_urls: dict[str, str | None] = {}
     entries = {
         d: make_entry(
             app,
             published[d],
+            tuple(author.label for author in grouped.of(d, "author")),
             (digests[d], functools.partial(_content, app, state, d)),
             base,
             tz,
@@ -517,7 +514,7 @@ def _write_feeds(app: Sphinx):
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("blogext.posts")
-    ablogadapter.take_over(app, ablogadapter.feed_generator)
+    ablogadapter.take_over_feeds(app)
     app.add_event("blog-collect-feeds")
     settings.add(app, FeedsSettings)
     app.connect("config-inited", _check_config, priority=blogext.FEED_SETTINGS)

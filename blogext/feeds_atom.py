@@ -22,7 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from blogext import posts, settings
-from blogext.ablogadapter import AblogPost as Post
+from blogext.postrecord import Post
 from blogext.settings import at_least, setting
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -96,9 +96,10 @@ def read_front_matter(app: Sphinx, docname: str) -> FrontMatter:
     return FrontMatter(tuple(checked.author), checked.updated, checked.description)
 
 
-def _authors(app: Sphinx, keys: tuple[str, ...], post: Post) -> list[tuple[str, str | None]]:
-    """Every author of a post as (name, link): the front matter's, else ABlog's default."""
-    keys = keys or tuple(coll.label for coll in post.author or [])
+def _authors(app: Sphinx, keys: tuple[str, ...], grouped: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Every author of a post as (name, link): the front matter's, else those it is grouped under
+    (*grouped*: ABlog's default author)."""
+    keys = keys or grouped
     known = app.config.blog_authors
     return [(known[key][0], known[key][1]) if key in known else (key, None) for key in keys]
 
@@ -169,13 +170,15 @@ def _absolute(base: str, uri: str) -> str:
 def make_entry(
     app: Sphinx,
     post: Post,
+    authors_grouped: tuple[str, ...],
     content: tuple[str, Callable[[], str]],
     base: str,
     tz: ZoneInfo,
     schemes: tuple[str, str],
     author_urls: dict[str, str | None],
 ) -> Entry:
-    """A post's entry, without its element (made only for the feeds that are written); *content* is
+    """A post's entry, without its element (made only for the feeds that are written);
+    *authors_grouped* the keys of the authors it is grouped under; *content* is
     the digest of its content and how to get it, *schemes* the URLs of the tags' and the categories'
     catalogs, *author_urls* the authors' links made so far."""
     config = app.config
@@ -187,15 +190,15 @@ def make_entry(
         + ([localize(front.updated, tz)] if front.updated else [])
     )
     authors: list[tuple[str, str | None]] = []
-    for name, link in _authors(app, front.authors, post):
+    for name, link in _authors(app, front.authors, authors_grouped):
         if link and link not in author_urls:
             href = _absolute(base, app.builder.get_target_uri(link)) if link in app.env.all_docs else link
             author_urls[link] = href if urlsplit(href).scheme in ("http", "https") else None
         authors.append((name, author_urls[link] if link else None))
     categories = [
         (term, scheme)
-        for scheme, colls in zip(schemes, (post.tags, post.category), strict=True)
-        for term in sorted(str(coll) for coll in colls or [])
+        for scheme, names in zip(schemes, (post.tags, post.category), strict=True)
+        for term in sorted(names)
     ]
     summary = front.description or "\n\n".join(p.astext() for p in post.excerpt or []).strip()
     entry = Entry(

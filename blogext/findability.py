@@ -39,7 +39,8 @@ from sphinx.util import logging
 import blogext
 from blogext import ablogadapter, safehtml, settings
 from blogext.nodeutil import ancestors
-from blogext.posts import unpublished
+from blogext.postrecord import Post
+from blogext.posts import published_post, unpublished
 from blogext.settings import setting
 
 logger = logging.getLogger(__name__)
@@ -78,16 +79,18 @@ def _first_paragraph(doctree: nodes.document) -> str:
     return ""
 
 
-def _blog(app: Sphinx):
+def _post(app: Sphinx, pagename: str) -> Post | None:
     if not ablogadapter.builder_support(app):
         return None
-    blog = ablogadapter.blog(app)
-    return blog if blog else None
+    return published_post(app.env, pagename)
 
 
-def _post(app: Sphinx, pagename: str):
-    blog = _blog(app)
-    return blog.posts[pagename] if blog is not None and pagename in blog.posts else None
+def _is_archive_index(app: Sphinx, pagename: str) -> bool:
+    """Whether *pagename* is the page of every year's posts (with posts to list)."""
+    if not ablogadapter.builder_support(app):
+        return False
+    years = ablogadapter.groups(app).index("archive")
+    return bool(years) and pagename == years.pagename
 
 
 def describe(app: Sphinx, pagename: str, context: dict[str, Any], doctree: nodes.document | None) -> str:
@@ -106,11 +109,11 @@ def describe(app: Sphinx, pagename: str, context: dict[str, Any], doctree: nodes
     site = app.config.project
     if pagename == app.config.notfound_pagename:
         return f"There is no page at this address on {site}'s blog."
-    catalog = context.get("catalog")
+    catalog = context.get("blog_group_index")
     if catalog is not None:
         kind = CATALOG_KINDS.get(pagename.rstrip("/").rsplit("/", 1)[-1], "group")
         return shorten(f"Every {kind} on {site}'s blog, with its posts, newest first.")
-    collection = context.get("collection")
+    collection = context.get("blog_group")
     if collection is not None and title:
         count = len(collection)
         return shorten(f"{title}: {count} post{'s' if count != 1 else ''} on {site}'s blog.")
@@ -141,8 +144,7 @@ def _set_urls(app: Sphinx, config: Config) -> None:
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     if app.builder.format != "html":
         return
-    blog = _blog(app)
-    if blog is not None and blog.archive and pagename == blog.archive.docname:
+    if _is_archive_index(app, pagename):
         context["title"] = ARCHIVE_TITLE
     description = describe(app, pagename, context, doctree)
     extra = [_tag(app, "name", "description", description)]

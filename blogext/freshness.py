@@ -25,8 +25,8 @@ module's concern (see :mod:`blogext.archives` and :mod:`blogext.feeds`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,15 @@ from sphinx.util.matching import Matcher
 
 import blogext
 from blogext import ablogadapter, buildstate, hosting, settings, shown
-from blogext.posts import post_pages, post_views, shown_digests
+from blogext.postrecord import Post, newest_first
+from blogext.posts import every_post, post_pages, recent
 from blogext.settings import at_least, setting
 
 # -- What pages show ---------------------------------------------------------------------------
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    if any(True for _ in doctree.findall(ablogadapter.PostList)):
+    if ablogadapter.postlists(doctree):
         shown.record(app.env, "posts")
 
 
@@ -76,53 +77,48 @@ def _recent_pages(env: BuildEnvironment):
     return ((docname, None) for docname in env.found_docs if shows(docname))
 
 
-def _views(snapshot: shown.Snapshot) -> dict[tuple[str, int], tuple]:
-    return snapshot.memo("views", lambda: post_views(snapshot.env))
+def _records(snapshot: shown.Snapshot) -> list[Post]:
+    return snapshot.memo("records", lambda: every_post(snapshot.env))
 
 
 def _shows_posts(snapshot: shown.Snapshot, arg: None) -> Any:
-    return (sorted(_views(snapshot).items()), sorted(shown_digests(snapshot.env).items()))
+    # Everything a list can show of a post is its record: its digest, and whether it is published.
+    return sorted((p.key, p.published, p.digest) for p in _records(snapshot))
 
 
 def _shows_recent(snapshot: shown.Snapshot, arg: None) -> Any:
     # The sidebar leaves the page's own post out, so one more post than it shows can appear.
     return recent_posts(
-        _views(snapshot), settings.of(snapshot.app.config, FreshnessSettings).recent_posts + 1
+        _records(snapshot), settings.of(snapshot.app.config, FreshnessSettings).recent_posts + 1
     )
 
 
 def _shows_neighbours(snapshot: shown.Snapshot, docname: str) -> Any:
-    return snapshot.memo("neighbours", lambda: neighbours(_views(snapshot))).get(docname)
+    return snapshot.memo("neighbours", lambda: neighbours(_records(snapshot))).get(docname)
 
 
 # -- The posts as other pages show them ----------------------------------------------
 
 
-def _sort_key(item: tuple[tuple[str, int], tuple]) -> tuple:
-    # ABlog's order of posts: by date, then title (Post.__lt__).
-    view = item[1]
-    return (view[2] or datetime.max, view[1])
-
-
-def recent_posts(views: dict[tuple[str, int], tuple], count: int) -> list[tuple]:
+def recent_posts(records: list[Post], count: int) -> list[tuple]:
     """The *count* newest published posts, as a recent-posts sidebar shows them."""
-    published = sorted((item for item in views.items() if item[1][0]), key=_sort_key, reverse=True)
-    return [(key, view[1], view[2], view[4], view[5]) for key, view in published[:count]]
+    published = newest_first([p for p in records if p.published])
+    return [(p.key, p.title, p.date, p.section, p.external_link) for p in published[:count]]
 
 
-def neighbours(views: dict[tuple[str, int], tuple]) -> dict[str, tuple]:
+def neighbours(records: list[Post]) -> dict[str, tuple]:
     """Each published post's previous and next post, as its page links them: for each post of a
     document, (key, title, section, date) of the one before and of the one after, or None."""
-    ordered = sorted((item for item in views.items() if item[1][0]), key=_sort_key)
+    ordered = newest_first([p for p in records if p.published])[::-1]
 
-    def link(item):
-        return None if item is None else (item[0], item[1][1], item[1][4], item[1][2])
+    def link(post: Post | None):
+        return None if post is None else (post.key, post.title, post.section, post.date)
 
     links: dict[str, tuple] = {}
-    for i, (key, _view) in enumerate(ordered):
+    for i, post in enumerate(ordered):
         before = ordered[i - 1] if i > 0 else None
         after = ordered[i + 1] if i + 1 < len(ordered) else None
-        links[key[0]] = links.get(key[0], ()) + (link(before), link(after))
+        links[post.docname] = links.get(post.docname, ()) + (link(before), link(after))
     return links
 
 
@@ -140,6 +136,9 @@ def _on_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: s
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     context["blogext_recent_posts"] = settings.of(app.config, FreshnessSettings).recent_posts
+    if ablogadapter.builder_support(app):
+        # For the sidebar (``ablog/recentposts.html``): the newest posts but the page's own, as records.
+        context["recent_posts"] = functools.partial(recent, app.env)
 
 
 # -- Removing what a clean build would not have -------------------------------------------

@@ -19,28 +19,29 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from collections.abc import Iterable
 
 from markupsafe import escape
 from sphinx.application import Sphinx
 
 from blogext.frontmatter_check import label_key
+from blogext.postrecord import Groupings, Post
 
 #: The opening tag of one card, as :func:`blogext.cards.card` draws it.
 _CARD_OPEN = re.compile(r'<li class="ablog-post post-card">')
 
 
-def _data(post: Any) -> dict[str, str]:
+def _data(post: Post) -> dict[str, str]:
     return {
         "year": str(post.date.year) if post.date else "",
-        "tags": " ".join(sorted(label_key(str(tag)) for tag in post.tags)),
-        "category": " ".join(sorted(label_key(str(c)) for c in post.category)),
+        "tags": " ".join(sorted(label_key(tag) for tag in post.tags)),
+        "category": " ".join(sorted(label_key(c) for c in post.category)),
         "date": post.date.strftime("%Y-%m-%dT%H:%M") if post.date else "",
-        "title": str(post.title).casefold(),
+        "title": post.title.casefold(),
     }
 
 
-def cards_html(html: str, posts: list) -> str:
+def cards_html(html: str, posts: list[Post]) -> str:
     """*html*, the cards of *posts* in order, with each card's data attributes added."""
     posts = list(posts)
     found = _CARD_OPEN.findall(html)
@@ -71,22 +72,22 @@ def _group(app: Sphinx, pagename: str, param: str, label: str, colls: dict, coun
     return {"param": param, "label": label, "links": links}
 
 
-def facets(app: Sphinx, blog: Any, posts: Any, pagename: str) -> list[dict]:
+def facets(app: Sphinx, grouped: Groupings, posts: Iterable[Post], pagename: str) -> list[dict]:
     """The tags, categories and years of *posts*: [{param, label, links: [{value, name, href, count}]}]."""
     tags, categories, years = {}, {}, {}
     counts = {"tag": Counter(), "category": Counter(), "year": Counter()}
     for post in posts:
-        for tag in post.tags:
-            tags[label_key(str(tag))] = (str(tag), tag.docname)
-            counts["tag"][label_key(str(tag))] += 1
-        for cat in post.category:
-            categories[label_key(str(cat))] = (str(cat), cat.docname)
-            counts["category"][label_key(str(cat))] += 1
+        for tag in grouped.of(post, "tags"):
+            tags[label_key(tag.name)] = (tag.name, tag.pagename)
+            counts["tag"][label_key(tag.name)] += 1
+        for cat in grouped.of(post, "category"):
+            categories[label_key(cat.name)] = (cat.name, cat.pagename)
+            counts["category"][label_key(cat.name)] += 1
         if post.date:
             counts["year"][str(post.date.year)] += 1
-    for coll in blog.archive:
-        if str(coll) in counts["year"]:
-            years[str(coll)] = (str(coll), coll.docname)
+    for year in grouped.index("archive"):
+        if year.name in counts["year"]:
+            years[year.name] = (year.name, year.pagename)
     groups = [
         _group(app, pagename, "tag", "Tags", tags, counts["tag"]),
         _group(app, pagename, "category", "Categories", categories, counts["category"]),

@@ -53,6 +53,7 @@ import blogext.settings as settings  # one line: the module is near its size lim
 from blogext import ablogadapter, buildstate, cache, mathfonts, mathtex, nodeworker, perdoc, safehtml
 from blogext.errors import SettingError
 from blogext.nodeutil import ancestors
+from blogext.postrecord import Group, Post
 
 logger = logging.getLogger(__name__)
 
@@ -540,13 +541,13 @@ def _page_has_math(app: Sphinx, context: dict[str, Any], doctree) -> bool:
     if doctree is not None:
         return doctree.next_node(lambda n: isinstance(n, nodes.math | nodes.math_block)) is not None
     for value in context.values():
-        if isinstance(value, ablogadapter.Collection):
+        if isinstance(value, Group):
             if any(_card_has_math(app, post) for post in value):
                 return True
     return False
 
 
-def _card_has_math(app: Sphinx, post) -> bool:
+def _card_has_math(app: Sphinx, post: Post) -> bool:
     title = app.env.titles.get(post.docname)
     if title is not None and title.next_node(nodes.math) is not None:
         return True

@@ -15,13 +15,13 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 
-from blogext import ablogadapter, safehtml
+from blogext import ablogadapter, posts, safehtml
+from blogext.postrecord import Group, Post
 from blogext.posts import reading_minutes
 
 
-def _post_for(app: Sphinx, docname: str):
-    blog = ablogadapter.blog(app)
-    return blog.posts[docname] if docname in blog.posts else None
+def _groups(app: Sphinx, post: Post, kind: str) -> tuple[Group, ...]:
+    return ablogadapter.groups(app).of(post, kind)
 
 
 def link_to(app: Sphinx, fromdoc: str, todoc: str, text: str | Markup, classes: list[str]) -> nodes.reference:
@@ -33,7 +33,7 @@ def link_to(app: Sphinx, fromdoc: str, todoc: str, text: str | Markup, classes: 
     return ref
 
 
-def meta_line(app: Sphinx, fromdoc: str, post, classes: list[str]) -> nodes.paragraph:
+def meta_line(app: Sphinx, fromdoc: str, post: Post, classes: list[str]) -> nodes.paragraph:
     """Date, reading time and category of *post*, with links relative to *fromdoc*.
 
     The post header and the post cards (:mod:`blogext.cards`) both show this line.
@@ -48,27 +48,28 @@ def meta_line(app: Sphinx, fromdoc: str, post, classes: list[str]) -> nodes.para
     minutes = reading_minutes(app.env, post.docname)
     if minutes:
         line += nodes.inline("", f"{minutes} min read", classes=["post-reading-time"])
-    for coll in post.category or []:
+    for group in _groups(app, post, "category"):
         cat = nodes.inline("", "", classes=["post-category"])
         cat += nodes.Text("in ")
-        cat += link_to(app, fromdoc, coll.docname, str(coll), ["post-category-link"])
+        cat += link_to(app, fromdoc, group.pagename, group.name, ["post-category-link"])
         line += cat
     return line
 
 
-def tag_list(app: Sphinx, fromdoc: str, post) -> nodes.bullet_list | None:
+def tag_list(app: Sphinx, fromdoc: str, post: Post) -> nodes.bullet_list | None:
     """*post*'s tags as a list of links to their archives, or None when it has none."""
-    if not post.tags:
+    groups = _groups(app, post, "tags")
+    if not groups:
         return None
     tags = nodes.bullet_list(classes=["post-tags"])
-    for coll in post.tags:
+    for group in groups:
         item = nodes.list_item()
-        item += nodes.paragraph("", "", link_to(app, fromdoc, coll.docname, str(coll), ["post-tag"]))
+        item += nodes.paragraph("", "", link_to(app, fromdoc, group.pagename, group.name, ["post-tag"]))
         tags += item
     return tags
 
 
-def build_header(app: Sphinx, docname: str, post) -> nodes.container:
+def build_header(app: Sphinx, docname: str, post: Post) -> nodes.container:
     """The ``post-meta`` header for *post*, with links relative to *docname*."""
     header = nodes.container(classes=["post-meta"])
     header += meta_line(app, docname, post, ["post-meta-line"])
@@ -81,7 +82,7 @@ def build_header(app: Sphinx, docname: str, post) -> nodes.container:
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if app.builder.format != "html":
         return
-    post = _post_for(app, docname)
+    post = posts.published_post(app.env, docname)
     if post is None or post.date is None:
         return
     section = next(iter(doctree.findall(nodes.section)), None)

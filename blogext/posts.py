@@ -9,13 +9,17 @@ Every feature asks this module about posts; none decides it for itself.
   published otherwise. Any other page whose front matter says ``draft: true``
   is a draft too, wherever it is (:func:`statuses`). ABlog is told the same "today"
   (:func:`blogext.ablogadapter.set_today`), so it groups exactly the published posts.
-- **The posts** are the checked front matter of :mod:`blogext.frontmatter` (title,
-  date, canonical tags and category, series...), plus what is known only once a
-  post is read: its reading time (kept in the environment, purged and merged, so
-  parallel reading is safe) and what ABlog keeps of it (its excerpt).
-- **What other pages show of a post** (:func:`post_views`, :func:`shown_digest`):
-  the fields a list, card, sidebar or previous/next link can show, so that
-  :mod:`blogext.freshness` can tell which pages a change reaches.
+- **The posts** are records (:class:`blogext.postrecord.Post`), immutable, one per
+  post: made once when the post is read (``doctree-read``, after ABlog has read
+  it), from what ABlog read of it (through :mod:`blogext.ablogadapter`: title,
+  dates, labels, excerpt), its checked front matter (:mod:`blogext.frontmatter`:
+  series, description, share image) and its reading time; kept per document by
+  an ``EnvironmentCollector`` (:mod:`blogext.perdoc`: purged with the document,
+  merged after parallel reading). Asked for with :func:`post`, :func:`every_post`
+  and :func:`published_posts`; "published" is the record's status, decided in
+  :func:`blogext.postrecord.status_of` only.
+- **What other pages show of a post** is its record: :mod:`blogext.freshness`
+  compares the records' digests to tell which pages a change reaches.
 
 In the published build, unpublished posts are not built at all (see
 :mod:`blogext.drafts`); in the preview they are built and :func:`unpublished`
@@ -24,6 +28,7 @@ names them, so that every list, feed and archive leaves them out.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -37,6 +42,7 @@ from markupsafe import Markup, escape
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
 
 import blogext
 from blogext import ablogadapter, buildstate, perdoc, settings
@@ -44,7 +50,10 @@ from blogext.errors import SettingError, date_setting
 from blogext.frontmatter import front_matter, read_pages, read_posts
 from blogext.frontmatter_check import PostFrontMatter
 from blogext.nodeutil import ancestors
+from blogext.postrecord import Post, newest_first, status_of
 from blogext.settings import Check, at_least, setting
+
+logger = logging.getLogger(__name__)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -83,13 +92,10 @@ def resolve_preview(environ: os._Environ[str] | dict[str, str], default: bool) -
     raise SettingError(f"BLOG_PREVIEW {value!r} is not a boolean (expected 1 or 0)")
 
 
-def status(post: PostFrontMatter, today: date) -> str | None:
-    """Why *post* is not published on *today* ("draft" or "scheduled"), or None if it is published."""
-    if post.draft or post.date is None:
-        return "draft"
-    if post.date.date() > today:
-        return "scheduled"
-    return None
+def status(matter: PostFrontMatter, today: date) -> str | None:
+    """Why the post of front matter *matter* is not published on *today* ("draft" or "scheduled"), or
+    None if it is (:func:`blogext.postrecord.status_of`, before the post is read)."""
+    return status_of(None if matter.draft else matter.date, None, today)
 
 
 def today(env_or_config: BuildEnvironment | Config) -> date:
@@ -110,17 +116,9 @@ def statuses(app: Sphinx) -> dict[str, str]:
     """Every unpublished post (built or not), with why: "draft" or "scheduled"; and every other
     document (a page) whose front matter says ``draft: true``, wherever it is, as a "draft"."""
     day = today(app.config)
-    found = {docname: why for docname, post in read_posts(app).items() if (why := status(post, day))}
+    found = {docname: why for docname, matter in read_posts(app).items() if (why := status(matter, day))}
     found.update({docname: "draft" for docname, page in read_pages(app).items() if page.draft})
     return dict(sorted(found.items()))
-
-
-def is_published(env: BuildEnvironment, docname: str, when: datetime | None) -> bool:
-    """Whether the post *docname*, dated *when*, is published: dated on or before today, and not
-    one of the preview's unpublished posts."""
-    if when is None or docname in unpublished(env):
-        return False
-    return when.replace(tzinfo=None).date() <= today(env)
 
 
 def _decide(app: Sphinx, config: Config) -> None:
@@ -165,28 +163,139 @@ def reading_minutes(env: BuildEnvironment, docname: str) -> int | None:
     return _minutes(env).get(docname)
 
 
-def _shown(env: BuildEnvironment) -> dict[str, str]:
-    return perdoc.of(env, "blog_post_shown")
+def _records(env: BuildEnvironment) -> dict[str, Post]:
+    return perdoc.of(env, "blog_post_records")
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     minutes = minutes_for(count_words(doctree), settings.of(app.config, PostSettings).words_per_minute)
     _minutes(env)[env.docname] = minutes
-    if ablogadapter.post_info(env, env.docname) is not None:
-        _shown(env)[env.docname] = ablogadapter.shown_digest(env, env.docname, minutes)
+    record = _make_record(env, env.docname, minutes)
+    if record is not None:
+        _records(env)[env.docname] = record
 
 
-# -- What other pages show of each post ------------------------------------------------------------------
+def _one_post_per_document(env: BuildEnvironment, docname: str, count: int) -> None:
+    """A document is one post: ABlog's ``post`` directive in several sections of a page (which no
+    post of this site can have: its front matter makes it a post) is refused, naming the file."""
+    if count > 1:
+        logger.warning(
+            f"{count} ABlog {{post}} directives make this page {count} posts, and the blog makes one post "
+            "of a document: it lists the first only (expected one {post} directive in the page, or "
+            "each post in a file of its own, made a post by its front matter)",
+            type="blog",
+            subtype="posts",
+            location=docname,
+        )
 
 
-def post_views(env: BuildEnvironment) -> dict[tuple[str, int], tuple]:
-    """Every post, keyed by (docname, order in the document): whether it is published, then what other
-    pages may show of it (:data:`blogext.ablogadapter.SHOWN_FIELDS`: title, date, tags...)."""
-    return {
-        key: (is_published(env, key[0], fields[1]), *fields)
-        for key, fields in ablogadapter.post_fields(env).items()
-    }
+def _make_record(env: BuildEnvironment, docname: str, minutes: int) -> Post | None:
+    """The post record of *docname*, as read now (None when the document is not a post)."""
+    read = ablogadapter.read_post(env, docname)
+    if read is None:
+        return None
+    _one_post_per_document(env, docname, read["count"])
+    matter = front_matter(env, docname)
+    return Post(
+        docname=docname,
+        title=read["title"] or (matter.title if matter else "") or docname,
+        date=read["date"],
+        update=read["update"],
+        tags=read["tags"],
+        category=read["category"],
+        authors=read["author"],
+        location=read["location"],
+        language=read["language"],
+        external_link=read["external_link"],
+        series=matter.series if matter else None,
+        part=matter.part if matter else None,
+        description=matter.description if matter else None,
+        excerpt=read["excerpt"],
+        reading_minutes=minutes,
+        status=status_of(read["date"], unpublished(env).get(docname), today(env)),
+        image=matter.share_image if matter else None,
+        image_alt=matter.share_image_alt if matter else None,
+        has_front_matter=matter is not None,
+        section=read["section"],
+        order=read["order"],
+    )
+
+
+def _of_today(env: BuildEnvironment, record: Post) -> Post:
+    """*record* with its status for this build's day. A new day, alone, reads no post again: a post
+    it publishes (or, going back, schedules) is given a record with its new status, kept in its place."""
+    now = status_of(record.date, unpublished(env).get(record.docname), today(env))
+    if now == record.status:
+        return record
+    record = dataclasses.replace(record, status=now)
+    _records(env)[record.docname] = record
+    return record
+
+
+# -- The posts ---------------------------------------------------------------------------------------
+
+
+def post(env: BuildEnvironment, docname: str) -> Post | None:
+    """The post record of *docname* (None when the document is not a post, or not read yet)."""
+    record = _records(env).get(docname)
+    return None if record is None else _of_today(env, record)
+
+
+def published_post(env: BuildEnvironment, docname: str) -> Post | None:
+    """The published post that is the whole page *docname* (not a section of it), or None."""
+    record = post(env, docname)
+    return record if record is not None and record.published and not record.section else None
+
+
+def every_post(env: BuildEnvironment) -> list[Post]:
+    """Every post read, published or not, newest first (ABlog's order: by date, then title)."""
+    return newest_first([_of_today(env, record) for record in list(_records(env).values())])
+
+
+def published_posts(env: BuildEnvironment) -> list[Post]:
+    """Every published post, newest first."""
+    return [p for p in every_post(env) if p.published]
+
+
+def recent(env: BuildEnvironment, count: int | None, docname: str | None = None) -> list[Post]:
+    """The *count* newest published posts (all of them for None), the post *docname* left out: what
+    a recent-posts list on the page *docname* shows."""
+    found = [p for p in published_posts(env) if p.docname != docname]
+    return found if count is None else found[:count]
+
+
+def selected_posts(
+    app: Sphinx, docname: str, length: int | None, sort: bool, filters: dict[str, list[str]]
+) -> list[Post]:
+    """The posts a post list (``postlist``, ``postcards``) on the page *docname* shows, chosen as
+    ABlog's ``postlist`` chooses them: the published posts in every group its *filters* name (kind,
+    as :data:`blogext.postrecord.LABEL_KINDS` -> names; a name of no group is left out), newest first,
+    *length* of them (None: all); without a group, the *length* newest but the page's own. Oldest
+    first when *sort*."""
+    grouped = ablogadapter.groups(app)
+    chosen = [
+        group
+        for kind in ("tags", "author", "category", "location", "language")
+        for name in filters.get(kind) or ()
+        if (group := grouped.index(kind).get(name)) is not None
+    ]
+    if chosen:
+        keys = {p.docname for p in grouped.posts}
+        for group in chosen:
+            keys &= {p.docname for p in group}
+        found = [p for p in grouped.posts if p.docname in keys][:length]
+    else:
+        found = recent(app.env, length, docname)
+    if sort:
+        found.sort(key=lambda p: (p.date or datetime.max, p.title))
+    return found
+
+
+def is_published(env: BuildEnvironment, docname: str) -> bool:
+    """Whether *docname* is a published post."""
+    record = post(env, docname)
+    return record is not None and record.published
 
 
 def post_pages(env: BuildEnvironment):
@@ -196,25 +305,8 @@ def post_pages(env: BuildEnvironment):
 
 
 def post_docnames(env: BuildEnvironment) -> list[str]:
-    """Every post read in this environment, published or not."""
+    """Every post read in this environment, published or not (in the order ABlog read them)."""
     return ablogadapter.post_docnames(env)
-
-
-def shown_digest(env: BuildEnvironment, docname: str) -> str | None:
-    """A digest of what a list of posts can show of the post *docname* besides its view (see
-    :func:`post_views`): its excerpt and everything else ABlog keeps of it, and its reading time.
-    Made when the post is read (None for a document that is not a post)."""
-    return _shown(env).get(docname)
-
-
-def shown_digests(env: BuildEnvironment) -> dict[str, str]:
-    """Docname -> :func:`shown_digest` of every post."""
-    return dict(_shown(env))
-
-
-def post_info(env: BuildEnvironment, docname: str) -> ablogadapter.PostInfo | None:
-    """The post *docname* as read: title, date and excerpt (None when it is not a post)."""
-    return ablogadapter.post_info(env, docname)
 
 
 class _TitlesHtml:
@@ -251,15 +343,19 @@ __all__ = [
     "is_published",
     "minutes_for",
     "post_docnames",
+    "post",
     "post_pages",
-    "post_info",
-    "post_views",
+    "published_post",
+    "published_posts",
     "reading_minutes",
+    "recent",
     "resolve_preview",
     "resolve_today",
-    "shown_digest",
-    "shown_digests",
+    "selected_posts",
+    "every_post",
     "status",
+    "status_of",
+    "Post",
     "title_html",
     "today",
     "unpublished",
@@ -301,5 +397,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _decide, priority=blogext.POST_DECISIONS)
     app.connect("doctree-read", _on_doctree_read, priority=blogext.POST_READ)
     perdoc.keep(app, "blog_reading_minutes")
-    perdoc.keep(app, "blog_post_shown")
+    perdoc.keep(app, "blog_post_records")
+    ablogadapter.use_records(app, every_post)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -54,11 +54,11 @@ def annotate_post_links(app: Sphinx, pagename: str, body: str) -> str:
 
     def annotate(match: re.Match[str]) -> str:
         docname = _target_docname(app, pagename, match.group(1))
-        info = posts.post_info(app.env, docname) if docname and docname != pagename else None
-        if info is None or docname not in app.env.all_docs:
+        record = posts.post(app.env, docname) if docname and docname != pagename else None
+        if record is None or docname not in app.env.all_docs:
             return match.group(0)
-        title = html.escape(info.title or docname)
-        text = html.escape(excerpt(info.excerpt_text))
+        title = html.escape(record.title)
+        text = html.escape(excerpt(record.excerpt_text))
         return f'{match.group(0)} data-preview-title="{title}" data-preview-excerpt="{text}"'
 
     return _INTERNAL.sub(annotate, body)

@@ -38,7 +38,7 @@ from markupsafe import Markup
 from sphinx.application import Sphinx
 
 from blogext import buildstate, freshness, related, safehtml, series
-from blogext.posts import post_info, post_views, title_html
+from blogext.posts import every_post, post, title_html
 
 
 class Entry(NamedTuple):
@@ -65,7 +65,7 @@ def _neighbours(app: Sphinx, docname: str) -> list[Entry]:
         return []
     state = buildstate.of(app, _State)
     if state.neighbours is None:  # the environment no longer changes while pages are written
-        state.neighbours = freshness.neighbours(post_views(app.env))
+        state.neighbours = freshness.neighbours(every_post(app.env))
     links = state.neighbours.get(docname)
     if not links:
         return []
@@ -80,7 +80,7 @@ def _neighbours(app: Sphinx, docname: str) -> list[Entry]:
 
 def entries(app: Sphinx, docname: str) -> list[Entry]:
     """What the end of the post *docname* offers, in order, each post once (see the module's docstring)."""
-    if post_info(app.env, docname) is None:
+    if post(app.env, docname) is None:
         return []
     found: list[Entry] = []
     parts = None

@@ -36,7 +36,7 @@ from sphinx.environment import BuildEnvironment
 
 from blogext import buildstate, settings, shown
 from blogext.frontmatter_check import label_key
-from blogext.posts import front_matter, is_published, post_docnames, post_info, post_pages
+from blogext.posts import front_matter, post, post_docnames, post_pages
 from blogext.settings import at_least, setting
 
 
@@ -55,14 +55,14 @@ def candidates(env: BuildEnvironment) -> dict[str, Candidate]:
     """Every published post, by docname."""
     found: dict[str, Candidate] = {}
     for docname in post_docnames(env):
-        info = post_info(env, docname)
+        record = post(env, docname)
         matter = front_matter(env, docname)
-        if info is None or matter is None or not is_published(env, docname, info.date):
+        if record is None or matter is None or not record.published:
             continue
         found[docname] = Candidate(
             docname,
-            info.title or matter.title,
-            info.date.replace(tzinfo=None),
+            record.title,
+            record.date.replace(tzinfo=None),
             frozenset(label_key(tag) for tag in matter.tags),
             label_key(matter.category) if matter.category else None,
             matter.series,

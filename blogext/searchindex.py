@@ -98,7 +98,7 @@ def is_indexed(app: Sphinx, docname: str) -> bool:
     if docname in posts.unpublished(env):
         return False  # the preview builds drafts and scheduled posts: never indexed
     post = posts.front_matter(env, docname)
-    if post is not None and not posts.is_published(env, docname, post.date):
+    if post is not None and not posts.is_published(env, docname):
         return False
     return True
 

@@ -169,7 +169,7 @@ def find_problems(app: Sphinx, env: BuildEnvironment) -> list[Problem]:
                     where,
                 )
             )
-        if posts.post_info(env, member.docname) is None:
+        if posts.post(env, member.docname) is None:
             problems.append(
                 Problem(
                     "not-a-post",
@@ -359,7 +359,7 @@ def read_next(app: Sphinx, docname: str) -> list[Link] | None:
     env = app.env
     member = members(env).get(docname)
     defined = series_by_slug(env)
-    if member is None or member.slug not in defined or posts.post_info(env, docname) is None:
+    if member is None or member.slug not in defined or posts.post(env, docname) is None:
         return None
     series = defined[member.slug]
     sequence = _sequence(env, member.slug, docname)
@@ -383,9 +383,9 @@ def read_next(app: Sphinx, docname: str) -> list[Link] | None:
 
 def _resolved_excerpt(app: Sphinx, docname: str, part: Part) -> list[nodes.Node]:
     """The part's ABlog excerpt, with its references resolved relative to *docname*."""
-    info = posts.post_info(app.env, part.docname)
+    record = posts.post(app.env, part.docname)
     resolved = []
-    for node in info.excerpt if info else []:
+    for node in record.excerpt if record else []:
         copy = node.deepcopy()
         copy["classes"] = [*copy.get("classes", []), "series-part-excerpt"]
         for xref in copy.findall(addnodes.pending_xref):
@@ -442,7 +442,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.Node, docname: str) -> None
     if series_def is not None:
         top.extend(_series_page_nodes(app, docname, series_def))
     member = members(env).get(docname)
-    if member is None or member.slug not in defined or posts.post_info(env, docname) is None:
+    if member is None or member.slug not in defined or posts.post(env, docname) is None:
         return
     series = defined[member.slug]
     sequence = _sequence(env, member.slug, docname)

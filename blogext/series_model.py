@@ -93,17 +93,17 @@ def parts_of(env: BuildEnvironment, slug: str) -> list[Part]:
     """Every part of series *slug* in reading order, published or not."""
     parts = []
     for member in members(env).values():
-        info = posts.post_info(env, member.docname)
-        if member.slug != slug or info is None:
+        record = posts.post(env, member.docname)
+        if member.slug != slug or record is None:
             continue
         parts.append(
             Part(
                 member.docname,
-                info.title or member.docname,
-                info.date,
+                record.title,
+                record.date,
                 part_number(member.part),
-                posts.is_published(env, member.docname, info.date),
-                info.excerpt_text,
+                record.published,
+                record.excerpt_text,
             )
         )
 

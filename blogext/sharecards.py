@@ -22,7 +22,7 @@ unchanged post costs a digest and a lookup. Cards no post uses any more are
 deleted from the output and from the cache, so a reused output folder equals a
 clean build's.
 
-**Drafts** get no card: only published posts (:func:`blogext.posts.is_published`)
+**Drafts** get no card: only published posts (:attr:`blogext.postrecord.Post.published`)
 have one, in the preview too, so no image of a draft is in any output folder or
 cache. Their pages keep the default image.
 
@@ -60,7 +60,7 @@ from sphinx.util.parallel import parallel_available
 
 import blogext
 from blogext import cardtext, safehtml
-from blogext.posts import front_matter, is_published, post_docnames, post_info, reading_minutes
+from blogext.posts import front_matter, post, post_docnames
 
 logger = logging.getLogger(__name__)
 
@@ -98,17 +98,17 @@ class Card(NamedTuple):
 def card_for(app: Sphinx, docname: str) -> Card | None:
     """The share card of the post *docname* (None when it is not a published post)."""
     env = app.env
-    info = post_info(env, docname)
+    record = post(env, docname)
     matter = front_matter(env, docname)
-    if info is None or matter is None or not is_published(env, docname, info.date):
+    if record is None or matter is None or not record.published:
         return None
     if matter.share_image:
         source = posixpath.normpath(posixpath.join(posixpath.dirname(matter.path), matter.share_image))
         suffix = posixpath.splitext(source)[1].lower()
         return Card(docname, f"{FOLDER}/{docname}{suffix}", matter.share_image_alt or "", None, source)
-    title = info.title or matter.title
-    shown_date = info.date.strftime(app.config.post_date_format)
-    minutes = reading_minutes(env, docname) or 1
+    title = record.title
+    shown_date = record.date.strftime(app.config.post_date_format)
+    minutes = record.reading_minutes
     blog = app.config.blog_title or app.config.project
     host = app.config.html_baseurl.split("://", 1)[-1].rstrip("/")
     alt = f"{title}: a post on {blog}'s blog, {shown_date}, {minutes} min read"

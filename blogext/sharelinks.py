@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 from sphinx.application import Sphinx
 
 from blogext import safehtml
-from blogext.posts import front_matter, is_published, post_info
+from blogext.posts import front_matter, post
 
 
 def links(title: str, url: str) -> list[tuple[str, str]]:
@@ -41,14 +41,14 @@ def links(title: str, url: str) -> list[tuple[str, str]]:
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     if app.builder.format != "html" or doctree is None:
         return
-    info = post_info(app.env, pagename)
+    record = post(app.env, pagename)
     matter = front_matter(app.env, pagename)
-    if info is None or matter is None or not is_published(app.env, pagename, info.date):
+    if record is None or matter is None or not record.published:
         return
     url = context.get("pageurl") or app.config.html_baseurl.rstrip("/") + "/" + app.builder.get_target_uri(
         pagename
     )
-    title = info.title or matter.title
+    title = record.title
     context["blog_share_html"] = safehtml.render(
         app, "blog/share-links.html", links=links(title, url), title=title, url=url
     )

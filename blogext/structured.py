@@ -31,7 +31,7 @@ from sphinx.application import Sphinx
 import blogext
 from blogext import safehtml, settings, sharecards
 from blogext.findability import describe
-from blogext.posts import PostSettings, front_matter, is_published, post_info
+from blogext.posts import PostSettings, front_matter, post
 
 
 def _timestamp(moment: datetime, zone: str) -> str:
@@ -55,13 +55,13 @@ def trail(app: Sphinx, pagename: str, title: str) -> list[tuple[str, str]]:
 def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> dict[str, Any] | None:
     """The JSON-LD of the post *pagename* (None when it is not a published post)."""
     env, config = app.env, app.config
-    info = post_info(env, pagename)
+    record = post(env, pagename)
     matter = front_matter(env, pagename)
-    if info is None or matter is None or not is_published(env, pagename, info.date):
+    if record is None or matter is None or not record.published:
         return None
     url = context.get("pageurl") or _absolute(app, pagename)
     zone = settings.of(config, PostSettings).timezone
-    title = info.title or matter.title
+    title = record.title
     authors = []
     for key in matter.author or (config.blog_default_author,):
         name, link = (config.blog_authors or {}).get(key, (key, None))
@@ -75,8 +75,8 @@ def graph(app: Sphinx, pagename: str, context: dict[str, Any], doctree: Any) -> 
         "@id": f"{url}#post",
         "headline": title,
         "description": describe(app, pagename, context, doctree),
-        "datePublished": _timestamp(info.date, zone),
-        "dateModified": _timestamp(matter.updated or info.date, zone),
+        "datePublished": _timestamp(record.date, zone),
+        "dateModified": _timestamp(matter.updated or record.date, zone),
         "author": authors,
         "url": url,
         "mainEntityOfPage": url,
