@@ -17,54 +17,54 @@ copyright = "2023-2026, Shruti Turner"
 language = "en"
 
 extensions = [
-    "blogext.quiet",  # first: before the packages whose false alarms it silences
-    "blogext.rebuildwarned",  # early: every warning of the build is seen (a warned page is read again)
+    "blogext.core.quiet",  # first: before the packages whose false alarms it silences
+    "blogext.core.rebuildwarned",  # early: every warning of the build is seen (a warned page is read again)
     "myst_parser",
-    "blogext.notebooks",
+    "blogext.markup.notebooks",
     "ablog",
-    "blogext.ablogadapter",
-    "blogext.posts",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.drafts",
-    "blogext.sessions",
+    "blogext.core.ablogadapter",
+    "blogext.core.posts",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.core.drafts",
+    "blogext.markup.sessions",
     "sphinx_copybutton",
-    "blogext.feeds",
+    "blogext.outputs.feeds",
     "sphinxext.opengraph",
     "notfound.extension",
-    "blogext.findability",
-    "blogext.sitemap",
-    "blogext.hosting",
-    "blogext.cards",
-    "blogext.lightpages",
-    "blogext.series",
-    "blogext.freshness",
-    "blogext.archives",
-    "blogext.templatecache",
-    "blogext.layout",
-    "blogext.math",
-    "blogext.diagrams",
-    "blogext.citations",
-    "blogext.codeblocks",
-    "blogext.offsite",
-    "blogext.localfiles",
-    "blogext.csp",
-    "blogext.postlists",
-    "blogext.markuphints",
-    "blogext.related",
-    "blogext.readnext",
-    "blogext.sharecards",
-    "blogext.structured",
-    "blogext.breadcrumbs",
-    "blogext.sharelinks",
-    "blogext.comments",
-    "blogext.printing",
-    "blogext.sidenotes",
-    "blogext.previews",
-    "blogext.figures",
-    "blogext.codefold",
-    "blogext.search",
+    "blogext.outputs.findability",
+    "blogext.outputs.sitemap",
+    "blogext.core.hosting",
+    "blogext.pages.cards",
+    "blogext.pages.lightpages",
+    "blogext.pages.series",
+    "blogext.core.freshness",
+    "blogext.pages.archives",
+    "blogext.core.templatecache",
+    "blogext.markup.layout",
+    "blogext.markup.math",
+    "blogext.markup.diagrams",
+    "blogext.markup.citations",
+    "blogext.markup.codeblocks",
+    "blogext.outputs.offsite",
+    "blogext.markup.localfiles",
+    "blogext.outputs.csp",
+    "blogext.markup.postlists",
+    "blogext.markup.markuphints",
+    "blogext.pages.related",
+    "blogext.pages.readnext",
+    "blogext.outputs.sharecards",
+    "blogext.outputs.structured",
+    "blogext.pages.breadcrumbs",
+    "blogext.pages.sharelinks",
+    "blogext.pages.comments",
+    "blogext.pages.printing",
+    "blogext.markup.sidenotes",
+    "blogext.pages.previews",
+    "blogext.markup.figures",
+    "blogext.markup.codefold",
+    "blogext.outputs.search",
 ]
 
 root_doc = "index"
@@ -72,7 +72,7 @@ include_patterns = ["index.md", "about.md", "posts/**", "series/**"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 
-# -- Hosting (blogext.siteurl, blogext.hosting; see docs/hosting.md) ------------------
+# -- Hosting (blogext.core.siteurl, blogext.core.hosting; see docs/hosting.md) ------------------
 # The published URL: the GitHub Pages user site. The site workflow passes its repository
 # (BLOG_PAGES_REPOSITORY), which wins, so a fork or a project repository gets its own URL.
 html_baseurl = "https://shrutiturner.github.io/"
@@ -96,7 +96,7 @@ myst_enable_extensions = [
     "fieldlist",
 ]
 myst_heading_anchors = 3
-myst_fence_as_directive = ["mermaid"]  # ```mermaid fences are diagrams (blogext.diagrams)
+myst_fence_as_directive = ["mermaid"]  # ```mermaid fences are diagrams (blogext.markup.diagrams)
 myst_dmath_double_inline = True  # $$...$$ inside a paragraph is display math too
 # "costs $2 on one cloud and $3.50 on another" is text: no inline math starts or ends with a space,
 # or touches a digit outside its dollars (write \$ for a dollar sign inside math).
@@ -105,13 +105,13 @@ myst_dmath_allow_digits = False
 blogext_extra_front_matter_keys = ["myst"]  # a post's own substitutions; myst-parser checks the value
 
 # -- Rich posts (see docs/rich-posts.md) ------------------------------------
-blogext_allowed_hosts = []  # blogext.offsite: hosts a page may load images, iframes, ... from (none)
+blogext_allowed_hosts = []  # blogext.outputs.offsite: hosts a page may load images, iframes, ... from (none)
 
-# -- Math (blogext.math; see docs/rich-posts.md) ----------------------------------------------
+# -- Math (blogext.markup.math; see docs/rich-posts.md) ----------------------------------------------
 # Macros every post's math can use: name (without the backslash) -> TeX, with #1, #2... for arguments.
 blogext_math_macros = {}
 
-# -- Notebooks (blogext.notebooks, myst-nb; see docs/notebooks.md) ------------
+# -- Notebooks (blogext.markup.notebooks, myst-nb; see docs/notebooks.md) ------------
 # A build never executes: notebooks without stored outputs render what `nox -s freeze` froze in _freeze/.
 nb_execution_mode = "off"
 nb_execution_timeout = 30  # seconds a cell may run in `nox -s freeze`; a post: mystnb: {execution_timeout: N}
@@ -138,7 +138,7 @@ post_auto_excerpt = 1
 post_show_prev_next = True
 fontawesome_included = True  # the theme ships Font Awesome; also keeps no-change rebuilds incremental
 
-# -- Feeds (blogext.feeds; see docs/feeds-and-search.md) -------------------------------------
+# -- Feeds (blogext.outputs.feeds; see docs/feeds-and-search.md) -------------------------------------
 blogext_timezone = "Europe/London"  # posts' dates and times are London times
 blogext_feed_tag_authority = "shrutiturner.github.io"  # entry ids: tag:shrutiturner.github.io,2023:<docname>
 blogext_feed_tag_date = "2023"  # never change these two: feed readers know posts by their ids
@@ -158,7 +158,7 @@ html_theme_options = {
     "navbar_start": ["navbar-logo"],
     "navbar_center": ["blog-nav.html"],
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
-    "navbar_persistent": ["blog-search-button.html"],  # blogext.search's dialog, not the theme's
+    "navbar_persistent": ["blog-search-button.html"],  # blogext.outputs.search's dialog, not the theme's
     "disable_search": True,  # no theme search dialog: Sphinx's search is replaced by Pagefind
     # A post's sidebar is its outline; what to read next is at its end (related posts, previous/next).
     "secondary_sidebar_items": {"posts/**": ["page-toc"]},
@@ -194,7 +194,7 @@ html_sidebars = {
     "search": [],
 }
 
-# -- Look, findability and sharing (blogext.cards, blogext.findability) --------------
+# -- Look, findability and sharing (blogext.pages.cards, blogext.outputs.findability) --------------
 html_css_files = ["blog.css"]
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system says, until they choose
 html_favicon = "_static/favicon.svg"
@@ -206,15 +206,15 @@ ogp_image = "_static/social-card.png"  # the default link-preview image, 1200 x 
 ogp_image_alt = "Shruti Turner: notes from a machine-learning engineer"
 ogp_social_cards = {"enable": False}
 ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
-# Posts get their own share card (blogext.sharecards): drawn, or share_image in the front matter.
+# Posts get their own share card (blogext.outputs.sharecards): drawn, or share_image in the front matter.
 notfound_template = "404.html"
 
-# -- Search (blogext.search; see docs/feeds-and-search.md) -----------------------------------
+# -- Search (blogext.outputs.search; see docs/feeds-and-search.md) -----------------------------------
 blogext_search_placeholder = "Search the blog"
 blogext_search_results = 10  # results shown at first, and added by "More results"
 notfound_context = {"title": "Page not found"}
 
-# -- Comments on request (blogext.comments; see docs/series-and-sharing.md) ---------------------
+# -- Comments on request (blogext.pages.comments; see docs/series-and-sharing.md) ---------------------
 # Off. To switch them on: install the giscus app on the repository, enable its Discussions, copy
 # the ids https://giscus.app gives into blogext_giscus, add "giscus.app" to blogext_allowed_hosts, set
 # blogext_comments = True, and write "comments: true" in the front matter of each post that wants them.
@@ -226,5 +226,5 @@ blogext_giscus = {
     "category_id": "",
 }
 
-# -- Related posts (blogext.related) ---------------------------------------------------
+# -- Related posts (blogext.pages.related) ---------------------------------------------------
 blogext_related_posts = 3  # at the end of each post: the posts sharing most tags, then its category

@@ -143,9 +143,9 @@ def install_npm_checkers(session: nox.Session, folder: Path = ROOT) -> None:
 
 
 #: What ``npm ci --omit=dev`` installs for every build: KaTeX, which draws the site's math when it is
-#: built (blogext.math), mermaid, which the site serves to pages with a diagram, in the site's own
-#: build that esbuild makes of it (blogext.diagrams), and plotly.js and Vega, which it serves to pages
-#: with an interactive figure (blogext.interactive).
+#: built (blogext.markup.math), mermaid, which the site serves to pages with a diagram, in the site's own
+#: build that esbuild makes of it (blogext.markup.diagrams), and plotly.js and Vega, which it serves to pages
+#: with an interactive figure (blogext.markup.interactive).
 SITE_PACKAGES = (
     "katex/dist/katex.min.css",
     "mermaid/dist/mermaid.esm.min.mjs",
@@ -176,7 +176,7 @@ def install_npm_site(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Live preview: one process rebuilds on save and reloads the page; shows drafts, with a banner.
 
-    ``nox -s serve -- --port 8001`` to serve elsewhere; see ``python -m blogext.preview --help``.
+    ``nox -s serve -- --port 8001`` to serve elsewhere; see ``python -m blogcli.preview --help``.
     A notebook post whose code changed is executed on save, as ``nox -s freeze`` would (its venv
     has the ``notebooks`` group too: the same kernel and libraries), and frozen into _freeze/.
     """
@@ -185,7 +185,7 @@ def serve(session: nox.Session) -> None:
     session.run(
         "python",
         "-m",
-        "blogext.preview",
+        "blogcli.preview",
         str(ROOT),
         str(BUILD / "preview"),
         "--doctrees",
@@ -203,13 +203,13 @@ def freeze(session: nox.Session) -> None:
     ``nox -s freeze -- --force`` executes every one; ``-- posts/2024/x.md`` only that post.
     """
     install_group(session, "notebooks")
-    session.run("python", "-m", "blogext.freezenotebooks", str(ROOT), *session.posargs)
+    session.run("python", "-m", "blogcli.freezenotebooks", str(ROOT), *session.posargs)
 
 
 @nox.session(venv_backend="none")
 def new(session: nox.Session) -> None:
     """Start a new post: nox -s new -- "Post title" writes posts/<year>/<slug>.md, a draft dated today."""
-    session.run(sys.executable, "-m", "blogext.newpost", *session.posargs, external=True)
+    session.run(sys.executable, "-m", "blogcli.newpost", *session.posargs, external=True)
 
 
 @nox.session

@@ -364,7 +364,7 @@ FROZEN_RECORD = {"python": "3.12.7", "packages": {}}
 
 def freeze_notebook(root: Path, path: str, source: str) -> str:
     """*source* (a notebook with stored outputs) as the author commits a frozen one: its outputs
-    written under ``root/_freeze/`` by :func:`blogext.freezenotebooks.write`, as ``nox -s freeze``
+    written under ``root/_freeze/`` by :func:`blogcli.freezenotebooks.write`, as ``nox -s freeze``
     writes them; returned without outputs, as it is saved."""
     import sys
 
@@ -372,7 +372,7 @@ def freeze_notebook(root: Path, path: str, source: str) -> str:
 
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from blogext import freezenotebooks
+    from blogcli import freezenotebooks
 
     executed = nbformat.reads(source, as_version=4)
     bare = json.loads(source)
@@ -426,14 +426,16 @@ def write_posts(root: Path, posts: list[Post], *, plain: bool) -> None:
 #: on its own, with its defaults (None: Sphinx's own, built in). Every other ``blogext`` module and ABlog
 #: are blog machinery, which the twin does without.
 TWIN_EXTENSIONS: dict[str, str | None] = {
-    "blogext.notebooks": "myst_nb",  # notebooks: myst-nb itself (nb_execution_mode "off" too, from conf.py)
-    "blogext.codefold": "myst_nb",  # folded notebook inputs: myst-nb's own fold (the same extension)
-    "blogext.diagrams": "sphinxcontrib.mermaid",  # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
-    "blogext.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
-    "blogext.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
-    "blogext.math": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
-    "blogext.codeblocks": None,  # code: Sphinx's own Pygments highlighting
-    "blogext.search": None,  # search: Sphinx's own index (searchindex.js) and search page
+    # notebooks: myst-nb itself (nb_execution_mode "off" too, from conf.py)
+    "blogext.markup.notebooks": "myst_nb",
+    "blogext.markup.codefold": "myst_nb",  # folded notebook inputs: myst-nb's own fold (the same extension)
+    # diagrams: sphinxcontrib-mermaid, mermaid from its CDN
+    "blogext.markup.diagrams": "sphinxcontrib.mermaid",
+    "blogext.markup.layout": "sphinx_design",  # cards, grids, tabs: sphinx-design
+    "blogext.markup.citations": "sphinxcontrib.bibtex",  # citations: sphinxcontrib-bibtex (no .bib file)
+    "blogext.markup.math": None,  # math: Sphinx's default renderer (MathJax); dollarmath/amsmath stay on
+    "blogext.markup.codeblocks": None,  # code: Sphinx's own Pygments highlighting
+    "blogext.outputs.search": None,  # search: Sphinx's own index (searchindex.js) and search page
 }
 
 PLAIN_CONF = '''"""Plain-Sphinx twin of the synthetic blog: the blog's own conf.py without the blog machinery.
@@ -464,7 +466,7 @@ def _keep(value):
 _twin = __TWIN__
 extensions = [_twin.get(e, e) for e in extensions]
 extensions = [e for e in extensions if e and e.split(".")[0] not in ("ablog", "blogext")]
-bibtex_bibfiles = []  # blogext.citations finds the .bib files; the synthetic posts cite nothing
+bibtex_bibfiles = []  # blogext.markup.citations finds the .bib files; the synthetic posts cite nothing
 # Sphinx's default, as a dict of this configuration's own: Sphinx adds myst-nb's suffixes to it in place,
 # which would otherwise change the shared default of every later build in the same process.
 source_suffix = {".rst": "restructuredtext"}
@@ -524,7 +526,7 @@ def generate(n: int, dest: Path, site: Path = REPO, *, rich: bool = True) -> tup
                 f"the synthetic posts have mermaid diagrams, which need mermaid's files: run "
                 f"`npm ci --omit=dev` in {site} first"
             )
-    with_series = "blogext.series" in (site / "conf.py").read_text(encoding="utf-8")
+    with_series = "blogext.pages.series" in (site / "conf.py").read_text(encoding="utf-8")
     blog, plain = dest / "blog", dest / "plain"
     for tree in (blog, plain):
         shutil.rmtree(tree, ignore_errors=True)

@@ -1,6 +1,6 @@
 """The preview row of the benchmark: from saving a post's body edit to the page served with it.
 
-:func:`time_preview` starts the live preview (``python -m blogext.preview``, what ``nox -s serve``
+:func:`time_preview` starts the live preview (``python -m blogcli.preview``, what ``nox -s serve``
 runs) on a synthetic blog, waits for its first build, then saves edits of one post's body, one at a
 time, each once the build before it has ended, and times each from the save to the moment the
 preview serves that post's page with the edit in it (polled over HTTP every 10 ms: the page a
@@ -29,7 +29,7 @@ EDIT_SECONDS = 120.0
 
 
 class RunningPreview:
-    """``python -m blogext.preview`` started on *site* (output and doctrees in *work*), as ``nox -s
+    """``python -m blogcli.preview`` started on *site* (output and doctrees in *work*), as ``nox -s
     serve`` starts it, on a free port; its output is collected as it comes (:attr:`log`)."""
 
     def __init__(
@@ -47,7 +47,7 @@ class RunningPreview:
         doctrees = doctrees or work / "preview-doctrees"
         self.log: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "blogext.preview", str(site), str(self.out),
+            [sys.executable, "-m", "blogcli.preview", str(site), str(self.out),
              "--doctrees", str(doctrees), "--port", "0", *options],
             cwd=site,
             stdout=subprocess.PIPE,

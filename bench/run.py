@@ -9,17 +9,17 @@ The twin has no ABlog and no ``blogext``; in place of each ``blogext`` module th
 wraps a third-party part, it has that part on its own
 (:data:`bench.generate.TWIN_EXTENSIONS`):
 
-- notebooks (``blogext.notebooks``, frozen ones, :mod:`blogext.freeze`): myst-nb itself, the
+- notebooks (``blogext.markup.notebooks``, frozen ones, :mod:`blogext.markup.freeze`): myst-nb itself, the
   outputs stored in the notebook, nothing executed either;
-- math (``blogext.math``, drawn by KaTeX at build time): Sphinx's default renderer
+- math (``blogext.markup.math``, drawn by KaTeX at build time): Sphinx's default renderer
   (MathJax, loaded by the reader's browser), with the same ``dollarmath`` and
   ``amsmath`` MyST extensions;
-- diagrams (``blogext.diagrams``, mermaid copied into the site):
+- diagrams (``blogext.markup.diagrams``, mermaid copied into the site):
   sphinxcontrib-mermaid with its default (mermaid from its CDN);
-- cards, grids and tabs (``blogext.layout``): sphinx-design;
-- citations (``blogext.citations``): sphinxcontrib-bibtex (the posts cite nothing);
-- code (``blogext.codeblocks``): Sphinx's own Pygments highlighting;
-- search (``blogext.search``, Pagefind): Sphinx's own index and search page;
+- cards, grids and tabs (``blogext.markup.layout``): sphinx-design;
+- citations (``blogext.markup.citations``): sphinxcontrib-bibtex (the posts cite nothing);
+- code (``blogext.markup.codeblocks``): Sphinx's own Pygments highlighting;
+- search (``blogext.outputs.search``, Pagefind): Sphinx's own index and search page;
 - every other ``blogext`` module (post furniture, archives, feeds, series, share
   cards, sitemap...) and ABlog: nothing (the theme's defaults).
 
@@ -52,7 +52,7 @@ served gzipped as GitHub Pages serves it, in Chromium: on the blog, the search
 dialog opened on a post (Pagefind's script and the index fragments the query
 needs); on plain Sphinx, its search page (scripts, ``searchindex.js`` and the
 pages it fetches for the summaries); and the time Pagefind takes to index the
-blog's clean build (the same run ``blogext.search`` makes at the end of it,
+blog's clean build (the same run ``blogext.outputs.search`` makes at the end of it,
 timed on its own in a fresh process); and the bytes of mermaid (gzipped) a post with a
 diagram fetches in Chromium once the reader scrolls to it. Every measurement runs
 ``sphinx-build`` as the child of a fresh Python process, which reports the
@@ -85,8 +85,8 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 from bench import deploy  # noqa: E402
 from bench.generate import REPO, freeze_notebook, generate, new_post, plan_posts  # noqa: E402
 from bench.preview import time_preview  # noqa: E402
-from blogext.diagrams import parse as parse_diagrams  # noqa: E402
-from blogext.math import draw as draw_math  # noqa: E402
+from blogext.markup.diagrams import parse as parse_diagrams  # noqa: E402
+from blogext.markup.math import draw as draw_math  # noqa: E402
 
 STRICT = ["-W", "--keep-going", "-n"]
 SITES = ("blog", "plain")
@@ -233,12 +233,13 @@ print(json.dumps([sum(sizes), len(sizes)]))
 """
 )
 
-#: Times the Pagefind run of blogext.searchindex (argv[1]: the site's root) on the built blog at argv[2].
+#: Times the Pagefind run of blogext.outputs.searchindex (argv[1]: the site's root) on the built blog at
+#: argv[2].
 _PAGEFIND = """
 import sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from blogext import searchindex
+from blogext.outputs import searchindex
 print(searchindex.time_index(Path(sys.argv[2])))
 """
 
@@ -535,7 +536,7 @@ def measure_math(count: int = MATH_SAMPLE) -> tuple[float, float]:
 
 def measure_diagrams(count: int = DIAGRAM_SAMPLE) -> tuple[float, float]:
     """(seconds to start Node and mermaid, milliseconds a diagram) for *count* flowcharts like the posts'
-    checked by mermaid's parser, as ``blogext.diagrams`` checks every diagram at build time."""
+    checked by mermaid's parser, as ``blogext.markup.diagrams`` checks every diagram at build time."""
     dist = REPO / "node_modules" / "mermaid" / "dist"
     sources = [
         f"flowchart LR\n  s{i}[step {i}] --> t{i}[next {i}]\n  t{i} --> u{i}[last]" for i in range(count)

@@ -19,7 +19,7 @@ WARNED_DOCUMENTS = 20
 SITE_URL = 100
 #: config-inited: the settled base URL is handed to sphinxext-opengraph and sphinx-notfound-page.
 FINDABILITY_URLS = 150
-#: config-inited: the 404 page's URL prefix is set from the served URL, after blogext.findability.
+#: config-inited: the 404 page's URL prefix is set from the served URL, after blogext.outputs.findability.
 NOTFOUND_PREFIX = 200
 #: config-inited: the feed settings' forms are checked before the post model reads them.
 FEED_SETTINGS = 300
@@ -36,9 +36,11 @@ INTERACTIVE_FIGURES = 290
 #: doctree-read: equations are numbered and keyed, and a title with math goes to ABlog as text (symbols,
 #: not TeX), before ABlog (500) and the toctree collector (500) copy titles and excerpts.
 MATH_TITLES = 400
-#: config-inited: the .bib files blogext.citations (500) found are checked to be inside the source folder.
+#: config-inited: the .bib files blogext.markup.citations (500) found are checked to be inside the source
+#: folder.
 BIB_FILES = 600
-#: doctree-read: local files are checked before Sphinx's collectors (500) copy them (blogext.localfiles).
+#: doctree-read: local files are checked before Sphinx's collectors (500) copy them
+#: (blogext.markup.localfiles).
 LOCAL_FILES = 450
 #: builder-inited: myst-nb's folders are moved into the doctree folder after myst-nb (500) has set them.
 NOTEBOOK_FOLDERS = 600
@@ -59,7 +61,7 @@ POSTLIST_FILTERS = 300
 CARDS = 400
 #: doctree-resolved: raw HTML points at its copied files, after ABlog (500) has added posts' excerpts.
 LOCAL_FILE_COPIES = 800
-#: doctree-resolved: the series box goes under the post header that blogext.postmeta adds (500).
+#: doctree-resolved: the series box goes under the post header that blogext.pages.postmeta adds (500).
 SERIES_BOX = 600
 #: html-page-context: the canonical URL is in the context before any feature or template reads it.
 CANONICAL_LINKS = 100
@@ -71,9 +73,10 @@ FEED_LINKS = 450
 #: html-page-context: the meta description is set before sphinxext-opengraph (500) looks for one.
 PAGE_META = 450
 #: html-page-context: a post's share card goes into the page's own copy of its meta fields, which
-#: blogext.findability (PAGE_META) makes, before sphinxext-opengraph (500) writes og:image from them.
+#: blogext.outputs.findability (PAGE_META) makes, before sphinxext-opengraph (500) writes og:image from them.
 SHARE_CARD = 460
-#: html-page-context: the JSON-LD uses the meta description, which blogext.findability (PAGE_META) settles.
+#: html-page-context: the JSON-LD uses the meta description, which blogext.outputs.findability (PAGE_META)
+#: settles.
 STRUCTURED_DATA = 470
 #: html-page-context: the series' own previous/next replace ABlog's, after ABlog (500) sets them.
 SERIES_NAVIGATION = 600
@@ -82,7 +85,7 @@ PREVIEW_DATA = 520
 #: html-page-context: scripts are lightened after every extension has added its own.
 LIGHT_PAGES = 900
 #: html-collect-pages: Pagefind starts on the documents' pages, all written by now, before the
-#: extensions' pages are made, so it runs beside them (blogext.searchindex).
+#: extensions' pages are made, so it runs beside them (blogext.outputs.searchindex).
 SEARCH_EARLY = 100
 #: build-finished: pages of removed documents are deleted first,
 REMOVE_PAGES = 300
@@ -95,8 +98,8 @@ SEARCH_INDEX = 920
 #: build-finished: and the sitemap lists what is left, last of all.
 SITEMAP = 950
 #: env-before-read-docs: the documents that warned last time join the list, after others change it;
-#: build-finished: and the list is saved after every listener that may warn (blogext.rebuildwarned).
+#: build-finished: and the list is saved after every listener that may warn (blogext.core.rebuildwarned).
 WARNED_LAST = 999
 #: html-collect-pages, build-finished: the preview reports the pages written, and the build's end,
-#: before anything else runs at those events (blogext.preview_build).
+#: before anything else runs at those events (blogcli.preview_build).
 PREVIEW_REPORT = 1

@@ -6,7 +6,7 @@
   copied to a temporary folder and built strictly; gives a :class:`BuiltSite`.
 
 Both run ``sphinx-build`` in this process (quicker than a subprocess per build):
-blogext.ablogadapter empties ABlog's global state (``Blog._dict``) when a build
+blogext.core.ablogadapter empties ABlog's global state (``Blog._dict``) when a build
 starts, and the autouse fixture below clears it around every test too.
 """
 
@@ -97,7 +97,7 @@ def run_sphinx(
 ) -> BuiltSite:
     """Run ``sphinx-build`` strictly, as the nox build session does.
 
-    In this process (ABlog's global state is reset when a build starts, by blogext.ablogadapter), with
+    In this process (ABlog's global state is reset when a build starts, by blogext.core.ablogadapter), with
     the environment variables of a fresh process: the blog's own (``BLOG_*``, the base URLs) are
     those of *env* only. ``BLOG_TEST_SUBPROCESS=1`` runs each build in a subprocess instead, and so
     does a *timeout* (seconds): a build that hangs then fails the test.
@@ -137,7 +137,7 @@ def _build_in_process(argv: list[str], environ: dict[str, str]) -> tuple[int, st
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = build_main(argv)
-            except SystemExit as stop:  # blogext.errors.BuildStopped: the message, then exit status 1
+            except SystemExit as stop:  # blogext.core.errors.BuildStopped: the message, then exit status 1
                 if isinstance(stop.code, int | None):
                     code = stop.code or 0
                 else:

@@ -11,7 +11,7 @@ from test_incremental import make_site
 
 sys.path.insert(0, str(REPO))
 
-from blogext.ablogadapter import StoredDoctree  # noqa: E402
+from blogext.core.ablogadapter import StoredDoctree  # noqa: E402
 
 
 def _environment(doctrees):

@@ -22,7 +22,7 @@ from conftest import REPO
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from blogext.frontmatter_check import label_key  # noqa: E402  # how tags are matched
+from blogext.core.frontmatter_check import label_key  # noqa: E402  # how tags are matched
 
 ARTICLE = REPO / "posts/2023/finding-my-feet-as-a-machine-learning-engineer.md"
 PART1 = REPO / "posts/2023/what-a-git.md"

@@ -248,7 +248,7 @@ def test_axe_reports_a_violation_when_there_is_one(browser, server):
 
 
 def test_search_from_a_post_finds_posts(browser, server):
-    # The navbar's search button opens the search dialog (blogext.search); results come as the reader
+    # The navbar's search button opens the search dialog (blogext.outputs.search); results come as the reader
     # types, from the Pagefind index, and the arrow keys and Enter take the reader to one.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -1,4 +1,4 @@
-"""The one cache helper (blogext.cache): a cache is only a cache, versioned and keyed, written whole."""
+"""The one cache helper (blogext.core.cache): a cache is only a cache, versioned and keyed, written whole."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import REPO
 
 sys.path.insert(0, str(REPO))
 
-from blogext import cache  # noqa: E402
+from blogext.core import cache  # noqa: E402
 
 
 def _app(folder):

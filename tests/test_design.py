@@ -158,7 +158,7 @@ def test_every_page_has_open_graph_and_twitter_card_tags_posts_with_their_own_ca
             continue  # no address of its own to share
         for key in ("og:title", "og:description", "og:image", "og:site_name", "twitter:card"):
             assert tags.get(key), f"{url} has no {key}"
-        if url.startswith("posts/"):  # a post's share card (blogext.sharecards)
+        if url.startswith("posts/"):  # a post's share card (blogext.outputs.sharecards)
             assert tags["og:image"] == BASE + "_social/" + url.rstrip("/") + ".png", url
             assert tags["twitter:image"] == tags["og:image"]
         else:
@@ -225,7 +225,7 @@ def test_404_page_links_carry_the_base_url_path(build_root):
 
 
 def test_pages_load_no_sphinx_search_scripts_not_even_the_search_page(site):
-    # Sphinx's search is replaced by Pagefind (blogext.search): its scripts load nowhere, and the
+    # Sphinx's search is replaced by Pagefind (blogext.outputs.search): its scripts load nowhere, and the
     # blog's own small search script is deferred, on every page.
     def scripts(url):
         return {urlsplit(s["src"]).path.rsplit("/", 1)[-1]: s for s in site.html(url).select("script[src]")}

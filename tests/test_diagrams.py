@@ -10,7 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ATOM, REPO, ROOTS, assert_clean, feed_entries, run_sphinx
 
-from blogext import diagrams, nodeworker
+from blogext.core import nodeworker
+from blogext.markup import diagrams
 
 BAD_CLASS = """---
 date: 2024-05-03
@@ -81,7 +82,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def counted(monkeypatch):
-    """The diagrams each Node worker started by blogext.diagrams was asked to parse."""
+    """The diagrams each Node worker started by blogext.markup.diagrams was asked to parse."""
     asked: list[list[str]] = []
     parse = diagrams.parse
 

@@ -19,7 +19,7 @@ import pytest
 from checkers import REPO, open_watched
 from conftest import ROOTS, assert_clean, run_sphinx
 
-from blogext import diagrams
+from blogext.markup import diagrams
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402

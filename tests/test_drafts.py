@@ -23,10 +23,10 @@ from conftest import REPO, ROOTS, NoxSession, assert_clean, copy_site, entry_tit
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
-from blogext.errors import SettingError  # noqa: E402
-from blogext.frontmatter_check import PostFrontMatter  # noqa: E402
-from blogext.newpost import NewPostError, create_post, slugify  # noqa: E402
-from blogext.posts import resolve_preview, resolve_today, status, unpublished  # noqa: E402
+from blogcli.newpost import NewPostError, create_post, slugify  # noqa: E402
+from blogext.core.errors import SettingError  # noqa: E402
+from blogext.core.frontmatter_check import PostFrontMatter  # noqa: E402
+from blogext.core.posts import resolve_preview, resolve_today, status, unpublished  # noqa: E402
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 PREVIEW = {**TODAY, "BLOG_PREVIEW": "1"}
@@ -272,7 +272,7 @@ def test_serve_session_builds_the_preview():
     ]
     assert previews, f"no command of the serve session builds the preview: {session.runs}"
     commands = [cmd for cmd, kwargs in session.runs if (kwargs.get("env") or {}).get("BLOG_PREVIEW") == "1"]
-    assert any("blogext.preview" in cmd for cmd in commands), "the serve session runs the kept-alive preview"
+    assert any("blogcli.preview" in cmd for cmd in commands), "the serve session runs the kept-alive preview"
 
 
 # -- a failed build leaves no half-written site --------------------------------------------------------------
@@ -491,7 +491,7 @@ def test_a_published_post_linking_a_draft_page_fails_the_published_build(tmp_pat
 
 
 def test_a_notebook_page_whose_metadata_says_draft_is_a_draft(tmp_path):
-    from blogext.documents import read_page
+    from blogext.core.documents import read_page
 
     notebook = {"cells": [], "metadata": {"draft": True}, "nbformat": 4, "nbformat_minor": 5}
     (tmp_path / "lab.ipynb").write_text(json.dumps(notebook, indent=1), "utf-8")

@@ -202,8 +202,9 @@ def test_tag_category_and_author_names_are_text_on_their_archive_pages(attacked)
 # -- Templates Sphinx renders without autoescape --------------------------------------------------------
 
 _EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
-#: Values that are HTML by contract: the comments section (blogext.comments, from conf.py only) and the
-#: share links (blogext.sharelinks, rendered by blogext.safehtml, which escapes the post's title and URL).
+#: Values that are HTML by contract: the comments section (blogext.pages.comments, from conf.py only) and the
+#: share links (blogext.pages.sharelinks, rendered by blogext.core.safehtml, which escapes the post's title
+#: and URL).
 _HTML_VALUES = {"blog_comments_html", "blog_share_html"}
 
 

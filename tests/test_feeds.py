@@ -366,7 +366,7 @@ def test_links_to_a_post_a_heading_and_an_image_are_absolute_and_resolve(feeds_s
 def test_every_url_of_a_srcset_is_absolute_in_the_feed(tmp_path):
     def add_post(src: Path) -> None:
         with (src / "conf.py").open("a", encoding="utf-8") as conf:
-            conf.write('\nextensions.append("blogext.localfiles")  # raw HTML\'s images copied\n')
+            conf.write('\nextensions.append("blogext.markup.localfiles")  # raw HTML\'s images copied\n')
         (src / "posts" / "2024" / "pictures.md").write_text(
             "---\ndate: 2024-01-06\n---\n\n# Pictures post\n\nText.\n\n"
             '<picture><source srcset="diagram.svg 1x, diagram.svg 2x">'

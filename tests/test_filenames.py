@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOTS, assert_clean, run_sphinx
 
-from blogext.documents import name_problems, slugify
+from blogext.core.documents import name_problems, slugify
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 RULE = "expected lowercase letters a-z, digits and hyphens, so that its URL is the same everywhere"
@@ -147,7 +147,7 @@ def test_plain_names_pass_and_slugs_are_plain():
 def test_new_posts_get_names_the_build_accepts(tmp_path):
     from datetime import date
 
-    from blogext.newpost import create_post
+    from blogcli.newpost import create_post
 
     for title in ("Ünïcode Page", "My First Post!", "C++ & Rust: 2024", "machine-learning 101"):
         path = create_post(tmp_path, title, date(2024, 2, 1)).relative_to(tmp_path).as_posix()
@@ -157,7 +157,7 @@ def test_new_posts_get_names_the_build_accepts(tmp_path):
 def test_the_sitemap_lists_generated_pages_with_non_ascii_names_percent_encoded():
     from lxml import etree
 
-    from blogext.sitemap import NAMESPACE, render
+    from blogext.outputs.sitemap import NAMESPACE, render
 
     root = etree.fromstring(render("https://example.org/blog/", {"blog/tag/机器学习/": None, "about/": None}))
     assert [loc.text for loc in root.iter(f"{{{NAMESPACE}}}loc")] == [

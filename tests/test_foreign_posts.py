@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from conftest import assert_clean, run_sphinx
 from test_never_silent import TODAY, edit, failed, make_site
 
-from blogext.math import draw
+from blogext.markup.math import draw
 
 POST = """---
 date: 2024-03-01

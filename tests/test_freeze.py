@@ -1,4 +1,5 @@
-"""Frozen notebooks (blogext.freeze, blogext.freezenotebooks): run by ``nox -s freeze``, never by a build.
+"""Frozen notebooks (blogext.markup.freeze, blogcli.freezenotebooks): run by ``nox -s freeze``, never by a
+build.
 
 ``tests/roots/test-freeze`` has a text notebook whose first cell writes a marker file (the path in
 ``BLOG_TEST_MARKER``) and whose second draws a matplotlib plot, and a ``.ipynb`` saved without outputs.
@@ -20,8 +21,8 @@ import pytest
 from conftest import REPO, BuiltSite, assert_clean, run_sphinx
 from test_incremental import make_site
 
-from blogext import freeze
-from blogext.freezenotebooks import freeze_site
+from blogcli.freezenotebooks import freeze_site
+from blogext.markup import freeze
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 TEXT = "posts/2024/frozen-text.md"
@@ -285,7 +286,7 @@ def test_digest_ignores_markdown_and_outputs_but_not_code_or_kernel():
 def test_the_benchmark_blogs_notebooks_are_frozen_ones_and_the_twins_store_their_outputs(tmp_path):
     sys.path.insert(0, str(REPO))
     from bench import generate
-    from blogext.freezenotebooks import find_posts, is_fresh, read_config
+    from blogcli.freezenotebooks import find_posts, is_fresh, read_config
 
     posts = generate.plan_posts(12)
     notebook = next(p for p in posts if p.notebook)

@@ -23,16 +23,16 @@ from conftest import REPO, ROOTS, assert_clean, run_sphinx
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
 
-from blogext import frontmatter_yaml  # noqa: E402
-from blogext.documents import url_key  # noqa: E402
-from blogext.frontmatter_check import (  # noqa: E402
+from blogext.core import frontmatter_yaml  # noqa: E402
+from blogext.core.documents import url_key  # noqa: E402
+from blogext.core.frontmatter_check import (  # noqa: E402
     KNOWN_KEYS,
     PostFrontMatter,
     canonical_labels,
     check_front_matter,
     label_key,
 )
-from blogext.frontmatter_yaml import split_front_matter  # noqa: E402
+from blogext.core.frontmatter_yaml import split_front_matter  # noqa: E402
 
 KEYS = ", ".join(KNOWN_KEYS)
 
@@ -70,7 +70,7 @@ def build_with_posts(tmp_path, capfd, monkeypatch):
                 ["-b", "dirhtml", "-q", "-d", str(tmp_path / "doctrees"), *args, str(src), str(out)]
             )
             stopped = ""
-        except SystemExit as exc:  # how the blog stops a build over bad input (blogext.errors)
+        except SystemExit as exc:  # how the blog stops a build over bad input (blogext.core.errors)
             code, stopped = 1, str(exc)
         return code, capfd.readouterr().err + stopped, out
 

@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO / "tools"))
 
 from siteserver import serve  # noqa: E402
 
-from blogext.errors import SettingError  # noqa: E402
-from blogext.siteurl import pages_url, resolve_urls  # noqa: E402
+from blogext.core.errors import SettingError  # noqa: E402
+from blogext.core.siteurl import pages_url, resolve_urls  # noqa: E402
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 SITE_PARTS = ("conf.py", "_templates", "_static")

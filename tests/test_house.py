@@ -59,8 +59,8 @@ def test_the_circle_check_finds_a_circle_through_a_late_import():
     sources = {
         "posts": "from blogext import ablogadapter\n",
         "ablogadapter": "def f():\n    from blogext import frontmatter\n",
-        "frontmatter": "from blogext.posts import today\n",
-        "math": "import blogext.posts\n",
+        "frontmatter": "from blogext.core.posts import today\n",
+        "math": "import blogext.core.posts\n",
     }
     assert _circle(_graph(sources)) == ["ablogadapter", "frontmatter", "posts", "ablogadapter"]
 
@@ -107,7 +107,7 @@ def test_features_keep_a_builds_state_in_the_build_state_only():
         for path in sorted(BLOGEXT.glob("*.py"))
         if path.stem not in STATE_DOORS and (places := _state_outside_its_place(path.read_text("utf-8")))
     }
-    assert not found, f"state kept outside blogext.buildstate: {found}"
+    assert not found, f"state kept outside blogext.core.buildstate: {found}"
 
 
 def test_the_state_check_sees_each_way_of_keeping_state():

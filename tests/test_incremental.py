@@ -224,7 +224,7 @@ def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
 
 
 def test_editing_a_template_rebuilds_like_a_clean_build(change_and_compare):
-    # Compiled templates are kept between builds (blogext.templatecache): an edited one is not.
+    # Compiled templates are kept between builds (blogext.core.templatecache): an edited one is not.
     built = change_and_compare(
         edit("_templates/blog/read-next.html", "{{ _('Read next') }}", "Latest writing")
     )
@@ -288,7 +288,7 @@ def test_tree_comparison_sees_a_changed_byte(tmp_path):
 
 def test_retitling_a_post_dated_after_the_clock_but_before_blog_today_rebuilds_like_a_clean_build(tmp_path):
     # BLOG_TODAY later than the real date publishes posts dated in between. Every feature must agree
-    # on that "today" (blogext.posts decides it once): a feature that kept the clock's date would
+    # on that "today" (blogext.core.posts decides it once): a feature that kept the clock's date would
     # leave the old title in the lists, sidebars and neighbours' links of an incremental build.
     clock = date.today()
     day = {"BLOG_TODAY": (clock + timedelta(days=400)).isoformat()}
@@ -312,7 +312,7 @@ def test_only_pages_whose_sidebar_lists_recent_posts_show_them():
     # A new post rewrites the pages that show the recent posts; which those are follows the sidebars.
     from types import SimpleNamespace
 
-    from blogext.freshness import recent_patterns
+    from blogext.core.freshness import recent_patterns
 
     def config(items, sidebars=None):
         return SimpleNamespace(

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from conftest import ATOM, ROOTS, assert_clean, feed_entries, run_sphinx
 from test_incremental import make_site
 
-from blogext import interactive
+from blogext.markup import interactive
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 POST = "posts/2024/interactive-figures/"

@@ -1,4 +1,4 @@
-"""Listing pages (blogext.listing, _templates/ablog/collection.html, _static/listing.js): the archive
+"""Listing pages (blogext.pages.listing, _templates/ablog/collection.html, _static/listing.js): the archive
 pages filter by tag, category and year and sort (newest, oldest, title). Without JavaScript the filters
 are links to each tag's, category's and year's own page; with it they filter in place and the view is
 kept in the URL's query. Built with the real conf.py, templates and styles from tests/roots/test-basic,

@@ -1,4 +1,4 @@
-"""Nothing outside the site folder, nothing missing (blogext.localfiles).
+"""Nothing outside the site folder, nothing missing (blogext.markup.localfiles).
 
 ``tests/roots/test-localfiles`` has one post naming local files every way a post can
 (Markdown, standalone and nested raw HTML, ``<picture>``, ``<video>``, ``<audio>``,
@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborHTMLParser
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from blogext.localfiles import Refused, check_path, pointed_at_copies, resource_urls, url_path  # noqa: E402
+from blogext.markup.localfiles import Refused, check_path, pointed_at_copies, resource_urls, url_path  # noqa: E402
 
 POST = "posts/2024/media-post/"
 SECRET = "DOTENVSECRET5521"
@@ -152,7 +152,7 @@ def good(tmp_path_factory) -> BuiltSite:
 
 def _with_feeds(src: Path) -> None:
     conf = src / "conf.py"
-    conf.write_text(conf.read_text("utf-8") + '\nextensions.append("blogext.feeds")\n', "utf-8")
+    conf.write_text(conf.read_text("utf-8") + '\nextensions.append("blogext.outputs.feeds")\n', "utf-8")
 
 
 # -- the rule, without a build ----------------------------------------------------------------------
@@ -298,7 +298,7 @@ def test_nothing_outside_the_folder_or_hidden_reaches_the_output(attacked):
 
 
 def test_the_post_stack_of_the_site_refuses_a_symlinked_markdown_image(tmp_path):
-    # With blogext.frontmatter (loaded by blogext.feeds), whose own check follows the link.
+    # With blogext.core.frontmatter (loaded by blogext.outputs.feeds), whose own check follows the link.
     src = tmp_path / "src"
     shutil.copytree(ROOTS / "test-localfiles", src)
     _with_feeds(src)
@@ -413,9 +413,12 @@ def _html_output(html: str) -> dict:
 def _with_notebook(tmp_path: Path, outputs_html: str) -> BuiltSite:
     src = tmp_path / "src"
     shutil.copytree(ROOTS / "test-localfiles", src)
-    _with_feeds(src)  # blogext.notebooks needs the post model, which blogext.feeds brings
+    _with_feeds(src)  # blogext.markup.notebooks needs the post model, which blogext.outputs.feeds brings
     conf = src / "conf.py"
-    more = '\nextensions.insert(1, "blogext.notebooks")\nnb_ipywidgets_js = {}\nnb_execution_mode = "off"\n'
+    more = (
+        '\nextensions.insert(1, "blogext.markup.notebooks")\n'
+        'nb_ipywidgets_js = {}\nnb_execution_mode = "off"\n'
+    )
     conf.write_text(conf.read_text("utf-8") + more, "utf-8")
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": '# A notebook\n\n<div><img src="pic.png"></div>'},

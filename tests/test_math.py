@@ -1,4 +1,5 @@
-"""Math drawn by KaTeX at build time (blogext.math, tests/roots/test-math): what the built pages and feed
+"""Math drawn by KaTeX at build time (blogext.markup.math, tests/roots/test-math): what the built pages and
+feed
 carry, what fails the strict build and with what message, and what a rebuild draws again.
 
 How the equations look in a browser is tests/test_math_browser.py's business.
@@ -15,8 +16,8 @@ from bs4 import BeautifulSoup
 from conftest import ROOTS, assert_clean, feed_entries, run_sphinx
 from fontTools.ttLib import TTFont
 
-from blogext import math as blogmath
-from blogext import mathfonts, mathtex
+from blogext.markup import math as blogmath
+from blogext.markup import mathfonts, mathtex
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 POST = "---\ndate: 2024-04-01\n---\n\n# A post\n\n"

@@ -1,4 +1,4 @@
-"""Math as Chromium draws it (tests/roots/test-math, blogext.math): one test per kind of equation,
+"""Math as Chromium draws it (tests/roots/test-math, blogext.markup.math): one test per kind of equation,
 measured from the boxes of the drawn glyphs, and the weight math adds to a page.
 
 Debian's Chromium through Playwright (the ``browser`` fixture); the site served from 127.0.0.1,
@@ -239,7 +239,7 @@ def test_a_math_page_adds_at_most_60_kb_gzipped(browser, math_site, post):
     """The rich test blog's post of a softmax, an align, a {math} and inline math (as ml.md), and the
     page of every kind of equation (bold, AMS, bold italic, sizes...), each against the same page with
     each equation as its TeX: its HTML, and everything math makes it load. Its fonts are the site's
-    subsets (blogext.mathfonts), never KaTeX's whole files."""
+    subsets (blogext.markup.mathfonts), never KaTeX's whole files."""
     built, server = math_site
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -262,7 +262,8 @@ def test_a_math_page_adds_at_most_60_kb_gzipped(browser, math_site, post):
 
 
 def test_a_character_no_equation_had_is_drawn_from_the_whole_font(kinds):
-    """The subsets cover the site's characters; the whole font covers the rest (blogext.mathfonts), so a
+    """The subsets cover the site's characters; the whole font covers the rest (blogext.markup.mathfonts), so
+    a
     glyph of TeX drawn after the subsets were made is still KaTeX's. Only then is the whole font loaded."""
     page, requested, _, _ = kinds
     assert not [u for u in requested if u.endswith("/KaTeX_AMS-Regular.woff2")]

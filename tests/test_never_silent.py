@@ -138,7 +138,7 @@ def test_a_missing_file_link_with_a_suffix_still_stops_the_build(site_copy, tmp_
     assert "posts/2024/linker.md: link 'ml/links.md' on line 9 points to a file that does not exist" in stderr
 
 
-# -- no line that misleads or says nothing (blogext.quiet) -------------------------------------------
+# -- no line that misleads or says nothing (blogext.core.quiet) -------------------------------------------
 
 #: Lines a clean build must not print: a false alarm (the site draws its own share cards) and the
 #: parsers' whole configuration.

@@ -1,4 +1,4 @@
-"""Notebooks as posts (blogext.notebooks, myst-nb).
+"""Notebooks as posts (blogext.markup.notebooks, myst-nb).
 
 ``tests/roots/test-notebooks`` is built with the real ``conf.py``, templates and
 styles: a ``.ipynb`` post with stored outputs (a matplotlib plot, printed text),
@@ -17,7 +17,7 @@ import pytest
 from conftest import ATOM, ROOTS, BuiltSite, assert_clean, entry_titles, run_sphinx
 from test_incremental import make_site as make_root_site
 
-from blogext.notebooks import quote_dates
+from blogext.markup.notebooks import quote_dates
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 SITE_PARTS = ("conf.py", "_templates", "_static")
@@ -251,12 +251,14 @@ def test_a_notebook_in_a_site_without_notebooks_is_an_error(tmp_path):
     )
     conf = src / "conf.py"
     conf.write_text(
-        conf.read_text().replace('"blogext.postmeta"]', '"blogext.postmeta", "blogext.frontmatter"]')
+        conf.read_text().replace(
+            '"blogext.pages.postmeta"]', '"blogext.pages.postmeta", "blogext.core.frontmatter"]'
+        )
     )
     stderr = failed(run_sphinx(src, tmp_path / "out"))
     assert (
         "posts/2024/plotting-losses.ipynb: is a notebook, and this site builds none "
-        "(expected 'blogext.notebooks' in conf.py's extensions, with myst-nb installed)"
+        "(expected 'blogext.markup.notebooks' in conf.py's extensions, with myst-nb installed)"
     ) in stderr
 
 
@@ -277,7 +279,7 @@ def test_files_in_the_posts_folders_that_are_no_posts_are_errors(site_copy, tmp_
 
 
 def test_notebook_keys_are_allowed_besides_every_post_key():
-    from blogext.frontmatter_check import KNOWN_KEYS, NOTEBOOK_KEYS, check_front_matter
+    from blogext.core.frontmatter_check import KNOWN_KEYS, NOTEBOOK_KEYS, check_front_matter
 
     data = {"author": "shruti", "series": "git-guides", "part": 2, "kernelspec": {"name": "python3"}}
     assert check_front_matter(data, ["shruti"], [], NOTEBOOK_KEYS)[1] == []
@@ -358,7 +360,7 @@ def test_a_build_never_imports_jupyter_cache(tmp_path):
 def test_only_markdown_that_names_a_notebook_format_is_checked_for_being_a_text_notebook():
     from myst_nb.core.read import is_myst_markdown_notebook
 
-    from blogext.notebooks import might_be_text_notebook
+    from blogext.markup.notebooks import might_be_text_notebook
 
     texts = [p.read_text("utf-8") for p in ROOTS.rglob("*.md")] + [
         "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n---\n# T\n",
@@ -372,7 +374,8 @@ def test_only_markdown_that_names_a_notebook_format_is_checked_for_being_a_text_
     assert not might_be_text_notebook("---\ndate: 2024-01-01\ntags: [a]\n---\n# A post\n")
 
 
-# -- Outputs made safe (blogext.nbsanitize): every attack left out and named, rich outputs kept ------------
+# -- Outputs made safe (blogext.markup.nbsanitize): every attack left out and named, rich outputs kept
+# ------------
 
 OUTPUTS = "posts/2024/hostile-outputs/"
 RICH = "posts/2024/rich-outputs/"
@@ -429,7 +432,7 @@ def test_each_attack_in_a_notebook_output_fails_the_build_naming_its_cell(output
 
 def _loaded_urls(tree) -> list[tuple[str, str]]:
     """(tag attribute, URL) for every URL in the page that is not a link, and every URL in its CSS."""
-    from blogext.nbsanitize import css_urls, srcset_urls
+    from blogext.markup.nbsanitize import css_urls, srcset_urls
 
     found = []
     for node in tree.root.traverse():
@@ -460,7 +463,8 @@ def test_hostile_outputs_reach_the_page_without_script_handlers_or_offsite_loads
     for node in tree.root.traverse():
         assert not [a for a in node.attributes if a.lower().startswith("on")], node.html
         assert node.tag not in ("iframe", "object", "embed", "base", "form", "frame"), node.html
-    # The page's own policy (blogext.csp) is its one http-equiv meta: no refresh or policy from an output.
+    # The page's own policy (blogext.outputs.csp) is its one http-equiv meta: no refresh or policy from an
+    # output.
     assert [m.attributes.get("http-equiv", "").lower() for m in tree.css("meta[http-equiv]")] == [
         "content-security-policy"
     ]
@@ -507,7 +511,9 @@ def test_rich_notebook_outputs_still_render(outputs_site):
     source = page.select_one("article audio source")
     played = (outputs_site.path(RICH).parent / source["src"]).resolve()
     assert played.read_bytes() == (outputs_site.srcdir / "posts/2024/tone.wav").read_bytes()
-    assert source["src"].startswith("../../../_images/")  # published with the page (blogext.localfiles)
+    assert source["src"].startswith(
+        "../../../_images/"
+    )  # published with the page (blogext.markup.localfiles)
 
 
 def test_a_notebook_heading_jump_and_a_missing_video_are_named_by_cell(site_copy, tmp_path):
@@ -531,7 +537,7 @@ def test_a_notebook_heading_jump_and_a_missing_video_are_named_by_cell(site_copy
         "posts/2024/jumps.ipynb: WARNING: cell 3, line 3: heading of level 3 (###) follows one of level 1 "
         "(expected a heading at most one level deeper than the one before it: write it with ##) [myst.header]"
     ) in stderr
-    # The local-file rule is blogext.localfiles', for notebooks' HTML as for any raw HTML.
+    # The local-file rule is blogext.markup.localfiles', for notebooks' HTML as for any raw HTML.
     assert (
         "posts/2024/video.ipynb: WARNING: cell 2, line 1: <video src> 'clips/missing.mp4': no such file, "
         "posts/2024/clips/missing.mp4 in the source folder (expected an existing file inside the source "
@@ -579,7 +585,7 @@ UNREPORTED = {BYPASSES[6], BYPASSES[7]}
 def test_a_cheat_sheet_variant_runs_nothing_loads_nothing_and_is_reported(markup):
     from selectolax.lexbor import LexborHTMLParser
 
-    from blogext.nbsanitize import Output, clean_html
+    from blogext.markup.nbsanitize import Output, clean_html
 
     output = Output(
         "posts/2024", frozenset({"shrutiturner.github.io"}), lambda t, a, v, p: (None, "is missing")
@@ -594,7 +600,7 @@ def test_a_cheat_sheet_variant_runs_nothing_loads_nothing_and_is_reported(markup
 
 
 def test_what_an_output_may_load_is_kept():
-    from blogext.nbsanitize import Output, clean_html
+    from blogext.markup.nbsanitize import Output, clean_html
 
     output = Output(
         "posts/2024", frozenset({"images.example.org"}), lambda t, a, v, p: ("PUBLISHED/" + p, None)

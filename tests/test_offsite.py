@@ -1,4 +1,5 @@
-"""The off-site check (blogext.offsite) and the Content-Security-Policy (blogext.csp), by real builds.
+"""The off-site check (blogext.outputs.offsite) and the Content-Security-Policy (blogext.outputs.csp), by
+real builds.
 
 tests/roots/test-offsite is the smallest site both run on. The bypass variants
 (tests/offsite_variants.py, from public cheat sheets) are each checked twice: by the
@@ -24,7 +25,7 @@ from conftest import REPO, ROOTS, assert_clean, copy_site, run_sphinx
 from offsite_variants import VARIANTS
 from selectolax.lexbor import LexborHTMLParser
 
-from blogext import csp, offsite_reader
+from blogext.outputs import csp, offsite_reader
 
 PAGE_URL = "https://offsite.example.org/posts/v/index.html"
 #: A post with a snippet of raw HTML on line 6, in an HTML block (Markdown leaves its lines as they are).
@@ -241,11 +242,13 @@ def test_a_template_bridge_of_the_projects_own_is_refused(tmp_path):
     with (src / "conf.py").open("a") as conf:
         conf.write("\ntemplate_bridge = 'sphinx.jinja2glue.BuiltinTemplateLoader'\n")
     built = run_sphinx(src, tmp_path / "html")
-    assert built.returncode != 0 and "template_bridge" in built.stderr and "blogext.csp" in built.stderr
+    assert (
+        built.returncode != 0 and "template_bridge" in built.stderr and "blogext.outputs.csp" in built.stderr
+    )
 
 
 def test_meta_tag_escapes_its_text():
-    # What blogext.safehtml reads of an application: the folders of its templates, its translations.
+    # What blogext.core.safehtml reads of an application: the folders of its templates, its translations.
     app = SimpleNamespace(
         confdir=str(REPO), config=SimpleNamespace(templates_path=[]), translator=gettext.NullTranslations()
     )

@@ -1,10 +1,10 @@
-"""blogext.perdoc: per-document data cleared with its document and merged after parallel reading."""
+"""blogext.core.perdoc: per-document data cleared with its document and merged after parallel reading."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from blogext import perdoc
+from blogext.core import perdoc
 
 
 def test_a_purged_document_loses_its_entry_and_the_others_keep_theirs():

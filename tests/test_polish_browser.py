@@ -17,7 +17,7 @@ from test_sharing_browser import server as sharing_server  # noqa: F401 (a fixtu
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
 
-from blogext.related import Candidate, rank_all  # noqa: E402
+from blogext.pages.related import Candidate, rank_all  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""The post record (blogext.postrecord.Post): immutable, made once per read, purged with its document,
+"""The post record (blogext.core.postrecord.Post): immutable, made once per read, purged with its document,
 and right in every field for a real test site's posts; ABlog's groupings given as records; and no
 module but the ABlog door, and no template of ours, sees one of ABlog's objects."""
 
@@ -17,8 +17,8 @@ from conftest import REPO, ROOTS, assert_clean, run_sphinx
 
 sys.path.insert(0, str(REPO))
 
-from blogext import ablogadapter  # noqa: E402
-from blogext.postrecord import Group, GroupIndex, Post  # noqa: E402
+from blogext.core import ablogadapter  # noqa: E402
+from blogext.core.postrecord import Group, GroupIndex, Post  # noqa: E402
 
 #: An extension the tests add to a copied site: it counts the records the post model makes, notes
 #: which record objects the writing listeners are given, and writes it all down when the build ends.
@@ -26,7 +26,7 @@ PROBE = """
 import json
 from pathlib import Path
 
-from blogext import ablogadapter, posts
+from blogext.core import ablogadapter, posts
 
 made = {}
 seen = {}
@@ -280,18 +280,18 @@ def _ablog_uses(source: str, forbidden: set[str]) -> list[str]:
     *forbidden* from the adapter, or reach one through it (``ablogadapter.Collection``,
     ``ablogadapter._blog(app)``)."""
     found = []
-    adapter_names = {"blogext.ablogadapter"}
+    adapter_names = {"blogext.core.ablogadapter"}
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == "ablog" or alias.name.startswith("ablog."):
                     found.append(f"import {alias.name}")
-                if alias.name == "blogext.ablogadapter":
+                if alias.name == "blogext.core.ablogadapter":
                     adapter_names.add(alias.asname or alias.name)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module == "ablog" or node.module.startswith("ablog."):
                 found.append(f"from {node.module} import ...")
-            elif node.module == "blogext.ablogadapter":
+            elif node.module == "blogext.core.ablogadapter":
                 found += [f"from the adapter: {a.name}" for a in node.names if a.name in forbidden]
             elif node.module == "blogext":
                 adapter_names |= {a.asname or a.name for a in node.names if a.name == "ablogadapter"}
@@ -342,7 +342,7 @@ def test_the_ablog_check_finds_every_kind_of_use():
     source = (
         "import ablog.blog\n"
         "from ablog.post import PostList\n"
-        "from blogext.ablogadapter import Collection\n"
+        "from blogext.core.ablogadapter import Collection\n"
         "from blogext import ablogadapter as door\n"
         "def f(app):\n    return door._blog(app)\n"
         "def g(value):\n    return isinstance(value, door.Collection)\n"

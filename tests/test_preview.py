@@ -1,4 +1,4 @@
-"""The live preview (``nox -s serve``, :mod:`blogext.preview`): one process kept alive between saves.
+"""The live preview (``nox -s serve``, :mod:`blogcli.preview`): one process kept alive between saves.
 
 Each test starts the preview on a copy of the real site, as ``nox -s serve`` does, edits the copy's
 files the way an author saves them, and reads what the preview serves over HTTP (a browser test
@@ -266,7 +266,7 @@ def test_preview_watches_a_site_that_sits_in_a_folder_named_like_an_ignored_one(
         preview.stop()
 
 
-# -- the preview answers the author only, and only what it must (blogext.preview_server) --------------
+# -- the preview answers the author only, and only what it must (blogcli.preview_server) --------------
 
 #: A small site (two posts, the real conf.py): the preview's answers, not its builds, are under test.
 SMALL_ENVIRON = {**CLEAN_ENVIRON, "PYTHONPATH": str(REPO), "BLOG_TODAY": "2024-06-01"}
@@ -373,7 +373,7 @@ def test_preview_answers_400_to_a_bad_query_value_at_once(small_preview, query):
 
 
 def test_preview_wait_is_bounded_in_time_whatever_it_is_given(monkeypatch):
-    from blogext import preview_server
+    from blogcli import preview_server
 
     monkeypatch.setattr(preview_server, "WAIT_SECONDS", 0.3)
     state = preview_server.State()
@@ -384,7 +384,7 @@ def test_preview_wait_is_bounded_in_time_whatever_it_is_given(monkeypatch):
 
 
 def test_preview_caps_the_pages_waiting_at_once_with_503(small_preview):
-    from blogext.preview_server import MAX_WAITERS
+    from blogcli.preview_server import MAX_WAITERS
 
     instance = instance_of(small_preview)
     seq = small_preview.state()["seq"]
@@ -447,7 +447,7 @@ def test_preview_answers_the_host_it_is_given_and_allowed_names(tmp_path):
 
 
 def test_preview_host_names_are_read_strictly():
-    from blogext.preview_server import allowed_hosts, host_name
+    from blogcli.preview_server import allowed_hosts, host_name
 
     assert host_name("LocalHost:8000") == "localhost"
     assert host_name("[::1]:8000") == "[::1]"
@@ -457,7 +457,7 @@ def test_preview_host_names_are_read_strictly():
     assert "[fe80::1]" in allowed_hosts("fe80::1")
 
 
-# -- notebooks: the preview executes what changed, and freezes it (blogext.freezenotebooks) -----------
+# -- notebooks: the preview executes what changed, and freezes it (blogcli.freezenotebooks) -----------
 
 LIVE = "posts/2024/live-cells.md"
 LIVE_URL = "posts/2024/live-cells/"
@@ -490,8 +490,8 @@ _NO_FORK_GAP = pytest.mark.xfail(
 def test_preview_executes_a_notebook_whose_code_changed_and_freezes_it(tmp_path, options):
     from test_incremental import make_site
 
-    from blogext import freeze
-    from blogext.freezenotebooks import find_posts, read_config
+    from blogcli.freezenotebooks import find_posts, read_config
+    from blogext.markup import freeze
 
     site = make_site("freezepreview", tmp_path / "site")
     post = site / LIVE

@@ -1,4 +1,4 @@
-"""The end of a post, "read next" (blogext.readnext): one block, one heading, one list, in one order
+"""The end of a post, "read next" (blogext.pages.readnext): one block, one heading, one list, in one order
 (the series' next part, its previous part, the series' page on the last part; else the newer and the
 older post by date; then related posts), no post twice, each entry saying why it is there.
 Built with the real conf.py, templates and styles from tests/roots/test-series, plus three posts

@@ -1,4 +1,4 @@
-"""Search (blogext.search): a Pagefind index of the published pages, a dialog on every page, /search/.
+"""Search (blogext.outputs.search): a Pagefind index of the published pages, a dialog on every page, /search/.
 
 Built sites: the real blog (the ``site`` fixture) and ``tests/roots/test-hosting``
 with the real ``conf.py``, templates and styles (two published posts and a draft
@@ -28,8 +28,9 @@ from test_incremental import tree_differences
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
 
-from blogext import pagefindadapter, searchindex, settings  # noqa: E402
-from blogext.searchindex import SearchSettings  # noqa: E402
+from blogext.core import settings
+from blogext.outputs import pagefindadapter, searchindex  # noqa: E402
+from blogext.outputs.searchindex import SearchSettings  # noqa: E402
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
 

@@ -1,4 +1,4 @@
-"""Tutorial series (blogext/series.py): the box, the series pages,
+"""Tutorial series (blogext/pages/series.py): the box, the series pages,
 the list of series, the series feeds, unpublished parts, bad input, and
 incremental builds that stay as correct as clean ones.
 
@@ -91,7 +91,8 @@ def box(site: BuiltSite, url: str):
 
 
 def read_next(site: BuiltSite, url: str):
-    """The read-next block at the end of a post (blogext.readnext; drawn by the real site's templates)."""
+    """The read-next block at the end of a post (blogext.pages.readnext; drawn by the real site's
+    templates)."""
     found = site.html(url).select("nav.read-next")
     assert len(found) == 1, f"{url} has {len(found)} read-next blocks"
     return found[0]
@@ -256,9 +257,9 @@ def test_future_dated_part_is_not_counted_linked_or_fed(series_site):
 
 
 def _with_draft_part(tmp_path: Path) -> Path:
-    """The test site with blogext.drafts switched on and "Fixtures" (part 2 of 2) a draft."""
+    """The test site with blogext.core.drafts switched on and "Fixtures" (part 2 of 2) a draft."""
     src = copy_root(tmp_path)
-    add_extension(src, "blogext.drafts")
+    add_extension(src, "blogext.core.drafts")
     edit(src / "posts/2024/fixtures.md", "part: 2\n", "part: 2\ndraft: true\n")
     return src
 
@@ -291,7 +292,7 @@ def test_draft_part_is_not_counted_or_linked_in_the_published_site(tmp_path):
 
 def test_series_whose_parts_are_all_unpublished_stays_out_of_the_published_site(tmp_path):
     src = copy_root(tmp_path)
-    add_extension(src, "blogext.drafts")
+    add_extension(src, "blogext.core.drafts")
     write(src / "series/upcoming.md", "# The upcoming series\n\nSECRETSERIES description.\n")
     write(
         src / "posts/2024/upcoming-one.md",
@@ -562,7 +563,7 @@ def test_incremental_build_rewrites_other_parts_without_rereading_them(tmp_path)
 def test_parallel_build_draws_the_same_series_as_a_serial_one(tmp_path):
     """Membership read in worker processes is merged back (env-merge-info)."""
     src = copy_root(tmp_path)
-    add_extension(src, "blogext.ablogadapter")
+    add_extension(src, "blogext.core.ablogadapter")
     serial = assert_clean(run_sphinx(src, tmp_path / "serial"))
     parallel = assert_clean(run_sphinx(src, tmp_path / "parallel", "-j", "2"))
     assert series_html(parallel) == series_html(serial)

@@ -1,4 +1,4 @@
-"""Checked shell sessions (blogext.sessions): the tutorials' commands run against real Git.
+"""Checked shell sessions (blogext.markup.sessions): the tutorials' commands run against real Git.
 
 The Git guides are run as the series a reader follows, and each post on its own;
 small posts under ``tests/sessions/`` show that a wrong expectation fails with a
@@ -27,8 +27,8 @@ if str(REPO) not in sys.path:
 
 from conftest import run_sphinx  # noqa: E402
 
-from blogext.sessions import FileBlock, Session, read_blocks  # noqa: E402
-from blogext.sessions_runner import SessionFailure, check_posts, matches, run_posts  # noqa: E402
+from blogcli.sessions_runner import SessionFailure, check_posts, matches, run_posts  # noqa: E402
+from blogext.markup.sessions import FileBlock, Session, read_blocks  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "sessions"
 POSTS = REPO / "posts"
@@ -336,7 +336,8 @@ def test_malformed_checked_blocks_warn_at_build_time(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(REPO)!r})\nextensions = ['myst_parser', 'blogext.sessions']\n",
+        f"import sys\nsys.path.insert(0, {str(REPO)!r})\n"
+        "extensions = ['myst_parser', 'blogext.markup.sessions']\n",
         "utf-8",
     )
     (src / "index.md").write_text(

@@ -4,7 +4,7 @@ Real builds of ``tests/roots/test-settings`` (every extension of the site) with 
 ``conf.py``: each kind of bad value, an old name and a typo stop the build before anything is read, naming
 the setting, what was expected and what was given. The registry is introspected after a clean build: every
 project setting is declared in exactly one dataclass and starts with ``blogext_``, and ABlog's settings keep
-their names. An AST check: no module but ``blogext.settings`` registers a setting.
+their names. An AST check: no module but ``blogext.core.settings`` registers a setting.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import pytest
 from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
 
 sys.path.insert(0, str(REPO))
-from blogext import settings  # noqa: E402
-from blogext.settings import Check, at_least, setting  # noqa: E402
+from blogext.core import settings  # noqa: E402
+from blogext.core.settings import Check, at_least, setting  # noqa: E402
 
 BLOGEXT = REPO / "blogext"
 
@@ -236,7 +236,7 @@ def test_no_module_but_the_settings_core_registers_a_setting():
         for path in sorted(BLOGEXT.glob("*.py"))
         if path.stem != "settings" and (places := _registrations(path.read_text("utf-8")))
     }
-    assert not found, f"settings registered outside blogext.settings: {found}"
+    assert not found, f"settings registered outside blogext.core.settings: {found}"
     assert _registrations((BLOGEXT / "settings.py").read_text("utf-8"))
 
 

@@ -14,7 +14,7 @@ from checkers import REPO, add_axe
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
 
-from blogext.sharelinks import links  # noqa: E402
+from blogext.pages.sharelinks import links  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

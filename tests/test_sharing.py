@@ -29,7 +29,7 @@ from test_incremental import make_site
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from blogext.related import Candidate, rank  # noqa: E402
+from blogext.pages.related import Candidate, rank  # noqa: E402
 
 BASE = "https://shrutiturner.github.io/"
 COMMENTS_ON = """
@@ -292,9 +292,9 @@ def test_only_published_posts_have_structured_data(shared, tmp_path):
 
 
 def test_json_ld_cannot_be_closed_by_a_title(shared):
-    from blogext.structured import script
+    from blogext.outputs.structured import script
 
-    # What blogext.safehtml reads of an application: the folders of its templates, its translations.
+    # What blogext.core.safehtml reads of an application: the folders of its templates, its translations.
     app = SimpleNamespace(
         confdir=str(REPO), config=SimpleNamespace(templates_path=[]), translator=gettext.NullTranslations()
     )
@@ -374,8 +374,8 @@ def test_comments_off_for_the_site_means_none_even_where_a_post_asks(tmp_path):
 
 
 def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
-    # With -j N, share cards are drawn by N processes (blogext.sharecards.draw_cards): the same bytes.
-    from blogext.sharecards import draw_card, draw_cards
+    # With -j N, share cards are drawn by N processes (blogext.outputs.sharecards.draw_cards): the same bytes.
+    from blogext.outputs.sharecards import draw_card, draw_cards
 
     cards = [
         (
@@ -394,7 +394,8 @@ def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
 
 # -- Share cards in every script ----------------------------------------------------------------------
 # tests/roots/test-scripts: one post per script, built with the share cards' extension alone. The
-# cards' fonts are read here with fontTools and Pillow directly, not through blogext.cardtext's choices.
+# cards' fonts are read here with fontTools and Pillow directly, not through blogext.outputs.cardtext's
+# choices.
 
 #: Each post of test-scripts: its title, and the font family that must draw it.
 SCRIPT_POSTS = {
@@ -405,7 +406,7 @@ SCRIPT_POSTS = {
     "korean": ("머신러닝 입문", "Noto Sans CJK KR"),
     "emoji": ("Shipping models 🚀🤖", "Noto Emoji"),
 }
-#: Where a card's title is drawn: left, top, right, bottom (blogext.sharecards.draw_card).
+#: Where a card's title is drawn: left, top, right, bottom (blogext.outputs.sharecards.draw_card).
 TITLE_BOX = (116, 196, 1112, 488)
 CARD_BACKGROUND = (0xFD, 0xFC, 0xFA)
 
@@ -453,7 +454,7 @@ def _drawn_alone(text: str, family: str, *, shaped: bool = True):
     size and colours: what the card must show. *shaped*: with raqm (else Pillow's basic layout)."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from blogext import cardtext
+    from blogext.outputs import cardtext
 
     face = next(f for f in cardtext.faces_for(text) if _family(f) == family)
     layout = ImageFont.Layout.RAQM if shaped else ImageFont.Layout.BASIC
@@ -481,7 +482,7 @@ def _difference(a, b) -> float:
 
 
 def test_titles_in_every_script_are_drawn_by_fonts_that_have_every_character(scripts):
-    from blogext import cardtext
+    from blogext.outputs import cardtext
 
     for name, (title, family) in SCRIPT_POSTS.items():
         assert png_size(scripts.outdir / f"_social/posts/2024/{name}.png") == (1200, 630)
@@ -532,7 +533,7 @@ def test_arabic_is_shaped_and_right_to_left_titles_are_aligned_right(scripts):
 
 
 def test_emoji_are_drawn_from_noto_emoji_beside_the_serif_title(scripts):
-    from blogext import cardtext
+    from blogext.outputs import cardtext
 
     title, _family_name = SCRIPT_POSTS["emoji"]
     runs = cardtext.Title(title).runs(title)
@@ -547,7 +548,7 @@ def test_emoji_are_drawn_from_noto_emoji_beside_the_serif_title(scripts):
 
 
 def test_mixed_directions_are_ordered_as_the_bidirectional_algorithm_says():
-    from blogext import cardtext
+    from blogext.outputs import cardtext
 
     def visual(title: str) -> list[str]:
         return [run.text for run in cardtext.Title(title).runs(title)]
@@ -574,8 +575,8 @@ def test_mixed_directions_are_ordered_as_the_bidirectional_algorithm_says():
 def test_a_long_chinese_title_breaks_between_characters_inside_the_card():
     from PIL import Image, ImageChops
 
-    from blogext import cardtext
-    from blogext.sharecards import draw_card
+    from blogext.outputs import cardtext
+    from blogext.outputs.sharecards import draw_card
 
     title = "机器学习入门：从零开始训练、评估并部署你的第一个模型，一步一步讲解每一个细节与常见陷阱"
     size, lines = cardtext.fit(title, cardtext.Title(title).length, TITLE_BOX[2] - TITLE_BOX[0], 292)
@@ -589,7 +590,7 @@ def test_a_long_chinese_title_breaks_between_characters_inside_the_card():
 
 
 def test_a_title_with_a_character_no_font_has_warns_naming_the_post_every_build(tmp_path):
-    from blogext.sharecards import draw_card
+    from blogext.outputs.sharecards import draw_card
 
     src = tmp_path / "src"
     shutil.copytree(REPO / "tests/roots/test-scripts", src)
@@ -614,7 +615,7 @@ def _card_lines(built: BuiltSite, name: str) -> tuple[str, str, str]:
 
 
 def test_without_raqm_a_right_to_left_title_warns_instead_of_drawing_it_unshaped(tmp_path, monkeypatch):
-    from blogext import cardtext
+    from blogext.outputs import cardtext
 
     monkeypatch.setattr(cardtext, "RAQM", False)
     src = tmp_path / "src"
@@ -628,8 +629,8 @@ def test_without_raqm_a_right_to_left_title_warns_instead_of_drawing_it_unshaped
 def test_a_title_dejavu_serif_has_whole_is_drawn_without_the_fallback_fonts(monkeypatch):
     # Latin, Greek and Cyrillic titles, accents and typographic quotes: DejaVu Serif Bold alone, as
     # before the fallback fonts (same bytes, same cost); the fallback machinery is not even reached.
-    from blogext import cardtext
-    from blogext.sharecards import draw_card
+    from blogext.outputs import cardtext
+    from blogext.outputs.sharecards import draw_card
 
     titles = [
         "Why `<script defer>` matters: déjà vu, naïve café — “quotes” & Ελληνικά, Русский",

@@ -1,4 +1,4 @@
-"""A failed build stays failed until its cause is fixed (:mod:`blogext.rebuildwarned`).
+"""A failed build stays failed until its cause is fixed (:mod:`blogext.core.rebuildwarned`).
 
 ``tests/roots/test-stayfailed`` (two posts, with the real site's ``conf.py``) is built three times
 with one doctree folder, as ``nox -s build``, a plain ``sphinx-build -d`` and Read the Docs keep it:

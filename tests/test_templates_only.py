@@ -1,6 +1,6 @@
 """No page HTML assembled in Python: every string in ``blogext/*.py`` that holds an HTML tag is a
 pattern that parses HTML, or in a short allow-list; markup comes from the escaping templates under
-``_templates/blog/`` (:mod:`blogext.safehtml`).
+``_templates/blog/`` (:mod:`blogext.core.safehtml`).
 
 Read from the code with :mod:`ast`: string constants and f-strings (their literal parts, a
 placeholder read as ``x``), except docstrings and bare string statements, the arguments of the
@@ -137,7 +137,9 @@ def test_no_blog_module_builds_page_html_in_python_strings():
         for path in modules
         for line, text in markup_strings(path.name, path.read_text("utf-8"))
     ]
-    assert not found, "HTML built in Python (render a template with blogext.safehtml):\n" + "\n".join(found)
+    assert not found, "HTML built in Python (render a template with blogext.core.safehtml):\n" + "\n".join(
+        found
+    )
 
 
 def test_every_string_the_check_allows_is_still_in_the_code():

@@ -34,7 +34,7 @@ PAGES = {
     "about": "about/",
     "404": "no/such/page/deep/down/",
     "search": "search/?q=git",
-    # The search dialog (blogext.search), opened with "/" on a post, a query typed, filters shown:
+    # The search dialog (blogext.outputs.search), opened with "/" on a post, a query typed, filters shown:
     "search-dialog": "posts/2023/what-a-git/#search:version control",
 }
 WIDTHS = {"desktop": 1280, "mobile": 390}

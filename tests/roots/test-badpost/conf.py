@@ -1,7 +1,13 @@
 # One good post; each front-matter test writes one bad post next to it.
 project = "Bad post test blog"
 author = "Test Author"
-extensions = ["myst_parser", "ablog", "blogext.siteurl", "blogext.frontmatter", "blogext.drafts"]
+extensions = [
+    "myst_parser",
+    "ablog",
+    "blogext.core.siteurl",
+    "blogext.core.frontmatter",
+    "blogext.core.drafts",
+]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://badpost.example.org/"
 myst_enable_extensions = ["colon_fence"]

@@ -1,7 +1,7 @@
 # A minimal blog with the site's own extensions: three posts, two tags, two categories.
 project = "Basic test blog"
 author = "Test Author"
-extensions = ["myst_parser", "ablog", "blogext.siteurl", "blogext.postmeta"]
+extensions = ["myst_parser", "ablog", "blogext.core.siteurl", "blogext.pages.postmeta"]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://blog.example.org/"
 blog_title = "Basic test blog"

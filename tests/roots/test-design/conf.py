@@ -6,12 +6,12 @@ extensions = [
     "myst_parser",
     "ablog",
     "sphinx_copybutton",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.findability",
-    "blogext.sitemap",
-    "blogext.cards",
-    "blogext.lightpages",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.outputs.findability",
+    "blogext.outputs.sitemap",
+    "blogext.pages.cards",
+    "blogext.pages.lightpages",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://blog.example.org/"

@@ -1,4 +1,4 @@
-# Diagrams: a flowchart, a class diagram and a Gantt chart (blogext.diagrams), one below the fold.
+# Diagrams: a flowchart, a class diagram and a Gantt chart (blogext.markup.diagrams), one below the fold.
 # with the site's extensions for them, under its Content-Security-Policy (see docs/rich-posts.md).
 from pathlib import Path
 
@@ -9,14 +9,14 @@ author = "Test Author"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.feeds",
-    "blogext.diagrams",
-    "blogext.codeblocks",
-    "blogext.offsite",
-    "blogext.csp",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.outputs.feeds",
+    "blogext.markup.diagrams",
+    "blogext.markup.codeblocks",
+    "blogext.outputs.offsite",
+    "blogext.outputs.csp",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://diagrams.example.org/"

@@ -5,11 +5,11 @@ author = "Test Author"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.drafts",
-    "blogext.sitemap",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.core.drafts",
+    "blogext.outputs.sitemap",
 ]
 include_patterns = ["index.md", "about.md", "notes/**", "posts/**"]
 html_baseurl = "https://documents.example.org/"

@@ -6,11 +6,11 @@ author = "Test Author"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.drafts",
-    "blogext.sitemap",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.core.drafts",
+    "blogext.outputs.sitemap",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://drafts.example.org/"

@@ -13,11 +13,11 @@ language = "en"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.drafts",
-    "blogext.feeds",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.core.drafts",
+    "blogext.outputs.feeds",
     "pairfeed",
 ]
 include_patterns = ["index.md", "about.md", "pair.md", "posts/**"]

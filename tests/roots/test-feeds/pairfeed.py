@@ -6,7 +6,7 @@ lets a test hand the feeds a bad path.
 
 import os
 
-from blogext.feeds import FeedSpec
+from blogext.outputs.feeds import FeedSpec
 
 
 def _collect(app):

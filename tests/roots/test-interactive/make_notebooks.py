@@ -161,7 +161,7 @@ alt.Chart(scores).mark_line().encode(x="step", y="score")
 def frozen_chart():
     from myst_nb.core.read import read_myst_markdown_notebook
 
-    from blogext import freeze
+    from blogext.markup import freeze
 
     (HERE / "frozen-chart.md").write_text(FROZEN_TEXT, "utf-8")
     spec = {

@@ -1,6 +1,7 @@
 # Local files of posts: images (Markdown, raw HTML anywhere), media, downloads, includes, all from
-# inside the source folder (blogext.localfiles); the attacks are added to a copy by the tests, and
-# so are the feeds (blogext.feeds brings blogext.frontmatter, whose own checks stop a build early).
+# inside the source folder (blogext.markup.localfiles); the attacks are added to a copy by the tests, and
+# so are the feeds (blogext.outputs.feeds brings blogext.core.frontmatter, whose own checks stop a build
+# early).
 project = "Local files test blog"
 author = "Ada Lovelace"
 copyright = "2024, Ada Lovelace"
@@ -8,9 +9,9 @@ language = "en"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.hosting",
-    "blogext.localfiles",
+    "blogext.core.siteurl",
+    "blogext.core.hosting",
+    "blogext.markup.localfiles",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://files.example.org/"

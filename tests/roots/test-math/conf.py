@@ -1,4 +1,4 @@
-# A blog with one post of every kind of equation the site draws (blogext.math), one post about
+# A blog with one post of every kind of equation the site draws (blogext.markup.math), one post about
 # money with dollar signs, and one post without math; the site's MyST math settings and a macro.
 from pathlib import Path
 
@@ -9,12 +9,12 @@ author = "Test Author"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.feeds",
-    "blogext.cards",
-    "blogext.math",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.outputs.feeds",
+    "blogext.pages.cards",
+    "blogext.markup.math",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://math.example.org/"

@@ -9,17 +9,17 @@ author = "Test Author"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.frontmatter",
-    "blogext.feeds",
-    "blogext.cards",
-    "blogext.layout",
-    "blogext.math",
-    "blogext.diagrams",
-    "blogext.citations",
-    "blogext.codeblocks",
-    "blogext.offsite",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.core.frontmatter",
+    "blogext.outputs.feeds",
+    "blogext.pages.cards",
+    "blogext.markup.layout",
+    "blogext.markup.math",
+    "blogext.markup.diagrams",
+    "blogext.markup.citations",
+    "blogext.markup.codeblocks",
+    "blogext.outputs.offsite",
 ]
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://rich.example.org/"

@@ -4,10 +4,10 @@ author = "Test Author"
 extensions = [
     "myst_parser",
     "ablog",
-    "blogext.siteurl",
-    "blogext.postmeta",
-    "blogext.feeds",
-    "blogext.series",
+    "blogext.core.siteurl",
+    "blogext.pages.postmeta",
+    "blogext.outputs.feeds",
+    "blogext.pages.series",
 ]
 include_patterns = ["index.md", "posts/**", "series/**"]
 html_baseurl = "https://blog.example.org/"

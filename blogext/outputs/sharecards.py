@@ -1,0 +1,372 @@
+"""Share cards: a link-preview image for every post, drawn at build time.
+
+Every published post gets a 1200 x 630 PNG with its title, date, reading time
+and the blog's name, in the blog's type and colours (a serif title, the indigo
+accent of ``_static/blog.css``), written to ``_social/<docname>.png`` in the
+output. It is the post's ``og:image`` and ``twitter:image``, with alt text and
+its size; other pages keep the default image (``ogp_image``).
+
+A post may name its own image instead, in its front matter (checked by
+:mod:`blogext.core.frontmatter`, alt text required)::
+
+    share_image: diagram.png
+    share_image_alt: The training pipeline, from raw data to a served model.
+
+It is copied to ``_social/<docname>.<suffix>``.
+
+**Cost.** A card is drawn only when what it shows changes: each card is kept in
+the doctree folder under a digest of what it shows (``blogext-sharecards/``, with
+the drawing code's version, the font and Pillow's version in the digest), and
+``blogext-sharecards.json`` records which digest each output file has, so an
+unchanged post costs a digest and a lookup. Cards no post uses any more are
+deleted from the output and from the cache, so a reused output folder equals a
+clean build's.
+
+**Drafts** get no card: only published posts (:attr:`blogext.core.postrecord.Post.published`)
+have one, in the preview too, so no image of a draft is in any output folder or
+cache. Their pages keep the default image.
+
+Drawn with Pillow; the title's font, DejaVu Serif Bold, ships in ``blogext/fonts``
+(see its README for the licence), the small lines use Pillow's own font.
+
+**Every script.** A title in Arabic, Hebrew, Chinese, Japanese, Korean, with emoji or in any
+script DejaVu Serif lacks is drawn with Noto fonts that the site's Python dependencies install,
+shaped and ordered right to left where it must be (:mod:`blogext.outputs.cardtext`). A character that no
+font has is left out of the card and the build warns (``blog.sharecards``), naming the post's file,
+the title's line and the characters, on every build, the card kept or not. A title DejaVu Serif
+Bold draws whole is drawn exactly as before, at the same cost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import posixpath
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import PIL
+from PIL import Image, ImageDraw, ImageFont
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.parallel import parallel_available
+
+import blogext
+from blogext.core import safehtml
+from blogext.core.posts import front_matter, post, post_docnames
+from blogext.outputs import cardtext
+
+logger = logging.getLogger(__name__)
+
+#: The output folder of the cards.
+FOLDER = "_social"
+#: Cards kept between builds (in the doctree folder), and the record of the output's cards.
+CACHE_FOLDER = "blogext-sharecards"
+RECORD_FILE = "blogext-sharecards.json"
+#: Bump when the drawing changes, so that every card is drawn again.
+DRAWING_VERSION = 1
+WIDTH, HEIGHT = 1200, 630
+FONT_FILE = cardtext.PRIMARY_FILE
+
+# The light palette of _static/blog.css.
+BACKGROUND = "#fdfcfa"
+ACCENT = "#4338ca"
+ACCENT_TEXT = "#3730a3"
+HEADING = "#161a1f"
+MUTED = "#555f6b"
+ON_ACCENT = "#ffffff"
+
+
+class Card(NamedTuple):
+    """A post's link-preview image: where it comes from and what it says."""
+
+    docname: str
+    path: str  #: in the output folder, such as ``_social/posts/2024/x.png``
+    alt: str
+    #: What a drawn card shows (None for the post's own image).
+    lines: tuple[str, str, str, str] | None
+    #: The post's own image, as a path in the source folder (None for a drawn card).
+    source: str | None
+
+
+def card_for(app: Sphinx, docname: str) -> Card | None:
+    """The share card of the post *docname* (None when it is not a published post)."""
+    env = app.env
+    record = post(env, docname)
+    matter = front_matter(env, docname)
+    if record is None or matter is None or not record.published:
+        return None
+    if matter.share_image:
+        source = posixpath.normpath(posixpath.join(posixpath.dirname(matter.path), matter.share_image))
+        suffix = posixpath.splitext(source)[1].lower()
+        return Card(docname, f"{FOLDER}/{docname}{suffix}", matter.share_image_alt or "", None, source)
+    title = record.title
+    shown_date = record.date.strftime(app.config.post_date_format)
+    minutes = record.reading_minutes
+    blog = app.config.blog_title or app.config.project
+    host = app.config.html_baseurl.split("://", 1)[-1].rstrip("/")
+    alt = f"{title}: a post on {blog}'s blog, {shown_date}, {minutes} min read"
+    lines = (title, f"{shown_date} · {minutes} min read", blog, host)
+    return Card(docname, f"{FOLDER}/{docname}.png", alt, lines, None)
+
+
+# -- Drawing ---------------------------------------------------------------------------------------
+
+
+@cache
+def _font_digest() -> str:
+    return hashlib.blake2b(FONT_FILE.read_bytes(), digest_size=8).hexdigest()
+
+
+@cache
+def _serif(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILE), size)
+
+
+@cache
+def _sans(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size)
+
+
+def _title_lines(draw: ImageDraw.ImageDraw, title: str, width: int, height: int):
+    """How the title is drawn: its size, its lines, and what draws a line at (x, y) (a plain title as
+    it always was, in DejaVu Serif Bold; any other through :mod:`blogext.outputs.cardtext`'s fonts).
+    Characters no font has are left out (the build warns about them: :func:`check_title`)."""
+    title = cardtext.drawable(title)
+    if cardtext.plain(title):
+        measure = lambda line, size: draw.textlength(line, font=_serif(size))  # noqa: E731
+        size, lines = cardtext.fit(title, measure, width, height)
+        return size, lines, lambda line, box, y: draw.text((box[0], y), line, font=_serif(size), fill=HEADING)
+    typeset = cardtext.Title(title)
+    size, lines = cardtext.fit(title, typeset.length, width, height)
+    return size, lines, lambda line, box, y: typeset.draw(draw, line, box, y, size, HEADING)
+
+
+def draw_card(lines: tuple[str, str, str, str]) -> bytes:
+    """The PNG of a card that shows *lines*: title, date and reading time, blog name, host."""
+    title, when, blog, host = lines
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 27, HEIGHT), fill=ACCENT)
+    left, right = 28 + 88, WIDTH - 88
+    # The blog's mark and name, at the top.
+    draw.rounded_rectangle((left, 72, left + 72, 144), radius=16, fill=ACCENT)
+    initials = "".join(word[0] for word in blog.split()[:2]).upper()
+    draw.text((left + 36, 108), initials, font=_serif(34), fill=ON_ACCENT, anchor="mm")
+    draw.text((left + 96, 108), blog, font=_sans(34), fill=HEADING, anchor="lm")
+    # The title, as large as fits between the top and the bottom lines.
+    top, bottom = 196, 488
+    size, title_lines, draw_line = _title_lines(draw, title, right - left, bottom - top)
+    y = top + (bottom - top - len(title_lines) * int(size * 1.18)) // 2
+    for line in title_lines:
+        draw_line(line, (left, right), y)
+        y += int(size * 1.18)
+    # Date and reading time, and where the blog lives.
+    draw.line((left, 520, right, 520), fill="#dedad2", width=2)
+    draw.text((left, 566), when, font=_sans(30), fill=MUTED, anchor="lm")
+    draw.text((right, 566), host, font=_sans(30), fill=ACCENT_TEXT, anchor="rm")
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)  # quick: link previews fetch it once; ~50 KB
+    return out.getvalue()
+
+
+# -- Writing the cards -----------------------------------------------------------------------------
+
+
+def digest(app: Sphinx, card: Card) -> str:
+    """A digest of everything the card's file depends on."""
+    if card.source is not None:
+        what: Any = ("own", (Path(app.srcdir) / card.source).read_bytes())
+    elif cardtext.plain(card.lines[0]):
+        what = ("drawn", DRAWING_VERSION, PIL.__version__, _font_digest(), card.lines)
+    else:  # drawn with the fallback fonts too, and by raqm when Pillow has it
+        fonts = (cardtext.fonts_version(), cardtext.RAQM, cardtext.LAYOUT_VERSION)
+        what = ("drawn", DRAWING_VERSION, PIL.__version__, _font_digest(), fonts, card.lines)
+    return hashlib.blake2b(repr(what).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _load_record(path: Path) -> dict[str, str]:
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def draw_cards(cards: list[tuple[str, str, str, str]], processes: int = 1) -> list[bytes]:
+    """The PNG of each card, in order: drawn by *processes* processes (``-j N``: the build's N, forked
+    as Sphinx forks its own), or in this one. The GIL keeps threads from drawing at once."""
+    if processes > 1 and len(cards) > 1 and parallel_available:
+        context = multiprocessing.get_context("fork")
+        chunk = max(1, len(cards) // (processes * 4))
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            return list(pool.map(draw_card, cards, chunksize=chunk))
+    return [draw_card(lines) for lines in cards]
+
+
+def write_cards(app: Sphinx) -> dict[str, int]:
+    """Bring the output's cards up to date with the published posts; how many were drawn, copied, kept."""
+    outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
+    cache_dir = doctrees / CACHE_FOLDER
+    record_path = doctrees / RECORD_FILE
+    before = _load_record(record_path)
+    now: dict[str, str] = {}
+    counts = {"drawn": 0, "copied": 0, "kept": 0}
+    #: Cards to draw: their file in the cache, what they show, and where they go in the output.
+    to_draw: dict[Path, tuple[tuple[str, str, str, str], list[Path]]] = {}
+    for docname in sorted(post_docnames(app.env)):
+        card = card_for(app, docname)
+        if card is None:
+            continue
+        if card.lines is not None:
+            check_title(app, docname, card.lines[0])
+        key = digest(app, card)
+        now[card.path] = key
+        target = outdir / card.path
+        if before.get(card.path) == key and target.is_file():
+            counts["kept"] += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if card.source is not None:
+            shutil.copyfile(Path(app.srcdir) / card.source, target)
+            counts["copied"] += 1
+            continue
+        kept = cache_dir / f"{key}.png"
+        if kept.is_file():
+            counts["copied"] += 1
+            shutil.copyfile(kept, target)
+        else:
+            to_draw.setdefault(kept, (card.lines, []))[1].append(target)
+    drawn_cards = draw_cards([lines for lines, _targets in to_draw.values()], app.parallel)
+    for (kept, (_lines, targets)), png in zip(to_draw.items(), drawn_cards, strict=True):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        partial.write_bytes(png)
+        os.replace(partial, kept)
+        counts["drawn"] += 1
+        counts["copied"] += len(targets) - 1  # more posts with the same card: as before, copies
+        for target in targets:
+            shutil.copyfile(kept, target)
+    _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
+    drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
+    _remove_others(cache_dir, drawn, doctrees)
+    if now != before:
+        record_path.write_text(json.dumps(now, sort_keys=True, indent=0), "utf-8")
+    return counts
+
+
+def check_title(app: Sphinx, docname: str, title: str) -> None:
+    """Warn, naming the post and the title's line, about characters of *title* that no font of the
+    cards has (left out of the card) or that this Pillow cannot shape (no raqm)."""
+    absent = cardtext.missing(title)
+    if absent:
+        names = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in absent)
+        packages = " and ".join(cardtext.FONT_PACKAGES)
+        _warn(
+            app,
+            docname,
+            absent[0],
+            f"the title {title!r} has characters no font of the share card has: {names}. They are "
+            f"left out of the card; write the title without them, or give the post its own "
+            f"share_image (the card's fonts: DejaVu Serif Bold, and Noto from {packages})",
+        )
+    if cardtext.unshapable(title):
+        _warn(
+            app,
+            docname,
+            title,
+            f"the title {title!r} needs right-to-left or joined shaping for its share card, which this "
+            f"Pillow cannot do (it lacks raqm: features.check('raqm') is False); install Pillow's "
+            f"wheel from PyPI, or libraqm and FriBiDi",
+        )
+
+
+def _warn(app: Sphinx, docname: str, text: str, message: str) -> None:
+    """A ``blog.sharecards`` warning at the first line of the post's file that has *text*."""
+    line = None
+    try:
+        lines = Path(app.env.doc2path(docname)).read_text("utf-8").splitlines()
+        line = next((i for i, content in enumerate(lines, 1) if text in content), None)
+    except (OSError, UnicodeDecodeError):
+        pass
+    logger.warning(message, type="blog", subtype="sharecards", location=(docname, line))
+
+
+def _remove_others(folder: Path, keep: set[Path], top: Path) -> None:
+    """Delete every file under *folder* but those in *keep*, and the folders that leaves empty."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if folder != top and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def _on_finished(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    started = time.perf_counter()
+    counts = write_cards(app)
+    seconds = time.perf_counter() - started
+    logger.verbose(
+        "share cards: %d drawn, %d copied, %d unchanged, in %.2f s",
+        counts["drawn"],
+        counts["copied"],
+        counts["kept"],
+        seconds,
+    )
+
+
+# -- Link previews -----------------------------------------------------------------------------------
+
+
+def image_size(app: Sphinx, card: Card) -> tuple[int, int]:
+    if card.source is None:
+        return WIDTH, HEIGHT
+    with Image.open(Path(app.srcdir) / card.source) as image:
+        return image.size
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html" or doctree is None:
+        return
+    card = card_for(app, pagename)
+    if card is None:
+        return
+    width, height = image_size(app, card)
+    # findability (PAGE_META, before) made context["meta"] this page's own copy; sphinxext-opengraph
+    # (500, after) writes og:image from it, made absolute under the site's URL.
+    meta = context.setdefault("meta", {})
+    meta["og:image"] = card.path
+    meta["og:image:alt"] = card.alt
+    meta["og:image:width"] = str(width)
+    meta["og:image:height"] = str(height)
+    tags = [("twitter:image", absolute_url(app, card)), ("twitter:image:alt", card.alt)]
+    context["metatags"] = context.get("metatags", "") + "".join(
+        str(safehtml.render(app, "blog/meta-tag.html", property=False, name=name, content=content)) + "\n"
+        for name, content in tags
+    )
+
+
+def absolute_url(app: Sphinx, card: Card) -> str:
+    """The card's URL under the canonical base URL."""
+    base = app.config.ogp_site_url or app.config.html_baseurl
+    return base.rstrip("/") + "/" + card.path
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.core.posts")
+    app.setup_extension("blogext.outputs.findability")
+    app.connect("html-page-context", _on_page_context, priority=blogext.SHARE_CARD)
+    app.connect("build-finished", _on_finished)
+    return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
