@@ -47,7 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 #: What of the real site a synthetic blog takes over unchanged.
 SITE_FILES = ("conf.py", "index.md")
-SITE_DIRS = ("blogext", "_templates", "_static")
+SITE_DIRS = ("blogext", "blogcli", "_templates", "_static")
 
 FIRST_DATE = dt.date(2016, 1, 4)
 DAYS_BETWEEN_POSTS = 3
@@ -549,6 +549,7 @@ def generate(n: int, dest: Path, site: Path = REPO, *, rich: bool = True) -> tup
     (plain / "conf.py").rename(plain / "blog_conf.py")
     (plain / "conf.py").write_text(PLAIN_CONF.replace("__TWIN__", repr(TWIN_EXTENSIONS)), encoding="utf-8")
     shutil.rmtree(plain / "blogext")
+    shutil.rmtree(plain / "blogcli")
     (plain / "index.md").write_text(plain_index(posts), encoding="utf-8")
     return blog, plain
 

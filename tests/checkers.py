@@ -33,6 +33,32 @@ INSTALL = (
 )
 
 
+#: The blog's own code: the Sphinx extension (``blogext`` and its subpackages) and the author's programs.
+PACKAGES = ("blogext", "blogcli")
+
+
+def blog_modules() -> dict[str, Path]:
+    """Every module of the blog's own code by its short name (``posts``), packages' ``__init__`` aside.
+
+    Short names are unique across the packages: the docs and the checks name a module by it."""
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in sorted((REPO / package).rglob("*.py")):
+            if path.name != "__init__.py":
+                assert path.stem not in found, f"two modules named {path.stem}: {found[path.stem]}, {path}"
+                found[path.stem] = path
+    return found
+
+
+def blog_packages() -> dict[str, Path]:
+    """Every package of the blog's own code by its dotted name (``blogext.core``)."""
+    return {
+        ".".join(init.parent.relative_to(REPO).parts): init.parent
+        for package in PACKAGES
+        for init in sorted((REPO / package).rglob("__init__.py"))
+    }
+
+
 def required() -> bool:
     """Whether a missing tool fails the tests instead of skipping them."""
     return os.environ.get("BLOG_REQUIRE_BROWSER", "") == "1"

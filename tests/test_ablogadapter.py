@@ -6,6 +6,7 @@ import ast
 import pickle
 import sys
 
+from checkers import blog_modules
 from conftest import REPO, assert_clean, run_sphinx
 from test_incremental import make_site
 
@@ -63,7 +64,7 @@ def _imports_of(path) -> set[str]:
 def test_only_the_adapter_imports_ablog():
     importers = sorted(
         path.name
-        for path in (REPO / "blogext").glob("*.py")
+        for path in blog_modules().values()
         if any(name == "ablog" or name.startswith("ablog.") for name in _imports_of(path))
     )
     assert importers == ["ablogadapter.py"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+from checkers import blog_modules
 from conftest import REPO, assert_clean, run_sphinx
 
 sys.path.insert(0, str(REPO))
@@ -51,8 +52,8 @@ def test_generated_posts_have_math_diagrams_and_notebooks_built_on_both_sites(tm
 def test_every_blogext_module_that_wraps_a_third_party_extension_has_its_part_in_the_twin():
     conf = (REPO / "conf.py").read_text("utf-8")
     wrapped = {}
-    for path in sorted((REPO / "blogext").glob("*.py")):
-        module = f"blogext.{path.stem}"
+    for path in blog_modules().values():
+        module = ".".join(path.with_suffix("").relative_to(REPO).parts)
         if f'"{module}"' not in conf:
             continue
         for call in re.findall(r'setup_extension\("([\w.]+)"\)', path.read_text("utf-8")):

@@ -11,14 +11,16 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from checkers import blog_modules, blog_packages
 from conftest import REPO
 
 README = REPO / "README.md"
 DOCS = REPO / "docs"
 ARCHITECTURE = DOCS / "architecture.md"
-MODULES = sorted(
-    path.stem for path in (REPO / "blogext").glob("*.py") if path.name != "__init__.py"
-) + sorted(path.name for path in (REPO / "blogext").iterdir() if (path / "__init__.py").is_file())
+#: Every module and package of the blog's code, by its last name (``posts``, ``core``, ``blogcli``).
+MODULES = sorted(blog_modules()) + sorted(
+    name.split(".")[-1] for name in blog_packages() if name != "blogext"
+)
 
 
 def _section(text: str, heading: str) -> str:

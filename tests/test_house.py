@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import ast
 
+from checkers import PACKAGES, blog_modules, blog_packages
 from conftest import REPO
-
-BLOGEXT = REPO / "blogext"
 
 
 def _blog_imports(source: str) -> set[str]:
-    """The ``blogext`` modules *source* imports, at the top or inside a function."""
+    """The blog's modules and packages *source* imports, at the top or inside a function, by their last name
+    (``from blogext.core import posts`` and ``import blogext.core.posts`` are ``posts``)."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("blogext."))
-        elif isinstance(node, ast.ImportFrom) and node.module == "blogext":
+            found.update(a.name.split(".")[-1] for a in node.names if a.name.startswith(PACKAGES))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGES):
+            found.add(node.module.split(".")[-1])
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("blogext."):
-            found.add(node.module.split(".")[1])
     return found
 
 
@@ -50,7 +49,7 @@ def _circle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_blog_modules_import_one_another_without_a_circle():
-    sources = {path.stem: path.read_text("utf-8") for path in BLOGEXT.glob("*.py")}
+    sources = {name: path.read_text("utf-8") for name, path in blog_modules().items()}
     assert len(sources) > 40
     assert _circle(_graph(sources)) is None, " -> ".join(_circle(_graph(sources)) or [])
 
@@ -104,7 +103,7 @@ def _state_outside_its_place(source: str) -> list[str]:
 def test_features_keep_a_builds_state_in_the_build_state_only():
     found = {
         path.stem: places
-        for path in sorted(BLOGEXT.glob("*.py"))
+        for path in blog_modules().values()
         if path.stem not in STATE_DOORS and (places := _state_outside_its_place(path.read_text("utf-8")))
     }
     assert not found, f"state kept outside blogext.core.buildstate: {found}"
@@ -126,7 +125,62 @@ def test_the_state_check_sees_each_way_of_keeping_state():
 def test_no_blog_module_is_over_600_lines():
     long = {
         path.name: n
-        for path in BLOGEXT.glob("*.py")
+        for path in blog_modules().values()
         if (n := len(path.read_text("utf-8").splitlines())) > 600
     }
     assert not long, f"split these modules (at most 600 lines each): {long}"
+
+
+# -- the layout shows the data flow: each package imports only the packages below it ---------------------
+
+#: What each package may import of the blog's own code. ``core`` is the house (the post model, state,
+#: errors, templates, the doors); ``markup`` what a post holds; ``pages`` what pages show; ``outputs`` what is
+#: written beside the pages. ``pages`` uses two contracts of ``outputs``: the series declare their feeds
+#: (``feeds.FeedSpec``), and the visible breadcrumbs are the JSON-LD trail (``structured.trail``). The
+#: programs (``blogcli``) use the extension, which never imports them.
+MAY_IMPORT = {
+    "blogext.core": {"blogext.core"},
+    "blogext.markup": {"blogext.core", "blogext.markup"},
+    "blogext.pages": {
+        "blogext.core",
+        "blogext.markup",
+        "blogext.pages",
+        "blogext.outputs.feeds",
+        "blogext.outputs.structured",
+    },
+    "blogext.outputs": {"blogext.core", "blogext.markup", "blogext.pages", "blogext.outputs"},
+    "blogcli": {"blogext", "blogcli"},
+}
+
+
+def _imported_modules(source: str, modules: dict[str, str]) -> set[str]:
+    """The dotted names of the blog's modules *source* imports (*modules*: short name -> dotted name)."""
+    return {modules[name] for name in _blog_imports(source) if name in modules}
+
+
+def _outside(package: str, imported: set[str]) -> set[str]:
+    allowed = MAY_IMPORT[package]
+    return {name for name in imported if not any(name == a or name.startswith(a + ".") for a in allowed)}
+
+
+def test_each_package_imports_only_the_packages_below_it():
+    modules = {
+        name: ".".join(path.with_suffix("").relative_to(REPO).parts) for name, path in blog_modules().items()
+    }
+    packages = sorted(p for p in blog_packages() if p != "blogext")
+    assert set(packages) == set(MAY_IMPORT), "a new package needs its place in MAY_IMPORT"
+    wrong = {}
+    for name, path in blog_modules().items():
+        package = next(p for p in packages if modules[name].startswith(p + "."))
+        if outside := _outside(
+            package, _imported_modules(path.read_text("utf-8"), modules) - {modules[name]}
+        ):
+            wrong[modules[name]] = sorted(outside)
+    assert not wrong, f"imports against the layout: {wrong}"
+
+
+def test_the_layout_check_sees_an_import_upwards():
+    modules = {"posts": "blogext.core.posts", "cards": "blogext.pages.cards", "preview": "blogcli.preview"}
+    assert _outside("blogext.core", _imported_modules("from blogext.pages import cards\n", modules))
+    assert _outside("blogext.core", _imported_modules("def f():\n    import blogcli.preview\n", modules))
+    assert not _outside("blogext.pages", _imported_modules("from blogext.core import posts\n", modules))

@@ -13,9 +13,9 @@ import ast
 import re
 
 import pytest
+from checkers import PACKAGES, blog_modules
 from conftest import REPO
 
-BLOGEXT = REPO / "blogext"
 ARCHITECTURE = REPO / "docs" / "architecture.md"
 DOORS = ("ablogadapter", "pagefindadapter", "sphinxinternals")
 #: Underscored names that are the documented API of their package, allowed anywhere.
@@ -43,7 +43,7 @@ def _table_rows() -> list[tuple[str, list[str]]]:
 
 
 def _modules() -> dict[str, str]:
-    return {path.stem: path.read_text("utf-8") for path in sorted(BLOGEXT.glob("*.py"))}
+    return {name: path.read_text("utf-8") for name, path in blog_modules().items()}
 
 
 def test_the_table_of_private_uses_is_read():
@@ -102,10 +102,10 @@ def _private_reaches(source: str) -> list[str]:
             own.add(node.target.id)
         elif isinstance(node, ast.Assign):
             own.update(target.id for target in node.targets if isinstance(target, ast.Name))
-        elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("blogext")):
+        elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(PACKAGES)):
             blog_names.update(alias.asname or alias.name for alias in node.names)
         elif isinstance(node, ast.Import):
-            ours = [alias for alias in node.names if alias.name.startswith("blogext")]
+            ours = [alias for alias in node.names if alias.name.startswith(PACKAGES)]
             blog_names.update((alias.asname or alias.name).split(".")[0] for alias in ours)
 
     def private(name: str) -> bool:
@@ -113,7 +113,7 @@ def _private_reaches(source: str) -> list[str]:
 
     reaches = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and not (node.level or (node.module or "").startswith("blogext")):
+        if isinstance(node, ast.ImportFrom) and not (node.level or (node.module or "").startswith(PACKAGES)):
             module = node.module or ""
             for alias in node.names:
                 if any(private(part) for part in module.split(".")) or (
