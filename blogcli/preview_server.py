@@ -43,6 +43,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from blogext.core import safehtml
 
+#: The preview's own templates (its waiting page, its problems, its reload script).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The prefix of the preview's own URLs (the reload script and the endpoint it waits on).
 OWN = "/_preview/"
 #: The longest a page's wait for the next build is held open (and its default) before it asks again.
@@ -220,7 +222,7 @@ def wait_query(query: str) -> dict[str, Any]:
 
 
 def _panel(problems: list[str]) -> str:
-    return str(safehtml.render_own("blog/preview-problems.html", problems=problems))
+    return str(safehtml.render_own("blog/preview-problems.html", folder=TEMPLATES, problems=problems))
 
 
 class _Server(ThreadingHTTPServer):
@@ -314,7 +316,10 @@ class _Handler(SimpleHTTPRequestHandler):
         if path.is_file():
             body = path.read_bytes()
         elif not any(self.root.glob("*.html")):
-            status, body = 200, str(safehtml.render_own("blog/preview-waiting.html")).encode()
+            status, body = (
+                200,
+                str(safehtml.render_own("blog/preview-waiting.html", folder=TEMPLATES)).encode(),
+            )
         else:
             self.send_error(404)
             return None
@@ -328,7 +333,11 @@ class _Handler(SimpleHTTPRequestHandler):
         with self.state.condition:
             seq, problems = self.state.seq, self.state.problems()
         text = body.decode("utf-8", "replace")
-        script = str(safehtml.render_own("blog/preview-reload.html", seq=seq, instance=self.state.instance))
+        script = str(
+            safehtml.render_own(
+                "blog/preview-reload.html", folder=TEMPLATES, seq=seq, instance=self.state.instance
+            )
+        )
         panel = _panel(problems) if problems else ""
         opening = re.search(r"<body[^>]*>", text, flags=re.IGNORECASE)
         if opening and panel:

@@ -28,6 +28,9 @@ from lxml import etree
 
 REPO = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
+# The blog's packages (blogext, blogcli) and bench/ importable by every test module, whatever runs first.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 STRICT = ["-W", "--keep-going", "-n"]
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -23,6 +23,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
 
+from blogext.core import assets
+
 #: What of the real site the test sites take over, so they build with its machinery.
 SITE_PARTS = ("conf.py", "_templates", "_static")
 
@@ -223,11 +225,22 @@ def test_retitling_a_series_rebuilds_like_a_clean_build(change_and_compare):
     change_and_compare(edit("series/pipelines.md", "# Pipelines from scratch", "# Pipelines, from scratch"))
 
 
-def test_editing_a_template_rebuilds_like_a_clean_build(change_and_compare):
-    # Compiled templates are kept between builds (blogext.core.templatecache): an edited one is not.
-    built = change_and_compare(
-        edit("_templates/blog/read-next.html", "{{ _('Read next') }}", "Latest writing")
-    )
+def _override(name: str, old: str, new: str) -> Callable[[Path], None]:
+    """A change that gives the site its own copy of a feature's template *name*, with *old* made *new*."""
+
+    def _change(src: Path) -> None:
+        [own] = [folder / name for folder in assets.templates_folders() if (folder / name).is_file()]
+        text = own.read_text("utf-8")
+        assert old in text, f"{old!r} is not in {own}"
+        (src / "_templates" / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / "_templates" / name).write_text(text.replace(old, new), "utf-8")
+
+    return _change
+
+
+def test_overriding_a_features_template_rebuilds_like_a_clean_build(change_and_compare):
+    # Compiled templates are kept between builds (blogext.core.templatecache): a new or edited one is not.
+    built = change_and_compare(_override("blog/read-next.html", "{{ _('Read next') }}", "Latest writing"))
     with_block = [
         p for p in built.files("posts/*/*/index.html") if 'class="read-next"' in p.read_text("utf-8")
     ]

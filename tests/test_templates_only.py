@@ -1,6 +1,6 @@
-"""No page HTML assembled in Python: every string in ``blogext/*.py`` that holds an HTML tag is a
-pattern that parses HTML, or in a short allow-list; markup comes from the escaping templates under
-``_templates/blog/`` (:mod:`blogext.core.safehtml`).
+"""No page HTML assembled in Python: every string of the blog's modules that holds an HTML tag is a
+pattern that parses HTML, or in a short allow-list; markup comes from the escaping templates beside each
+feature (its package's ``templates/blog/``, :mod:`blogext.core.safehtml`).
 
 Read from the code with :mod:`ast`: string constants and f-strings (their literal parts, a
 placeholder read as ``x``), except docstrings and bare string statements, the arguments of the
@@ -15,9 +15,8 @@ import ast
 import re
 
 import pytest
+from checkers import blog_modules
 from conftest import REPO
-
-BLOGEXT = REPO / "blogext"
 
 #: Every HTML element name: a string holding ``<name ...>``, ``<name>``, ``<name/>`` or ``</name>`` of
 #: one of these holds a tag (``<slug>`` or ``<docname>`` in a path's description does not).
@@ -130,10 +129,10 @@ def markup_strings(module: str, source: str, allowed=ALLOWED) -> list[tuple[int,
 
 
 def test_no_blog_module_builds_page_html_in_python_strings():
-    modules = sorted(BLOGEXT.glob("*.py"))
+    modules = sorted(blog_modules().values())
     assert len(modules) > 40
     found = [
-        f"blogext/{path.name}:{line}: {text[:100]!r}"
+        f"{path.relative_to(REPO)}:{line}: {text[:100]!r}"
         for path in modules
         for line, text in markup_strings(path.name, path.read_text("utf-8"))
     ]
@@ -145,7 +144,7 @@ def test_no_blog_module_builds_page_html_in_python_strings():
 def test_every_string_the_check_allows_is_still_in_the_code():
     flagged = {
         path.name: [text for _, text in markup_strings(path.name, path.read_text("utf-8"), allowed=set())]
-        for path in BLOGEXT.glob("*.py")
+        for path in blog_modules().values()
     }
     unused = [entry for entry in ALLOWED if not any(entry[1] in text for text in flagged.get(entry[0], []))]
     assert not unused, f"allowed, but no longer in the code (remove them from ALLOWED): {unused}"
