@@ -340,7 +340,8 @@ def test_nox_new_session_creates_a_draft_that_builds_and_stays_unpublished(tmp_p
     shutil.copytree(ROOTS / "test-badpost", root)
     shutil.copy(REPO / "noxfile.py", root)
     shutil.copy(REPO / "pyproject.toml", root)
-    shutil.copytree(REPO / "blogext", root / "blogext", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("blogext", "blogcli"):
+        shutil.copytree(REPO / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("BLOG_")}, "BLOG_TODAY": "2024-05-01"}
     nox = [sys.executable, "-m", "nox", "-f", str(root / "noxfile.py"), "-s", "new", "--"]
     first = subprocess.run([*nox, "A New Post"], capture_output=True, text=True, env=env, check=False)

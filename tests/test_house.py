@@ -136,17 +136,19 @@ def test_no_blog_module_is_over_600_lines():
 #: What each package may import of the blog's own code. ``core`` is the house (the post model, state,
 #: errors, templates, the doors); ``markup`` what a post holds; ``pages`` what pages show; ``outputs`` what is
 #: written beside the pages. ``pages`` uses two contracts of ``outputs``: the series declare their feeds
-#: (``feeds.FeedSpec``), and the visible breadcrumbs are the JSON-LD trail (``structured.trail``). The
-#: programs (``blogcli``) use the extension, which never imports them.
+#: (``feeds.FeedSpec``), and the visible breadcrumbs are the JSON-LD trail (``structured.trail``); and the
+#: features that embed from other hosts (notebooks, comments) read ``offsite``'s setting of the hosts a
+#: page may load from. The programs (``blogcli``) use the extension, which never imports them.
 MAY_IMPORT = {
     "blogext.core": {"blogext.core"},
-    "blogext.markup": {"blogext.core", "blogext.markup"},
+    "blogext.markup": {"blogext.core", "blogext.markup", "blogext.outputs.offsite"},
     "blogext.pages": {
         "blogext.core",
         "blogext.markup",
         "blogext.pages",
         "blogext.outputs.feeds",
         "blogext.outputs.structured",
+        "blogext.outputs.offsite",
     },
     "blogext.outputs": {"blogext.core", "blogext.markup", "blogext.pages", "blogext.outputs"},
     "blogcli": {"blogext", "blogcli"},

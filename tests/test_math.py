@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOTS, assert_clean, feed_entries, run_sphinx
+from conftest import REPO, ROOTS, assert_clean, feed_entries, run_sphinx
 from fontTools.ttLib import TTFont
 
 from blogext.markup import math as blogmath
@@ -174,7 +174,7 @@ def test_fonts_are_subsets_of_the_sites_characters_with_the_whole_font_for_the_r
 
 
 def test_font_subsets_change_name_with_the_characters_and_stay_with_the_same(tmp_path):
-    dist = Path(blogmath.__file__).resolve().parent.parent / "node_modules" / "katex" / "dist"
+    dist = REPO / "node_modules" / "katex" / "dist"
     css = (dist / "katex.min.css").read_text("utf-8")
     first, files = mathfonts.subset_css(css, dist, set("x+1"), tmp_path / "a")
     again, _ = mathfonts.subset_css(css, dist, set("1+x"), tmp_path / "b")

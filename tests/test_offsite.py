@@ -253,7 +253,8 @@ def test_meta_tag_escapes_its_text():
         confdir=str(REPO), config=SimpleNamespace(templates_path=[]), translator=gettext.NullTranslations()
     )
     assert csp.meta_tag(app, "a 'b' \"c\" <d> & e") == (
-        '<meta http-equiv="Content-Security-Policy" content="a &#39;b&#39; &#34;c&#34; &lt;d&gt; &amp; e" />'
+        '<meta http-equiv="Content-Security-Policy" '
+        'content="a &#x27;b&#x27; &quot;c&quot; &lt;d&gt; &amp; e" />'
     )
 
 

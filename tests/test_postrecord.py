@@ -13,11 +13,12 @@ import sys
 from datetime import datetime
 
 import pytest
+from checkers import blog_modules
 from conftest import REPO, ROOTS, assert_clean, run_sphinx
 
 sys.path.insert(0, str(REPO))
 
-from blogext.core import ablogadapter  # noqa: E402
+from blogext.core import ablogadapter, assets  # noqa: E402
 from blogext.core.postrecord import Group, GroupIndex, Post  # noqa: E402
 
 #: An extension the tests add to a copied site: it counts the records the post model makes, notes
@@ -252,8 +253,7 @@ def test_a_page_with_one_post_directive_is_one_post(tmp_path):
 
 # -- No module but the ABlog door sees an ABlog object ---------------------------------------------------
 
-BLOGEXT = REPO / "blogext"
-ADAPTER = BLOGEXT / "ablogadapter.py"
+ADAPTER = blog_modules()["ablogadapter"]
 
 
 def _ablog_classes() -> set[str]:
@@ -316,7 +316,7 @@ def test_no_module_but_the_adapter_imports_ablog_or_is_given_an_ablog_object():
     assert "_blog" in forbidden  # the function that returns ABlog's Blog
     found = {
         path.name: uses
-        for path in sorted(BLOGEXT.glob("*.py"))
+        for path in blog_modules().values()
         if path != ADAPTER and (uses := _ablog_uses(path.read_text("utf-8"), forbidden))
     }
     assert found == {}
@@ -359,7 +359,8 @@ def test_the_ablog_check_finds_every_kind_of_use():
 
 def test_no_template_of_ours_reads_ablogs_objects():
     found = {}
-    for path in sorted((REPO / "_templates").rglob("*.html")):
+    ours = [REPO / "_templates", *assets.templates_folders()]
+    for path in sorted(p for folder in ours for p in folder.rglob("*.html")):
         text = re.sub(r"\{#.*?#\}", "", path.read_text("utf-8"), flags=re.S)
         # ``ablog`` (ABlog's template object), ``collection`` and ``catalog`` (its archive contexts)
         names = re.findall(r"\b(ablog|collection|catalog)\b(?![/-])", text)

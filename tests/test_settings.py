@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checkers import blog_modules
 from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
 
 sys.path.insert(0, str(REPO))
 from blogext.core import settings  # noqa: E402
 from blogext.core.settings import Check, at_least, setting  # noqa: E402
-
-BLOGEXT = REPO / "blogext"
 
 
 def _site(tmp_path: Path, extra: str = "") -> Path:
@@ -233,11 +232,11 @@ def _registrations(source: str) -> list[str]:
 def test_no_module_but_the_settings_core_registers_a_setting():
     found = {
         path.stem: places
-        for path in sorted(BLOGEXT.glob("*.py"))
+        for path in blog_modules().values()
         if path.stem != "settings" and (places := _registrations(path.read_text("utf-8")))
     }
     assert not found, f"settings registered outside blogext.core.settings: {found}"
-    assert _registrations((BLOGEXT / "settings.py").read_text("utf-8"))
+    assert _registrations(blog_modules()["settings"].read_text("utf-8"))
 
 
 def test_the_registration_check_sees_a_registration():

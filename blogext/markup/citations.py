@@ -31,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
-from blogext.core import safehtml
+from blogext.core import assets, safehtml
 
 #: Folders never searched for ``.bib`` files (builds, caches, packages).
 SKIPPED = {"_build", "node_modules", "tests", "bench", "__pycache__"}
@@ -85,6 +85,7 @@ def _depart_citation(self, node: nodes.citation, *, app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("sphinxcontrib.bibtex")
     app.connect("config-inited", _set_bibfiles)
     app.add_directive("bibliography", PostBibliography, override=True)

@@ -20,7 +20,7 @@ from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx.application import Sphinx
 
-from blogext.core import safehtml
+from blogext.core import assets, safehtml
 
 #: The cell tag that folds a cell's input.
 TAG = "fold-input"
@@ -76,6 +76,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "codefold")
     app.setup_extension("myst_nb")
     # The visitors are bound to the application, which renders their templates.
     visitors = (functools.partial(_visit_fold, app=app), functools.partial(_depart_fold, app=app))

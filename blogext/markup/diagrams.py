@@ -60,7 +60,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
-from blogext.core import cache, nodeworker, perdoc, settings
+from blogext.core import assets, cache, nodeworker, perdoc, settings
 from blogext.core.settings import setting
 
 logger = logging.getLogger(__name__)
@@ -408,6 +408,7 @@ class DiagramsSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "diagrams", "drawnear")
     app.setup_extension("sphinxcontrib.mermaid")
     settings.add(app, DiagramsSettings)
     app.connect("config-inited", _set_local)

@@ -21,7 +21,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.locale import _
 
-from blogext.core import settings
+from blogext.core import assets, settings
 from blogext.core.settings import setting
 
 #: Classes of a figure's width, beside the column's own.
@@ -58,6 +58,7 @@ class FiguresSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "figures")
     settings.add(app, FiguresSettings)
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("html-page-context", _on_page_context)

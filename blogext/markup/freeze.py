@@ -42,7 +42,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from blogext.core import perdoc, safehtml, settings, sphinxinternals
+from blogext.core import assets, perdoc, safehtml, settings, sphinxinternals
 from blogext.core.errors import SettingError
 from blogext.core.settings import Check, setting
 
@@ -319,6 +319,7 @@ class FreezeSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     settings.add(app, FreezeSettings)
     sphinxinternals.before_mystnb_executes(before_execution)
     app.connect("config-inited", _check_settings)

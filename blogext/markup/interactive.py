@@ -53,7 +53,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 import blogext
-from blogext.core import perdoc, safehtml, settings, sphinxinternals
+from blogext.core import assets, perdoc, safehtml, settings, sphinxinternals
 from blogext.core.settings import setting
 
 logger = logging.getLogger(__name__)
@@ -414,6 +414,7 @@ class InteractiveSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "interactive", "drawnear")
     settings.add(app, InteractiveSettings)
     sphinxinternals.add_mystnb_mime_renderer(MimeRenderer)
     app.add_node(

@@ -17,6 +17,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 import blogext
+from blogext.core import assets
 
 #: sphinx-design's files, kept only on the pages that use its components.
 DESIGN_FILES = ("sphinx-design.min.css", "design-tabs.js")
@@ -57,6 +58,7 @@ def _valid_tab_labels(app: Sphinx, doctree: nodes.document, docname: str) -> Non
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "layout")
     app.setup_extension("sphinx_design")
     app.connect("doctree-resolved", _valid_tab_labels)
     app.connect("html-page-context", _add_css)

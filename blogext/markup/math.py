@@ -50,7 +50,7 @@ from sphinx.util import logging
 
 import blogext
 import blogext.core.settings as settings  # one line: the module is near its size limit
-from blogext.core import ablogadapter, buildstate, cache, nodeworker, perdoc, safehtml
+from blogext.core import ablogadapter, assets, buildstate, cache, nodeworker, perdoc, safehtml
 from blogext.core.errors import SettingError
 from blogext.core.nodeutil import ancestors
 from blogext.core.postrecord import Group, Post
@@ -582,6 +582,7 @@ class MathSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     settings.add(app, MathSettings)
     app.connect("config-inited", _choose)
     app.connect("config-inited", _check_macros)

@@ -52,7 +52,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext.core import settings, sphinxinternals
+from blogext.core import assets, settings, sphinxinternals
 from blogext.core.errors import SettingError
 from blogext.core.nodeutil import ancestors
 from blogext.markup import nbsanitize
@@ -494,6 +494,7 @@ def _style_notebooks_only(app: Sphinx, pagename: str, templatename: str, context
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "notebooks")
     # Nothing executed, nothing of jupyter-cache imported (see sphinxinternals.defer_mystnb_executors).
     sphinxinternals.defer_mystnb_executors()
     app.setup_extension("myst_nb")

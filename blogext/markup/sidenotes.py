@@ -18,6 +18,8 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from blogext.core import assets
+
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     if app.builder.format == "html" and doctree is not None and doctree.next_node(nodes.footnote_reference):
@@ -26,5 +28,6 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "sidenotes")
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -44,7 +44,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.jinja2glue import BuiltinTemplateLoader
 
-from blogext.core import safehtml, settings
+from blogext.core import assets, safehtml, settings
 from blogext.core.errors import SettingError
 from blogext.outputs import offsite, offsite_reader
 
@@ -82,7 +82,7 @@ def policy(hosts: list[str], frames: list[str], hashes: list[str], inline_script
 
 
 def meta_tag(app: Sphinx, text: str) -> str:
-    """The ``<meta>`` element carrying the policy *text* (``_templates/blog/csp-meta.html``, which escapes
+    """The ``<meta>`` element carrying the policy *text* (``templates/blog/csp-meta.html``, which escapes
     it: the quotes around ``'self'`` and the other keywords are written ``&#39;``)."""
     return str(safehtml.render(app, "blog/csp-meta.html", policy=text))
 
@@ -160,6 +160,7 @@ def _on_builder_inited(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension(
         "blogext.outputs.offsite"
     )  # blogext_allowed_hosts, and which inline scripts are the site's

@@ -64,7 +64,7 @@ from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 import blogext
-from blogext.core import ablogadapter, buildstate, cache, posts, safehtml, settings, sphinxinternals
+from blogext.core import ablogadapter, assets, buildstate, cache, posts, safehtml, settings, sphinxinternals
 from blogext.core.ablogadapter import slugify
 from blogext.core.errors import SettingError
 from blogext.core.postrecord import Post
@@ -513,6 +513,7 @@ def _write_feeds(app: Sphinx):
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("blogext.core.posts")
     ablogadapter.take_over_feeds(app)
     app.add_event("blog-collect-feeds")

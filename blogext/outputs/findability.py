@@ -38,7 +38,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext.core import ablogadapter, safehtml, settings
+from blogext.core import ablogadapter, assets, safehtml, settings
 from blogext.core.nodeutil import ancestors
 from blogext.core.postrecord import Post
 from blogext.core.posts import published_post, unpublished
@@ -226,6 +226,7 @@ class FindabilitySettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("blogext.core.siteurl")
     app.setup_extension(
         "blogext.core.hosting"

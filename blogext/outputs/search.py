@@ -47,7 +47,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 import blogext
-from blogext.core import settings, sphinxinternals
+from blogext.core import assets, settings, sphinxinternals
 from blogext.outputs.searchindex import (
     BUILDERS,
     SEARCH_PAGE,
@@ -115,6 +115,7 @@ def _on_finished(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "search")
     app.setup_extension("blogext.core.posts")
     settings.add(app, SearchSettings)
     app.connect("builder-inited", _on_builder_inited)

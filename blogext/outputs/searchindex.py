@@ -182,7 +182,7 @@ def searchable(html: str) -> str:
     skip, skipped = body.rfind(SKIP_START), body.rfind(SKIP_END)  # the template's marks: the last
     if 0 <= skip < skipped and "data-pagefind" not in body[skip:skipped]:
         body = body[:skip] + body[skipped + len(SKIP_END) :]
-    # The page's own HTML, cut from it, in the shell of _templates/blog/pagefind-page.html.
+    # The page's own HTML, cut from it, in the shell of templates/blog/pagefind-page.html.
     shell = safehtml.render_own(
         "blog/pagefind-page.html", opening=Markup(opening.group(0)), body=Markup(body)
     )

@@ -59,7 +59,7 @@ from sphinx.util import logging
 from sphinx.util.parallel import parallel_available
 
 import blogext
-from blogext.core import safehtml
+from blogext.core import assets, safehtml
 from blogext.core.posts import front_matter, post, post_docnames
 from blogext.outputs import cardtext
 
@@ -365,6 +365,7 @@ def absolute_url(app: Sphinx, card: Card) -> str:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("blogext.core.posts")
     app.setup_extension("blogext.outputs.findability")
     app.connect("html-page-context", _on_page_context, priority=blogext.SHARE_CARD)

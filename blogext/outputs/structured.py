@@ -29,7 +29,7 @@ from markupsafe import Markup
 from sphinx.application import Sphinx
 
 import blogext
-from blogext.core import safehtml, settings
+from blogext.core import assets, safehtml, settings
 from blogext.core.posts import PostSettings, front_matter, post
 from blogext.outputs import sharecards
 from blogext.outputs.findability import describe
@@ -118,7 +118,7 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def script(app: Sphinx, data: dict[str, Any]) -> str:
-    """*data* as a JSON-LD script element (``_templates/blog/json-ld.html``): ``<``, ``>`` and ``&``
+    """*data* as a JSON-LD script element (``templates/blog/json-ld.html``): ``<``, ``>`` and ``&``
     written ``\\u003c``, ``\\u003e`` and ``\\u0026``, so no text can close the element, open a comment
     in it or be read as markup (so the JSON is safe in the element, as it is)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
@@ -134,6 +134,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("blogext.core.posts")
     app.setup_extension("blogext.outputs.findability")
     app.setup_extension("blogext.outputs.sharecards")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from blogext.core import safehtml
+from blogext.core import assets, safehtml
 from blogext.core.posts import front_matter, post
 from blogext.outputs.structured import trail
 
@@ -37,6 +37,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("blogext.core.posts")
     app.setup_extension("blogext.outputs.structured")
     app.connect("html-page-context", _on_page_context)

@@ -16,7 +16,7 @@ tags. The same card is used everywhere:
 - in templates, with ``post_cards(posts, level)`` (the archive pages use it),
   and ``post_authors(post)`` (a record or a docname) for the author card at the
   end of a post; with ``post_title(post)``, a post's title as safe HTML, and
-  ``blog_component(name, ...)``, a template of ``_templates/blog/`` rendered
+  ``blog_component(name, ...)``, a template of ``templates/blog/`` rendered
   with autoescape (:mod:`blogext.core.safehtml`); ``blog_groupings`` (the posts'
   groupings, :class:`blogext.core.postrecord.Groupings`) and ``post_date_format_short``.
 
@@ -59,6 +59,7 @@ from sphinx.util.osutil import relative_uri
 import blogext
 from blogext.core import (
     ablogadapter,
+    assets,
     buildstate,
     cache,
     posts,
@@ -100,7 +101,7 @@ def _is_plain(excerpt) -> bool:
 
 
 def _heading(app: Sphinx, level: int, classes: str, href: str, title: Markup) -> nodes.raw:
-    """A card's heading, ``<h{level}>``, its title linked (``_templates/blog/card-heading.html``)."""
+    """A card's heading, ``<h{level}>``, its title linked (``templates/blog/card-heading.html``)."""
     level = min(max(level, 2), 6)
     html = safehtml.render(
         app, "blog/card-heading.html", level=level, classes=classes, href=href, title=title
@@ -485,6 +486,7 @@ class CardsSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "listing")
     app.setup_extension("blogext.core.posts")
     settings.add(app, CardsSettings)
     app.add_directive("postcards", PostCardsDirective)

@@ -35,7 +35,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from blogext.core import safehtml, settings
+from blogext.core import assets, safehtml, settings
 from blogext.core.errors import SettingError
 from blogext.core.posts import front_matter, post
 from blogext.core.settings import setting
@@ -123,6 +123,7 @@ class CommentsSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "comments")
     app.setup_extension("blogext.core.posts")
     app.setup_extension(
         "blogext.outputs.offsite"

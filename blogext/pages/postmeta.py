@@ -15,7 +15,7 @@ from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 
-from blogext.core import ablogadapter, posts, safehtml
+from blogext.core import ablogadapter, assets, posts, safehtml
 from blogext.core.postrecord import Group, Post
 from blogext.core.posts import reading_minutes
 
@@ -93,6 +93,7 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__)
     app.setup_extension("blogext.core.posts")
     app.connect("doctree-resolved", _on_doctree_resolved)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

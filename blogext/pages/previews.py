@@ -22,7 +22,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 import blogext
-from blogext.core import posts
+from blogext.core import assets, posts
 
 #: Longest excerpt shown in a post's preview, in characters (cut at a word, with an ellipsis).
 EXCERPT_LENGTH = 220
@@ -83,5 +83,6 @@ def needs_previews(body: str, doctree: nodes.document) -> bool:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "previews")
     app.connect("html-page-context", _on_page_context, priority=blogext.PREVIEW_DATA)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

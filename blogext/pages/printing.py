@@ -22,6 +22,8 @@ from urllib.parse import urljoin
 
 from sphinx.application import Sphinx
 
+from blogext.core import assets
+
 _INTERNAL = re.compile(r'<a class="(reference internal[^"]*)" href="([^"#][^"]*)"')
 
 
@@ -42,6 +44,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "printing")
     # After the theme and blog.css (html_css_files come at 800), so that its colours win in dark mode.
     app.add_css_file("print.css", priority=900, media="print")  # _static/print.css of the site
     app.connect("html-page-context", _on_page_context)

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 from sphinx.application import Sphinx
 
-from blogext.core import buildstate, freshness, safehtml
+from blogext.core import assets, buildstate, freshness, safehtml
 from blogext.core.posts import every_post, post, title_html
 from blogext.pages import related, series
 
@@ -131,6 +131,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "readnext")
     app.setup_extension("blogext.core.posts")
     app.setup_extension("blogext.core.freshness")  # records the neighbours by date this block shows
     app.connect("html-page-context", _on_page_context)

@@ -71,7 +71,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 import blogext
-from blogext.core import ablogadapter, perdoc, posts, safehtml, settings, shown
+from blogext.core import ablogadapter, assets, perdoc, posts, safehtml, settings, shown
 from blogext.core.frontmatter import read_posts
 from blogext.core.series_model import (
     Membership,
@@ -512,6 +512,7 @@ def _collect_feeds(app: Sphinx) -> list[FeedSpec]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "series")
     app.setup_extension("blogext.core.posts")
     app.setup_extension("blogext.pages.postmeta")
     app.setup_extension("blogext.outputs.feeds")

@@ -8,7 +8,7 @@ that asks for the reader's instance and sends them there. ``mailto:`` opens the 
 The "Share…" button is hidden until ``_static/share.js`` (loaded on posts only, deferred) finds
 ``navigator.share``; without JavaScript it stays hidden.
 
-Drawn by ``_templates/blog/share-links.html`` through :mod:`blogext.core.safehtml` (every value
+Drawn by ``templates/blog/share-links.html`` through :mod:`blogext.core.safehtml` (every value
 escaped), placed by ``_templates/ablog/postnavy.html`` before the author card; not indexed by
 Pagefind, and not printed.
 """
@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 from sphinx.application import Sphinx
 
-from blogext.core import safehtml
+from blogext.core import assets, safehtml
 from blogext.core.posts import front_matter, post
 
 
@@ -56,6 +56,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    assets.bring(app, __file__, "sharelinks")
     app.setup_extension("blogext.core.posts")
     app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
