@@ -13,8 +13,10 @@ CI can never pass by skipping them.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -126,3 +128,15 @@ def open_watched(browser, url: str, width: int = 1280, mode: str = "light"):
     page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
     page.goto(url, wait_until="networkidle")
     return context, page, seen
+
+
+def run_vnu(java: str, files: list[Path]) -> list[dict]:
+    """The Nu Html Checker's error messages for *files*."""
+    proc = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(proc.stderr or proc.stdout)
+    return [m for m in report["messages"] if m.get("type") in ("error", "non-document-error")]

@@ -13,14 +13,19 @@ starts, and the autouse fixture below clears it around every test too.
 from __future__ import annotations
 
 import contextlib
+import difflib
+import gzip
 import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -279,3 +284,183 @@ class NoxSession:
             yield
         finally:
             self._cwd = before
+
+
+# -- Test sites made from the roots, and what they build ----------------------------------------------
+# Shared by the test modules (none imports another): a root with the real site's settings and look, the
+# differences of two outputs, notebooks written cell by cell, the pages of an output and their URLs.
+
+#: The day most test sites are built on (their posts are dated before it, their scheduled ones after).
+TODAY = {"BLOG_TODAY": "2024-06-01"}
+#: Pseudo-host an output's pages are served at, to resolve their links (anything else is external).
+HERE = "http://site.invalid/"
+
+#: What of the real site the test sites take over, so they build with its machinery.
+SITE_PARTS = ("conf.py", "_templates", "_static")
+
+
+def make_site(root: str, dest: Path) -> Path:
+    """Copy ``tests/roots/test-<root>`` to *dest*, with the real site's conf.py, templates and styles."""
+    shutil.copytree(ROOTS / f"test-{root}", dest)
+    for part in SITE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, dirs_exist_ok=True)
+        elif source.is_file():
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def tree_differences(left: Path, right: Path) -> list[str]:
+    """How two output trees differ: files only on one side, and files whose bytes differ (with a diff)."""
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    mine, theirs = files(left), files(right)
+    problems = [f"only in the incremental build: {p}" for p in sorted(mine - theirs)]
+    problems += [f"only in the clean build: {p}" for p in sorted(theirs - mine)]
+    for name in sorted(mine & theirs):
+        a, b = (left / name).read_bytes(), (right / name).read_bytes()
+        if a == b:
+            continue
+        try:
+            diff = difflib.unified_diff(
+                a.decode().splitlines(),
+                b.decode().splitlines(),
+                "incremental/" + name,
+                "clean/" + name,
+                n=1,
+                lineterm="",
+            )
+            problems.append("\n".join(list(diff)[:40]))
+        except UnicodeDecodeError:
+            problems.append(f"{name}: binary files differ")
+    return problems
+
+
+def notebook(metadata: dict, cells: list[dict]) -> str:
+    """A Jupyter notebook's JSON, with *metadata* and *cells* (:func:`markdown_cell`, :func:`code_cell`)."""
+    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}, indent=1)
+
+
+def markdown_cell(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def code_cell(source: str, outputs: list[dict], tags: tuple[str, ...] = ()) -> dict:
+    metadata = {"tags": list(tags)} if tags else {}
+    return {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": metadata,
+        "outputs": outputs,
+        "source": source,
+    }
+
+
+KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+
+
+ZERO_DIVISION = {
+    "output_type": "error",
+    "ename": "ZeroDivisionError",
+    "evalue": "division by zero",
+    "traceback": ["ZeroDivisionError: division by zero"],
+}
+
+
+def html_pages(outdir: Path) -> list[Path]:
+    """The HTML pages of an output folder, ``_static/`` aside."""
+    return sorted(p for p in outdir.rglob("*.html") if "_static" not in p.relative_to(outdir).parts)
+
+
+def url_of(outdir: Path, page: Path) -> str:
+    """The URL of *page* when *outdir* is served at :data:`HERE`."""
+    rel = page.relative_to(outdir).as_posix()
+    return HERE + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+
+def failed(site: BuiltSite) -> str:
+    """The messages of a build that must have failed."""
+    assert site.returncode != 0, "the build should have failed"
+    return site.stderr
+
+
+def replace_text(path: Path, old: str, new: str) -> None:
+    """Replace *old* (which must be there) with *new* in the file *path*."""
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+#: The attributes whose URLs :func:`broken_links` follows.
+LINK_ATTRS = ("href", "src")
+
+
+class ServedFiles:
+    """The built files, for resolving URLs against them."""
+
+    def __init__(self, outdir: Path):
+        self.outdir = outdir
+
+    def file_for(self, url: str) -> Path | None:
+        path = unquote(urlsplit(url).path)[len(urlsplit(HERE).path) :]
+        target = self.outdir / path
+        if path.endswith("/") or path == "":
+            target = target / "index.html"
+        if target.is_file():
+            return target
+        if target.is_dir() and (target / "index.html").is_file():
+            return target / "index.html"
+        return None
+
+    @cache  # noqa: B019 - one Site per test
+    def ids(self, page: Path) -> frozenset[str]:
+        soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+        return frozenset(el["id"] for el in soup.find_all(id=True)) | frozenset(
+            el["name"] for el in soup.find_all("a", attrs={"name": True})
+        )
+
+
+def broken_links(outdir: Path) -> list[str]:
+    """Every internal href/src of every page that leads nowhere, as ``page: attr=value (why)``."""
+    site = ServedFiles(outdir)
+    broken = []
+    for page in html_pages(outdir):
+        base = url_of(outdir, page)
+        if page.name == "404.html":
+            base = HERE  # served at every missing URL: its links are absolute
+        soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+        for element in soup.find_all(True):
+            for attr in LINK_ATTRS:
+                value = element.get(attr)
+                if value is None:
+                    continue
+                if element.name == "link" and "canonical" in element.get("rel", []):
+                    continue  # the published address, checked by test_site.py
+                target = urljoin(base, value.strip())
+                if not target.startswith(HERE):
+                    continue  # another site, mailto:, data:, javascript:
+                where = f"{page.relative_to(outdir).as_posix()}: {attr}={value!r}"
+                file = site.file_for(target)
+                if file is None:
+                    broken.append(f"{where} (no such file)")
+                    continue
+                fragment = unquote(urlsplit(target).fragment)
+                if fragment and file.suffix == ".html" and fragment not in site.ids(file):
+                    broken.append(f"{where} (no id {fragment!r} in {file.relative_to(outdir).as_posix()})")
+    return broken
+
+
+def bundle_text(outdir: Path) -> str:
+    """Every file of the Pagefind bundle, hidden ones too, decompressed where Pagefind compressed it."""
+    texts = []
+    for path in sorted((outdir / "pagefind").rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        texts.append(path.as_posix() + "\n" + data.decode("utf-8", "replace"))
+    return "\n".join(texts)

@@ -7,8 +7,7 @@ import pickle
 import sys
 
 from checkers import blog_modules
-from conftest import REPO, assert_clean, run_sphinx
-from test_incremental import make_site
+from conftest import REPO, assert_clean, make_site, run_sphinx
 
 sys.path.insert(0, str(REPO))
 

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, NoxSession, assert_clean, load_noxfile, run_sphinx
-from test_incremental import make_site, tree_differences
+from conftest import REPO, NoxSession, assert_clean, load_noxfile, make_site, run_sphinx, tree_differences
 
 sys.path.insert(0, str(REPO / "tools"))
 import deploycache  # noqa: E402

@@ -11,9 +11,8 @@ import shutil
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import REPO, ROOTS, assert_clean, run_sphinx
+from conftest import REPO, ROOTS, assert_clean, html_pages, run_sphinx, url_of
 from lxml import etree
-from test_html_validity import pages, url_of
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 BASE = "https://shrutiturner.github.io/"
@@ -33,7 +32,7 @@ def design(tmp_path_factory):
 
 def all_urls(site) -> list[str]:
     """URL path of every page of the built site, outside _static/."""
-    return [url_of(site.outdir, page).split("/", 3)[3] for page in pages(site.outdir)]
+    return [url_of(site.outdir, page).split("/", 3)[3] for page in html_pages(site.outdir)]
 
 
 # -- Home page and archives -------------------------------------------------------------

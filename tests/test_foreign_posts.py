@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import assert_clean, run_sphinx
-from test_never_silent import TODAY, edit, failed, make_site
+from conftest import TODAY, assert_clean, failed, make_site, replace_text, run_sphinx
 
 from blogext.markup.math import draw
 
@@ -32,7 +31,7 @@ description: A post written for another blog.
 
 @pytest.fixture
 def site_copy(tmp_path) -> Path:
-    return make_site(tmp_path / "src")
+    return make_site("neversilent", tmp_path / "src")
 
 
 def write(site: Path, relpath: str, text: str) -> None:
@@ -159,7 +158,7 @@ def test_dollar_math_inside_text_is_math_again():
 
 
 def test_equation_with_math_inside_text_publishes_no_raw_tex(site_copy, tmp_path):
-    edit(
+    replace_text(
         site_copy / "posts/2024/plain.md",
         "About machine learning, in the notes.",
         "About machine learning, in the notes.\n\n"

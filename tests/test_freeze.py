@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, BuiltSite, assert_clean, run_sphinx
-from test_incremental import make_site
+from conftest import REPO, BuiltSite, assert_clean, make_site, run_sphinx
 
 from blogcli.freezenotebooks import freeze_site
 from blogext.markup import freeze

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS, assert_clean, run_sphinx
+from conftest import REPO, ROOTS, assert_clean, make_site, run_sphinx
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the blog's own extensions package, ``blogext``
@@ -720,9 +720,7 @@ def test_a_page_front_matter_is_as_strict_as_a_post(build_with_posts, front, mes
 
 
 def test_a_notebook_metadata_key_given_twice_fails_naming_the_key_and_lines(tmp_path):
-    from test_notebooks import make_site
-
-    src = make_site(tmp_path / "src")
+    src = make_site("notebooks", tmp_path / "src")
     path = src / "posts" / "2024" / "plotting-losses.ipynb"
     text = path.read_text("utf-8")
     assert '\n  "date": ' in text

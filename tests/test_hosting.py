@@ -24,8 +24,18 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ATOM, REPO, ROOTS, BuiltSite, NoxSession, assert_clean, load_noxfile, run_sphinx
-from test_incremental import make_site as make_root_site
+from conftest import (
+    ATOM,
+    REPO,
+    ROOTS,
+    TODAY,
+    BuiltSite,
+    NoxSession,
+    assert_clean,
+    load_noxfile,
+    make_site,
+    run_sphinx,
+)
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -36,8 +46,6 @@ from siteserver import serve  # noqa: E402
 from blogext.core.errors import SettingError  # noqa: E402
 from blogext.core.siteurl import pages_url, resolve_urls  # noqa: E402
 
-TODAY = {"BLOG_TODAY": "2024-06-01"}
-SITE_PARTS = ("conf.py", "_templates", "_static")
 DRAFT = "posts/2024/leaving-my-job"
 #: Everything of the draft that must stay out of every output folder (searched in bytes and paths).
 DRAFT_TRACES = [
@@ -55,11 +63,6 @@ DRAFT_FILES = [
     ROOTS / "test-hosting" / "posts" / "2024" / name for name in ("draft-photo.png", "draft-plan.csv")
 ]
 URL_ENV = ("READTHEDOCS_CANONICAL_URL", "BLOG_BASE_URL", "BLOG_PAGES_REPOSITORY", "BLOG_CANONICAL_URL")
-
-
-def make_site(dest: Path) -> Path:
-    """The hosting test site, with the real site's conf.py, templates and styles."""
-    return make_root_site("hosting", dest)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -80,7 +83,7 @@ def build(
 
 @pytest.fixture
 def site(tmp_path) -> Path:
-    return make_site(tmp_path / "src")
+    return make_site("hosting", tmp_path / "src")
 
 
 # -- base URLs: every GitHub Pages shape, a custom domain, Read the Docs ------------------------------

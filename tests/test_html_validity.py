@@ -10,47 +10,19 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-from functools import cache
-from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
-from checkers import VNU, need_vnu
+from checkers import need_vnu, run_vnu
+from conftest import broken_links, html_pages
 
 #: Attributes that point at another resource.
-LINK_ATTRS = ("href", "src")
-#: Pseudo-hosts that page URLs are resolved against; anything else is external.
-HERE = "http://site.invalid/"
-
-
-def pages(outdir: Path) -> list[Path]:
-    return sorted(p for p in outdir.rglob("*.html") if "_static" not in p.relative_to(outdir).parts)
-
-
-def url_of(outdir: Path, page: Path) -> str:
-    rel = page.relative_to(outdir).as_posix()
-    return HERE + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
-
-
-def run_vnu(java: str, files: list[Path]) -> list[dict]:
-    """The Nu Html Checker's error messages for *files*."""
-    proc = subprocess.run(
-        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    report = json.loads(proc.stderr or proc.stdout)
-    return [m for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
 
 
 @pytest.mark.browser
 def test_every_page_is_valid_html_for_the_nu_html_checker(site):
     java = need_vnu()
-    files = pages(site.outdir)
+    files = html_pages(site.outdir)
     assert len(files) > 10
     errors = run_vnu(java, files)
     report = "\n".join(
@@ -74,61 +46,6 @@ def test_nu_html_checker_reports_an_invalid_page(tmp_path):
     messages = " ".join(m["message"] for m in run_vnu(java, [bad]))
     assert "Element “div” not allowed as child of element “ul”" in messages
     assert "Duplicate ID “a”" in messages
-
-
-class Site:
-    """The built files, for resolving URLs against them."""
-
-    def __init__(self, outdir: Path):
-        self.outdir = outdir
-
-    def file_for(self, url: str) -> Path | None:
-        path = unquote(urlsplit(url).path)[len(urlsplit(HERE).path) :]
-        target = self.outdir / path
-        if path.endswith("/") or path == "":
-            target = target / "index.html"
-        if target.is_file():
-            return target
-        if target.is_dir() and (target / "index.html").is_file():
-            return target / "index.html"
-        return None
-
-    @cache  # noqa: B019 - one Site per test
-    def ids(self, page: Path) -> frozenset[str]:
-        soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
-        return frozenset(el["id"] for el in soup.find_all(id=True)) | frozenset(
-            el["name"] for el in soup.find_all("a", attrs={"name": True})
-        )
-
-
-def broken_links(outdir: Path) -> list[str]:
-    """Every internal href/src of every page that leads nowhere, as ``page: attr=value (why)``."""
-    site = Site(outdir)
-    broken = []
-    for page in pages(outdir):
-        base = url_of(outdir, page)
-        if page.name == "404.html":
-            base = HERE  # served at every missing URL: its links are absolute
-        soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
-        for element in soup.find_all(True):
-            for attr in LINK_ATTRS:
-                value = element.get(attr)
-                if value is None:
-                    continue
-                if element.name == "link" and "canonical" in element.get("rel", []):
-                    continue  # the published address, checked by test_site.py
-                target = urljoin(base, value.strip())
-                if not target.startswith(HERE):
-                    continue  # another site, mailto:, data:, javascript:
-                where = f"{page.relative_to(outdir).as_posix()}: {attr}={value!r}"
-                file = site.file_for(target)
-                if file is None:
-                    broken.append(f"{where} (no such file)")
-                    continue
-                fragment = unquote(urlsplit(target).fragment)
-                if fragment and file.suffix == ".html" and fragment not in site.ids(file):
-                    broken.append(f"{where} (no id {fragment!r} in {file.relative_to(outdir).as_posix()})")
-    return broken
 
 
 def test_every_internal_link_and_src_resolves_anchors_included(site):

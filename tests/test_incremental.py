@@ -10,7 +10,6 @@ byte by byte, with a clean build of the changed sources.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shutil
@@ -21,52 +20,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, ROOTS, BuiltSite, assert_clean, run_sphinx
+from conftest import BuiltSite, assert_clean, make_site, run_sphinx, tree_differences
 
 from blogext.core import assets
-
-#: What of the real site the test sites take over, so they build with its machinery.
-SITE_PARTS = ("conf.py", "_templates", "_static")
-
-
-def make_site(root: str, dest: Path) -> Path:
-    """Copy ``tests/roots/test-<root>`` to *dest*, with the real site's conf.py, templates and styles."""
-    shutil.copytree(ROOTS / f"test-{root}", dest)
-    for part in SITE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part, dirs_exist_ok=True)
-        elif source.is_file():
-            shutil.copy2(source, dest / part)
-    return dest
-
-
-def tree_differences(left: Path, right: Path) -> list[str]:
-    """How two output trees differ: files only on one side, and files whose bytes differ (with a diff)."""
-
-    def files(root: Path) -> set[str]:
-        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-
-    mine, theirs = files(left), files(right)
-    problems = [f"only in the incremental build: {p}" for p in sorted(mine - theirs)]
-    problems += [f"only in the clean build: {p}" for p in sorted(theirs - mine)]
-    for name in sorted(mine & theirs):
-        a, b = (left / name).read_bytes(), (right / name).read_bytes()
-        if a == b:
-            continue
-        try:
-            diff = difflib.unified_diff(
-                a.decode().splitlines(),
-                b.decode().splitlines(),
-                "incremental/" + name,
-                "clean/" + name,
-                n=1,
-                lineterm="",
-            )
-            problems.append("\n".join(list(diff)[:40]))
-        except UnicodeDecodeError:
-            problems.append(f"{name}: binary files differ")
-    return problems
 
 
 @dataclass

@@ -9,8 +9,7 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ATOM, ROOTS, assert_clean, feed_entries, run_sphinx
-from test_incremental import make_site
+from conftest import ATOM, ROOTS, assert_clean, feed_entries, make_site, run_sphinx
 
 from blogext.markup import interactive
 

@@ -12,8 +12,7 @@ import sys
 
 import pytest
 from checkers import REPO, add_axe, open_watched
-from conftest import assert_clean, run_sphinx
-from test_incremental import make_site
+from conftest import assert_clean, make_site, run_sphinx
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402

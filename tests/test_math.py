@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from checkers import run_vnu
 from conftest import REPO, ROOTS, assert_clean, feed_entries, run_sphinx
 from fontTools.ttLib import TTFont
 
@@ -309,7 +310,6 @@ def test_newcommand_becomes_global():
 @pytest.mark.browser
 def test_pages_with_every_kind_of_equation_are_valid_html(built):
     from checkers import need_vnu
-    from test_html_validity import run_vnu
 
     java = need_vnu()
     files = [built.path(page) for page in ("posts/2024/kinds/", "")]  # (blog/: ABlog's own templates here)

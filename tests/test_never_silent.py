@@ -15,38 +15,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, BuiltSite, assert_clean, run_sphinx
-from test_incremental import make_site as make_root_site
-
-TODAY = {"BLOG_TODAY": "2024-06-01"}
-SITE_PARTS = ("conf.py", "_templates", "_static")
-
-
-def make_site(dest: Path) -> Path:
-    """The never-silent test site, with the real site's conf.py, templates and styles."""
-    return make_root_site("neversilent", dest)
+from conftest import REPO, TODAY, BuiltSite, assert_clean, failed, make_site, replace_text, run_sphinx
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> BuiltSite:
     work = tmp_path_factory.mktemp("neversilent")
-    return assert_clean(run_sphinx(make_site(work / "src"), work / "out", env=TODAY))
+    return assert_clean(run_sphinx(make_site("neversilent", work / "src"), work / "out", env=TODAY))
 
 
 @pytest.fixture
 def site_copy(tmp_path) -> Path:
-    return make_site(tmp_path / "src")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
-def failed(site: BuiltSite) -> str:
-    assert site.returncode != 0, "the build should have failed"
-    return site.stderr
+    return make_site("neversilent", tmp_path / "src")
 
 
 def test_excerpts_carry_no_anchor_that_points_nowhere(built):
@@ -100,13 +80,13 @@ def test_postlist_filters_match_names_loosely(built):
     ids=["tag", "category", "author"],
 )
 def test_a_postlist_filter_naming_nothing_fails_the_build(site_copy, tmp_path, old, new, message):
-    edit(site_copy / "about.md", old, new)
+    replace_text(site_copy / "about.md", old, new)
     stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
     assert re.search(rf"about\.md:\d+: WARNING: {re.escape(message)} \[blog\.postlist\]", stderr), stderr
 
 
 def test_an_unknown_directive_or_role_names_the_package_that_provides_it(site_copy, tmp_path):
-    edit(
+    replace_text(
         site_copy / "posts" / "2024" / "plain.md",
         "About machine learning, in the notes.",
         "About machine learning, in the notes, see {issue}`12`.\n\n```{youtube} dQw4w9WgXcQ\n```\n",
@@ -125,7 +105,7 @@ def test_an_unknown_directive_or_role_names_the_package_that_provides_it(site_co
 
 
 def test_a_role_private_to_another_site_fails_naming_the_file(site_copy, tmp_path):
-    edit(site_copy / "posts" / "2024" / "plain.md", "in the notes.", "in the {myteam}`notes`.")
+    replace_text(site_copy / "posts" / "2024" / "plain.md", "in the notes.", "in the {myteam}`notes`.")
     stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
     assert re.search(
         r"posts/2024/plain\.md:9: (WARNING|ERROR): Unknown interpreted text role.*myteam", stderr
@@ -133,7 +113,7 @@ def test_a_role_private_to_another_site_fails_naming_the_file(site_copy, tmp_pat
 
 
 def test_a_missing_file_link_with_a_suffix_still_stops_the_build(site_copy, tmp_path):
-    edit(site_copy / "posts" / "2024" / "linker.md", "(ml/links)", "(ml/links.md)")
+    replace_text(site_copy / "posts" / "2024" / "linker.md", "(ml/links)", "(ml/links.md)")
     stderr = failed(run_sphinx(site_copy, tmp_path / "out", env=TODAY))
     assert "posts/2024/linker.md: link 'ml/links.md' on line 9 points to a file that does not exist" in stderr
 
@@ -163,7 +143,7 @@ def _build_without_matplotlib(site: Path, out: Path, *options: str) -> subproces
 
 
 def test_a_clean_build_prints_no_false_alarm_and_no_parser_configuration(tmp_path):
-    site = make_root_site("stayfailed", tmp_path / "src")
+    site = make_site("stayfailed", tmp_path / "src")
     built = _build_without_matplotlib(site, tmp_path / "out")
     assert built.returncode == 0, built.stderr
     printed = built.stdout + built.stderr
@@ -173,7 +153,7 @@ def test_a_clean_build_prints_no_false_alarm_and_no_parser_configuration(tmp_pat
 
 
 def test_the_parsers_configuration_is_still_shown_with_verbose(tmp_path):
-    site = make_root_site("stayfailed", tmp_path / "src")
+    site = make_site("stayfailed", tmp_path / "src")
     built = _build_without_matplotlib(site, tmp_path / "out", "-v")
     assert built.returncode == 0, built.stderr
     assert "MdParserConfig(" in built.stdout and "NbParserConfig(" in built.stdout

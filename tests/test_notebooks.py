@@ -14,13 +14,26 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ATOM, ROOTS, BuiltSite, assert_clean, entry_titles, run_sphinx
-from test_incremental import make_site as make_root_site
+from conftest import (
+    ATOM,
+    KERNEL,
+    ROOTS,
+    TODAY,
+    ZERO_DIVISION,
+    BuiltSite,
+    assert_clean,
+    bundle_text,
+    code_cell,
+    entry_titles,
+    make_site,
+    markdown_cell,
+    notebook,
+    run_sphinx,
+    tree_differences,
+)
 
 from blogext.markup.notebooks import quote_dates
 
-TODAY = {"BLOG_TODAY": "2024-06-01"}
-SITE_PARTS = ("conf.py", "_templates", "_static")
 NOTEBOOK = "posts/2024/plotting-losses/"
 DRAFT_MARKERS = (
     "Zanzibar",
@@ -31,53 +44,20 @@ DRAFT_MARKERS = (
 )
 
 
-def make_site(dest: Path) -> Path:
-    """The notebooks test site, with the real site's conf.py, templates and styles."""
-    return make_root_site("notebooks", dest)
-
-
 def build(src: Path, out: Path) -> BuiltSite:
     return run_sphinx(src, out, env=TODAY)
-
-
-def notebook(metadata: dict, cells: list[dict]) -> str:
-    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}, indent=1)
-
-
-def markdown_cell(text: str) -> dict:
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
-
-
-def code_cell(source: str, outputs: list[dict], tags: tuple[str, ...] = ()) -> dict:
-    metadata = {"tags": list(tags)} if tags else {}
-    return {
-        "cell_type": "code",
-        "execution_count": 1,
-        "metadata": metadata,
-        "outputs": outputs,
-        "source": source,
-    }
-
-
-KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-ZERO_DIVISION = {
-    "output_type": "error",
-    "ename": "ZeroDivisionError",
-    "evalue": "division by zero",
-    "traceback": ["ZeroDivisionError: division by zero"],
-}
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> BuiltSite:
     work = tmp_path_factory.mktemp("notebooks")
-    src = make_site(work / "src")
+    src = make_site("notebooks", work / "src")
     return assert_clean(build(src, work / "out"))
 
 
 @pytest.fixture
 def site_copy(tmp_path) -> Path:
-    return make_site(tmp_path / "src")
+    return make_site("notebooks", tmp_path / "src")
 
 
 def failed(site: BuiltSite) -> str:
@@ -107,7 +87,6 @@ def test_a_notebook_post_is_on_the_home_page_and_in_its_archives(built):
 
 
 def test_a_notebook_post_is_in_the_search_index_and_the_sitemap(built):
-    from test_search import bundle_text
 
     index = bundle_text(built.outdir)  # the Pagefind bundle, every fragment unpacked
     assert "posts/2024/plotting-losses/" in index and "Plotting a loss curve" in index
@@ -291,9 +270,8 @@ def test_notebook_keys_are_allowed_besides_every_post_key():
 
 @pytest.mark.parametrize("change", ["retitle-notebook", "draft-published"])
 def test_an_incremental_build_after_a_notebook_change_equals_a_clean_build(tmp_path, change):
-    from test_incremental import tree_differences
 
-    src, out = make_site(tmp_path / "src"), tmp_path / "out"
+    src, out = make_site("notebooks", tmp_path / "src"), tmp_path / "out"
     assert_clean(build(src, out))
     if change == "retitle-notebook":
         path = src / "posts" / "2024" / "plotting-losses.ipynb"
@@ -348,7 +326,7 @@ def _imports_of_a_build(src: Path, out: Path) -> list:
 def test_a_build_never_imports_jupyter_cache(tmp_path):
     # jupyter-cache imports SQLAlchemy (about a second on a busy machine, on every build and rebuild):
     # a build executes nothing (a text notebook's outputs come from _freeze/), so neither is imported.
-    src = make_site(tmp_path / "src")
+    src = make_site("notebooks", tmp_path / "src")
     code, jupyter_cache, sqlalchemy = _imports_of_a_build(src, tmp_path / "out")
     assert code == 0
     assert not jupyter_cache and not sqlalchemy
@@ -408,7 +386,7 @@ ATTACK_CELLS = {
 def outputs_site(tmp_path_factory) -> BuiltSite:
     """tests/roots/test-nboutputs built: it fails (the hostile notebook), and its pages are written."""
     work = tmp_path_factory.mktemp("nboutputs")
-    site = build(make_root_site("nboutputs", work / "src"), work / "out")
+    site = build(make_site("nboutputs", work / "src"), work / "out")
     assert site.returncode != 0
     return site
 

@@ -18,8 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from checkers import CHROMIUM, REPO, add_axe, need_browser
-from conftest import run_sphinx
-from test_notebooks import TODAY, make_site
+from conftest import TODAY, make_site, run_sphinx
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import CHROMIUM_ARGS, serve  # noqa: E402
@@ -82,7 +81,7 @@ def visits(tmp_path_factory):
     # In a subprocess: the notebook's execution (nbclient's event loop) stays out of this process.
     os.environ["BLOG_TEST_SUBPROCESS"], saved = "1", os.environ.get("BLOG_TEST_SUBPROCESS")
     try:
-        built = run_sphinx(make_site(work / "src"), work / "out", env=TODAY)
+        built = run_sphinx(make_site("notebooks", work / "src"), work / "out", env=TODAY)
     finally:
         if saved is None:
             del os.environ["BLOG_TEST_SUBPROCESS"]
@@ -161,9 +160,8 @@ def _visit_outputs(base: str) -> dict[str, dict]:
 def output_visits(tmp_path_factory):
     need_browser()
     work = tmp_path_factory.mktemp("nboutputs-browser")
-    from test_incremental import make_site as make_root_site
 
-    built = run_sphinx(make_root_site("nboutputs", work / "src"), work / "out", env=TODAY)
+    built = run_sphinx(make_site("nboutputs", work / "src"), work / "out", env=TODAY)
     assert built.returncode != 0  # the hostile notebook fails the build; its page is written, safe
     with serve(built.outdir) as server, ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(_visit_outputs, server.url).result()

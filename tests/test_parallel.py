@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_clean, run_sphinx
-from test_incremental import make_site, tree_differences
+from conftest import assert_clean, make_site, run_sphinx, tree_differences
 
 
 def test_parallel_build_is_strict_and_equals_serial_build(tmp_path):

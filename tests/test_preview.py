@@ -23,9 +23,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, assert_clean, copy_site, run_sphinx
-from test_incremental import tree_differences
-from test_notebooks import KERNEL, ZERO_DIVISION, code_cell, markdown_cell, notebook
+from conftest import (
+    KERNEL,
+    REPO,
+    ZERO_DIVISION,
+    assert_clean,
+    code_cell,
+    copy_site,
+    make_site,
+    markdown_cell,
+    notebook,
+    run_sphinx,
+    tree_differences,
+)
 
 sys.path.insert(0, str(REPO))
 from bench.preview import RunningPreview  # noqa: E402
@@ -275,7 +285,6 @@ SMALL_ENVIRON = {**CLEAN_ENVIRON, "PYTHONPATH": str(REPO), "BLOG_TODAY": "2024-0
 
 @pytest.fixture(scope="module")
 def small_preview(tmp_path_factory):
-    from test_incremental import make_site
 
     work = tmp_path_factory.mktemp("small-preview")
     running = RunningPreview(make_site("stayfailed", work / "site"), work, SMALL_ENVIRON, PATIENCE)
@@ -432,7 +441,6 @@ def test_preview_says_nothing_when_a_reader_hangs_up(small_preview):
 
 
 def test_preview_answers_the_host_it_is_given_and_allowed_names(tmp_path):
-    from test_incremental import make_site
 
     site = make_site("stayfailed", tmp_path / "site")
     options = ("--host", "127.0.0.2", "--allow-host", "Blog.Test")
@@ -489,7 +497,6 @@ _NO_FORK_GAP = pytest.mark.xfail(
     "options", [(), pytest.param(("--no-fork",), marks=_NO_FORK_GAP)], ids=["keeper", "no-fork"]
 )
 def test_preview_executes_a_notebook_whose_code_changed_and_freezes_it(tmp_path, options):
-    from test_incremental import make_site
 
     from blogcli.freezenotebooks import find_posts, read_config
     from blogext.markup import freeze

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOTS, assert_clean, feed_entries, run_sphinx
+from checkers import run_vnu
+from conftest import ROOTS, assert_clean, broken_links, feed_entries, run_sphinx
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -293,7 +294,6 @@ def test_bad_allowed_hosts_setting_stops_the_build(tmp_path):
 @pytest.mark.browser
 def test_rich_posts_are_valid_html_with_every_internal_link_resolving(rich):
     from checkers import need_vnu
-    from test_html_validity import broken_links, run_vnu
 
     java = need_vnu()
     files = [rich.path(f"posts/2024/{name}/") for name in ("math", "diagram", "layout", "cited", "syntax")]

@@ -20,10 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from checkers import add_axe
-from conftest import REPO, BuiltSite, assert_clean, run_sphinx
-from test_hosting import DRAFT_TRACES, build, make_site
-from test_incremental import make_site as make_incremental_site
-from test_incremental import tree_differences
+from conftest import REPO, BuiltSite, assert_clean, bundle_text, make_site, run_sphinx, tree_differences
+from test_hosting import DRAFT_TRACES, build
 
 sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
@@ -33,19 +31,6 @@ from blogext.outputs import pagefindadapter, searchindex  # noqa: E402
 from blogext.outputs.searchindex import SearchSettings  # noqa: E402
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
-
-
-def bundle_text(outdir: Path) -> str:
-    """Every file of the Pagefind bundle, hidden ones too, decompressed where Pagefind compressed it."""
-    texts = []
-    for path in sorted((outdir / "pagefind").rglob("*")):
-        if not path.is_file():
-            continue
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        texts.append(path.as_posix() + "\n" + data.decode("utf-8", "replace"))
-    return "\n".join(texts)
 
 
 # -- the published site ---------------------------------------------------------------------------
@@ -124,7 +109,7 @@ def test_navbar_opens_search_with_the_blogs_placeholder(site):
 
 @pytest.mark.parametrize("preview", ["0", "1"])
 def test_drafts_are_never_in_the_index_not_even_in_the_preview(tmp_path, preview):
-    built = build(make_site(tmp_path / "src"), tmp_path / "out", {"BLOG_PREVIEW": preview})
+    built = build(make_site("hosting", tmp_path / "src"), tmp_path / "out", {"BLOG_PREVIEW": preview})
     if preview == "1":  # the preview builds the draft's page, but does not mark it for the index
         draft = built.path("posts/2024/leaving-my-job/")
         assert "HOSTDRAFTBODY9053" in draft.read_text("utf-8")
@@ -146,7 +131,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def test_rebuild_with_nothing_changed_skips_pagefind_and_leaves_the_output_byte_identical(tmp_path):
-    src = make_site(tmp_path / "src")
+    src = make_site("hosting", tmp_path / "src")
     first = build(src, tmp_path / "out")
     assert "indexed 3 pages with Pagefind" in first.stdout
     before = _tree(first.outdir)
@@ -157,7 +142,7 @@ def test_rebuild_with_nothing_changed_skips_pagefind_and_leaves_the_output_byte_
 
 
 def test_edited_post_is_found_after_an_incremental_rebuild_and_old_words_are_gone(tmp_path):
-    src = make_site(tmp_path / "src")
+    src = make_site("hosting", tmp_path / "src")
     build(src, tmp_path / "out")
     post = src / "posts" / "2024" / "beta.md"
     post.write_text(post.read_text("utf-8") + "\nQuokkasearchword appears now.\n", "utf-8")
@@ -173,7 +158,7 @@ def test_edited_post_is_found_after_an_incremental_rebuild_and_old_words_are_gon
 
 
 def test_lost_index_file_is_written_again(tmp_path):
-    src = make_site(tmp_path / "src")
+    src = make_site("hosting", tmp_path / "src")
     built = build(src, tmp_path / "out")
     (built.outdir / "pagefind" / "pagefind.js").unlink()
     again = build(src, tmp_path / "out")
@@ -185,7 +170,7 @@ def test_lost_index_file_is_written_again(tmp_path):
 
 def _parts_site(tmp_path: Path, size: int = 1) -> Path:
     """The hosting site with at most *size* pages in a part of the index: about, alpha, beta."""
-    src = make_site(tmp_path / "src")
+    src = make_site("hosting", tmp_path / "src")
     conf = src / "conf.py"
     conf.write_text(conf.read_text("utf-8") + f"\nblogext_search_part_pages = {size}\n", "utf-8")
     return src
@@ -218,7 +203,7 @@ def test_index_is_in_parts_pages_first_then_posts_oldest_first(tmp_path):
 
 
 def test_blog_of_up_to_a_part_of_pages_has_one_index_as_pagefind_alone_makes_it(tmp_path):
-    built = build(make_site(tmp_path / "src"), tmp_path / "out")
+    built = build(make_site("hosting", tmp_path / "src"), tmp_path / "out")
     bundle = built.outdir / "pagefind"
     assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8")) == {"merge": []}
     assert not [p for p in bundle.iterdir() if p.is_dir() and p.name.startswith("part-")]
@@ -317,7 +302,7 @@ def test_run_of_a_part_whose_page_changed_since_it_was_read_gives_nothing_to_use
 
 
 def test_page_with_no_text_to_search_is_a_warning(tmp_path):
-    src = make_site(tmp_path / "src")
+    src = make_site("hosting", tmp_path / "src")
     (src / "about.md").write_text("# About\n", "utf-8")
     built = run_sphinx(src, tmp_path / "out", env={"BLOG_TODAY": "2024-06-01"})
     assert built.returncode != 0
@@ -359,7 +344,9 @@ def test_bad_search_settings_are_named_with_what_was_expected(name, value, messa
 
 
 def test_bad_search_setting_stops_a_real_build(tmp_path):
-    built = run_sphinx(make_site(tmp_path / "src"), tmp_path / "out", "-D", "blogext_search_results=0")
+    built = run_sphinx(
+        make_site("hosting", tmp_path / "src"), tmp_path / "out", "-D", "blogext_search_results=0"
+    )
     assert built.returncode == 1
     assert "blogext_search_results: expected a whole number >= 1, got 0" in built.stderr
     assert not (tmp_path / "out" / "pagefind").exists()
@@ -561,7 +548,9 @@ def test_search_page_has_no_accessibility_violation(browser, served):
 def project_site(tmp_path_factory) -> tuple[BuiltSite, Path]:
     """test-hosting built as the project site alice/ml-blog, in a host folder at /ml-blog/."""
     work = tmp_path_factory.mktemp("project")
-    built = build(make_site(work / "src"), work / "out", {"BLOG_PAGES_REPOSITORY": "alice/ml-blog"})
+    built = build(
+        make_site("hosting", work / "src"), work / "out", {"BLOG_PAGES_REPOSITORY": "alice/ml-blog"}
+    )
     host = work / "host"
     shutil.copytree(built.outdir, host / "ml-blog")
     shutil.copy2(built.outdir / "404.html", host / "404.html")
@@ -593,7 +582,7 @@ def test_search_works_under_a_project_page_prefix(browser, project_site):
 
 @pytest.mark.browser
 def test_preview_search_finds_published_posts_and_never_drafts(browser, tmp_path):
-    built = build(make_site(tmp_path / "src"), tmp_path / "out", {"BLOG_PREVIEW": "1"})
+    built = build(make_site("hosting", tmp_path / "src"), tmp_path / "out", {"BLOG_PREVIEW": "1"})
     with serve(built.outdir) as server:
         reader = Reader(browser, server.url)
         page = reader.page
@@ -663,7 +652,7 @@ def _fragments_text(outdir: Path) -> str:
 
 
 def test_pagefind_starts_once_beside_the_rest_of_the_build(tmp_path, monkeypatch):
-    src = make_incremental_site("incremental", tmp_path / "src")
+    src = make_site("incremental", tmp_path / "src")
     assert_clean(run_sphinx(src, tmp_path / "html"))
     post = src / "posts/2024/delta.md"
     post.write_text(post.read_text("utf-8") + "\nA word only the rebuild indexes, quokkaquill.\n", "utf-8")
@@ -677,7 +666,7 @@ def test_pagefind_starts_once_beside_the_rest_of_the_build(tmp_path, monkeypatch
 
 
 def test_a_page_changed_after_pagefind_started_is_indexed_as_the_build_left_it(tmp_path, monkeypatch):
-    src = make_incremental_site("incremental", tmp_path / "src")
+    src = make_site("incremental", tmp_path / "src")
     (src / "late_edit.py").write_text(
         "from pathlib import Path\n"
         "def _edit(app, exception):\n"

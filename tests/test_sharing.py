@@ -22,9 +22,8 @@ from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, BuiltSite, assert_clean, run_sphinx
+from conftest import REPO, BuiltSite, assert_clean, make_site, run_sphinx
 from lxml import etree
-from test_incremental import make_site
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

@@ -14,9 +14,17 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import BuiltSite, assert_clean, run_sphinx
-from test_incremental import make_site
-from test_notebooks import KERNEL, ZERO_DIVISION, code_cell, markdown_cell, notebook
+from conftest import (
+    KERNEL,
+    ZERO_DIVISION,
+    BuiltSite,
+    assert_clean,
+    code_cell,
+    make_site,
+    markdown_cell,
+    notebook,
+    run_sphinx,
+)
 
 TODAY = {"BLOG_TODAY": "2024-06-01"}
 POST = "posts/2024/plain.md"
