@@ -3,56 +3,18 @@
 project = "Settings test blog"
 author = "Test Author"
 language = "en"
-extensions = [
-    "blogext.core.quiet",
-    "blogext.core.rebuildwarned",
-    "myst_parser",
-    "blogext.markup.notebooks",
-    "ablog",
-    "blogext.core.ablogadapter",
-    "blogext.core.posts",
-    "blogext.core.siteurl",
-    "blogext.pages.postmeta",
-    "blogext.core.frontmatter",
-    "blogext.core.drafts",
-    "blogext.markup.sessions",
-    "sphinx_copybutton",
-    "blogext.outputs.feeds",
-    "sphinxext.opengraph",
-    "notfound.extension",
-    "blogext.outputs.findability",
-    "blogext.outputs.sitemap",
-    "blogext.core.hosting",
-    "blogext.pages.cards",
-    "blogext.pages.lightpages",
-    "blogext.pages.series",
-    "blogext.core.freshness",
-    "blogext.pages.archives",
-    "blogext.core.templatecache",
-    "blogext.markup.layout",
-    "blogext.markup.math",
-    "blogext.markup.diagrams",
-    "blogext.markup.citations",
-    "blogext.markup.codeblocks",
-    "blogext.outputs.offsite",
-    "blogext.markup.localfiles",
-    "blogext.outputs.csp",
-    "blogext.markup.postlists",
-    "blogext.markup.markuphints",
-    "blogext.pages.related",
-    "blogext.pages.readnext",
-    "blogext.outputs.sharecards",
-    "blogext.outputs.structured",
-    "blogext.pages.breadcrumbs",
-    "blogext.pages.sharelinks",
-    "blogext.pages.comments",
-    "blogext.pages.printing",
-    "blogext.markup.sidenotes",
-    "blogext.pages.previews",
-    "blogext.markup.figures",
-    "blogext.markup.codefold",
-    "blogext.outputs.search",
-]
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import blogext  # noqa: E402
+
+# The real site's extensions, read from its conf.py (wherever this test site was copied to).
+_SITE_CONF = Path(blogext.__file__).resolve().parent.parent / "conf.py"
+extensions = next(
+    ast.literal_eval(node.value)
+    for node in ast.parse(_SITE_CONF.read_text("utf-8")).body
+    if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["extensions"]
+)
 include_patterns = ["index.md", "posts/**"]
 html_baseurl = "https://settings.example.org/"
 templates_path = ["_templates"]  # the tests copy in the site's templates
