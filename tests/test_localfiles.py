@@ -152,7 +152,13 @@ def good(tmp_path_factory) -> BuiltSite:
 
 def _with_feeds(src: Path) -> None:
     conf = src / "conf.py"
-    conf.write_text(conf.read_text("utf-8") + '\nextensions.append("blogext.outputs.feeds")\n', "utf-8")
+    feeds = (
+        '\nextensions.append("blogext.outputs.feeds")\n'
+        'blogext_timezone = "Europe/London"\n'
+        'blogext_feed_tag_authority = "files.example.org"\n'
+        'blogext_feed_tag_date = "2024"\n'
+    )
+    conf.write_text(conf.read_text("utf-8") + feeds, "utf-8")
 
 
 # -- the rule, without a build ----------------------------------------------------------------------
