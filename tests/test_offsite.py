@@ -283,4 +283,4 @@ def test_real_site_pages_all_carry_the_policy(site):
     for path in pages(site):
         policy = policy_of(path.read_text("utf-8"))
         assert "'wasm-unsafe-eval'" in policy["script-src"], path  # Pagefind's search
-    assert REPO.joinpath("blogext", "csp.py").is_file()
+    assert REPO.joinpath("blogext", "outputs", "csp.py").is_file()
