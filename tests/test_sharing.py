@@ -417,6 +417,24 @@ def scripts(tmp_path_factory) -> BuiltSite:
     return assert_clean(run_sphinx(work / "src", work / "html"))
 
 
+def test_every_scripts_card_is_a_palette_png_within_two_255ths_of_its_rgb_drawing(scripts):
+    # A card is drawn as each part's coverage mapped to a fixed palette (blogext.outputs.sharecards.
+    # draw_card); the RGB drawing (draw_image) is what it stands for, pixel by pixel, in every script.
+    from PIL import Image, ImageChops
+
+    from blogext.outputs.sharecards import PALETTE_ERROR, draw_image
+
+    names = sorted(path.stem for path in (REPO / "tests/roots/test-scripts/posts/2024").glob("*.md"))
+    assert len(names) == 8 and PALETTE_ERROR <= 2
+    for name in names:
+        title = meta(scripts, f"posts/2024/{name}/", "og:image:alt").split(": a post on ")[0]
+        lines = (title, *_card_lines(scripts, name))
+        with Image.open(scripts.outdir / f"_social/posts/2024/{name}.png") as card:
+            assert card.mode == "P", name
+            difference = ImageChops.difference(card.convert("RGB"), draw_image(lines))
+        assert max(high for _low, high in difference.getextrema()) <= PALETTE_ERROR, name
+
+
 def _family(face) -> str:
     from fontTools.ttLib import TTFont
 
