@@ -177,15 +177,17 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
 # Pagefind 1.5's files, as read here: the metadata ``[version, pages, chunks, filters, sorts, fields]``
 # (pages ``[hash, word count]``, chunks ``[from, to, hash]``, filters ``[name, hash]``, sorts
 # ``[name, [page numbers, ascending]]``, fields the metadata's names); a word chunk ``[[[word, pages,
-# extra], ...]]`` (words in order; pages ``[page number, locations, metadata locations]``, each page
-# number given as the difference from the one before; a location below zero sets the weight of those
-# after it, a metadata location below zero their field, ``-(index + 1)``); a filter ``[name, [[value,
-# [page numbers]], ...]]``. A part keeps each word's pages encoded (CBOR) but for the first, whose
-# difference depends on the parts before it, so a merge mostly joins bytes.
+# variants], ...]]`` (words in order, without diacritics; variants ``[[the word as written, pages],
+# ...]``; pages ``[page number, locations, metadata locations]``, each page number given as the
+# difference from the one before; a location below zero sets the weight of those after it, a metadata
+# location below zero their field, ``-(index + 1)``); a filter ``[name, [[value, [page numbers]],
+# ...]]``. A part keeps each word's pages encoded (CBOR) but for the first, whose difference depends on
+# the parts before it, so a merge mostly joins bytes.
 
 #: Pagefind's versions whose files :func:`read_part` and :func:`merge_parts` know.
 MERGED_VERSIONS = ("1.5.",)
-#: Pagefind closes a word chunk once its words hold this many locations (each page one more).
+#: Pagefind closes a word chunk once its words hold this many locations (each page one more; the
+#: pages of the words as written with diacritics not counted).
 CHUNK_LOCATIONS = 20_000
 #: The files of Pagefind's program, the same in every run (its script, worker and WebAssembly).
 PROGRAM_FILES = ("pagefind.js", "pagefind-worker.js", "wasm.")
@@ -247,21 +249,11 @@ def read_part(files: dict[str, bytes], urls: list[str], sorts: dict[str, dict[st
     place = {url: at for at, url in enumerate(url for url in urls if url in indexed)}
     number = [place[url] for url in url_of]  # Pagefind's page number -> the build's
     ordered = sorted(range(len(pages)), key=number.__getitem__)
-    words = {}
+    words = {}  # word: {"": its pages, each variant: its pages}
     for _from, _to, chunk_hash in chunks:
-        for word, entries, extra in _unpack(files[f"index/{chunk_hash}.pf_index"])[0]:
-            page, absolute = 0, []
-            for delta, locations, meta_locations in entries:
-                page += delta
-                absolute.append([number[page], locations, meta_locations])
-            absolute.sort(key=lambda item: item[0])
-            rest, last = [], absolute[0][0]
-            for page, locations, meta_locations in absolute[1:]:
-                rest.append(cbor2.dumps([page - last, locations, meta_locations]))
-                last = page
-            cost = sum(len(locations) + len(meta_locations) + 1 for _p, locations, meta_locations in absolute)
-            encoded = base64.b64encode(b"".join(rest)).decode("ascii")
-            words[word] = [absolute[0], last, len(absolute), cost, extra, encoded]
+        for word, entries, variants in _unpack(files[f"index/{chunk_hash}.pf_index"])[0]:
+            words[word] = {"": _pages_kept(entries, number)}
+            words[word].update((form, _pages_kept(pages_, number)) for form, pages_ in variants)
     by_filter = {}
     for name, filter_hash in filters:
         _name_, values = _unpack(files[f"filter/{filter_hash}.pf_filter"])
@@ -325,6 +317,26 @@ def _name(language: str, digest: str, taken: set[str], length: int = 7) -> str:
     return name
 
 
+def _pages_kept(entries: list, number: list[int]) -> list:
+    """A word's *entries* in a part (Pagefind's pages, numbered as it numbered them) as a part keeps
+    them: ``[first page, last page number, pages, locations, the others encoded]``, numbered anew
+    (*number*: Pagefind's number -> the build's), the first page ``[number, locations, metadata
+    locations]`` (``None`` if none), the others each as a difference from the one before, in CBOR."""
+    page, absolute = 0, []
+    for delta, locations, meta_locations in entries:
+        page += delta
+        absolute.append([number[page], locations, meta_locations])
+    absolute.sort(key=lambda item: item[0])
+    cost = sum(len(locations) + len(meta_locations) + 1 for _p, locations, meta_locations in absolute)
+    if not absolute:
+        return [None, 0, 0, cost, ""]
+    rest, last = [], absolute[0][0]
+    for page, locations, meta_locations in absolute[1:]:
+        rest.append(cbor2.dumps([page - last, locations, meta_locations]))
+        last = page
+    return [absolute[0], last, len(absolute), cost, base64.b64encode(b"".join(rest)).decode("ascii")]
+
+
 def _moved_fields(encoded: bytes, first: list, moved: dict[int, int]) -> tuple[list, bytes]:
     """A word's pages in a part, its metadata locations given the merged index's field numbers."""
     entries = [first, *cbor2.loads(b"\x9f" + encoded + b"\xff")]
@@ -352,7 +364,7 @@ def merge_parts(
     pages: list[list] = []
     names: list[dict[str, str]] = []
     taken: dict[str, str] = {}  # each fragment's name in the bundle: its file's digest
-    words: dict[str, list] = {}  # word: [pieces of its encoded pages, last page, count, cost, extra]
+    words: dict[str, dict[str, list]] = {}  # word: form: [pieces of its pages, last page, count, cost]
     filters: dict[str, dict[str, list[int]]] = {}
     sorts: dict[str, list[tuple[int, str]]] = {}
     for part in parts:
@@ -367,21 +379,20 @@ def merge_parts(
             taken[name] = digest
             names[-1][page_hash] = name
             pages.append([name, count])
-        for word, (first, last, count, cost, extra, encoded) in part["words"].items():
-            rest = base64.b64decode(encoded)
-            if part["fields"] != fields:
-                first, rest = _moved_fields(rest, list(first), moved)
-            merged = words.get(word)
-            if merged is None:
-                merged = words[word] = [[], 0, 0, 0, []]
-                delta = first[0] + offset
-            else:
-                delta = first[0] + offset - merged[1]
-            merged[0] += [cbor2.dumps([delta, first[1], first[2]]), rest]
-            merged[1] = last + offset
-            merged[2] += count
-            merged[3] += cost
-            merged[4] += [value for value in extra if value not in merged[4]]
+        for word, forms in part["words"].items():
+            into = words.setdefault(word, {})
+            for form, (first, last, count, cost, encoded) in forms.items():
+                merged = into.setdefault(form, [[], None, 0, 0])
+                merged[3] += cost
+                if first is None:
+                    continue
+                rest = base64.b64decode(encoded)
+                if part["fields"] != fields:
+                    first, rest = _moved_fields(rest, list(first), moved)
+                delta = first[0] + offset - (merged[1] or 0)
+                merged[0] += [cbor2.dumps([delta, first[1], first[2]]), rest]
+                merged[1] = last + offset
+                merged[2] += count
         for name, values in part["filters"].items():
             into = filters.setdefault(name, {})
             for value, numbers in values.items():
@@ -393,7 +404,7 @@ def merge_parts(
     size = 0
     for word in sorted(words):
         chunks[-1].append(word)
-        size += words[word][3]
+        size += words[word].get("", [[], None, 0, 0])[3]  # (the variants' pages are not counted)
         if size >= CHUNK_LOCATIONS:
             chunks.append([])
             size = 0
@@ -409,8 +420,13 @@ def merge_parts(
     for (first, last), chunk in zip(bounds, chunks, strict=True):
         body = [_head(4, 1), _head(4, len(chunk))]
         for word in chunk:
-            pieces, _last, count, _cost, extra = words[word]
-            body += [_head(4, 3), cbor2.dumps(word), _head(4, count), *pieces, cbor2.dumps(sorted(extra))]
+            forms = words[word]
+            pieces, _last, count, _cost = forms.get("", [[], None, 0, 0])
+            variants = sorted(form for form in forms if form)
+            body += [_head(4, 3), cbor2.dumps(word), _head(4, count), *pieces, _head(4, len(variants))]
+            for form in variants:
+                pieces, _last, count, _cost = forms[form]
+                body += [_head(4, 2), cbor2.dumps(form), _head(4, count), *pieces]
         raw = _SIGNATURE + b"".join(body)
         name = _name(language, hashlib.sha256(raw).hexdigest(), chunk_names)
         path = f"index/{name}.pf_index"
