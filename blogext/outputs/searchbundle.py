@@ -40,17 +40,25 @@ def index_in_parts(
     of Pagefind each, merged into one index. The bundle's files."""
     indexes, runs, bundle = [], [], {}
     for start in range(0, len(pages), size):
-        given = pages[start : start + size]
-        files = run_pagefind(given, config)[1]
-        sorts = {url: sort_values(html) for url, html in given}
-        indexes.append(read_part(files, [url for url, _html in given], sorts))
-        runs.append(split_part(files))
+        index, fragments, program = index_part(pages[start : start + size], config)
+        indexes.append(index)
+        runs.append((fragments, program))
     merged, names = merge_parts(indexes)
     for (fragments, program), named in zip(runs, names, strict=True):
         bundle.update(program)
         bundle.update({fragment_file(named[page]): data for page, data in fragments.items()})
     bundle.update(merged)  # (merge_parts gives None only for files it is told are there)
     return dict(sorted(bundle.items()))
+
+
+def index_part(
+    pages: list[tuple[str, str]], config: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, bytes], dict[str, bytes]]:
+    """One part of *pages* ((URL, HTML) pairs, in order) indexed by Pagefind: the part's index
+    (:func:`blogext.outputs.pagefindadapter.read_part`), its fragments and Pagefind's program files."""
+    files = run_pagefind(pages, config)[1]
+    sorts = {url: sort_values(html) for url, html in pages}
+    return (read_part(files, [url for url, _html in pages], sorts), *split_part(files))
 
 
 def fragment_file(name: str) -> str:
