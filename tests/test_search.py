@@ -284,6 +284,19 @@ def test_lost_index_of_a_part_in_the_doctrees_reindexes_that_part(tmp_path):
     assert _tree(built.outdir / "pagefind") == whole
 
 
+def test_fewer_parts_leave_no_index_of_a_part_behind(tmp_path):
+    src = _parts_site(tmp_path)
+    build(src, tmp_path / "out")
+    kept = tmp_path / "out.doctrees"
+    assert (kept / "blogext-search-part-3.json").is_file()
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text("utf-8").replace("part_pages = 1", "part_pages = 2"), "utf-8")
+    rebuilt = build(src, tmp_path / "out")
+    assert "(2 of 2 parts)" in rebuilt.stdout
+    assert not (kept / "blogext-search-part-3.json").exists()
+    assert _tree(rebuilt.outdir / "pagefind") == _tree(build(src, tmp_path / "clean").outdir / "pagefind")
+
+
 def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tmp_path):
     """Pages are not read again when their time and size are unchanged, unless that time is too close
     to the last reading to be trusted (as on a file system with a coarse clock)."""

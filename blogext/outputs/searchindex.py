@@ -380,9 +380,9 @@ def _runs_folder(app: Sphinx) -> Path:
     return Path(app.doctreedir) / RUNS_FOLDER
 
 
-def _part_cache(part: Part) -> str:
-    """The cache (:mod:`blogext.core.cache`) of *part*'s index, keyed by its fingerprint."""
-    return f"{STATE_NAME}-{part.name}"
+def _part_cache(name: str) -> str:
+    """The cache (:mod:`blogext.core.cache`) of the part *name*'s index, keyed by its fingerprint."""
+    return f"{STATE_NAME}-{name}"
 
 
 def _run_stale(app: Sphinx, stale: list[Part], started: _Runs | None) -> dict[str, _Run]:
@@ -445,6 +445,8 @@ def build_index(app: Sphinx) -> bool:
                 location=app.config.root_doc,
             )
             shutil.rmtree(bundle, ignore_errors=True)
+            for name in state.get("parts", {}):
+                cache.forget(app, _part_cache(name))
             cache.forget(app, STATE_NAME)
             return False
         stale = {part.name for part in parts if not _unchanged(part, state, bundle)}
@@ -455,7 +457,7 @@ def build_index(app: Sphinx) -> bool:
             with _collector_paused():
                 for part in parts:
                     if part.name not in stale:
-                        indexes[part.name] = cache.load(app, _part_cache(part), STATE_VERSION, part.key)
+                        indexes[part.name] = cache.load(app, _part_cache(part.name), STATE_VERSION, part.key)
                         if not indexes[part.name]:
                             stale.add(part.name)
         results = _run_stale(app, [part for part in parts if part.name in stale], started)
@@ -465,7 +467,7 @@ def build_index(app: Sphinx) -> bool:
     for part in parts:
         if part.name in results:
             indexes[part.name] = results[part.name].index
-            cache.save(app, _part_cache(part), STATE_VERSION, indexes[part.name], part.key)
+            cache.save(app, _part_cache(part.name), STATE_VERSION, indexes[part.name], part.key)
     with _collector_paused():
         new, kept, recorded = assemble(bundle, parts, state, results, indexes, merged)
     sync(bundle, new, kept)
@@ -492,6 +494,8 @@ def build_index(app: Sphinx) -> bool:
     for part in parts:
         if any(page.docname in empty for page in part.pages):
             recorded["parts"][part.name]["key"] = ""
+    for name in set(state.get("parts", {})) - {part.name for part in parts}:  # fewer parts than before
+        cache.forget(app, _part_cache(name))
     recorded.update(pages=_known(pages), read_at=read_at)
     cache.save(app, STATE_NAME, STATE_VERSION, recorded, str(app.outdir))
     return bool(stale)
