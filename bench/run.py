@@ -51,9 +51,10 @@ clean build: the bytes a reader downloads for one query (:data:`SEARCH_QUERY`),
 served gzipped as GitHub Pages serves it, in Chromium: on the blog, the search
 dialog opened on a post (Pagefind's script and the index fragments the query
 needs); on plain Sphinx, its search page (scripts, ``searchindex.js`` and the
-pages it fetches for the summaries); and the time Pagefind takes to index the
-blog's clean build (the same run ``blogext.outputs.search`` makes at the end of it,
-timed on its own in a fresh process); and the bytes of mermaid (gzipped) a post with a
+pages it fetches for the summaries); and the time to index the blog's clean build
+(Pagefind on each part of the index and the parts merged, as ``blogext.outputs.search``
+makes it, timed on its own in a fresh process) and to index it again after one page's
+edit (its part indexed again, the parts merged); and the bytes of mermaid (gzipped) a post with a
 diagram fetches in Chromium once the reader scrolls to it. Every measurement runs
 ``sphinx-build`` as the child of a fresh Python process, which reports the
 wall time and ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of that one child.
@@ -233,15 +234,18 @@ print(json.dumps([sum(sizes), len(sizes)]))
 """
 )
 
-#: Times the Pagefind run of blogext.outputs.searchindex (argv[1]: the site's root) on the built blog at
-#: argv[2].
+#: Times the search index of blogext.outputs.searchindex (argv[1]: the site's root) on the built blog at
+#: argv[2]: all of it, as a clean build makes it, and again after one page's edit (JSON, seconds).
 _PAGEFIND = """
-import sys, tempfile, time
+import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from blogext.outputs import searchindex
-print(searchindex.time_index(Path(sys.argv[2])))
+print(json.dumps(searchindex.time_index(Path(sys.argv[2]))))
 """
+#: The search index rows' labels.
+PAGEFIND_LABEL = "Pagefind build time (in the full clean build)"
+REINDEX_LABEL = "search index again after one page's edit (its part, then the parts merged)"
 
 
 class BuildFailed(RuntimeError):
@@ -316,8 +320,10 @@ class Results:
     search_bytes: dict[str, list[int | None]] = field(default_factory=lambda: {site: [] for site in SITES})
     #: (gzipped bytes, files) of mermaid a post with one diagram fetches, per run (None: no Chromium).
     diagram_page: list[tuple[int, int] | None] = field(default_factory=list)
-    #: Seconds Pagefind takes to index the blog's clean build, per run.
+    #: Seconds to index the blog's clean build, per run.
     pagefind_seconds: list[float] = field(default_factory=list)
+    #: Seconds to index it again after one page's edit, per run.
+    reindex_seconds: list[float] = field(default_factory=list)
     #: The bare blog's builds (:data:`RICH_COST_BUILDS`), each right after the same build of the blog.
     bare: dict[str, list[Measurement]] = field(default_factory=lambda: {k: [] for k, _ in RICH_COST_BUILDS})
     #: The blog's builds each bare one was paired with.
@@ -409,7 +415,9 @@ def measure_search(sites: dict[str, Site], n: int, results: Results) -> None:
         text=True,
         check=True,
     )
-    results.pagefind_seconds.append(float(out.stdout.strip().splitlines()[-1]))
+    clean, edit = json.loads(out.stdout.strip().splitlines()[-1])
+    results.pagefind_seconds.append(clean)
+    results.reindex_seconds.append(edit)
 
 
 def run_once(
@@ -614,8 +622,10 @@ def table(all_results: list[Results], runs: int) -> str:
             )
         if res.pagefind_seconds:
             lines.append(
-                f"| {res.n} | Pagefind build time (in the full clean build) "
-                f"| {statistics.median(res.pagefind_seconds):.2f} s | | | | | |"
+                f"| {res.n} | {PAGEFIND_LABEL} | {statistics.median(res.pagefind_seconds):.2f} s | | | | | |"
+            )
+            lines.append(
+                f"| {res.n} | {REINDEX_LABEL} | {statistics.median(res.reindex_seconds):.2f} s | | | | | |"
             )
     if any(res.bare["clean"] for res in all_results):
         lines += [

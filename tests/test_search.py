@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "tools"))
 from siteserver import serve  # noqa: E402
 
 from blogext.core import settings
-from blogext.outputs import pagefindadapter, searchindex  # noqa: E402
+from blogext.outputs import pagefindadapter, searchbundle, searchindex  # noqa: E402
 from blogext.outputs.searchindex import SearchSettings  # noqa: E402
 
 POST = "posts/2023/finding-my-feet-as-a-machine-learning-engineer/"
@@ -176,85 +176,110 @@ def _parts_site(tmp_path: Path, size: int = 1) -> Path:
     return src
 
 
-def _part_text(bundle: Path, prefix: str) -> str:
-    fragments = sorted((bundle / prefix / "fragment").glob("*.pf_fragment"))
-    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in fragments)
-
-
 def _times(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
-def test_index_is_in_parts_pages_first_then_posts_oldest_first(tmp_path):
+def _fragment_times(bundle: Path) -> dict[str, int]:
+    return {name: t for name, t in _times(bundle).items() if name.startswith("fragment/")}
+
+
+def _entry(bundle: Path) -> dict:
+    return json.loads((bundle / "pagefind-entry.json").read_text("utf-8"))
+
+
+def test_index_is_made_in_parts_and_published_as_one_index(tmp_path):
     built = build(_parts_site(tmp_path), tmp_path / "out")
     bundle = built.outdir / "pagefind"
     assert "indexed 3 pages with Pagefind (3 of 3 parts)" in built.stdout
-    assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8")) == {
-        "merge": ["part-2/", "part-3/"]
-    }
-    assert "A small blog served from several hosts" in _part_text(bundle, "")
-    assert "Alpha post" in _part_text(bundle, "part-2") and "Beta post" not in _part_text(bundle, "part-2")
-    assert "Beta post" in _part_text(bundle, "part-3")
-    # A merged part has its own index, and shares the first part's script and WebAssembly.
-    for name in ("pagefind-entry.json", "index", "fragment", "filter"):
-        assert (bundle / "part-2" / name).exists(), name
-    assert not list((bundle / "part-2").glob("*.js")) and not list((bundle / "part-2").glob("wasm.*"))
-    assert (bundle / "pagefind.js").is_file() and list(bundle.glob("wasm.*.pagefind"))
-
-
-def test_blog_of_up_to_a_part_of_pages_has_one_index_as_pagefind_alone_makes_it(tmp_path):
-    built = build(make_site("hosting", tmp_path / "src"), tmp_path / "out")
-    bundle = built.outdir / "pagefind"
-    assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8")) == {"merge": []}
-    assert not [p for p in bundle.iterdir() if p.is_dir() and p.name.startswith("part-")]
+    assert _entry(bundle)["languages"]["en"]["page_count"] == 3
+    assert sorted(p.name for p in bundle.iterdir() if p.is_dir()) == ["filter", "fragment", "index"]
+    assert not (bundle / "blog-parts.json").exists()
+    for words in ("A small blog served from several hosts", "Alpha post", "Beta post"):
+        assert words in _fragments_text(built.outdir)
+    # The same bundle as from one part (the parts' fragments are Pagefind's, the rest merged).
+    one = build(make_site("hosting", tmp_path / "one"), tmp_path / "one-out")
+    assert "(1 of 1 parts)" in one.stdout
+    assert _tree(bundle) == _tree(one.outdir / "pagefind")
 
 
 def test_edited_post_reindexes_its_part_only_and_the_index_equals_a_clean_builds(tmp_path):
     src = _parts_site(tmp_path)
     built = build(src, tmp_path / "out")
     bundle = built.outdir / "pagefind"
-    before = _times(bundle)
+    before = _fragment_times(bundle)
     post = src / "posts" / "2024" / "alpha.md"
     post.write_text(post.read_text("utf-8") + "\nNumbatnotion arrives in an edit.\n", "utf-8")
     rebuilt = build(src, tmp_path / "out")
     assert "indexed 1 pages with Pagefind (1 of 3 parts)" in rebuilt.stdout
-    assert "Numbatnotion" in _part_text(bundle, "part-2")
-    after = _times(bundle)
-    untouched = {name: t for name, t in before.items() if not name.startswith("part-2/")}
-    assert {name: after.get(name) for name in untouched} == untouched, "other parts were written again"
+    assert "Numbatnotion" in _fragments_text(rebuilt.outdir)
+    after = _fragment_times(bundle)
+    assert len(set(before) - set(after)) == 1 and len(set(after) - set(before)) == 1  # alpha's
+    assert {name: after[name] for name in before if name in after} == {
+        name: t for name, t in before.items() if name in after
+    }, "other parts' fragments were written again"
     clean = build(src, tmp_path / "clean")
     assert _tree(bundle) == _tree(clean.outdir / "pagefind")
 
 
-def test_new_newest_post_adds_a_part_and_leaves_the_others_untouched(tmp_path):
+def test_new_newest_post_lands_in_a_part_of_its_own_and_leaves_the_others_untouched(tmp_path):
     src = _parts_site(tmp_path)
     built = build(src, tmp_path / "out")
     bundle = built.outdir / "pagefind"
-    before = _times(bundle)
+    before = _fragment_times(bundle)
     (src / "posts" / "2024" / "gamma.md").write_text(
         "---\ndate: 2024-03-10\ntags: [Python]\ncategory: Notes\n---\n\n# Gamma post\n\nGamma's words.\n",
         "utf-8",
     )
     rebuilt = build(src, tmp_path / "out")
-    # The new post's part is indexed; the other parts' files stay untouched (below). (Since related posts
-    # leave out the previous and next post, other parts may be run again, to the same bundle.)
+    # The new post's part is indexed; the other parts' fragments stay untouched. (Since related posts
+    # leave out the previous and next post, other parts may be run again, to the same fragments.)
     assert re.search(r"indexed \d+ pages with Pagefind \(\d of 4 parts\)", rebuilt.stdout), rebuilt.stdout
-    assert "Gamma post" in _part_text(bundle, "part-4")
-    after = _times(bundle)
-    assert {n: after.get(n) for n in before if n != searchindex.PARTS_FILE} == {
-        n: t for n, t in before.items() if n != searchindex.PARTS_FILE
-    }
-    assert json.loads((bundle / searchindex.PARTS_FILE).read_text("utf-8"))["merge"][-1] == "part-4/"
+    assert "Gamma post" in _fragments_text(rebuilt.outdir)
+    after = _fragment_times(bundle)
+    assert {name: after.get(name) for name in before} == before
+    assert _entry(bundle)["languages"]["en"]["page_count"] == 4
     assert _tree(bundle) == _tree(build(src, tmp_path / "clean").outdir / "pagefind")
 
 
-def test_lost_file_of_a_part_is_written_again(tmp_path):
+def test_lost_fragment_reindexes_its_part_and_lost_chunk_merges_again(tmp_path):
     built = build(_parts_site(tmp_path), tmp_path / "out")
-    lost = next((built.outdir / "pagefind" / "part-3" / "fragment").iterdir())
+    bundle = built.outdir / "pagefind"
+    whole = _tree(bundle)
+    lost = next((bundle / "fragment").iterdir())
     lost.unlink()
     again = build(_parts_site(tmp_path / "again"), tmp_path / "out")
     assert "(1 of 3 parts)" in again.stdout
-    assert lost.is_file()
+    assert _tree(bundle) == whole
+    next((bundle / "index").iterdir()).unlink()
+    again = build(_parts_site(tmp_path / "more"), tmp_path / "out")
+    assert "the search index's parts merged again (3 pages)" in again.stdout
+    assert "with Pagefind" not in again.stdout
+    assert _tree(bundle) == whole
+
+
+def test_lost_index_of_a_part_in_the_doctrees_reindexes_that_part(tmp_path):
+    src = _parts_site(tmp_path)
+    built = build(src, tmp_path / "out")
+    whole = _tree(built.outdir / "pagefind")
+    (tmp_path / "out.doctrees" / "blogext-search-part-2.json").unlink()
+    next((built.outdir / "pagefind" / "index").iterdir()).unlink()  # the merge needs every part
+    again = build(src, tmp_path / "out")
+    assert "indexed 1 pages with Pagefind (1 of 3 parts)" in again.stdout
+    assert _tree(built.outdir / "pagefind") == whole
+
+
+def test_fewer_parts_leave_no_index_of_a_part_behind(tmp_path):
+    src = _parts_site(tmp_path)
+    build(src, tmp_path / "out")
+    kept = tmp_path / "out.doctrees"
+    assert (kept / "blogext-search-part-3.json").is_file()
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text("utf-8").replace("part_pages = 1", "part_pages = 2"), "utf-8")
+    rebuilt = build(src, tmp_path / "out")
+    assert "(2 of 2 parts)" in rebuilt.stdout
+    assert not (kept / "blogext-search-part-3.json").exists()
+    assert _tree(rebuilt.outdir / "pagefind") == _tree(build(src, tmp_path / "clean").outdir / "pagefind")
 
 
 def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tmp_path):
@@ -275,7 +300,7 @@ def test_page_written_again_in_the_same_tick_with_the_same_size_is_read_again(tm
     state_file.write_text(json.dumps(stored), "utf-8")
     rebuilt = build(src, tmp_path / "out")
     assert "(1 of 3 parts)" in rebuilt.stdout
-    assert "quokkas" in _part_text(rebuilt.outdir / "pagefind", "part-3")
+    assert "quokkas" in _fragments_text(rebuilt.outdir)
 
 
 def test_run_of_a_part_whose_page_changed_since_it_was_read_gives_nothing_to_use(tmp_path):
@@ -288,11 +313,11 @@ def test_run_of_a_part_whose_page_changed_since_it_was_read_gives_nothing_to_use
 
     def part_of(digest: str) -> searchindex.Part:
         indexed = searchindex.Indexed("a", "/a/", page, digest, (0, "", "a"), (0, 0))
-        return searchindex.Part("part-1", [indexed], "")
+        return searchindex.Part("part-1", [indexed])
 
     as_read = searchindex._digest(searchindex.searchable(html))
     ran = searchindex._index_part(tmp_path / "runs", part_of(as_read), config)
-    assert ran is not None and ran[0] == {"a": 3}  # the check can fail: the page as read is indexed
+    assert ran is not None and ran.words == {"a": 3}  # the check can fail: the page as read is indexed
     page.write_text(html.replace("Words of a.", "Other words now."), "utf-8")
     assert searchindex._index_part(tmp_path / "runs", part_of(as_read), config) is None
     assert not (tmp_path / "runs" / "part-1").exists()
@@ -489,9 +514,7 @@ def test_search_finds_pages_of_every_part_and_lists_filtered_posts_newest_first(
         "utf-8",
     )
     built = build(src, tmp_path / "out")
-    assert (
-        len(json.loads((built.outdir / "pagefind" / searchindex.PARTS_FILE).read_text("utf-8"))["merge"]) == 3
-    )
+    assert "(4 of 4 parts)" in built.stdout
     with serve(built.outdir) as server:
         reader = Reader(browser, server.url)
         page = reader.page
@@ -499,16 +522,15 @@ def test_search_finds_pages_of_every_part_and_lists_filtered_posts_newest_first(
         page.wait_for_function("() => document.querySelectorAll('.blog-search-result').length >= 3")
         assert {"Alpha post", "Beta post", "Gamma post"} <= set(reader.results())
         page.goto(server.url + "search/?q=several+hosts", wait_until="networkidle")
-        assert reader.results() == ["About"]  # the first part, at pagefind/
-        # Filters only: every post of the tag, newest first, across the parts.
+        assert reader.results() == ["About"]
+        # Filters only: every post of the tag, newest first.
         page.goto(server.url + "search/?tag=Python", wait_until="networkidle")
         page.wait_for_function("() => document.querySelectorAll('.blog-search-result').length === 3")
         assert reader.results() == ["Gamma post", "Beta post", "Alpha post"]
         counts = page.evaluate("[...document.querySelectorAll('select[name=tag] option')].map(o => o.text)")
-        assert "Python (3)" in counts, counts  # each part's counts, added up
+        assert "Python (3)" in counts, counts
         requested = {urlsplit(path).path for path, _status in server.requests}
-        assert {"/pagefind/part-2/pagefind-entry.json", "/pagefind/part-4/pagefind-entry.json"} <= requested
-        assert not any(path.startswith("/pagefind/part-") and "wasm" in path for path in requested)
+        assert len([path for path in requested if path.endswith(".pf_meta")]) == 1, "one index"
         assert reader.errors == [] and reader.foreign == []
         reader.close()
 
@@ -627,7 +649,7 @@ def test_pagefind_runs_on_the_same_pages_give_the_same_bundle(site, tmp_path):
     config = {"exclude_selectors": list(searchindex.NOT_TEXT), "force_language": "en"}
     bundles = []
     for _run in range(4):  # Pagefind's own order changes from run to run: 4 runs all but always differ
-        bundles.append(searchindex._run_pagefind(pages, config)[1])
+        bundles.append(searchbundle.run_pagefind(pages, config)[1])
     assert all(bundle == bundles[0] for bundle in bundles)
     assert any(name.startswith("filter/") for name in bundles[0])
 

@@ -18,15 +18,15 @@ downloads stays nearly the same as the blog grows. This module:
   ``sphinx-build``, Read the Docs, the Pages workflow, the preview) publishes the index: Pagefind's
   program (found by the ``pagefind`` package, shipped by ``pagefind[bin]``) starts as soon as the
   documents' pages are written, beside the rest of the build, and the build waits for it at the end.
-  The index is in **parts** of at most ``blogext_search_part_pages`` pages (the pages, then the posts
-  from the oldest), each Pagefind's own index of a folder holding exactly what it is given of its
-  pages (:func:`blogext.outputs.searchindex.searchable`), nothing else; the first part is
-  ``<output>/pagefind/``, the others ``pagefind/part-N/`` (listed in ``pagefind/blog-parts.json``,
-  merged by the dialog, ``_static/search.js``, which talks to ``pagefind.js``; Pagefind's own UIs
-  are not published). A
-  part whose pages and settings are byte for byte those of the last run
-  (``<doctrees>/blogext-search.json``) is not indexed again and its files are left as they are;
-  otherwise only files that differ are written, stale ones deleted;
+  Pagefind indexes the site in **parts** of at most ``blogext_search_part_pages`` pages (the pages,
+  then the posts from the oldest), each a run of Pagefind on a folder holding exactly what it is given
+  of its pages (:func:`blogext.outputs.searchindex.searchable`), nothing else; each part's index is
+  kept in the doctree folder, and the parts are merged into the one index readers load,
+  ``<output>/pagefind/`` (:func:`blogext.outputs.pagefindadapter.merge_parts`; the dialog,
+  ``_static/search.js``, talks to its ``pagefind.js``; Pagefind's own UIs are not published). A part
+  whose pages and settings are byte for byte those of the last run
+  (``<doctrees>/blogext-search.json``) is not indexed again and its pages' fragments are left as they
+  are; otherwise only files that differ are written, stale ones deleted;
 - **writes ``/search/``**, a page that searches for its ``?q=`` (links from
   elsewhere work), with the same results as the dialog.
 
@@ -35,7 +35,7 @@ post): a warning of type ``blog``, subtype ``search``, naming the file.
 
 Settings (:class:`blogext.outputs.searchindex.SearchSettings`): ``blogext_search_placeholder`` (the search
 field's placeholder), ``blogext_search_results`` (results shown at first, and added by "More results")
-and ``blogext_search_part_pages`` (the most pages in one part of the index).
+and ``blogext_search_part_pages`` (the most pages Pagefind indexes again for one changed page).
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
-"""The search index: which pages are indexed, what Pagefind is given of each, the parts it is cut
-into, and each part indexed again only when its pages changed (not an extension; :mod:`blogext.outputs.search`
-runs it, Pagefind itself is behind :mod:`blogext.outputs.pagefindadapter`).
+"""The search index: which pages are indexed, what Pagefind is given of each, the parts it is indexed
+in, each part indexed again only when its pages changed, and the parts merged into the one index readers
+load (not an extension; :mod:`blogext.outputs.search` runs it, Pagefind itself is behind
+:mod:`blogext.outputs.pagefindadapter`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,25 @@ from sphinx.util import logging
 from blogext.core import buildstate, cache, posts, safehtml, settings
 from blogext.core.errors import BuildStopped
 from blogext.core.settings import Check, at_least, setting
-from blogext.outputs.pagefindadapter import BUNDLE, index_folder, pagefind_version
+from blogext.outputs.pagefindadapter import (
+    BUNDLE,
+    index_folder,
+    merge_parts,
+    pagefind_version,
+    read_part,
+    sort_values,
+    split_part,
+)
+from blogext.outputs.searchbundle import (
+    PART_PAGES,
+    assemble,
+    file_of,
+    index_in_parts,
+    index_part,
+    intact,
+    lay_out,
+    sync,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +77,14 @@ SEARCH_PAGE = "search"
 #: The builders that write the site (other HTML-like builders, EPUB for one, get no search).
 BUILDERS = ("html", "dirhtml")
 #: Where the last Pagefind runs are recorded, in the doctree folder: each part's fingerprint and files,
-#: and each indexed page's time, size and digest (a page not written since is not read again).
+#: the merged index's files, and each indexed page's time, size and digest (a page not written since is
+#: not read again). Each part's index is kept beside it, as ``search-<part>`` (keyed by its fingerprint).
 STATE_NAME = "search"
 STATE_FILE = f"blogext-{STATE_NAME}.json"  # (:mod:`blogext.core.cache`)
 #: Bump when what the record holds changes.
-STATE_VERSION = 1
+STATE_VERSION = 2
 #: Where Pagefind indexes, in the doctree folder: a folder for each part, removed once indexed.
 RUNS_FOLDER = "blogext-search-runs"
-#: The most pages in one part of the index (``blogext_search_part_pages``): what an edit reindexes.
-PART_PAGES = 100
-#: The list of the parts the dialog merges into the first, in the bundle.
-PARTS_FILE = "blog-parts.json"
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,7 @@ class SearchSettings:
     )
     search_results: int = setting(10, "results shown at first, and per 'More'", "html", check=at_least(1))
     search_part_pages: int = setting(
-        PART_PAGES, "the most pages in one part of the search index", "html", check=at_least(1)
+        PART_PAGES, "the most pages Pagefind indexes again for one changed page", "html", check=at_least(1)
     )
 
 
@@ -127,13 +144,12 @@ def meta_of(app: Sphinx, docname: str) -> dict[str, str]:
 
 
 # -- Pagefind -------------------------------------------------------------------------------------
-# The index is made of parts, each Pagefind's own index of at most ``blogext_search_part_pages`` pages:
-# the pages that are not posts, then the posts from the oldest. The first part is the bundle's root
-# (where pagefind.js finds it); the dialog merges the others (``pagefind/blog-parts.json`` lists them)
-# with Pagefind's ``mergeIndex``, which shares the first part's WebAssembly. Pagefind has no
-# incremental mode, so a changed page means indexing its part again: the parts keep that to a hundred
-# pages however large the blog grows. An edit reindexes one part, a new post the last; a blog of up to
-# a hundred pages has one part, one index, as Pagefind alone would make it.
+# Pagefind indexes the site in parts of at most ``blogext_search_part_pages`` pages: the pages that are
+# not posts, then the posts from the oldest, so a new post lands in the last part and an edit changes
+# one part. Pagefind has no incremental mode: a changed page means indexing its part again, a hundred
+# pages however large the blog grows. Each part's index is kept in the doctree folder, and the parts
+# are merged into one index (:func:`blogext.outputs.pagefindadapter.merge_parts`): the index Pagefind
+# makes of all the pages at once, which is what readers load, whatever the number of parts.
 
 
 @dataclass(frozen=True)
@@ -153,7 +169,7 @@ class Indexed:
     @property
     def file(self) -> str:
         """The page's file, relative to the output folder."""
-        return _file_of(self.url)
+        return file_of(self.url)
 
 
 #: The indexed element's start tag, and the comment after its end tag (``_templates/layout.html``).
@@ -189,11 +205,6 @@ def searchable(html: str) -> str:
     return str(shell) + "\n"
 
 
-def _file_of(url: str) -> str:
-    path = url.lstrip("/")
-    return path + "index.html" if not path or path.endswith("/") else path
-
-
 def pages_to_index(app: Sphinx, known: dict[str, list] | None = None, before: int = 0) -> list[Indexed]:
     """Every indexed page as written in the output. *known* is what was read of them earlier (file:
     [mtime, size, digest]): a page whose file has the same time and size, a time before *before*
@@ -214,7 +225,7 @@ def pages_to_index(app: Sphinx, known: dict[str, list] | None = None, before: in
         if url.endswith("/index.html"):
             url = url[: -len("index.html")]
         stat = (status.st_mtime_ns, status.st_size)
-        last = known.get(_file_of(url))
+        last = known.get(file_of(url))
         if last is not None and tuple(last[:2]) == stat and stat[0] < before:
             digest = last[2]
         else:
@@ -240,29 +251,28 @@ def pagefind_config(app: Sphinx) -> dict[str, Any]:
 
 @dataclass
 class Part:
-    """One part of the index: its *pages*, where its files go in the bundle (*prefix*: "" for the first
-    part, else its name and a slash), and a fingerprint (*key*) of all Pagefind is given."""
+    """One part of the index: its *pages*, and a fingerprint (*key*) of all Pagefind is given."""
 
     name: str
     pages: list[Indexed]
-    prefix: str
     key: str = ""
 
     @property
     def first(self) -> bool:
-        return not self.prefix
+        """The first part brings Pagefind's script and WebAssembly into the bundle."""
+        return self.name == "part-1"
 
 
 def parts_of(pages: list[Indexed], size: int, config: dict[str, Any], version: str) -> list[Part]:
     """*pages* cut into parts of at most *size* pages: the pages that are not posts, then the posts,
-    oldest first (so a new post changes the last part only)."""
+    oldest first (so a new post changes the last part only, and an edit its own part only)."""
     ordered = sorted(pages, key=lambda page: page.order)
     parts = [
-        Part(f"part-{number}", ordered[start : start + size], "" if number == 1 else f"part-{number}/")
+        Part(f"part-{number}", ordered[start : start + size])
         for number, start in enumerate(range(0, len(ordered), size), start=1)
     ]
     for part in parts:
-        head = json.dumps([version, config, part.name, part.prefix], sort_keys=True)
+        head = json.dumps([version, config, part.name], sort_keys=True)
         digest = hashlib.sha256(head.encode())
         for page in part.pages:
             digest.update(f"\0{page.url}\0{page.digest}".encode())
@@ -270,7 +280,19 @@ def parts_of(pages: list[Indexed], size: int, config: dict[str, Any], version: s
     return parts
 
 
-def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) -> tuple[dict, dict] | None:
+@dataclass
+class _Run:
+    """A part indexed: the words Pagefind found in each page besides its title (by document), the
+    part's index (:func:`blogext.outputs.pagefindadapter.read_part`), its pages' fragments (by hash)
+    and Pagefind's program files."""
+
+    words: dict[str, int]
+    index: dict[str, Any]
+    fragments: dict[str, bytes]
+    program: dict[str, bytes]
+
+
+def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) -> _Run | None:
     """Index *part* in its own folder under *root* (emptied first, removed after); None if a page is
     no longer what its digest says (it changed since: the part's key is not this run's any more)."""
     work = root / part.name
@@ -279,9 +301,14 @@ def _index_part(root: Path, part: Part, config: dict[str, Any], running=None) ->
         given = [(page.url, searchable(page.path.read_text("utf-8"))) for page in part.pages]
         if any(_digest(html) != page.digest for page, (_url, html) in zip(part.pages, given, strict=True)):
             return None
-        _lay_out(work, given)
-        by_url, files = index_folder(work, config, part.first, running)
-        return {page.docname: by_url[page.url] for page in part.pages if page.url in by_url}, files
+        lay_out(work, given)
+        by_url, files = index_folder(work, config, running)
+        index = read_part(
+            files, [url for url, _html in given], {url: sort_values(html) for url, html in given}
+        )
+        fragments, program = split_part(files)
+        words = {page.docname: by_url[page.url] for page in part.pages if page.url in by_url}
+        return _Run(words, index, fragments, program)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -316,57 +343,10 @@ class _Runs:
         self._pool.shutdown(wait=True)
 
 
-def _run_pagefind(
-    pages: list[tuple[str, str]], config: dict[str, Any]
-) -> tuple[dict[str, int], dict[str, bytes]]:
-    """Index *pages* ((URL, HTML) pairs) in one index: the words Pagefind found in each besides its
-    title (by URL), and the bundle's files."""
-    with tempfile.TemporaryDirectory(prefix="blog-pagefind-") as scratch:
-        _lay_out(Path(scratch), pages)
-        return index_folder(Path(scratch), config)
-
-
-def _lay_out(work: Path, pages: list[tuple[str, str]]) -> None:
-    """Write *pages* ((URL, HTML) pairs) into ``work/site``, where :func:`index_folder` indexes them."""
-    for url, html in pages:
-        target = work / "site" / _file_of(url)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, "utf-8")
-
-
-def _sync(folder: Path, new: dict[str, bytes], kept: set[str]) -> None:
-    """Make *folder* hold exactly *new* and the files *kept*: files of *new* that differ written,
-    files in neither removed, the others left untouched."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in sorted(folder.rglob("*"), reverse=True):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and relative not in new and relative not in kept:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    for relative, data in new.items():
-        path = folder / relative
-        if not path.is_file() or path.read_bytes() != data:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-
-
-def _intact(folder: Path, prefix: str, sizes: dict[str, int]) -> bool:
-    """Whether the files a part left under *prefix* of the bundle *folder* are all there, as written."""
-    if not sizes:
-        return False
-    for name, size in sizes.items():
-        try:
-            if (folder / (prefix + name)).stat().st_size != size:
-                return False
-        except OSError:
-            return False
-    return True
-
-
 def _last_run(app: Sphinx) -> dict[str, Any]:
-    """What the last Pagefind runs left in the doctree folder: ``parts`` (name: key, files),
-    ``pages`` (file: mtime, size, digest) and when they were read (``read_at``)."""
+    """What the last Pagefind runs left in the doctree folder: ``parts`` (name: key, files, fragment
+    names), ``merged`` (the parts' keys, files), ``pages`` (file: mtime, size, digest) and when they
+    were read (``read_at``)."""
     state = cache.load(app, STATE_NAME, STATE_VERSION, str(app.outdir))
     return state if isinstance(state.get("parts"), dict) else {}
 
@@ -393,15 +373,59 @@ def _unchanged(part: Part, state: dict[str, Any], bundle: Path | None = None) ->
     last = state.get("parts", {}).get(part.name) or {}
     if last.get("key") != part.key:
         return False
-    return bundle is None or _intact(bundle, part.prefix, last.get("files", {}))
+    return bundle is None or intact(bundle, last.get("files", {}))
 
 
 def _runs_folder(app: Sphinx) -> Path:
     return Path(app.doctreedir) / RUNS_FOLDER
 
 
+def _part_cache(name: str) -> str:
+    """The cache (:mod:`blogext.core.cache`) of the part *name*'s index, keyed by its fingerprint."""
+    return f"{STATE_NAME}-{name}"
+
+
+def _run_stale(app: Sphinx, stale: list[Part], started: _Runs | None) -> dict[str, _Run]:
+    """The runs of the *stale* parts: those *started* early whose pages did not change since, the
+    others run now, on every core."""
+    results: dict[str, _Run] = {}
+    for part in stale:
+        result = started.result(part) if started is not None else None
+        if result is not None:
+            results[part.name] = result
+    late = [part for part in stale if part.name not in results]
+    if late:  # not started early, or their pages changed since: run now
+        now = _Runs(_runs_folder(app), late, pagefind_config(app), os.cpu_count() or 1)
+        try:
+            for part in late:
+                result = now.result(part)
+                if result is None:  # a page changed again while the build was ending
+                    raise BuildStopped(
+                        f"blogext.outputs.search: a page of the search index's {part.name} changed while "
+                        "it was being indexed (is another program writing to the output folder?)"
+                    )
+                results[part.name] = result
+        finally:
+            now.stop()
+    return results
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's garbage collector paused: the parts' indexes are many small objects, none in a cycle,
+    and each collection would walk the whole build's (1,000 posts: it tripled the merge's time)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def build_index(app: Sphinx) -> bool:
-    """Index the parts of the site that changed with Pagefind. Returns whether Pagefind ran."""
+    """Index the parts of the site that changed with Pagefind, and merge the parts into the index
+    readers load. Returns whether Pagefind ran."""
     bundle = Path(app.outdir) / BUNDLE
     state = _last_run(app)
     early = take_started(app)
@@ -411,6 +435,7 @@ def build_index(app: Sphinx) -> bool:
     else:
         pages, parts = _plan(app, state.get("pages", {}), state.get("read_at", 0))
     started = early.runs if early is not None else None
+    last_merge = state.get("merged") or {}
     try:
         if not pages:  # nothing published to search (Pagefind would write no index at all)
             logger.warning(
@@ -420,58 +445,44 @@ def build_index(app: Sphinx) -> bool:
                 location=app.config.root_doc,
             )
             shutil.rmtree(bundle, ignore_errors=True)
+            for name in state.get("parts", {}):
+                cache.forget(app, _part_cache(name))
             cache.forget(app, STATE_NAME)
             return False
-        stale = [part for part in parts if not _unchanged(part, state, bundle)]
-        results: dict[str, tuple[dict, dict]] = {}
-        for part in stale:
-            result = started.result(part) if started is not None else None
-            if result is not None:
-                results[part.name] = result
-        late = [part for part in stale if part.name not in results]
-        if late:  # not started early, or their pages changed since: run now, on every core
-            now = _Runs(_runs_folder(app), late, pagefind_config(app), os.cpu_count() or 1)
-            try:
-                for part in late:
-                    result = now.result(part)
-                    if result is None:  # a page changed again while the build was ending
-                        raise BuildStopped(
-                            f"blogext.outputs.search: a page of the search index's {part.name} changed while "
-                            "it was being indexed (is another program writing to the output folder?)"
-                        )
-                    results[part.name] = result
-            finally:
-                now.stop()
+        stale = {part.name for part in parts if not _unchanged(part, state, bundle)}
+        merged = not stale and last_merge.get("keys") == [part.key for part in parts]
+        merged = merged and intact(bundle, last_merge.get("files", {}))
+        indexes: dict[str, dict] = {}
+        if not merged:  # every part's index is needed: one not kept is indexed again
+            with _collector_paused():
+                for part in parts:
+                    if part.name not in stale:
+                        indexes[part.name] = cache.load(app, _part_cache(part.name), STATE_VERSION, part.key)
+                        if not indexes[part.name]:
+                            stale.add(part.name)
+        results = _run_stale(app, [part for part in parts if part.name in stale], started)
     finally:
         if started is not None:
             started.stop()
-    manifest = {"merge": [part.prefix for part in parts if not part.first]}
-    new = {PARTS_FILE: json.dumps(manifest, separators=(",", ":")).encode("utf-8")}
-    kept: set[str] = set()
-    recorded: dict[str, Any] = {}
     for part in parts:
         if part.name in results:
-            files = results[part.name][1]
-            new.update({part.prefix + name: data for name, data in files.items()})
-            sizes = {name: len(data) for name, data in files.items()}
-        else:
-            sizes = state["parts"][part.name]["files"]
-            kept.update(part.prefix + name for name in sizes)
-        recorded[part.name] = {"key": part.key, "files": sizes}  # the key covers the part's prefix
-    _sync(bundle, new, kept)
+            indexes[part.name] = results[part.name].index
+            cache.save(app, _part_cache(part.name), STATE_VERSION, indexes[part.name], part.key)
+    with _collector_paused():
+        new, kept, recorded = assemble(bundle, parts, state, results, indexes, merged)
+    sync(bundle, new, kept)
     if stale:
-        reindexed = sum(len(part.pages) for part in stale)
         logger.info(
             "blogext.outputs.search: indexed %d pages with Pagefind (%d of %d parts)",
-            reindexed,
+            sum(len(part.pages) for part in parts if part.name in stale),
             len(stale),
             len(parts),
         )
+    elif not merged:
+        logger.info("blogext.outputs.search: the search index's parts merged again (%d pages)", len(pages))
     else:
         logger.info("blogext.outputs.search: the search index is up to date (%d pages)", len(pages))
-    empty = sorted(
-        docname for words, _files in results.values() for docname, count in words.items() if count <= 0
-    )
+    empty = sorted(docname for run in results.values() for docname, count in run.words.items() if count <= 0)
     for docname in empty:
         logger.warning(
             "the page has nothing to search but its title (is its body empty?)",
@@ -482,25 +493,40 @@ def build_index(app: Sphinx) -> bool:
     # A part with a warning is indexed again by the next build, so the warning is not lost.
     for part in parts:
         if any(page.docname in empty for page in part.pages):
-            recorded[part.name]["key"] = ""
-    state = {"parts": recorded, "pages": _known(pages), "read_at": read_at}
-    cache.save(app, STATE_NAME, STATE_VERSION, state, str(app.outdir))
+            recorded["parts"][part.name]["key"] = ""
+    for name in set(state.get("parts", {})) - {part.name for part in parts}:  # fewer parts than before
+        cache.forget(app, _part_cache(name))
+    recorded.update(pages=_known(pages), read_at=read_at)
+    cache.save(app, STATE_NAME, STATE_VERSION, recorded, str(app.outdir))
     return bool(stale)
 
 
-def time_index(outdir: Path, language: str = "en") -> float:
-    """Seconds Pagefind takes to index the marked pages of the built site *outdir*, given as a build
-    gives them (:func:`searchable`), in one index (a clean build runs the parts one after another,
-    beside the rest of the build): the benchmark's "Pagefind build time". Writes nothing into *outdir*."""
+def time_index(outdir: Path, language: str = "en") -> tuple[float, float]:
+    """Seconds to index the marked pages of the built site *outdir*, given as a build gives them
+    (:func:`searchable`): as a clean build does (Pagefind on each part of :data:`PART_PAGES` pages, one
+    after another, and the parts merged; a build runs the parts beside the rest of it, the merge at its
+    end), and as after an edit of one page (its part indexed again, the others' indexes read as the
+    doctree folder keeps them, and all merged): the benchmark's search index rows. Writes nothing into
+    *outdir*."""
     pages = []
     for path in sorted(outdir.rglob("*.html")):
         html = path.read_text("utf-8")
         if "data-pagefind-body" in html:
             url = "/" + path.relative_to(outdir).as_posix().removesuffix("index.html")
             pages.append((url, searchable(html)))
+    config = {"exclude_selectors": list(NOT_TEXT), "force_language": language}
     start = time.perf_counter()
-    _run_pagefind(pages, {"exclude_selectors": list(NOT_TEXT), "force_language": language})
-    return time.perf_counter() - start
+    index_in_parts(pages, config)
+    clean = time.perf_counter() - start
+    parts = [pages[start : start + PART_PAGES] for start in range(0, len(pages), PART_PAGES)]
+    kept = [json.dumps(index_part(given, config)[0]) for given in parts]
+    edited = len(parts) // 2
+    start = time.perf_counter()
+    with _collector_paused():
+        indexes = [json.loads(index) for index in kept]
+        indexes[edited] = index_part(parts[edited], config)[0]
+        merge_parts(indexes)
+    return clean, time.perf_counter() - start
 
 
 # -- Pagefind started early ---------------------------------------------------------------------------

@@ -10,8 +10,7 @@
  *
  * pagefind/pagefind.js is imported from the site's root (found from this
  * script's own URL), on first use only, so the site works under any path
- * prefix; the index's other parts are merged into it, and it then loads just
- * the index fragments a query needs.
+ * prefix, and it then loads just the index chunks and fragments a query needs.
  */
 (() => {
   "use strict";
@@ -36,27 +35,12 @@
   let counter = 0;
 
   let loading = null;
-  let partCount = 1;
   function pagefind() {
     if (!loading) {
-      // The index is in parts (blogext/search.py): the first at pagefind/, the others listed in
-      // pagefind/blog-parts.json and merged into it (they share its WebAssembly).
-      const parts = fetch(new URL("pagefind/blog-parts.json", root), { cache: "no-cache" }).then((response) => {
-        if (!response.ok) throw new Error(`search index parts: HTTP ${response.status}`);
-        return response.json();
-      });
-      parts.catch(() => {}); // awaited below: its failure fails the search's loading
+      // One index (blogext/outputs/searchindex.py indexes the site in parts and merges them into it).
       loading = import(new URL("pagefind/pagefind.js", root).href).then(async (module) => {
-        // Each part's pages carry a filter "part" (its number, from 1), for newestFirst().
-        await module.options({ excerptLength: 24, mergeFilter: { part: "1" } });
+        await module.options({ excerptLength: 24 });
         await module.init();
-        const { merge } = await parts;
-        await Promise.all(
-          merge.map((path, at) =>
-            module.mergeIndex(new URL(`pagefind/${path}`, root).href, { mergeFilter: { part: String(at + 2) } }),
-          ),
-        );
-        partCount = merge.length + 1;
         return module;
       });
       loading.catch(() => {
@@ -64,17 +48,6 @@
       });
     }
     return loading;
-  }
-
-  /* Filters only, newest first. Pagefind sorts each part's results by date, but merges the parts by
-   * score, which in a sorted search is a rank within its part: the parts hold the posts oldest first,
-   * so the last part's results come first, each part's in Pagefind's order. */
-  async function newestFirst(pf, filters) {
-    const numbers = Array.from({ length: partCount }, (_, at) => String(partCount - at));
-    const searches = await Promise.all(
-      numbers.map((part) => pf.search(null, { filters: { ...filters, part }, sort: { date: "desc" } })),
-    );
-    return { results: searches.flatMap((search) => search.results) };
   }
 
   function make(tag, className, text) {
@@ -268,7 +241,7 @@
         const pf = await pagefind();
         search = query
           ? await pf.debouncedSearch(query, { filters: picked }, 120)
-          : await newestFirst(pf, picked);
+          : await pf.search(null, { filters: picked, sort: { date: "desc" } }); // filters only: newest first
       } catch (error) {
         if (current === sequence) status.textContent = "Search is not available right now.";
         throw error;
