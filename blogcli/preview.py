@@ -56,6 +56,11 @@ IGNORED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", ".nox", ".tox", ".venv", "venv", "node_modules", "__pycache__",
      ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".idea", ".vscode"}
 )  # fmt: skip
+#: A save is built once no other change came for this long (milliseconds): an editor's save (its
+#: writes, or a file written aside and renamed) takes a few; a change that comes later builds again.
+WATCH_STEP_MS = 10
+#: The longest changes are gathered for one build (milliseconds), however often they come.
+WATCH_DEBOUNCE_MS = 400
 #: Editors' scratch files.
 _SCRATCH = re.compile(r"(~|\.sw[a-z]|\.py[cod]|\.tmp)$|^\.#|^\.DS_Store$")
 
@@ -162,7 +167,7 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
                     signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     code = 1
                     try:
-                        build_once(request, send, env, problems)
+                        build_once(request, send, env, problems, pickle_aside=True)
                         code = 0
                     finally:
                         os._exit(code)
@@ -307,7 +312,9 @@ class Preview:
     def _watch(self, changes: queue.Queue[set[Path]]) -> None:
         import watchfiles
 
-        for found in watchfiles.watch(self.srcdir, watch_filter=self._wanted, step=30, debounce=400):
+        for found in watchfiles.watch(
+            self.srcdir, watch_filter=self._wanted, step=WATCH_STEP_MS, debounce=WATCH_DEBOUNCE_MS
+        ):
             changes.put({Path(path) for _, path in found})
 
     def _wanted(self, change: Any, path: str) -> bool:
