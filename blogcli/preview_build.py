@@ -111,6 +111,7 @@ def build_once(
     env: Any = None,
     problems: list[Problem] | None = None,
     pickle_aside: bool = False,
+    pickled: Callable[[], object] | None = None,
 ) -> int:
     """Build the preview once, in this process, reporting to *send* as the build goes:
 
@@ -123,7 +124,8 @@ def build_once(
     found before the build (a notebook the preview could not execute), reported with its own;
     *pickle_aside*: the environment is pickled by a forked copy of this process, beside the pages
     being written (:class:`~blogext.core.sphinxinternals.EnvironmentPickledAside`; only in a process
-    whose one thread builds: the keeper's forked builds).
+    whose one thread builds: the keeper's forked builds); *pickled*: called once the environment is
+    pickled (aside, and done) and the pages are reported, if they are (the keeper then loads it).
     """
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -159,6 +161,8 @@ def build_once(
         event("written", pages=uris(app), purged=sorted(purged), wrote=wrote, seconds=seconds)
         written.clear()
         reporter.phase = "finish"
+        if pickled is not None and not (pickle_aside and aside.wait()):
+            pickled()
         return []
 
     def on_finished(app: Any, exception: Exception | None) -> None:
