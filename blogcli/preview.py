@@ -175,7 +175,7 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
             code = 1
             try:
                 build_once(
-                    request, send, env, problems, pickle_aside=True, pickled=lambda: os.write(noticed, b".")
+                    request, send, env, problems, pickle_aside=True, notify=lambda: os.write(noticed, b".")
                 )
                 code = 0
             finally:
@@ -183,7 +183,9 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
         os.close(noticed)
         stamp = None
         with os.fdopen(notice, "rb") as notices:
-            if notices.read(1):  # else the build ended before serving its pages
+            # Two notices: the pages served, and the environment pickled (by a copy of the build's
+            # process). Else the build ended before, or read nothing (and pickled nothing).
+            if len(notices.read(2)) == 2:
                 env = _ready_to_fork(None)  # the last environment freed before the next is loaded
                 stamp = _pickle_stamp(request.doctrees)
                 env = _ready_to_fork(_load_env(request.doctrees))

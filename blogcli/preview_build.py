@@ -111,7 +111,7 @@ def build_once(
     env: Any = None,
     problems: list[Problem] | None = None,
     pickle_aside: bool = False,
-    pickled: Callable[[], object] | None = None,
+    notify: Callable[[], object] | None = None,
 ) -> int:
     """Build the preview once, in this process, reporting to *send* as the build goes:
 
@@ -124,8 +124,8 @@ def build_once(
     found before the build (a notebook the preview could not execute), reported with its own;
     *pickle_aside*: the environment is pickled by a forked copy of this process, beside the pages
     being written (:class:`~blogext.core.sphinxinternals.EnvironmentPickledAside`; only in a process
-    whose one thread builds: the keeper's forked builds); *pickled*: called once the environment is
-    pickled (aside, and done) and the pages are reported, if they are (the keeper then loads it).
+    whose one thread builds: the keeper's forked builds); *notify*: called once the pages are
+    reported, and, in that copy, once the environment is pickled (the keeper loads it when both are).
     """
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -161,8 +161,8 @@ def build_once(
         event("written", pages=uris(app), purged=sorted(purged), wrote=wrote, seconds=seconds)
         written.clear()
         reporter.phase = "finish"
-        if pickled is not None and not (pickle_aside and aside.wait()):
-            pickled()
+        if notify is not None:
+            notify()
         return []
 
     def on_finished(app: Any, exception: Exception | None) -> None:
@@ -170,7 +170,7 @@ def build_once(
         written.clear()
 
     status = 1
-    aside = sphinxinternals.EnvironmentPickledAside() if pickle_aside else contextlib.nullcontext()
+    aside = sphinxinternals.EnvironmentPickledAside(notify) if pickle_aside else contextlib.nullcontext()
     try:
         with aside, _quiet_below_info(), patch_docutils(request.srcdir), docutils_namespace():
             application = sphinxinternals.sphinx_starting_from(None if request.fresh else env)

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -229,6 +229,8 @@ class EnvironmentPickledAside:
     """While in use (``with``), the environment a build pickles after reading is pickled by a forked
     copy of this process, which holds it as it is at that moment (so the file has the same bytes),
     while this process goes on to write the pages (the preview's builds, :mod:`blogcli.preview`).
+    The copy runs at the lowest priority, on a core the build leaves idle; *then*, if given, is called
+    in the copy once the file is written.
 
     :meth:`wait` waits for the copies and says what went wrong, if anything (leaving the ``with``
     waits too, and keeps what went wrong for it). Only for a process whose one thread is building (a
@@ -238,16 +240,17 @@ class EnvironmentPickledAside:
     calls on the environment before it writes a page. Waits for a hook around that step.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, then: Callable[[], object] | None = None) -> None:
         self.pids: list[int] = []
         self.failed: list[str] = []
+        self._then = then
         self._module: Any = None
 
     def __enter__(self) -> EnvironmentPickledAside:
         import sphinx.builders
 
         self._module = sphinx.builders
-        sphinx.builders.pickle = _PickleAside(self.pids)  # type: ignore[attr-defined]
+        sphinx.builders.pickle = _PickleAside(self.pids, self._then)  # type: ignore[attr-defined]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -268,8 +271,9 @@ class EnvironmentPickledAside:
 class _PickleAside:
     """The ``pickle`` module, but for ``dump`` of an environment: made by a forked copy of the process."""
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, pids: list[int], then: Callable[[], object] | None) -> None:
         self._pids = pids
+        self._then = then
 
     def __getattr__(self, name: str) -> Any:
         import pickle
@@ -292,8 +296,11 @@ class _PickleAside:
             gc.disable()  # pickling makes no cycles; a collection would only copy shared memory
             code = 1
             try:
+                os.nice(19)  # the build first: the copy takes what it leaves
                 pickle.dump(obj, file, protocol, **options)
                 file.flush()
+                if self._then is not None:
+                    self._then()
                 code = 0
             except BaseException:
                 traceback.print_exc()
