@@ -6,13 +6,17 @@ shown, ``BLOG_PREVIEW=1``) into ``_build/preview`` and serves it on http://127.0
 - **One process, Sphinx kept warm.** A *keeper* process imports Sphinx and every extension once,
   makes the first build itself, and keeps the environment the last build pickled, unpickled, in
   memory. For each save it forks: the copy builds (an incremental build, as ``sphinx-build``
-  would make it from the same environment) and exits; the keeper then loads the environment that
-  build left. So a save pays for neither Python's start-up, nor the imports, nor the unpickling.
-  Where there is no ``fork`` (Windows), each build runs in the serving process instead.
+  would make it from the same environment) and exits. The copy pickles the environment in a fork
+  of its own, while it writes the pages; once they are written, the keeper loads that environment,
+  while the copy makes the feeds, sitemap and search index, so the next save can build as soon as
+  the copy ends. So a save pays for neither Python's start-up, nor the imports, nor the unpickling,
+  nor the pickling. Where there is no ``fork`` (Windows), each build runs in the serving process
+  instead.
 - **The page reloads when it changed.** Every served HTML page gets a small script (served by the
   preview, never written to the output) that waits for the next build; the build reports the pages
   it wrote as soon as they are written (before feeds, sitemap and the search index, which follow),
-  and a page reloads only if it is one of them.
+  and a page reloads only if it is one of them. A save is built 10 ms after the last change the
+  watcher sees (:data:`WATCH_STEP_MS`).
 - **Errors are shown in the page.** The build's warnings and errors (bad front matter, a cell that
   raises, a build that stops) are listed in a panel at the top of every served page, with their file
   and line, until the file is fixed; they are printed in the terminal too. The preview keeps
@@ -56,6 +60,11 @@ IGNORED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", ".nox", ".tox", ".venv", "venv", "node_modules", "__pycache__",
      ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".idea", ".vscode"}
 )  # fmt: skip
+#: A save is built once no other change came for this long (milliseconds): an editor's save (its
+#: writes, or a file written aside and renamed) takes a few; a change that comes later builds again.
+WATCH_STEP_MS = 10
+#: The longest changes are gathered for one build (milliseconds), however often they come.
+WATCH_DEBOUNCE_MS = 400
 #: Editors' scratch files.
 _SCRATCH = re.compile(r"(~|\.sw[a-z]|\.py[cod]|\.tmp)$|^\.#|^\.DS_Store$")
 
@@ -107,6 +116,15 @@ def _load_env(doctreedir: Path) -> Any:
         return None
 
 
+def _pickle_stamp(doctreedir: Path) -> tuple[int, int, int] | None:
+    """What tells one ``environment.pickle`` from another (None: there is none)."""
+    try:
+        found = os.stat(doctreedir / "environment.pickle")
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
 def _ready_to_fork(env: Any) -> Any:
     """*env*, with every object the keeper holds set aside from the garbage collector.
 
@@ -144,6 +162,42 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
             out.flush()
 
     env = None
+
+    def build_forked(request: BuildRequest, problems: list[Problem]) -> bool:
+        """Build in a forked copy, and load the environment it pickled as soon as it is pickled and
+        the pages are served, while the copy makes feeds, sitemap and search; whether it was kept."""
+        nonlocal building, env
+        notice, noticed = os.pipe()
+        pid = building = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.close(notice)
+            code = 1
+            try:
+                build_once(
+                    request, send, env, problems, pickle_aside=True, notify=lambda: os.write(noticed, b".")
+                )
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(noticed)
+        stamp = None
+        with os.fdopen(notice, "rb") as notices:
+            # Two notices: the pages served, and the environment pickled (by a copy of the build's
+            # process). Else the build ended before, or read nothing (and pickled nothing).
+            if len(notices.read(2)) == 2:
+                env = _ready_to_fork(None)  # the last environment freed before the next is loaded
+                stamp = _pickle_stamp(request.doctrees)
+                env = _ready_to_fork(_load_env(request.doctrees))
+        _, code = os.waitpid(pid, 0)
+        building = 0
+        if code:
+            send({"event": "done", "build": request.number, "status": 1, "seconds": 0, "pages": [],
+                  "problems": [{"text": "ERROR: the build's process ended abruptly", "doc": None,
+                                "phase": "finish"}]})  # fmt: skip
+        # Kept unless the build failed after (Sphinx then deletes the pickle) or never pickled it.
+        return env is not None and stamp is not None and _pickle_stamp(request.doctrees) == stamp
+
     first = True
     with os.fdopen(commands) as incoming:
         for line in incoming:
@@ -156,22 +210,9 @@ def _keeper(commands: int, events: int, template: BuildRequest) -> None:
             if first:  # in this process: the imports a build makes, made once, for every copy to share
                 first = False
                 build_once(request, send, problems=problems)
-            else:
-                pid = building = os.fork()
-                if pid == 0:
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    code = 1
-                    try:
-                        build_once(request, send, env, problems)
-                        code = 0
-                    finally:
-                        os._exit(code)
-                _, code = os.waitpid(pid, 0)
-                building = 0
-                if code:
-                    send({"event": "done", "build": request.number, "status": 1, "seconds": 0, "pages": [],
-                          "problems": [{"text": "ERROR: the build's process ended abruptly", "doc": None,
-                                        "phase": "finish"}]})  # fmt: skip
+            elif build_forked(request, problems):
+                send({"event": "ready", "build": request.number})
+                continue
             env = _ready_to_fork(None)  # the last environment freed before the next is loaded
             env = _ready_to_fork(_load_env(request.doctrees))
             send({"event": "ready", "build": request.number})
@@ -307,7 +348,9 @@ class Preview:
     def _watch(self, changes: queue.Queue[set[Path]]) -> None:
         import watchfiles
 
-        for found in watchfiles.watch(self.srcdir, watch_filter=self._wanted, step=30, debounce=400):
+        for found in watchfiles.watch(
+            self.srcdir, watch_filter=self._wanted, step=WATCH_STEP_MS, debounce=WATCH_DEBOUNCE_MS
+        ):
             changes.put({Path(path) for _, path in found})
 
     def _wanted(self, change: Any, path: str) -> bool:

@@ -9,19 +9,23 @@ Notebook posts whose code changed since they were frozen are executed and frozen
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import re
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import blogext
 
+#: Sphinx's level of ``-v`` messages (``sphinx.util.logging.VERBOSE``), just below INFO.
+VERBOSE = 15
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: A Sphinx warning line: ``<location>: WARNING: <message>``, the location ``path``, ``path:line``
 #: or ``path:docstring of x:line``; no location at all for a message about the whole build.
@@ -106,6 +110,8 @@ def build_once(
     send: Callable[[dict[str, Any]], None],
     env: Any = None,
     problems: list[Problem] | None = None,
+    pickle_aside: bool = False,
+    notify: Callable[[], object] | None = None,
 ) -> int:
     """Build the preview once, in this process, reporting to *send* as the build goes:
 
@@ -115,7 +121,11 @@ def build_once(
     - ``done``: at the end, with the remaining problems and Sphinx's status code.
 
     *env*: an environment already unpickled from the doctree folder, to start from; *problems*:
-    found before the build (a notebook the preview could not execute), reported with its own.
+    found before the build (a notebook the preview could not execute), reported with its own;
+    *pickle_aside*: the environment is pickled by a forked copy of this process, beside the pages
+    being written (:class:`~blogext.core.sphinxinternals.EnvironmentPickledAside`; only in a process
+    whose one thread builds: the keeper's forked builds); *notify*: called once the pages are
+    reported, and, in that copy, once the environment is pickled (the keeper loads it when both are).
     """
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -151,6 +161,8 @@ def build_once(
         event("written", pages=uris(app), purged=sorted(purged), wrote=wrote, seconds=seconds)
         written.clear()
         reporter.phase = "finish"
+        if notify is not None:
+            notify()
         return []
 
     def on_finished(app: Any, exception: Exception | None) -> None:
@@ -158,8 +170,9 @@ def build_once(
         written.clear()
 
     status = 1
+    aside = sphinxinternals.EnvironmentPickledAside(notify) if pickle_aside else contextlib.nullcontext()
     try:
-        with patch_docutils(request.srcdir), docutils_namespace():
+        with aside, _quiet_below_info(), patch_docutils(request.srcdir), docutils_namespace():
             application = sphinxinternals.sphinx_starting_from(None if request.fresh else env)
             app = application(
                 request.srcdir,
@@ -192,8 +205,23 @@ def build_once(
         traceback.print_exc()
         stopped = f"ERROR: the build stopped: {_stopped(error)}"
         reporter.problems.append(Problem(stopped, None, reporter.phase))
+    if pickle_aside:  # waited for on leaving the build: what went wrong, if anything
+        for failed in aside.wait():
+            status = 1
+            reporter.problems.append(Problem(f"ERROR: {failed}", None, "finish"))
     event("done", status=status, seconds=round(time.perf_counter() - started, 3))
     return status
+
+
+@contextlib.contextmanager
+def _quiet_below_info() -> Iterator[None]:
+    """Messages below INFO (Sphinx's debug and ``-v`` ones), which a build at verbosity 0 never shows,
+    not even made: Sphinx logs some 1,400 as it sets up the extensions, on every build."""
+    logging.disable(VERBOSE)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _stopped(error: BaseException) -> str:

@@ -423,6 +423,19 @@ def leaks(outdir: Path, traces: list[str]) -> list[str]:
     return found
 
 
+def test_npm_packages_and_build_output_beside_conf_py_are_never_searched_for_documents(tmp_path):
+    from conftest import run_sphinx
+
+    src = documents_site(tmp_path)
+    for path in ("node_modules/a-package/README.md", "_build/html/_sources/old.md", "_build/preview/x.md"):
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text("# Not a document\n\nNOTADOCUMENTMARKER\n", "utf-8")
+    # Every Markdown file included: a document found there would warn (in no toctree) and be written.
+    built = assert_clean(run_sphinx(src, tmp_path / "out", "-D", "include_patterns=**"))
+    assert leaks(built.outdir, ["NOTADOCUMENTMARKER", "a-package"]) == []
+    assert "notes/public" in (built.outdir / "sitemap.xml").read_text("utf-8"), "the other pages are built"
+
+
 @pytest.mark.parametrize("builder", ["dirhtml", "html"])
 def test_hidden_files_and_draft_pages_leave_no_trace_in_a_plain_sphinx_build(tmp_path, builder):
     src = documents_site(tmp_path)

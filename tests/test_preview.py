@@ -244,6 +244,29 @@ def test_preview_builds_after_an_edit_and_a_new_post_equal_a_clean_build(preview
     assert not problems, "the preview differs from a clean build:\n" + "\n\n".join(problems)
 
 
+def test_preview_builds_afresh_after_a_build_that_failed_once_its_pages_were_served(preview, tmp_path):
+    # The keeper loads the environment a build pickled as soon as its pages are written; a build
+    # that fails after that (Sphinx then deletes the pickle) is not built on, as with sphinx-build.
+    post = preview.site / POST
+    original = post.read_text("utf-8")
+    sitemap = preview.out / "sitemap.xml"
+    sitemap.unlink()
+    sitemap.mkdir()  # the sitemap, written after the pages, cannot be
+    save(post, original + "\nServed, then the build failed, pelican-drum.\n")
+    until(lambda: "pelican-drum" in preview.get(POST_URL)[1])
+    assert "the build stopped" in until(preview.problems)
+    until(lambda: preview.state().get("building") is False)
+    sitemap.rmdir()
+    save(post, original + "\nBuilt again, osprey-lute.\n")
+    until(lambda: "osprey-lute" in preview.get(POST_URL)[1])
+    until(lambda: preview.problems() == "")
+    until(lambda: preview.state().get("building") is False)
+    preview.stop()
+    clean = assert_clean(run_sphinx(preview.site, tmp_path / "clean", env={"BLOG_PREVIEW": "1"}, timeout=600))
+    problems = tree_differences(preview.out, clean.outdir)
+    assert not problems, "the preview differs from a clean build:\n" + "\n\n".join(problems)
+
+
 def test_preview_without_fork_builds_in_the_serving_process_and_shows_edits(tmp_path):
     site = copy_site(tmp_path / "site")
     preview = Preview(site, tmp_path, "--no-fork")

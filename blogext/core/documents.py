@@ -9,6 +9,11 @@ every problem before any page is read.
   ``posts/2024/.wip.md``, ``.ipynb_checkpoints/``) are added to
   ``exclude_patterns`` (:func:`exclude_hidden`), so no build reads them, a
   plain ``sphinx-build`` included.
+- **Folders that never hold a document**, at the top of the source folder:
+  ``node_modules/`` (the npm packages the site's math and diagrams need beside
+  ``conf.py``, some 12,000 files) and ``_build/`` (the builds' own output and
+  doctrees, the preview's included) join ``exclude_patterns`` the same way, so
+  Sphinx does not walk them, twice a build, looking for documents.
 - **Pages** (documents that are not posts: ``about.md``, a series page...) have
   their front matter read as strictly as posts' (:mod:`blogext.core.frontmatter_yaml`;
   MyST would read it otherwise) and may say ``draft: true``: such a page is
@@ -40,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 #: ``exclude_patterns`` that leave out every hidden file and folder, at any depth.
 HIDDEN_PATTERNS = (".*", "**/.*")
+#: ``exclude_patterns`` of the folders beside ``conf.py`` that never hold a document (only their top).
+NOT_SOURCES = ("node_modules", "_build")
 #: One part of a document's path, as this site's URLs may have it.
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
 NAME_RULE = "lowercase letters a-z, digits and hyphens, so that its URL is the same everywhere"
@@ -66,8 +73,8 @@ def url_key(docname: str) -> str:
 
 
 def exclude_hidden(config: Config) -> None:
-    """Add :data:`HIDDEN_PATTERNS` to ``exclude_patterns`` (once)."""
-    missing = [p for p in HIDDEN_PATTERNS if p not in config.exclude_patterns]
+    """Add :data:`HIDDEN_PATTERNS` and :data:`NOT_SOURCES` to ``exclude_patterns`` (once)."""
+    missing = [p for p in (*HIDDEN_PATTERNS, *NOT_SOURCES) if p not in config.exclude_patterns]
     if missing:
         config.exclude_patterns = [*config.exclude_patterns, *missing]
 

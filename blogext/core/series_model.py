@@ -93,8 +93,10 @@ def parts_of(env: BuildEnvironment, slug: str) -> list[Part]:
     """Every part of series *slug* in reading order, published or not."""
     parts = []
     for member in members(env).values():
+        if member.slug != slug:  # before the record: a series' parts are a few of every member
+            continue
         record = posts.post(env, member.docname)
-        if member.slug != slug or record is None:
+        if record is None:
             continue
         parts.append(
             Part(

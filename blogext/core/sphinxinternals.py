@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,90 @@ def sphinx_starting_from(env: Any) -> type[Sphinx]:
             return env
 
     return _StartingFrom
+
+
+class EnvironmentPickledAside:
+    """While in use (``with``), the environment a build pickles after reading is pickled by a forked
+    copy of this process, which holds it as it is at that moment (so the file has the same bytes),
+    while this process goes on to write the pages (the preview's builds, :mod:`blogcli.preview`).
+    The copy runs at the lowest priority, on a core the build leaves idle; *then*, if given, is called
+    in the copy once the file is written.
+
+    :meth:`wait` waits for the copies and says what went wrong, if anything (leaving the ``with``
+    waits too, and keeps what went wrong for it). Only for a process whose one thread is building (a
+    fork copies only that thread).
+
+    Private: the ``pickle`` module as ``sphinx.builders`` names it, whose ``dump`` ``Builder.build``
+    calls on the environment before it writes a page. Waits for a hook around that step.
+    """
+
+    def __init__(self, then: Callable[[], object] | None = None) -> None:
+        self.pids: list[int] = []
+        self.failed: list[str] = []
+        self._then = then
+        self._module: Any = None
+
+    def __enter__(self) -> EnvironmentPickledAside:
+        import sphinx.builders
+
+        self._module = sphinx.builders
+        sphinx.builders.pickle = _PickleAside(self.pids, self._then)  # type: ignore[attr-defined]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import pickle
+
+        self._module.pickle = pickle
+        self.wait()
+
+    def wait(self) -> list[str]:
+        """Wait for every copy pickling; a line for each that failed (its traceback is on stderr)."""
+        while self.pids:
+            _, status = os.waitpid(self.pids.pop(), 0)
+            if status:
+                self.failed.append("the environment could not be pickled (see the terminal)")
+        return self.failed
+
+
+class _PickleAside:
+    """The ``pickle`` module, but for ``dump`` of an environment: made by a forked copy of the process."""
+
+    def __init__(self, pids: list[int], then: Callable[[], object] | None) -> None:
+        self._pids = pids
+        self._then = then
+
+    def __getattr__(self, name: str) -> Any:
+        import pickle
+
+        return getattr(pickle, name)
+
+    def dump(self, obj: Any, file: Any, protocol: int | None = None, **options: Any) -> None:
+        import gc
+        import pickle
+        import traceback
+
+        from sphinx.environment import BuildEnvironment
+
+        if not isinstance(obj, BuildEnvironment):
+            pickle.dump(obj, file, protocol, **options)
+            return
+        file.flush()
+        pid = os.fork()
+        if pid == 0:  # the copy: its own descriptor of the file, open after the builder closes its own
+            gc.disable()  # pickling makes no cycles; a collection would only copy shared memory
+            code = 1
+            try:
+                os.nice(19)  # the build first: the copy takes what it leaves
+                pickle.dump(obj, file, protocol, **options)
+                file.flush()
+                if self._then is not None:
+                    self._then()
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self._pids.append(pid)
 
 
 def before_mystnb_executes(hook: Any) -> None:
