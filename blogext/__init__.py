@@ -84,6 +84,9 @@ SERIES_NAVIGATION = 600
 PREVIEW_DATA = 520
 #: html-page-context: scripts are lightened after every extension has added its own.
 LIGHT_PAGES = 900
+#: html-collect-pages: the off-site check starts reading the documents' pages beside the build, before
+#: any thread is started (blogext.core.beside forks), before Pagefind's.
+OFFSITE_EARLY = 50
 #: html-collect-pages: Pagefind starts on the documents' pages, all written by now, before the
 #: extensions' pages are made, so it runs beside them (blogext.outputs.searchindex).
 SEARCH_EARLY = 100

@@ -463,6 +463,27 @@ def test_every_problem_of_every_post_is_listed_once(build_with_posts):
         assert stderr.count(message) == 1, stderr
 
 
+def test_many_posts_parsed_beside_the_build_report_every_problem_once(build_with_posts):
+    # From PARSE_BESIDE_FROM posts on, half are parsed in a process beside the build
+    # (blogext.core.frontmatter._parse_all): a problem in either half is reported, once, with its file.
+    from blogext.core.frontmatter import PARSE_BESIDE_FROM
+
+    count = PARSE_BESIDE_FROM + 6
+    posts = {
+        f"posts/2024/p{i:03}.md": post(f"date: 2024-02-{1 + i % 28:02}", f"# Post {i}\n\nText {i}.\n")
+        for i in range(count)
+    }
+    posts["posts/2024/p001.md"] = post("date: 2024-02-01\ndraft: maybe")
+    posts[f"posts/2024/p{count - 2:03}.md"] = post("date: 2024-02-01\ntgas: [Git]")
+    returncode, stderr, _ = build_with_posts(posts)
+    assert returncode != 0
+    for message in (
+        "posts/2024/p001.md: draft 'maybe' is not a boolean (expected true or false)",
+        f"posts/2024/p{count - 2:03}.md: unknown key 'tgas' (did you mean 'tags'?",
+    ):
+        assert stderr.count(message) == 1, stderr
+
+
 def test_good_posts_with_every_known_key_build_strictly(build_with_posts):
     text = post(
         "date: 2024-02-01 09:30\nupdated: 2024-03-01\ndraft: false\ntags: [Git, 'no']\ncategory: Tutorials\n"

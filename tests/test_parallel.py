@@ -46,3 +46,36 @@ def test_parallel_incremental_build_after_adding_a_post_equals_serial_clean_buil
     serial = assert_clean(run_sphinx(src, tmp_path / "serial"))
     problems = tree_differences(parallel.outdir, serial.outdir)
     assert not problems, "adding a post, -j 2, differs from a clean serial build:\n" + "\n\n".join(problems)
+
+
+def test_work_done_beside_the_build_gives_the_same_site_and_the_same_failures(tmp_path, monkeypatch):
+    # blogext.core.beside: with much to do (a clean build of a large site), the posts' front matter,
+    # the share cards and the off-site check of the documents' pages run in a process beside the build;
+    # with little, in it. With the thresholds at 1, this small site takes the first road: same site.
+    from blogext.core import beside, frontmatter
+    from blogext.outputs import offsite, sharecards
+
+    src = make_site("incremental", tmp_path / "src")
+    inside = assert_clean(run_sphinx(src, tmp_path / "inside"))
+    for module, name in (
+        (frontmatter, "PARSE_BESIDE_FROM"),
+        (offsite, "BESIDE_FROM"),
+        (sharecards, "BESIDE_FROM"),
+    ):
+        monkeypatch.setattr(module, name, 1)
+    started = []
+    start = beside.start
+    monkeypatch.setattr(
+        beside, "start", lambda app, name, *args: started.append(name) or start(app, name, *args)
+    )
+    outside = assert_clean(run_sphinx(src, tmp_path / "beside"))
+    assert sorted(started) == ["share cards", "the off-site check", "the posts' front matter"]
+    problems = tree_differences(outside.outdir, inside.outdir)
+    assert not problems, "work done beside the build changed the site:\n" + "\n\n".join(problems)
+
+    page = src / "posts/2024/delta.md"
+    page.write_text(page.read_text("utf-8") + '\n<img src="https://tracker.example/p.gif" alt="">\n', "utf-8")
+    failed = run_sphinx(src, tmp_path / "beside-failed")
+    assert failed.returncode != 0
+    assert "posts/2024/delta.md" in failed.stderr and "tracker.example" in failed.stderr
+    assert "[blog.offsite]" in failed.stderr

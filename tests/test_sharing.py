@@ -372,9 +372,13 @@ def test_comments_off_for_the_site_means_none_even_where_a_post_asks(tmp_path):
     assert "giscus" not in built.path("posts/2024/theta/").read_text("utf-8")
 
 
-def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
-    # With -j N, share cards are drawn by N processes (blogext.outputs.sharecards.draw_cards): the same bytes.
-    from blogext.outputs.sharecards import draw_card, draw_cards
+def test_cards_drawn_beside_the_build_equal_cards_drawn_in_it(tmp_path):
+    # New share cards are drawn in a process beside the build (blogext.core.beside), from the end of
+    # reading: the same bytes as drawn in the build's own process.
+    from types import SimpleNamespace
+
+    from blogext.core import beside
+    from blogext.outputs.sharecards import draw_card, draw_into
 
     cards = [
         (
@@ -386,9 +390,11 @@ def test_cards_drawn_by_several_processes_equal_cards_drawn_one_by_one():
         for i in range(8)
     ]
     cards += [(title, "3 May 2024 · 4 min read", "Blog", "x.org") for title, _family in SCRIPT_POSTS.values()]
-    one_by_one = [draw_card(lines) for lines in cards]
-    assert draw_cards(cards, 1) == one_by_one
-    assert draw_cards(cards, 2) == one_by_one
+    files = [str(tmp_path / "cache" / f"{i}.png") for i in range(len(cards))]
+    job = beside.start(SimpleNamespace(), "share cards", draw_into, list(zip(cards, files, strict=True)))
+    assert job.result() == len(cards)
+    assert [Path(f).read_bytes() for f in files] == [draw_card(lines) for lines in cards]
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted(Path(f).name for f in files)
 
 
 # -- Share cards in every script ----------------------------------------------------------------------

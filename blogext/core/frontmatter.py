@@ -66,7 +66,7 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
 import blogext
-from blogext.core import buildstate, cache, documents, perdoc, settings, sphinxinternals
+from blogext.core import beside, buildstate, cache, documents, perdoc, settings, sphinxinternals
 from blogext.core.documents import Page, url_key
 from blogext.core.frontmatter_body import ParsedPost, check_post, markdown_parser, parse_post
 from blogext.core.frontmatter_check import (
@@ -256,6 +256,27 @@ def _save_cache(app: Sphinx, settings: str, entries: dict[str, dict[str, Any]]) 
     cache.save(app, CACHE_NAME, CACHE_VERSION, entries, settings)
 
 
+#: Posts to parse from which half are parsed beside the build (blogext.core.beside), half in it.
+PARSE_BESIDE_FROM = 64
+
+
+def _parse_each(items: list[tuple[str, bytes]], config: Config, md: Any) -> list[ParsedPost]:
+    return [parse_post(data, relpath, config, md) for relpath, data in items]
+
+
+def _parse_all(app: Sphinx, to_parse: dict[str, tuple[bytes, str]], md: Any) -> dict[str, ParsedPost]:
+    """Each post parsed, by relpath: the second half beside the build when there are many."""
+    items = [(relpath, data) for relpath, (data, _digest) in to_parse.items()]
+    half = len(items) // 2 if len(items) >= PARSE_BESIDE_FROM else len(items)
+    job = (
+        beside.start(app, "the posts' front matter", _parse_each, items[half:], app.config, md)
+        if items[half:]
+        else None
+    )
+    parsed = _parse_each(items[:half], app.config, md) + (job.result() if job is not None else [])
+    return dict(zip(to_parse, parsed, strict=True))
+
+
 def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     """Every post's checked front matter by docname, read once per build.
 
@@ -281,28 +302,33 @@ def read_posts(app: Sphinx) -> dict[str, PostFrontMatter]:
     old = _load_cache(app, settings)
     entries: dict[str, dict[str, Any]] = {}
     parsed_now: list[str] = []
-    md = None
     # Extensions' suffixes join config.source_suffix only later in config-inited.
     suffixes = sphinxinternals.source_suffixes(app)
     posts: dict[str, PostFrontMatter] = {}
     problems: list[str] = []
+    every: dict[str, ParsedPost | None] = {}
+    to_parse: dict[str, tuple[bytes, str]] = {}  # relpath -> the file's bytes and their digest
     for relpath in files:
         with open(os.path.join(srcdir, relpath), "rb") as source:
             data = source.read()
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         entry = old.get(relpath)
-        parsed = None
+        every[relpath] = None
         if entry is not None and entry.get("digest") == digest:
             try:
-                parsed = _undump(entry["parsed"])
+                every[relpath] = _undump(entry["parsed"])
+                continue
             except (KeyError, TypeError, ValueError):
-                parsed = None
-        if parsed is None:
-            md = md or markdown_parser(config.myst_enable_extensions)
-            parsed = parse_post(data, relpath, config, md)
-            entry = {"digest": digest, "parsed": _dump(parsed)}
+                pass
+        to_parse[relpath] = (data, digest)
+    if to_parse:
+        md = markdown_parser(config.myst_enable_extensions)
+        for relpath, parsed in _parse_all(app, to_parse, md).items():
+            every[relpath] = parsed
             parsed_now.append(relpath)
-        entries[relpath] = entry
+    for relpath, parsed in every.items():
+        fresh = to_parse.get(relpath)
+        entries[relpath] = old[relpath] if fresh is None else {"digest": fresh[1], "parsed": _dump(parsed)}
         post, found = check_post(parsed, srcdir, relpath, suffixes)
         problems += [f"{relpath}: {p}" for p in found]
         if post is not None:
@@ -464,6 +490,8 @@ def _outdated(
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     app.setup_extension("blogext.core.ablogadapter")
+    app.setup_extension("blogext.core.beside")
+    sphinxinternals.libyaml_front_matter()  # checked here first: myst-parser's two parses, in C
     settings.add(app, FrontMatterSettings)
     app.connect("config-inited", _check_posts, priority=blogext.FRONT_MATTER)
     app.connect("builder-inited", _keep_in_env)

@@ -1,30 +1,26 @@
 """Math drawn by KaTeX when the site is built: no script for readers, MathML for feeds and screen readers.
 
-``$x$``, ``$$...$$`` (MyST's ``dollarmath``), ``\\begin{align}`` (``amsmath``) and the
-``{math}`` role and directive are docutils ``math`` and ``math_block`` nodes; this module
-is the HTML math renderer that writes them as KaTeX's HTML (drawn with KaTeX's CSS and
-fonts, copied from ``node_modules/katex`` into ``_static/katex/``, with the site's own
-rules of ``blogext/math.css`` after KaTeX's in one stylesheet, linked only from pages that
-have math) followed by its MathML (``htmlAndMathml``: what screen readers read, and what a
-feed entry keeps, as blogext.outputs.feeds drops the ``katex-html`` part).
+``$x$``, ``$$...$$`` (MyST's ``dollarmath``), ``\\begin{align}`` (``amsmath``) and the ``{math}`` role
+and directive are docutils ``math`` and ``math_block`` nodes; this module is the HTML math renderer
+that writes them as KaTeX's HTML (drawn with KaTeX's CSS and fonts, copied from ``node_modules/katex``
+into ``_static/katex/``, with the site's own rules of ``blogext/math.css`` after KaTeX's in one
+stylesheet, linked only from pages that have math; the fonts' subsets made beside the build) followed
+by its MathML (``htmlAndMathml``: what screen readers read, and what a feed entry keeps, as
+blogext.outputs.feeds drops the ``katex-html`` part).
 
 How a build uses it:
 
-- ``doctree-read``: each page's equations are numbered as LaTeX numbers them
-  (:mod:`blogext.markup.mathtex`: a number a line of ``align``/``gather``, ``\\tag``,
-  ``\\label`` with ``{eq}`` and ``\\eqref``), and each piece of TeX gets a key: the
-  digest of its TeX, display or inline, the site's macros (``blogext_math_macros``), the
-  ``\\newcommand``-style definitions before it on the page, and KaTeX's version;
-- ``env-updated`` (the main process, once reading is done, ``-j`` or not): the pieces
-  whose key the cache (``blogext-math.json`` in the doctree folder, :mod:`blogext.core.cache`) lacks are
-  drawn by ONE Node process running ``katex_worker.cjs``, a page a request; TeX KaTeX cannot draw is
-  a ``blog.math`` warning naming the file, the line, the TeX and KaTeX's reason, on
-  every build until it is fixed;
-- writing: each node's HTML comes from the cache (a process that meets TeX with no key,
-  made after reading, draws it with a Node of its own).
+- ``doctree-read``: each page's equations are numbered as LaTeX numbers them (:mod:`blogext.markup.mathtex`:
+  a number a line of ``align``/``gather``, ``\\tag``, ``\\label`` with ``{eq}`` and ``\\eqref``), and each
+  piece of TeX gets a key: the digest of its TeX, display or inline, the site's macros
+  (``blogext_math_macros``), the ``\\newcommand``-style definitions before it, and KaTeX's version;
+- ``env-updated`` (the main process, once reading is done, ``-j`` or not): the pieces whose key the cache
+  (``blogext-math.json`` in the doctree folder, :mod:`blogext.core.cache`) lacks are drawn by ONE Node
+  process running ``katex_worker.cjs``, a page a request; TeX KaTeX cannot draw is a ``blog.math``
+  warning naming the file, the line, the TeX and KaTeX's reason, on every build until fixed;
+- writing: each node's HTML comes from the cache (TeX first met after reading: drawn by a Node of its own).
 
-Node and ``npm ci --omit=dev`` are needed to build a site with math: without them each
-page with math is a ``blog.math`` warning saying so.
+Node and ``npm ci --omit=dev`` are needed to build a site with math; without them, a ``blog.math`` warning.
 """
 
 from __future__ import annotations
@@ -32,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
@@ -50,7 +47,7 @@ from sphinx.util import logging
 
 import blogext
 import blogext.core.settings as settings  # one line: the module is near its size limit
-from blogext.core import ablogadapter, assets, buildstate, cache, nodeworker, perdoc, safehtml
+from blogext.core import ablogadapter, assets, beside, buildstate, cache, nodeworker, perdoc, safehtml
 from blogext.core.errors import SettingError
 from blogext.core.nodeutil import ancestors
 from blogext.core.postrecord import Group, Post
@@ -71,7 +68,6 @@ OWN_CSS = Path(__file__).with_name("math.css")
 _MACRO_NAME = re.compile(r"\\?[A-Za-z]+")
 _FONT_FALLBACKS = re.compile(r',url\([^)]*\.woff\) format\("woff"\),url\([^)]*\.ttf\) format\("truetype"\)')
 _CSS_COMMENT = re.compile(r"/\*.*?\*/\s*", re.DOTALL)
-
 
 #: Node or KaTeX is missing, or KaTeX's process stopped.
 MathUnavailable = nodeworker.NodeUnavailable
@@ -99,12 +95,8 @@ def _check_macros(app: Sphinx, config: Config) -> None:
 
 
 def _balanced(tex: str) -> bool:
-    depth = 0
-    for char in re.sub(r"\\.", "", tex):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+    depths = list(itertools.accumulate({"{": 1, "}": -1}.get(char, 0) for char in re.sub(r"\\.", "", tex)))
+    return min(depths, default=0) >= 0 and (depths or [0])[-1] == 0
 
 
 def katex_folder(app: Sphinx) -> Path | None:
@@ -123,8 +115,7 @@ def katex_folder(app: Sphinx) -> Path | None:
 
 
 class _Node:
-    """``node katex_worker.cjs`` (a :mod:`blogext.core.nodeworker` worker), asked a page of equations a
-    time."""
+    """``node katex_worker.cjs`` (a :mod:`blogext.core.nodeworker` worker), asked a page of TeX a time."""
 
     def __init__(self, folder: Path) -> None:
         self.worker = nodeworker.Worker(WORKER, [str(folder)], "KaTeX")
@@ -153,6 +144,7 @@ class _State:
         self._node: _Node | None = None
         #: The math stylesheet's file name in ``_static/katex``, once written (pages with math link it).
         self.stylesheet: str | None = None
+        self.fonts: beside.Job | None = None  # the fonts' subsets being made
 
     def node(self) -> _Node:
         """This process's Node (a forked worker starts its own)."""
@@ -410,7 +402,9 @@ def _copy_katex(app: Sphinx, state: _State, wanted: bool) -> None:
             type="blog",
             subtype="math",
         )
-    css, fonts = mathfonts.subset_css(css, dist, drawn, target)
+    pending: list[mathfonts.Pending] = []  # made beside the build while the pages are written
+    css, fonts = mathfonts.subset_css(css, dist, drawn, target, pending)
+    state.fonts = beside.start(app, "KaTeX's fonts", mathfonts.make_subsets, pending) if pending else None
     css += "\n" + _CSS_COMMENT.sub("", OWN_CSS.read_text("utf-8"))  # its comments are for maintainers
     state.stylesheet = STYLESHEET.format(digest=hashlib.sha256(css.encode()).hexdigest()[:16])
     _write_if_changed(target / state.stylesheet, css.encode())
@@ -568,7 +562,10 @@ def _choose(app: Sphinx, config: Config) -> None:
 
 
 def _close(app: Sphinx, exception: Exception | None) -> None:
-    _state(app).close()
+    state = _state(app)
+    state.close()
+    if exception is None and state.fonts is not None:
+        state.fonts.result()
 
 
 @dataclass(frozen=True)
@@ -584,6 +581,7 @@ class MathSettings:
 def setup(app: Sphinx) -> dict[str, Any]:
     assets.bring(app, __file__)
     settings.add(app, MathSettings)
+    app.setup_extension("blogext.core.beside")
     app.connect("config-inited", _choose)
     app.connect("config-inited", _check_macros)
     app.connect("builder-inited", _state)  # before reading: forked readers share the loaded cache

@@ -1,5 +1,5 @@
 """KaTeX's fonts cut down to the characters the site's equations show (not an extension: blogext.markup.math
-calls it once a build, when it writes the math stylesheet).
+calls it once a build, when it writes the math stylesheet, and has the subsets made beside the build).
 
 A page of math loads one font file for each KaTeX font its equations use: whole, they are 4-28 KB
 each, and a page with bold, AMS symbols and bold italic loaded 130-140 KB. Each font used is
@@ -52,17 +52,24 @@ def can_write_woff2() -> bool:
     return any(importlib.util.find_spec(name) is not None for name in ("brotli", "brotlicffi"))
 
 
-def subset_css(css: str, dist: Path, chars: set[str], target: Path) -> tuple[str, set[str]]:
+#: A subset still to make: its file, the whole font's file, and the codepoints it keeps.
+Pending = tuple[Path, Path, list[int]]
+
+
+def subset_css(
+    css: str, dist: Path, chars: set[str], target: Path, later: list[Pending] | None = None
+) -> tuple[str, set[str]]:
     """KaTeX's *css* with each woff2 ``@font-face`` split into the subset and the rest, and the font
     files it names (relative to *target*, written there when missing or different). A font none of
-    *chars* is in stays one face, whole."""
+    *chars* is in stays one face, whole. A subset's name is the digest of what makes it, so with
+    *later* the subsets missing from *target* are added to it, for :func:`make_subsets`, not made."""
     written: set[str] = set()
 
     def split(match: re.Match) -> str:
         source = _SOURCE.search(match.group(1))
         if source is None:
             return match.group(0)
-        faces = _faces(match.group(1), source, dist, chars, target)
+        faces = _faces(match.group(1), source, dist, chars, target, later)
         written.update(name for name, _ in faces)
         return "".join(
             "@font-face{" + _SOURCE.sub(f'src:url({name}) format("woff2")', match.group(1)) + rule + "}"
@@ -72,7 +79,16 @@ def subset_css(css: str, dist: Path, chars: set[str], target: Path) -> tuple[str
     return _FONT_FACE.sub(split, css), written
 
 
-def _faces(rule: str, source: re.Match, dist: Path, chars: set[str], target: Path) -> list[tuple[str, str]]:
+def make_subsets(pending: list[Pending]) -> int:
+    """Make each subset :func:`subset_css` left for later; how many."""
+    for path, whole, used in pending:
+        _write_if_changed(path, _subset(TTFont(io.BytesIO(whole.read_bytes()), recalcTimestamp=False), used))
+    return len(pending)
+
+
+def _faces(
+    rule: str, source: re.Match, dist: Path, chars: set[str], target: Path, later: list[Pending] | None
+) -> list[tuple[str, str]]:
     """(file, unicode-range descriptor) of the faces that replace one ``@font-face``: the whole font
     for the characters the subset lacks (declared first), then the subset."""
     name = source.group(1)
@@ -89,7 +105,9 @@ def _faces(rule: str, source: re.Match, dist: Path, chars: set[str], target: Pat
         repr([SUBSET_VERSION, fontTools.version, hashlib.sha256(data).hexdigest(), used]).encode()
     ).hexdigest()[:16]
     subset_name = name.removesuffix(".woff2") + f".{digest}.woff2"
-    if not (target / subset_name).is_file():
+    if not (target / subset_name).is_file() and later is not None:
+        later.append((target / subset_name, dist / name, used))
+    elif not (target / subset_name).is_file():
         _write_if_changed(target / subset_name, _subset(font, used))
     faces = [(subset_name, f";unicode-range:{_ranges(used, set(rest) | (shown - mapped))}")]
     if rest:

@@ -42,6 +42,10 @@ the element and attribute, the URL, and what to do:
 
 Links (``<a href>``) to other hosts are fine: they load nothing.
 
+The documents' pages are read beside the build (:mod:`blogext.core.beside`) as soon as they are all
+written (``html-collect-pages``), while the archives, feeds and cards are made; at the end, the pages
+written since, or changed since they were read, are read in the build's process.
+
 Incremental builds check the pages they write, and again every page that had a
 problem in an earlier build (kept in ``<doctrees>/blogext-offsite.json``), so a
 rebuild does not pass just because the page with the problem was not rewritten.
@@ -59,13 +63,16 @@ from ada_url import URL
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from blogext.core import buildstate, settings
+import blogext
+from blogext.core import beside, buildstate, settings
 from blogext.core.settings import Check, setting
 from blogext.outputs.offsite_reader import Finding, findings, normal_host, template_scripts
 
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "blogext-offsite.json"
+#: The documents' pages are read beside the build when it read and wrote at least this many (a clean build).
+BESIDE_FROM = 50
 #: The page URL used when ``html_baseurl`` is not set (``.invalid`` never resolves).
 FALLBACK_BASE = "https://blog.invalid/"
 
@@ -96,6 +103,8 @@ class _Check:
 
     started: float = 0
     template_scripts: frozenset[str] | None = None
+    #: How many documents this build reads (a rebuild that reads few writes few pages, mostly).
+    reading: int = 0
 
 
 def template_scripts_of(app: Sphinx) -> frozenset[str]:
@@ -111,6 +120,10 @@ def template_scripts_of(app: Sphinx) -> frozenset[str]:
 
 def _on_builder_inited(app: Sphinx) -> None:
     buildstate.of(app, _Check).started = time.time() - 1  # mtimes may be rounded down to the second
+
+
+def _on_read_docs(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    buildstate.of(app, _Check).reading = len(docnames)
 
 
 def _sources_by_page(app: Sphinx) -> dict[Path, str]:
@@ -180,13 +193,11 @@ def _shown(value: str, limit: int = 120) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
+def _pages_to_read(app: Sphinx) -> set[Path]:
+    """The pages this build wrote, and those that had a problem in an earlier build."""
     outdir = Path(app.outdir).resolve()
-    state_file = Path(app.doctreedir) / STATE_FILE
     try:
-        earlier = set(json.loads(state_file.read_text("utf-8")))
+        earlier = set(json.loads((Path(app.doctreedir) / STATE_FILE).read_text("utf-8")))
     except (OSError, ValueError):
         earlier = set()
     started = buildstate.of(app, _Check).started
@@ -195,13 +206,66 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         for p in outdir.rglob("*.html")
         if "_static" not in p.relative_to(outdir).parts and p.stat().st_mtime >= started
     }
-    pages |= {outdir / name for name in earlier if (outdir / name).is_file()}
+    return pages | {outdir / name for name in earlier if (outdir / name).is_file()}
+
+
+def _stamp(page: Path) -> tuple[int, int]:
+    status = page.stat()
+    return status.st_mtime_ns, status.st_size
+
+
+def read_pages(
+    pages: list[Path], outdir: Path, base: str, allowed: set[str], literals: frozenset[str]
+) -> dict[Path, tuple[tuple[int, int], list[Finding]]]:
+    """Each page's file stamp (time, size) as it was read, and its findings."""
+    out = {}
+    for page in pages:
+        stamp = _stamp(page)
+        text = page.read_text("utf-8", errors="replace")
+        out[page] = (stamp, findings(text, base + page.relative_to(outdir).as_posix(), allowed, literals))
+    return out
+
+
+@dataclass
+class _Early:
+    """The documents' pages, read beside the build from ``html-collect-pages`` on."""
+
+    job: beside.Job | None = None
+
+
+def _on_collect_pages(app: Sphinx) -> list:
+    """The documents' pages are all written: read them beside the build while the rest is made."""
+    many = app.builder.format == "html" and buildstate.of(app, _Check).reading >= BESIDE_FROM
+    pages = sorted(_pages_to_read(app)) if many else []
+    if len(pages) >= BESIDE_FROM:  # fewer are read at the end, quicker than a fork
+        args = (
+            pages,
+            Path(app.outdir).resolve(),
+            site_url(app),
+            allowed_hosts(app),
+            template_scripts_of(app),
+        )
+        buildstate.of(app, _Early).job = beside.start(app, "the off-site check", read_pages, *args)
+    return []
+
+
+def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir).resolve()
+    state_file = Path(app.doctreedir) / STATE_FILE
+    pages = _pages_to_read(app)
     base, allowed, literals = site_url(app), allowed_hosts(app), template_scripts_of(app)
+    early = buildstate.of(app, _Early).job
+    read = early.result() if early is not None else {}
+    # A page read early counts only if it is still what was read (the archives, feeds... come later).
+    again = sorted(p for p in pages if p not in read or read[p][0] != _stamp(p))
+    read.update(read_pages(again, outdir, base, allowed, literals))
     sources: dict[Path, str] | None = None  # made when a page has a problem (a path for every document)
     failing = []
     for page in sorted(pages):
         name = page.relative_to(outdir).as_posix()
-        problems = findings(page.read_text("utf-8", errors="replace"), base + name, allowed, literals)
+        problems = read[page][1]
         if not problems:
             continue
         failing.append(name)
@@ -232,6 +296,9 @@ class OffsiteSettings:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     settings.add(app, OffsiteSettings)
+    app.setup_extension("blogext.core.beside")
     app.connect("builder-inited", _on_builder_inited)
+    app.connect("env-before-read-docs", _on_read_docs)
+    app.connect("html-collect-pages", _on_collect_pages, priority=blogext.OFFSITE_EARLY)
     app.connect("build-finished", _on_build_finished)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

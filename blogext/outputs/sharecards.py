@@ -21,7 +21,9 @@ the drawing code's version, the font and Pillow's version in the digest), and
 unchanged post costs a digest and a lookup. Cards no post uses any more are
 deleted from the output and from the cache, so a reused output folder equals a
 clean build's. A card is a palette PNG (:func:`draw_card`): about 5 ms to draw and 25 KB,
-against 14 ms and 49 KB for the RGB one (:func:`draw_image`) it stays within 2/255 of.
+against 14 ms and 49 KB for the RGB one (:func:`draw_image`) it stays within 2/255 of. New cards
+are drawn beside the build (:mod:`blogext.core.beside`), from the end of reading, when what each
+shows is known, while the pages are written; the build's end waits for them and copies them out.
 
 **Drafts** get no card: only published posts (:attr:`blogext.core.postrecord.Post.published`)
 have one, in the preview too, so no image of a draft is in any output folder or
@@ -43,12 +45,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import posixpath
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -57,10 +57,9 @@ import PIL
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.parallel import parallel_available
 
 import blogext
-from blogext.core import assets, safehtml
+from blogext.core import assets, beside, buildstate, safehtml
 from blogext.core.posts import front_matter, post, post_docnames
 from blogext.outputs import cardtext
 
@@ -73,6 +72,8 @@ CACHE_FOLDER = "blogext-sharecards"
 RECORD_FILE = "blogext-sharecards.json"
 #: Bump when the drawing changes, so that every card is drawn again.
 DRAWING_VERSION = 2
+#: New cards are drawn beside the build when there are at least this many (a clean build).
+BESIDE_FROM = 10
 WIDTH, HEIGHT = 1200, 630
 FONT_FILE = cardtext.PRIMARY_FILE
 
@@ -324,27 +325,42 @@ def _load_record(path: Path) -> dict[str, str]:
     return record if isinstance(record, dict) else {}
 
 
-def draw_cards(cards: list[tuple[str, str, str, str]], processes: int = 1) -> list[bytes]:
-    """The PNG of each card, in order: drawn by *processes* processes (``-j N``: the build's N, forked
-    as Sphinx forks its own), or in this one. The GIL keeps threads from drawing at once."""
-    if processes > 1 and len(cards) > 1 and parallel_available:
-        context = multiprocessing.get_context("fork")
-        chunk = max(1, len(cards) // (processes * 4))
-        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-            return list(pool.map(draw_card, cards, chunksize=chunk))
-    return [draw_card(lines) for lines in cards]
+def draw_into(cards: list[tuple[tuple[str, str, str, str], str]]) -> int:
+    """Draw each card (its lines) into its file of the doctree folder's cache (a path); how many."""
+    for lines, kept in cards:
+        Path(kept).parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(f"{kept}.{os.getpid()}.tmp")
+        partial.write_bytes(draw_card(lines))
+        os.replace(partial, kept)
+    return len(cards)
 
 
-def write_cards(app: Sphinx) -> dict[str, int]:
-    """Bring the output's cards up to date with the published posts; how many were drawn, copied, kept."""
+class _Plan(NamedTuple):
+    """What the build's end must do with the cards: where each post's card comes from and goes."""
+
+    #: Each card's output path (relative to the output folder) and its digest.
+    now: dict[str, str]
+    #: The cards whose output file is already that card: how many.
+    kept: int
+    #: Each output file to write (absolute) and the file it is a copy of (the cache's, or the post's own).
+    copies: dict[Path, Path]
+    #: The cache files drawn beside the build (by :func:`draw_into`).
+    drawn: set[Path]
+    #: The job drawing them.
+    job: beside.Job | None
+    #: Or, when they are few, what :func:`draw_into` draws at the end (quicker than a fork).
+    later: list[tuple[tuple[str, str, str, str], str]]
+
+
+def _plan(app: Sphinx) -> _Plan:
+    """Which cards are new (started drawing beside the build at once) and which are copied or kept."""
     outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
     cache_dir = doctrees / CACHE_FOLDER
-    record_path = doctrees / RECORD_FILE
-    before = _load_record(record_path)
+    before = _load_record(doctrees / RECORD_FILE)
     now: dict[str, str] = {}
-    counts = {"drawn": 0, "copied": 0, "kept": 0}
-    #: Cards to draw: their file in the cache, what they show, and where they go in the output.
-    to_draw: dict[Path, tuple[tuple[str, str, str, str], list[Path]]] = {}
+    kept = 0
+    copies: dict[Path, Path] = {}
+    to_draw: dict[Path, tuple[str, str, str, str]] = {}
     for docname in sorted(post_docnames(app.env)):
         card = card_for(app, docname)
         if card is None:
@@ -355,34 +371,43 @@ def write_cards(app: Sphinx) -> dict[str, int]:
         now[card.path] = key
         target = outdir / card.path
         if before.get(card.path) == key and target.is_file():
-            counts["kept"] += 1
+            kept += 1
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         if card.source is not None:
-            shutil.copyfile(Path(app.srcdir) / card.source, target)
-            counts["copied"] += 1
+            copies[target] = Path(app.srcdir) / card.source
             continue
-        kept = cache_dir / f"{key}.png"
-        if kept.is_file():
-            counts["copied"] += 1
-            shutil.copyfile(kept, target)
-        else:
-            to_draw.setdefault(kept, (card.lines, []))[1].append(target)
-    drawn_cards = draw_cards([lines for lines, _targets in to_draw.values()], app.parallel)
-    for (kept, (_lines, targets)), png in zip(to_draw.items(), drawn_cards, strict=True):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-        partial.write_bytes(png)
-        os.replace(partial, kept)
-        counts["drawn"] += 1
-        counts["copied"] += len(targets) - 1  # more posts with the same card: as before, copies
-        for target in targets:
-            shutil.copyfile(kept, target)
-    _remove_others(outdir / FOLDER, {outdir / p for p in now}, outdir)
-    drawn = {cache_dir / f"{key}.png" for path, key in now.items() if path.endswith(".png")}
+        cached = cache_dir / f"{key}.png"
+        copies[target] = cached
+        if not cached.is_file():
+            to_draw[cached] = card.lines
+    cards = [(lines, str(path)) for path, lines in to_draw.items()]
+    job = beside.start(app, "share cards", draw_into, cards) if len(cards) >= BESIDE_FROM else None
+    return _Plan(now, kept, copies, set(to_draw), job, [] if job else cards)  # a few: at the end
+
+
+def _on_env_updated(app: Sphinx, env: Any) -> None:
+    if app.builder.format == "html":
+        buildstate.put(app, _plan(app))
+
+
+def write_cards(app: Sphinx) -> dict[str, int]:
+    """Bring the output's cards up to date with the published posts; how many were drawn, copied, kept.
+    The new cards were started at ``env-updated`` (:func:`_plan`), and are waited for here."""
+    outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
+    cache_dir = doctrees / CACHE_FOLDER
+    plan = buildstate.peek(app, _Plan) or _plan(app)  # a build that read nothing still ends here
+    if plan.job is not None:
+        plan.job.result()
+    draw_into(plan.later)
+    counts = {"drawn": len(plan.drawn), "copied": len(plan.copies) - len(plan.drawn), "kept": plan.kept}
+    for target, source in plan.copies.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    _remove_others(outdir / FOLDER, {outdir / p for p in plan.now}, outdir)
+    drawn = {cache_dir / f"{key}.png" for path, key in plan.now.items() if path.endswith(".png")}
     _remove_others(cache_dir, drawn, doctrees)
-    if now != before:
-        record_path.write_text(json.dumps(now, sort_keys=True, indent=0), "utf-8")
+    if plan.now != _load_record(doctrees / RECORD_FILE):
+        (doctrees / RECORD_FILE).write_text(json.dumps(plan.now, sort_keys=True, indent=0), "utf-8")
     return counts
 
 
@@ -492,6 +517,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     assets.bring(app, __file__)
     app.setup_extension("blogext.core.posts")
     app.setup_extension("blogext.outputs.findability")
+    app.setup_extension("blogext.core.beside")
+    app.connect("env-updated", _on_env_updated)
     app.connect("html-page-context", _on_page_context, priority=blogext.SHARE_CARD)
     app.connect("build-finished", _on_finished)
     return {"version": "1.0", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
