@@ -595,3 +595,22 @@ def test_what_an_output_may_load_is_kept():
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in cleaned
     assert 'srcset="https://images.example.org/a.png 1x, PUBLISHED/posts/2024/plot.png 2x"' in cleaned
     assert 'href="https://other.example/page"' in cleaned and 'clip-path="url(#c)"' in cleaned
+
+
+def test_a_notebook_page_written_again_equals_its_clean_build(site_copy, tmp_path):
+    # myst-nb copies its stylesheet when the build ends: a clean build wrote the notebook pages' link
+    # to it without Sphinx's ?v= checksum and a rebuild with it. It is in the output before the pages.
+    out = tmp_path / "out"
+    first = assert_clean(build(site_copy, out))
+    assert "mystnb." in first.path("posts/2024/plotting-losses/").read_text("utf-8")
+    notebook = site_copy / "posts/2024/plotting-losses.ipynb"
+    notebook.write_text(notebook.read_text("utf-8").replace("# Plotting", "# Plotting again"), "utf-8")
+    again = assert_clean(build(site_copy, out))
+    clean = assert_clean(build(site_copy, tmp_path / "clean"))
+    problems = tree_differences(again.outdir, clean.outdir)
+    assert not problems, "a notebook rebuilt differs from its clean build:\n" + "\n\n".join(problems)
+    link = re.search(
+        r'href="[^"]*mystnb\.[0-9a-f]+\.css(\?v=[0-9a-f]+)?"',
+        clean.path("posts/2024/plotting-losses/").read_text("utf-8"),
+    )
+    assert link and link.group(1), "the clean build links myst-nb's stylesheet without its checksum"

@@ -142,12 +142,17 @@ def quote_dates(text: str) -> str:
 
 #: Keys one of which a text notebook's front matter has (``file_format: mystnb``, or ``jupytext``'s
 #: ``format_name: myst``): a Markdown file without either word is no notebook, and its YAML is not parsed.
-_TEXT_NOTEBOOK_KEYS = ("file_format", "jupytext")
+#: A backslash could spell one in a quoted key (``"\x66ile_format"``): such front matter is parsed.
+_TEXT_NOTEBOOK_KEYS = ("file_format", "jupytext", "\\")
 
 
 def might_be_text_notebook(text: str) -> bool:
     """False when *text* cannot be a MyST-NB text notebook (no front matter naming its format)."""
-    return text.startswith("---") and any(key in text for key in _TEXT_NOTEBOOK_KEYS)
+    if not text.startswith("---"):
+        return False
+    end = text.find("\n---", 3)
+    head = text if end < 0 else text[:end]
+    return any(key in head for key in _TEXT_NOTEBOOK_KEYS)
 
 
 def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -493,16 +498,29 @@ def _style_notebooks_only(app: Sphinx, pagename: str, templatename: str, context
         ]
 
 
+def _stylesheet_before_pages(app: Sphinx, env: Any) -> None:
+    """myst-nb's stylesheet in the output before the pages are written, as the theme's are: myst-nb
+    copies it when the build ends, so a clean build wrote its link without Sphinx's ``?v=`` checksum
+    (the file was not there yet) and a rebuild with it, and the two differed."""
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    if app.builder.format == "html":
+        Path(app.outdir, "_static").mkdir(parents=True, exist_ok=True)
+        add_global_html_resources(app, None)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     assets.bring(app, __file__, "notebooks")
     # Nothing executed, nothing of jupyter-cache imported (see sphinxinternals.defer_mystnb_executors).
     sphinxinternals.defer_mystnb_executors()
     app.setup_extension("myst_nb")
+    sphinxinternals.quick_notebook_test(might_be_text_notebook)  # no YAML parsed for a plain Markdown post
     app.add_css_file("notebooks.css")  # _static/notebooks.css of the site
     app.setup_extension("blogext.core.frontmatter")
     app.connect("config-inited", _check_settings)
     app.connect("config-inited", _choose_cache)
     app.connect("builder-inited", _place_folders, priority=blogext.NOTEBOOK_FOLDERS)
+    app.connect("env-updated", _stylesheet_before_pages)
     app.connect("builder-inited", _rewrite_messages)
     app.connect("source-read", _on_source_read)
     app.connect("doctree-read", _sanitize_outputs, priority=blogext.NOTEBOOK_OUTPUTS)
