@@ -301,3 +301,28 @@ def test_only_frozen_dataclasses_declare_settings():
 
     with pytest.raises(TypeError, match="not a frozen dataclass"):
         settings.declared(Loose)
+
+
+def test_typed_settings_are_made_from_the_values_until_they_are_final_then_once():
+    # settings.of reads the configuration afresh during config-inited (a feature's put is seen at
+    # once), and from builder-inited on makes each class's instance once a build.
+    from types import SimpleNamespace
+
+    from sphinx.config import Config
+
+    @dataclass(frozen=True)
+    class Sample:
+        count: int = setting(1, "a count", "html")
+
+    config = Config({}, {})
+    for one in settings.declared(Sample):
+        config.add(one.name, one.default, "html", ())
+    assert settings.of(config, Sample).count == 1
+    settings.put(config, Sample, count=2)
+    assert settings.of(config, Sample).count == 2  # not final yet: read afresh
+    settings._final(SimpleNamespace(config=config))
+    first = settings.of(config, Sample)
+    assert settings.of(config, Sample) is first and first.count == 2
+    settings.put(config, Sample, count=3)  # a late writer is still seen
+    assert settings.of(config, Sample).count == 3
+    assert "_blog_typed_settings" not in config.__getstate__()  # never pickled with the environment

@@ -162,6 +162,7 @@ def add(app: Sphinx, kind: type) -> None:
         return
     if not registered.kinds:
         app.connect("config-inited", _check, priority=blogext.SETTINGS)
+        app.connect("builder-inited", _final, priority=0)
     registered.kinds.append(kind)
     for one in declared(kind):
         rebuild = one.field.metadata["rebuild"]
@@ -179,19 +180,36 @@ def is_registered(config: Config, kind: type) -> bool:
     return all(one.name in config for one in declared(kind))
 
 
+#: Where the configuration keeps each settings class's typed instance once its values are final
+#: (Sphinx pickles no ``_`` name of a configuration).
+_TYPED = "_blog_typed_settings"
+
+
 def of(config: Config, kind: type[T]) -> T:
     """The settings of *kind* this build has, typed (lists as tuples), checked at ``config-inited``.
 
-    Made from the configuration's values at each call (a few attribute reads), so what a feature
-    writes at ``config-inited`` (:func:`put`) is always seen. A feature whose extension is not loaded
+    Made from the configuration's values until ``config-inited`` has ended, so what a feature writes
+    then (:func:`put`) is always seen; from ``builder-inited`` on, when the values are final, made once
+    a build (features ask tens of thousands of times a build). A feature whose extension is not loaded
     has its declared defaults.
     """
+    typed = config.__dict__.get(_TYPED)
+    if typed is not None and kind in typed:
+        return typed[kind]
     values = {
         one.field.name: _typed(getattr(config, one.name), one.annotation)
         for one in declared(kind)
         if one.name in config
     }
-    return kind(**values)
+    made = kind(**values)
+    if typed is not None:
+        typed[kind] = made
+    return made
+
+
+def _final(app: Sphinx) -> None:
+    """``builder-inited``: every ``config-inited`` listener has run; the values are final."""
+    app.config.__dict__[_TYPED] = {}
 
 
 def put(config: Config, kind: type, **values: Any) -> None:
@@ -200,6 +218,8 @@ def put(config: Config, kind: type, **values: Any) -> None:
     names = {one.field.name: one.name for one in declared(kind)}
     for field_name, value in values.items():
         setattr(config, names[field_name], value)
+    if _TYPED in config.__dict__:  # too late, but seen all the same
+        config.__dict__[_TYPED] = {}
 
 
 # -- The check ------------------------------------------------------------------------------------------

@@ -69,9 +69,7 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
     root = _fragment(html)
     if whole_post:
         _drop_title(root)
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
-            continue
+    for element in _CANDIDATES(root):
         classes = (element.get("class") or "").split()
         if whole_post and FURNITURE_CLASSES.intersection(classes):
             _drop_block(element)
@@ -113,6 +111,20 @@ def clean_html(html: str, page_url: str, whole_post: bool = False) -> str:
     return out[len("<div>") : -len("</div>")].strip() + "\n"
 
 
+def _candidates() -> etree.XPath:
+    """The elements :func:`clean_html` may change, in document order: those with a class it looks for
+    (a substring of the attribute: every class its split finds, and more), a tag it drops, unwraps or
+    marks, an event handler or a URL. Code's highlighted tokens, most of a post's elements, are none."""
+    classes = sorted(FURNITURE_CLASSES | PAGE_ONLY_CLASSES | {DIAGRAM_CLASS, INTERACTIVE_CLASS})
+    tests = [
+        "@class[" + " or ".join(f"contains(., '{name}')" for name in classes) + "]",
+        *(f"@{name}" for name in (*URL_ATTRIBUTES, "srcset")),
+        "@*[starts-with(name(), 'on')]",
+        *(f"self::{tag}" for tag in sorted(DROPPED_ELEMENTS | {"input", "noscript"})),
+    ]
+    return etree.XPath("descendant-or-self::*[" + " or ".join(tests) + "]")
+
+
 def _link_to_diagram(element: etree._Element, page_url: str, text: str = DIAGRAM_LINK_TEXT) -> None:
     """Replace a diagram's source (or a figure drawn by script) by a paragraph linking to it on its page."""
     anchor = element.get("id")
@@ -128,6 +140,7 @@ def _link_to_diagram(element: etree._Element, page_url: str, text: str = DIAGRAM
 # looks up a Python class for every element it touches, which made up a third of the time here.
 _HTML_PARSER = etree.HTMLParser()
 _META_CONTENT_TYPE = re.compile(r'<meta http-equiv="Content-Type"[^>]*>')
+_CANDIDATES = _candidates()
 
 
 def _fragment(html: str) -> etree._Element:
