@@ -14,11 +14,12 @@ one written with that fingerprint. The fingerprint covers:
 
 - the build: Sphinx's hash of the HTML settings, the newest template, the
   extensions' environment versions, and the static files;
-- the blog: every post as other pages show it (title, date, tags, category,
-  author, ...) and its front matter (not myst-parser's word counts and heading
-  positions, which any edit changes), and the title of every document;
+- the site's navigation: the toctrees and the titles of the documents in them
+  (posts are in none);
 - the page: its template and context (the group or the index of groups, with
-  the posts it lists), and what the page can show of each of those posts beyond
+  the posts it lists), each post it lists as lists show it (title, date, tags,
+  category, author, ...) and its front matter (not myst-parser's word counts and
+  heading positions, which any edit changes), and what it can show of each beyond
   that, for the pages that show posts as cards (groups, not the index pages,
   which list titles and dates): its record's digest (its excerpt, image,
   reading time...). So an edit to a post's excerpt rewrites every archive that
@@ -56,7 +57,7 @@ from blogext.core.postrecord import Group, GroupIndex, Post
 from blogext.core.posts import every_post
 
 #: Bump when the fingerprint changes meaning, so old records are ignored.
-RECORD_VERSION = 4
+RECORD_VERSION = 5
 
 
 def _digest(value: Any) -> str:
@@ -131,11 +132,13 @@ def _as_listed(post: Post) -> tuple:
 
 
 def site_fingerprint(app: Sphinx) -> str:
-    """What every archive page depends on: the build's settings and templates, and the blog as a whole."""
+    """What every archive page depends on: the build's settings and templates, and what the site's
+    navigation shows (the toctrees and the titles of the documents in them). Posts are in no toctree:
+    what a page shows of a post is its page's own (:func:`page_fingerprint`), so a post added or
+    edited rewrites only the pages that list it."""
     builder, env = app.builder, app.env
     config_hash, tags_hash = sphinxinternals.build_settings(builder)
-    records = every_post(env)
-    posts = sorted({p.docname for p in records})
+    in_trees = set(env.toctree_includes) | {d for included in env.toctree_includes.values() for d in included}
     return _digest(
         (
             builder.name,
@@ -144,12 +147,20 @@ def site_fingerprint(app: Sphinx) -> str:
             sphinxinternals.newest_template_time(builder),
             sorted((str(k), str(v)) for k, v in (env.version or {}).items()),
             _static_files(app),
-            sorted(_as_listed(p) for p in records),
-            [(d, _front_matter(env.metadata.get(d, {}))) for d in posts],
-            sorted((d, t.astext()) for d, t in env.titles.items()),
+            sorted((d, t.astext()) for d, t in env.titles.items() if d in in_trees),
             sorted((d, tuple(i)) for d, i in env.toctree_includes.items()),
         )
     )
+
+
+def _listed(context: dict[str, Any]) -> dict[str, Post]:
+    """Every post the page lists, in a group or an index of groups, by docname."""
+    found: dict[str, Post] = {}
+    for value in context.values():
+        groups = list(value) if isinstance(value, GroupIndex) else [value] if isinstance(value, Group) else []
+        for group in groups:
+            found.update((p.docname, p) for p in group)
+    return found
 
 
 def post_digests(app: Sphinx) -> dict[str, str]:
@@ -170,7 +181,11 @@ def page_fingerprint(
     :func:`post_digests` (found when not given)."""
     posts = post_digests(app) if posts is None else posts
     shown = sorted((d, posts.get(d)) for d in _posts_shown(context))
-    return _digest((site, pagename, template, _plain(context), shown))
+    listed = sorted(
+        (d, _as_listed(post), _front_matter(app.env.metadata.get(d, {})))
+        for d, post in _listed(context).items()
+    )
+    return _digest((site, pagename, template, _plain(context), shown, listed))
 
 
 # -- The record of pages written ----------------------------------------------------------
