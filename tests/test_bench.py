@@ -128,14 +128,18 @@ def test_harness_prints_every_row_of_the_table_with_its_goal(tmp_path, capsys):
         row = next(line for line in text.splitlines() if line.startswith(f"| 3 | {label} |"))
         assert f"≤ {run.GOALS[key]:g}×" in row and row.rstrip(" |").endswith(("yes", "no"))
     gain = next(line for line in text.splitlines() if "-j 2 / -j 1" in line)
-    assert "≤ 0.75×" in gain
+    assert "≤ 0.8×" in gain
     memory = next(line for line in text.splitlines() if "peak memory" in line)
     assert "≤ 1.3×" in memory
     assert "CPU, blog / plain" in text and "| goal | met |" in text
     assert "| 3 | search: bytes for one query" in text
     assert "| 3 | Pagefind build time (in the full clean build) |" in text
     preview = next(line for line in text.splitlines() if line.startswith(f"| 3 | {run.PREVIEW_LABEL} |"))
-    assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| \| ≤ 1 s \| (yes|no) \|$", preview), preview
+    assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| \| ≤ 0.5 s \| (yes|no) \|$", preview), preview
+    busy = next(line for line in text.splitlines() if line.startswith(f"| 3 | {run.PREVIEW_BUSY_LABEL} |"))
+    assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+× \| \| ≤ 1 s \| (yes|no) \|$", busy), busy
+    search = next(line for line in text.splitlines() if line.startswith("| 3 | search: bytes for one query"))
+    assert "≤ 250 KB" in search or "(no Chromium)" in search
     deploy = next(line for line in text.splitlines() if line.startswith(f"| 3 | {run.DEPLOY_LABEL} |"))
     assert re.search(r"\| [\d.]+ s \| \| [\d.]+× the blog's full clean build \([\d.]+ s\) \|", deploy), deploy
     # What math, diagrams and notebooks cost: the blog against itself without them.
