@@ -158,3 +158,36 @@ def test_the_parsers_configuration_is_still_shown_with_verbose(tmp_path):
     assert built.returncode == 0, built.stderr
     assert "MdParserConfig(" in built.stdout and "NbParserConfig(" in built.stdout
     assert "matplotlib is not installed" not in built.stdout + built.stderr
+
+
+#: sphinx-build where matplotlib is installed (the author's machine: the notebooks' plots), saying at the
+#: end whether the build imported it.
+REPORT_MATPLOTLIB = (
+    "import sys; from sphinx.cmd.build import main; code = main(sys.argv[1:]); "
+    "print('matplotlib imported:', 'matplotlib' in sys.modules); raise SystemExit(code)"
+)
+
+
+def test_a_build_does_not_import_matplotlib_where_it_is_installed(tmp_path):
+    # sphinxext-opengraph imports its social cards, and matplotlib's pyplot with them (0.5 s a build),
+    # unless blogext.core.quiet keeps them out; the site draws its own share cards.
+    pytest.importorskip("matplotlib")
+    site = make_site("stayfailed", tmp_path / "src")
+    out = tmp_path / "out"
+    argv = ["-b", "dirhtml", "-W", "--keep-going", "-n", "-d", str(out) + ".doctrees", str(site), str(out)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **TODAY}
+    built = subprocess.run(
+        [sys.executable, "-c", REPORT_MATPLOTLIB, *argv], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert built.returncode == 0, built.stderr
+    assert "matplotlib imported: False" in built.stdout
+    for line in NOISE:
+        assert line not in built.stdout + built.stderr, line
+
+
+def test_opengraphs_social_cards_turned_on_stop_the_build_saying_the_blog_draws_its_own(tmp_path):
+    site = make_site("stayfailed", tmp_path / "src")
+    with (site / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('\nogp_social_cards = {"enable": True}\n')
+    stderr = failed(run_sphinx(site, tmp_path / "out", env=TODAY))
+    assert "ogp_social_cards: the blog draws its own share cards" in stderr

@@ -6,7 +6,10 @@ say nothing to its author, silenced where they start. Each is named here, with w
   ``conf.py`` stops it, ``ogp_social_cards = {"enable": False}`` included. The site draws its own
   share cards (:mod:`blogext.outputs.sharecards`) and needs no matplotlib to build, so the line is false
   alarm. This module imports sphinxext-opengraph itself, first (it is listed before it in
-  ``conf.py``), and drops that one line of what the import prints; anything else is printed.
+  ``conf.py``), and drops that one line of what the import prints; anything else is printed. It
+  imports it without its social cards, so matplotlib is not imported on every build (0.5 s) where
+  it is installed (the notebooks' plots need it where the author works); a ``conf.py`` that turns
+  ``ogp_social_cards`` on stops the build saying so.
 - myst-parser and myst-nb log their whole configuration (``myst v5.2.0: MdParserConfig(...)``,
   ``myst-nb v1.4.0: NbParserConfig(...)``, some 1,500 characters each) at every build. They are
   logged at Sphinx's verbose level instead: ``sphinx-build -v`` still shows them.
@@ -23,6 +26,9 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.util.logging import NAMESPACE, VERBOSE
+
+from blogext.core import sphinxinternals
+from blogext.core.errors import SettingError
 
 #: A module that prints at import time, and the exact line of it to drop.
 IMPORTED_QUIETLY = {
@@ -68,9 +74,22 @@ class _ConfigurationAtVerbose(logging.Filter):
 _FILTERS = {name: _ConfigurationAtVerbose(class_name) for name, class_name in CONFIGURATION_LINES.items()}
 
 
+def _social_cards_off(app: Sphinx, config: Any) -> None:
+    """sphinxext-opengraph's social cards are off (see the module's docstring): a ``conf.py`` that
+    turns them on is told so, rather than getting none."""
+    cards = getattr(config, "ogp_social_cards", None) or {}
+    if isinstance(cards, dict) and cards.get("enable", False) not in (False, None):
+        raise SettingError(
+            "ogp_social_cards: the blog draws its own share cards (blogext.outputs.sharecards), and "
+            "sphinxext-opengraph's are off (expected {'enable': False}, or no ogp_social_cards)"
+        )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    for module, line in IMPORTED_QUIETLY.items():
-        import_quietly(module, line)
+    with sphinxinternals.opengraph_social_cards_off():  # no matplotlib imported for them (0.5 s)
+        for module, line in IMPORTED_QUIETLY.items():
+            import_quietly(module, line)
+    app.connect("config-inited", _social_cards_off)
     for name, line_filter in _FILTERS.items():
         logging.getLogger(f"{NAMESPACE}.{name}").addFilter(line_filter)  # once: the same object
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -514,3 +514,29 @@ def libyaml_front_matter() -> bool:
     if getattr(base, "yaml", None) is yaml:
         base.yaml = _LibyamlSafeLoad()
     return isinstance(base.yaml, _LibyamlSafeLoad)
+
+
+# -- sphinxext-opengraph without its social cards (blogext.core.quiet) ---------------------------------------
+
+#: The module of sphinxext-opengraph's social cards: it imports matplotlib and pyplot when imported.
+OPENGRAPH_SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
+
+
+@contextmanager
+def opengraph_social_cards_off() -> Iterator[None]:
+    """Import sphinxext-opengraph, within the block, without its social cards: it imports them, and
+    with them matplotlib and pyplot (0.5 s on every build), whatever ``ogp_social_cards`` says. The
+    site draws its own share cards (:mod:`blogext.outputs.sharecards`).
+
+    Private: the module ``sphinxext.opengraph._social_cards``, kept from importing (None in
+    ``sys.modules``, which sphinxext-opengraph takes as matplotlib missing). Waits for
+    sphinxext-opengraph importing matplotlib only when social cards are enabled.
+    """
+    blocked = OPENGRAPH_SOCIAL_CARDS not in sys.modules
+    if blocked:
+        sys.modules[OPENGRAPH_SOCIAL_CARDS] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if blocked and OPENGRAPH_SOCIAL_CARDS in sys.modules and sys.modules[OPENGRAPH_SOCIAL_CARDS] is None:
+            del sys.modules[OPENGRAPH_SOCIAL_CARDS]

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import sphinxcontrib.mermaid
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -60,7 +61,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
-from blogext.core import assets, cache, nodeworker, perdoc, settings
+from blogext.core import assets, cache, nodeworker, perdoc, settings, sphinxinternals
 from blogext.core.settings import setting
 
 logger = logging.getLogger(__name__)
@@ -410,6 +411,8 @@ class DiagramsSettings:
 def setup(app: Sphinx) -> dict[str, Any]:
     assets.bring(app, __file__, "diagrams", "drawnear")
     app.setup_extension("sphinxcontrib.mermaid")
+    # Its loader is on no page (_drop_loader): it need not search every page's doctree for a diagram.
+    sphinxinternals.disconnect_handler(app, sphinxcontrib.mermaid.install_js)
     settings.add(app, DiagramsSettings)
     app.connect("config-inited", _set_local)
     app.connect("doctree-read", _on_doctree_read)
