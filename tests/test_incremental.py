@@ -235,6 +235,21 @@ def test_a_rebuild_takes_unchanged_posts_cards_from_the_doctree_folder(pristine)
     assert archive.count("<!-- kept -->") == 1
 
 
+def test_an_archive_rendered_in_a_build_that_writes_no_document_equals_a_clean_build(
+    change_and_compare, pristine
+):
+    # No source changed, but the archive of all posts is gone from the output and the kept cards
+    # with it: the rebuild renders cards before any document was written (the builder had no
+    # download path yet, and the build stopped).
+    def lose_archive_and_cards(src: Path) -> None:
+        (pristine.out / "blog" / "index.html").unlink()
+        for stored in pristine.doctrees.glob("blogext-cards-*.json"):
+            stored.unlink()
+
+    built = change_and_compare(lose_archive_and_cards)
+    assert built.path("blog/").is_file()
+
+
 def test_only_cards_whose_excerpt_needs_no_resolving_are_kept_between_builds(pristine):
     # Zeta's excerpt links to another post, which may change on its own: its card is made anew.
     [stored] = pristine.saved.glob("doctrees/blogext-cards-*.json")

@@ -44,14 +44,19 @@ def rendering_as(builder: Builder, pagename: str) -> Iterator[None]:
     Undocumented: the HTML builder's ``imgpath``, ``dlpath`` and ``post_process_images``. Waits for a
     public "render this doctree for that page" (``render_partial`` renders for no page in particular).
     """
-    saved = builder.imgpath, builder.dlpath
+    # A build that wrote no document has set neither (``dlpath`` does not exist until then).
+    saved = {name: builder.__dict__[name] for name in ("imgpath", "dlpath") if name in builder.__dict__}
     target = builder.get_target_uri(pagename)
     builder.imgpath = relative_uri(target, builder.imagedir)
     builder.dlpath = relative_uri(target, "_downloads")
     try:
         yield
     finally:
-        builder.imgpath, builder.dlpath = saved
+        for name in ("imgpath", "dlpath"):
+            if name in saved:
+                setattr(builder, name, saved[name])
+            else:
+                delattr(builder, name)
 
 
 def copy_images(builder: Builder, doctree: nodes.Node) -> None:
