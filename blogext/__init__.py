@@ -36,6 +36,10 @@ INTERACTIVE_FIGURES = 290
 #: doctree-read: equations are numbered and keyed, and a title with math goes to ABlog as text (symbols,
 #: not TeX), before ABlog (500) and the toctree collector (500) copy titles and excerpts.
 MATH_TITLES = 400
+#: config-inited: Python's collector is set for the build once every other listener has passed (a build
+#: stopped by a bad setting or post leaves it as it was); builder-inited: the environment is set aside
+#: once every other listener has passed (blogext.core.collector).
+COLLECTOR = 990
 #: config-inited: the .bib files blogext.markup.citations (500) found are checked to be inside the source
 #: folder.
 BIB_FILES = 600

@@ -4,6 +4,8 @@ mermaid's message; feed entries link to the diagram instead of carrying its sour
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 
 import pytest
@@ -80,14 +82,37 @@ def site(tmp_path_factory):
     return assert_clean(run_sphinx(work / "src", work / "html"))
 
 
+class _Asked:
+    """The diagrams each Node worker was asked to parse, one JSON line each in *path*: the check runs
+    in a process beside the build (blogext.core.beside), so what it was asked comes back in a file."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+        self.pids = path.with_suffix(".pids")
+
+    def _all(self) -> list[list[str]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text("utf-8").splitlines()]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, index: int) -> list[str]:
+        return self._all()[index]
+
+
 @pytest.fixture
-def counted(monkeypatch):
+def counted(monkeypatch, tmp_path):
     """The diagrams each Node worker started by blogext.markup.diagrams was asked to parse."""
-    asked: list[list[str]] = []
+    asked = _Asked(tmp_path / "asked.jsonl")
     parse = diagrams.parse
 
     def counting(sources, dist):
-        asked.append(list(sources))
+        with asked.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(list(sources)) + "\n")
+        with asked.pids.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
         return parse(sources, dist)
 
     monkeypatch.setattr(diagrams, "parse", counting)
@@ -138,6 +163,8 @@ def test_one_node_per_build_and_a_rebuild_parses_only_changed_diagrams(tmp_path,
     post.write_text(post.read_text("utf-8").replace("Quality filter", "Filter"), "utf-8")
     assert_clean(run_sphinx(src, tmp_path / "html"))
     assert len(counted) == 2 and len(counted[1]) == 1 and "Filter]" in counted[1][0]
+    # Checked beside the build, while the pages were written (blogext.core.beside), not in it.
+    assert str(os.getpid()) not in counted.pids.read_text("utf-8").split()
 
 
 def test_an_invalid_diagram_fails_every_build_until_it_is_fixed(tmp_path):

@@ -218,6 +218,36 @@ def test_a_rebuild_takes_its_compiled_templates_from_the_doctree_folder(pristine
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == kept, "templates were compiled again"
 
 
+def test_a_build_looks_at_its_template_files_once_not_for_every_page(pristine, monkeypatch):
+    # Jinja checks a template's file each time a page asks for it, unless told that templates do not
+    # change during a build: about 15 checks a page (the theme's chain and the blog's components).
+    import os.path
+
+    import sphinx.jinja2glue
+
+    checked: list[str] = []
+
+    def counting(check):
+        def check_and_count(path):
+            if str(path).endswith(".html"):
+                checked.append(str(path))
+            return check(path)
+
+        return check_and_count
+
+    pristine.restore()
+    monkeypatch.setattr(os.path, "getmtime", counting(os.path.getmtime))
+    sphinx_check = sphinx.jinja2glue._last_modified_time
+    monkeypatch.setattr(sphinx.jinja2glue, "_last_modified_time", counting(sphinx_check))
+    built = assert_clean(run_sphinx(pristine.src, pristine.out, "-E"))
+    pages = len(list(built.outdir.rglob("*.html")))
+    files = set(checked)
+    assert pages > 20 and any("pydata_sphinx_theme" in f for f in files), "the probe sees no theme template"
+    # Once when each environment that renders it loads it (the pages', and the blog components').
+    looks = f"{len(checked)} looks at {len(files)} template files for {pages} pages"
+    assert len(checked) <= 2 * len(files), looks
+
+
 def test_a_rebuild_takes_unchanged_posts_cards_from_the_doctree_folder(pristine):
     # The archive of all posts is rewritten when alpha's excerpt changes; beta's card, unchanged,
     # comes from the cards the clean build kept (marked here so that it can be told apart).

@@ -391,6 +391,7 @@ class PostSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.core.collector")  # every build of a blog: the collector set for it
     app.setup_extension("blogext.core.frontmatter")
     app.setup_extension("blogext.core.ablogadapter")
     settings.add(app, PostSettings)

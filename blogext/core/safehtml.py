@@ -39,9 +39,12 @@ from blogext.core import assets, buildstate
 TEMPLATES = assets.templates_folders()
 
 
-def _environment(folders: list[str]) -> jinja2.Environment:
+def _environment(folders: list[str], *, auto_reload: bool = True) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders), autoescape=True, undefined=jinja2.StrictUndefined
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=auto_reload,
     )
 
 
@@ -51,7 +54,8 @@ class _Templates:
     def __init__(self, app: Sphinx) -> None:
         folders = [str(Path(app.confdir, path)) for path in app.config.templates_path]
         own = [str(folder) for folder in TEMPLATES if str(folder) not in folders]
-        self.environment = _environment([*folders, *own])
+        # One build: its templates are read once (as blogext.core.templatecache has Sphinx's).
+        self.environment = _environment([*folders, *own], auto_reload=False)
         self.environment.globals["_"] = app.translator.gettext
 
 

@@ -8,9 +8,10 @@ holding the diagram's source (each given an anchor, ``diagram-1``, ``diagram-2``
 - checks every diagram when reading is done (``env-updated``): ONE Node process a build
   (:mod:`blogext.core.nodeworker`) runs ``mermaid_worker.mjs``, mermaid's own ``mermaid.parse``, on the
   diagrams the cache (``blogext-diagrams.json`` in the doctree folder, :mod:`blogext.core.cache`, by
-  digest of the source and mermaid's version) lacks; a diagram mermaid cannot parse is a
-  ``blog.diagrams`` warning naming the file, the line of the fence and mermaid's message, on every
-  build until it is fixed;
+  digest of the source and mermaid's version) lacks, in a process beside the build
+  (:mod:`blogext.core.beside`) while the pages are written; at the build's end, a diagram mermaid
+  cannot parse is a ``blog.diagrams`` warning naming the file, the line of the fence and mermaid's
+  message, on every build until it is fixed;
 - replaces sphinxcontrib-mermaid's loader (a module that imports all of mermaid as the page opens, on
   every page) by ``_static/diagrams.js``, on pages with a diagram only: it imports mermaid when a
   diagram is within a screen of the viewport (IntersectionObserver), draws it in the page's light or
@@ -61,7 +62,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 import blogext
-from blogext.core import assets, cache, nodeworker, perdoc, settings, sphinxinternals
+from blogext.core import assets, beside, buildstate, cache, nodeworker, perdoc, settings, sphinxinternals
 from blogext.core.settings import setting
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,30 @@ def parse(sources: list[str], dist: Path) -> list[dict[str, str]]:
         worker.close()
 
 
+def _parsed_or_problem(sources: list[str], dist: Path) -> tuple[list[dict[str, str]] | None, str]:
+    """:func:`parse`, or why mermaid could not be run (beside the build: see :func:`_check`)."""
+    try:
+        return parse(sources, dist), ""
+    except nodeworker.NodeUnavailable as problem:
+        return None, str(problem)
+
+
+@dataclass
+class _Check:
+    """The diagrams' check of this build, between reading's end and the build's end."""
+
+    pages: dict[str, list[Diagram]]
+    version: str
+    keys: dict[str, str]  # source -> cache key
+    found_before: dict[str, Any]
+    missing: list[str]
+    job: beside.Job | None
+
+
 def _check(app: Sphinx, env: BuildEnvironment) -> None:
+    """Once reading is done: the diagrams not parsed before are given to mermaid (in Node: half a
+    second to start, then about 5 ms a diagram), beside the build (:mod:`blogext.core.beside`),
+    while the pages are written; what it found is reported when the build ends (:func:`_report`)."""
     if app.builder.format != "html":
         return
     pages = _published_with_diagrams(app)
@@ -195,22 +219,32 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
     found_before = cache.load(app, CACHE_NAME, CACHE_VERSION, version)
     keys = {d.source: _key(version, d.source) for found in pages.values() for d in found}
     missing = sorted({source for source, digest in keys.items() if digest not in found_before})
-    if missing:
-        try:
-            found_before.update({keys[s]: r for s, r in zip(missing, parse(missing, dist), strict=True)})
-        except nodeworker.NodeUnavailable as problem:
-            _report_missing(pages, str(problem))
+    job = beside.start(app, "the diagrams' check", _parsed_or_problem, missing, dist) if missing else None
+    buildstate.put(app, _Check(pages, version, keys, found_before, missing, job))
+
+
+def _report(app: Sphinx) -> None:
+    """What mermaid found, kept for the next build and reported (at the build's end, before the
+    mermaid files the pages need are chosen from the diagrams' types)."""
+    check = buildstate.peek(app, _Check)
+    if check is None:
+        return
+    if check.job is not None:
+        results, problem = check.job.result()
+        if results is None:
+            _report_missing(check.pages, problem)
             return
-    parsed = {k: v for k, v in found_before.items() if k in keys.values()}
-    cache.save(app, CACHE_NAME, CACHE_VERSION, parsed, version)
-    for docname, found in pages.items():
+        check.found_before.update({check.keys[s]: r for s, r in zip(check.missing, results, strict=True)})
+    parsed = {k: v for k, v in check.found_before.items() if k in check.keys.values()}
+    cache.save(app, CACHE_NAME, CACHE_VERSION, parsed, check.version)
+    for docname, found in check.pages.items():
         for diagram in found:
-            error = parsed[keys[diagram.source]].get("error")
+            error = parsed[check.keys[diagram.source]].get("error")
             if error:
                 logger.warning(
                     "mermaid cannot draw this diagram: %s (expected a diagram mermaid %s parses)",
                     _reason(error, diagram.line),
-                    version,
+                    check.version,
                     type="blog",
                     subtype="diagrams",
                     location=(docname, diagram.line),
@@ -385,6 +419,7 @@ def site_build(dist: Path) -> Path:
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    _report(app)
     target = Path(app.outdir) / "_static" / STATIC_FOLDER
     source = dist_folder(app)
     if not _published_with_diagrams(app) or source is None:
@@ -409,6 +444,7 @@ class DiagramsSettings:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("blogext.core.beside")
     assets.bring(app, __file__, "diagrams", "drawnear")
     app.setup_extension("sphinxcontrib.mermaid")
     # Its loader is on no page (_drop_loader): it need not search every page's doctree for a diagram.
