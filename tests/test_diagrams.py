@@ -293,6 +293,28 @@ def test_without_esbuild_or_when_it_fails_the_site_serves_mermaids_own_build(tmp
     ]
 
 
+def test_a_rebuild_takes_the_mermaid_modules_its_pages_need_from_the_doctree_folder(tmp_path, monkeypatch):
+    # Which of mermaid's modules the pages need is worked out by reading them, once per build of
+    # mermaid and set of diagram types; a new type works it out again.
+    reads = []
+    needed = diagrams.needed_files
+    monkeypatch.setattr(
+        diagrams, "needed_files", lambda build, types: reads.append(types) or needed(build, types)
+    )
+    src = copy(tmp_path, {})
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert len(reads) == 1
+    static = tmp_path / "html" / "_static" / "mermaid"
+    first = sorted(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file())
+    assert_clean(run_sphinx(src, tmp_path / "html", "-E"))
+    assert len(reads) == 1, "mermaid's modules were read again for the same diagram types"
+    assert sorted(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()) == first
+    post = src / "posts" / "2024" / "pie.md"
+    post.write_text('---\ndate: 2024-05-02\n---\n\n# Pie\n\n```mermaid\npie\n  "a" : 1\n```\n', "utf-8")
+    assert_clean(run_sphinx(src, tmp_path / "html"))
+    assert len(reads) == 2 and "pie" in reads[1]
+
+
 def test_the_site_holds_only_the_mermaid_modules_of_its_diagram_types(site, build):
     static = site.outdir / "_static" / "mermaid"
     copied = {p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()}

@@ -261,6 +261,19 @@ def test_a_document_that_links_out_of_the_folder_is_not_read(attacked):
     assert "[blog.localfiles]" in line and "a link to /etc/passwd" in line
 
 
+def test_a_document_in_a_folder_that_links_out_of_the_folder_is_not_read(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-localfiles", src)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "stray.md").write_text(_post("stray", "Written outside the site."), "utf-8")
+    (src / "posts" / "2024" / "linked").symlink_to(elsewhere)
+    built = run_sphinx(src, tmp_path / "out")
+    (line,) = [w for w in built.warnings if "stray" in w]
+    assert "[blog.localfiles]" in line and f"a link to {elsewhere / 'stray.md'}" in line
+    assert not list((tmp_path / "out").rglob("*stray*"))
+
+
 def test_every_warning_of_the_attacks_is_one_of_the_attacks(attacked):
     # No second message from Sphinx ("image file not readable") and nothing left unexplained.
     assert len(attacked.warnings) == len(ATTACKS) + 1, "\n".join(attacked.warnings)

@@ -195,6 +195,17 @@ def test_missing_bib_key_fails_the_build_naming_the_post_and_the_key(tmp_path):
     failed_with(built, "posts/2024/uncited.md:7", 'could not find bibtex key "nobody2020"')
 
 
+def test_bib_files_are_found_anywhere_but_in_builds_packages_and_hidden_folders(tmp_path):
+    from blogext.markup.citations import bib_files
+
+    for name in ("refs.bib", "posts/2024/near.bib", "posts/2024/deep/er.bib", "notes.bibx",
+                 ".git/x.bib", "posts/.hidden/h.bib", "node_modules/pkg/p.bib", "_build/b.bib",
+                 ".nox/site/lib/n.bib"):  # fmt: skip
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("@misc{x, title={X}}\n")
+    assert bib_files(tmp_path) == ["posts/2024/deep/er.bib", "posts/2024/near.bib", "refs.bib"]
+
+
 # -- MyST syntax --------------------------------------------------------------------------------
 
 

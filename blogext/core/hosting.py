@@ -31,6 +31,7 @@ canonical copy). This module, for the ``html`` and ``dirhtml`` builders:
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,18 +167,25 @@ def _remove_unpublished(app: Sphinx, outdir: Path) -> None:
 
 
 def _prune_unused(folder: Path, used: set[str], outdir: Path) -> None:
-    if not folder.is_dir():
-        return
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.relative_to(folder).as_posix() not in used:
-            remove_file(outdir, path)
+    """Every file under *folder* whose path relative to it (``/``-separated) is not in *used* deleted
+    (the folder walked once, as strings: it holds a file for each document)."""
+    unused = []
+    for parent, _subfolders, files in os.walk(folder):
+        base = os.path.relpath(parent, folder).replace(os.sep, "/")
+        for name in files:
+            relative = name if base == "." else f"{base}/{name}"
+            if relative not in used:
+                unused.append(relative)
+    for relative in sorted(unused):
+        remove_file(outdir, folder / relative)
 
 
 def _prune_sources(app: Sphinx, outdir: Path) -> None:
     folder = outdir / "_sources"
     if not folder.is_dir():
         return
-    keep = {p.relative_to(folder).as_posix() for d in app.env.all_docs for p in _source_copies(app, d)}
+    ending = app.config.html_sourcelink_suffix
+    keep = {f"{d}{suffix}{ending}" for d in app.env.all_docs for suffix in app.config.source_suffix}
     _prune_unused(folder, keep, outdir)
 
 

@@ -22,6 +22,7 @@ each entry is a ``role="listitem"`` of the ``role="list"`` around them, not a
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -42,14 +43,14 @@ APPENDED = "\n\n## References\n\n```{bibliography}\n```\n"
 
 
 def bib_files(confdir: Path) -> list[str]:
-    """Every ``.bib`` file under *confdir*, relative to it, outside builds and hidden folders."""
+    """Every ``.bib`` file under *confdir*, relative to it, outside builds and hidden folders (which
+    are not walked into: ``node_modules``, ``.git`` or ``.nox`` hold tens of thousands of files)."""
     found = []
-    for path in sorted(confdir.rglob("*.bib")):
-        parts = path.relative_to(confdir).parts
-        if any(part in SKIPPED or part.startswith(".") for part in parts[:-1]):
-            continue
-        found.append(path.relative_to(confdir).as_posix())
-    return found
+    for folder, subfolders, files in os.walk(confdir):
+        subfolders[:] = [name for name in subfolders if name not in SKIPPED and not name.startswith(".")]
+        base = os.path.relpath(folder, confdir).replace(os.sep, "/")
+        found += [name if base == "." else f"{base}/{name}" for name in files if name.endswith(".bib")]
+    return sorted(found)
 
 
 def _set_bibfiles(app: Sphinx, config: Config) -> None:

@@ -452,8 +452,14 @@ def _skip_linked_documents(app: Sphinx, env: Any, docnames: list[str]) -> None:
     """A document whose file is a link out of the source folder (or in a linked folder) is neither
     read nor written, nor its source copied."""
     srcdir = Path(app.srcdir).resolve()
+    real_folders: dict[str, str] = {}  # each folder resolved once, not once for each of its files
     for docname in sorted(env.found_docs):
-        real = Path(env.doc2path(docname)).resolve()
+        path = os.fspath(env.doc2path(docname))
+        folder, name = os.path.split(path)
+        if folder not in real_folders:
+            real_folders[folder] = os.path.realpath(folder)
+        linked = os.path.islink(path)
+        real = Path(os.path.realpath(path) if linked else os.path.join(real_folders[folder], name))
         if _inside(real, srcdir):
             continue
         logger.warning(
