@@ -232,9 +232,9 @@ def test_new_newest_post_lands_in_a_part_of_its_own_and_leaves_the_others_untouc
         "utf-8",
     )
     rebuilt = build(src, tmp_path / "out")
-    # The new post's part is indexed; the other parts' fragments stay untouched. (Since related posts
-    # leave out the previous and next post, other parts may be run again, to the same fragments.)
-    assert re.search(r"indexed \d+ pages with Pagefind \(\d of 4 parts\)", rebuilt.stdout), rebuilt.stdout
+    # The new post's part is indexed, and only it: the other posts' next and related posts, and every
+    # page's breadcrumbs and sidebars, are not what Pagefind is given of them (searchindex.searchable).
+    assert "indexed 1 pages with Pagefind (1 of 4 parts)" in rebuilt.stdout, rebuilt.stdout
     assert "Gamma post" in _fragments_text(rebuilt.outdir)
     after = _fragment_times(bundle)
     assert {name: after.get(name) for name in before} == before
@@ -321,6 +321,21 @@ def test_run_of_a_part_whose_page_changed_since_it_was_read_gives_nothing_to_use
     page.write_text(html.replace("Words of a.", "Other words now."), "utf-8")
     assert searchindex._index_part(tmp_path / "runs", part_of(as_read), config) is None
     assert not (tmp_path / "runs" / "part-1").exists()
+
+
+def test_pagefind_is_given_the_indexed_element_without_the_furniture_unless_an_attribute_adds_to_the_index():
+    start, end = searchindex.BODY_START, searchindex.BODY_END
+    skip, skipped = searchindex.SKIP_START, searchindex.SKIP_END
+    crumbs = '<nav class="blog-breadcrumbs" data-pagefind-ignore="all"><a href="/">Home</a></nav>'
+    furniture = f'{skip}<nav data-pagefind-ignore="all">Share</nav><aside>Read next: B</aside>{skipped}'
+    html = f'<html lang="en"><body>{crumbs}{start}<h1>A</h1><p>Words.</p>{furniture}</div>{end}<p>Foot</p>'
+    given = searchindex.searchable(html)
+    assert "Words." in given and '<html lang="en">' in given
+    assert not any(text in given for text in ("Home", "Share", "Read next", "Foot"))
+    # A filter outside the element, or in the furniture, is Pagefind's to read: the page is given whole.
+    for outside in (html.replace("<p>Foot", '<p data-pagefind-filter="tag">Foot'),
+                    html.replace("<aside>", '<aside data-pagefind-meta="next">')):  # fmt: skip
+        assert searchindex.searchable(outside) == outside or "Read next" in searchindex.searchable(outside)
 
 
 # -- the author's mistakes and bad settings --------------------------------------------------------

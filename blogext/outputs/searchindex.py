@@ -180,6 +180,10 @@ BODY_END = "<!-- blog-search-body end -->"
 SKIP_START = "<!-- blog-search-skip -->"
 SKIP_END = "<!-- blog-search-skip end -->"
 _HTML_TAG = re.compile(r"<html\b[^>]*>")
+#: A Pagefind attribute that adds to the index (a filter, a sort key, metadata...): the page is cut
+#: down, and what the marks hold left out, only without one there. ``data-pagefind-ignore`` (the
+#: breadcrumbs' and the share links') only takes text out.
+_INDEXING = re.compile(r"data-pagefind(?!-ignore\b)")
 
 
 def searchable(html: str) -> str:
@@ -192,11 +196,11 @@ def searchable(html: str) -> str:
     opening = _HTML_TAG.search(html)
     if start < 0 or end < start or opening is None:
         return html
-    if "data-pagefind" in html[:start] or "data-pagefind" in html[end:]:
+    if _INDEXING.search(html, 0, start) or _INDEXING.search(html, end):
         return html
     body = html[start:end]
     skip, skipped = body.rfind(SKIP_START), body.rfind(SKIP_END)  # the template's marks: the last
-    if 0 <= skip < skipped and "data-pagefind" not in body[skip:skipped]:
+    if 0 <= skip < skipped and not _INDEXING.search(body, skip, skipped):
         body = body[:skip] + body[skipped + len(SKIP_END) :]
     # The page's own HTML, cut from it, in the shell of templates/blog/pagefind-page.html.
     shell = safehtml.render_own(
