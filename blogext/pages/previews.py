@@ -16,13 +16,14 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
 import blogext
-from blogext.core import assets, posts
+from blogext.core import assets, buildstate, posts
 
 #: Longest excerpt shown in a post's preview, in characters (cut at a word, with an ellipsis).
 EXCERPT_LENGTH = 220
@@ -38,15 +39,29 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "\u2026"
 
 
+@dataclass
+class _PostsByURI:
+    """This build's posts by the URI of their page (the environment does not change as pages are
+    written): made once, not searched through for every link of every page."""
+
+    found: dict[str, str] = field(default_factory=dict)
+
+
+def _posts_by_uri(app: Sphinx) -> dict[str, str]:
+    def make() -> _PostsByURI:
+        made = _PostsByURI()
+        for docname in posts.post_docnames(app.env):
+            made.found.setdefault(posixpath.normpath(app.builder.get_target_uri(docname) or "."), docname)
+        return made
+
+    return buildstate.of(app, _PostsByURI, make).found
+
+
 def _target_docname(app: Sphinx, pagename: str, href: str) -> str | None:
-    """The document a relative link of *pagename*'s page points at, if it is one."""
+    """The post a relative link of *pagename*'s page points at, if it is one."""
     page_uri = app.builder.get_target_uri(pagename)
     target = posixpath.normpath(posixpath.join(posixpath.dirname(page_uri), html.unescape(href)))
-    for docname in posts.post_docnames(app.env):
-        uri = posixpath.normpath(app.builder.get_target_uri(docname) or ".")
-        if uri == target:
-            return docname
-    return None
+    return _posts_by_uri(app).get(target)
 
 
 def annotate_post_links(app: Sphinx, pagename: str, body: str) -> str:
