@@ -26,7 +26,6 @@ every problem before any page is read.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 import unicodedata
@@ -39,7 +38,7 @@ from sphinx.project import Project
 from sphinx.util import logging
 from sphinx.util.matching import Matcher
 
-from blogext.core import frontmatter_yaml
+from blogext.core import files, frontmatter_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +96,8 @@ def hidden_files(srcdir: Path, config: Config, suffixes: Iterable[str]) -> list[
     wanted = tuple(suffixes)
     hidden = Matcher(list(HIDDEN_PATTERNS))
     include = Matcher(config.include_patterns)
-    found = []
-    for folder, _subfolders, files in os.walk(srcdir):
-        base = os.path.relpath(folder, srcdir).replace(os.sep, "/")
-        for name in files:
-            path = name if base == "." else f"{base}/{name}"
-            if name.endswith(wanted) and hidden(path) and include(path):
-                found.append(path)
-    return sorted(found)
+    found = files.relative_files(srcdir)
+    return sorted(path for path in found if path.endswith(wanted) and hidden(path) and include(path))
 
 
 # -- Pages -----------------------------------------------------------------------------------------

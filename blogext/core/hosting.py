@@ -31,7 +31,6 @@ canonical copy). This module, for the ``html`` and ``dirhtml`` builders:
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +42,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 import blogext
-from blogext.core import buildstate, settings, sphinxinternals
+from blogext.core import buildstate, files, settings, sphinxinternals
 from blogext.core.siteurl import SiteURLSettings, custom_domain, site_urls
 
 logger = logging.getLogger(__name__)
@@ -169,14 +168,7 @@ def _remove_unpublished(app: Sphinx, outdir: Path) -> None:
 def _prune_unused(folder: Path, used: set[str], outdir: Path) -> None:
     """Every file under *folder* whose path relative to it (``/``-separated) is not in *used* deleted
     (the folder walked once, as strings: it holds a file for each document)."""
-    unused = []
-    for parent, _subfolders, files in os.walk(folder):
-        base = os.path.relpath(parent, folder).replace(os.sep, "/")
-        for name in files:
-            relative = name if base == "." else f"{base}/{name}"
-            if relative not in used:
-                unused.append(relative)
-    for relative in sorted(unused):
+    for relative in sorted(path for path in files.relative_files(folder) if path not in used):
         remove_file(outdir, folder / relative)
 
 

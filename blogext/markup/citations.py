@@ -22,7 +22,6 @@ each entry is a ``role="listitem"`` of the ``role="list"`` around them, not a
 from __future__ import annotations
 
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
-from blogext.core import assets, safehtml
+from blogext.core import assets, files, safehtml
 
 #: Folders never searched for ``.bib`` files (builds, caches, packages).
 SKIPPED = {"_build", "node_modules", "tests", "bench", "__pycache__"}
@@ -45,12 +44,8 @@ APPENDED = "\n\n## References\n\n```{bibliography}\n```\n"
 def bib_files(confdir: Path) -> list[str]:
     """Every ``.bib`` file under *confdir*, relative to it, outside builds and hidden folders (which
     are not walked into: ``node_modules``, ``.git`` or ``.nox`` hold tens of thousands of files)."""
-    found = []
-    for folder, subfolders, files in os.walk(confdir):
-        subfolders[:] = [name for name in subfolders if name not in SKIPPED and not name.startswith(".")]
-        base = os.path.relpath(folder, confdir).replace(os.sep, "/")
-        found += [name if base == "." else f"{base}/{name}" for name in files if name.endswith(".bib")]
-    return sorted(found)
+    walked = files.relative_files(confdir, lambda name: name in SKIPPED or name.startswith("."))
+    return sorted(path for path in walked if path.endswith(".bib"))
 
 
 def _set_bibfiles(app: Sphinx, config: Config) -> None:

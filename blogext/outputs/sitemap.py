@@ -30,7 +30,7 @@ from lxml import etree
 from sphinx.application import Sphinx
 
 import blogext
-from blogext.core import settings
+from blogext.core import files, settings
 from blogext.core.frontmatter import front_matter
 from blogext.core.posts import unpublished
 from blogext.outputs.findability import FindabilitySettings
@@ -50,14 +50,8 @@ def _page_name(relpath: str) -> str:
 
 def _output_pages(outdir: Path) -> list[str]:
     """Every HTML page in *outdir*, as a path relative to it, outside ``_`` and ``.`` folders."""
-    found = []
-    for folder, subfolders, files in os.walk(outdir):
-        subfolders[:] = [name for name in subfolders if not name.startswith(("_", "."))]
-        base = os.path.relpath(folder, outdir)
-        for name in files:
-            if name.endswith(".html"):
-                found.append(name if base == "." else f"{base}/{name}".replace(os.sep, "/"))
-    return found
+    outside = files.relative_files(outdir, lambda name: name.startswith(("_", ".")))
+    return [path for path in outside if path.endswith(".html")]
 
 
 def pages(app: Sphinx) -> dict[str, str | None]:
