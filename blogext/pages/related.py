@@ -70,6 +70,11 @@ def candidates(env: BuildEnvironment) -> dict[str, Candidate]:
     return found
 
 
+def _newest_first(posts: dict[str, Candidate]) -> list[str]:
+    """The posts' docnames by date, newest first (then by docname: never the order they were read in)."""
+    return [c.docname for c in sorted(posts.values(), key=lambda c: (-c.date.timestamp(), c.docname))]
+
+
 class _Index:
     """The published posts by tag and by category, and their order by date (newest first)."""
 
@@ -77,8 +82,7 @@ class _Index:
         self.posts = everything
         self.by_tag: dict[str, list[str]] = defaultdict(list)
         self.by_category: dict[str, list[str]] = defaultdict(list)
-        newest_first = sorted(everything.values(), key=lambda c: (-c.date.timestamp(), c.docname))
-        self.order = {c.docname: n for n, c in enumerate(newest_first)}
+        self.order = {docname: n for n, docname in enumerate(_newest_first(everything))}
         for c in everything.values():
             for tag in c.tags:
                 self.by_tag[tag].append(c.docname)
@@ -131,9 +135,7 @@ def affected(before: dict[str, Candidate], after: dict[str, Candidate]) -> set[s
                 categories |= {version.category} if version.category is not None else set()
     found = {d for d, c in after.items() if d in changed or c.tags & tags or c.category in categories}
     for posts in (before, after):
-        newest_first = [
-            c.docname for c in sorted(posts.values(), key=lambda c: (-c.date.timestamp(), c.docname))
-        ]
+        newest_first = _newest_first(posts)
         for n, docname in enumerate(newest_first):
             if docname in changed:
                 found.update(newest_first[max(n - 1, 0) : n + 2])
